@@ -1,0 +1,61 @@
+# ordertrack: `make run` starts the app on http://localhost:$(PORT); `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+PORT ?= 3000
+VENV := .venv
+PY := $(VENV)/bin/python
+BUN_VERSION := 1.4.4
+BUN := .tools/node_modules/.bin/bun
+export REFLEX_CHECK_LATEST_VERSION := false
+export REFLEX_TELEMETRY_ENABLED := false
+export PORT
+
+.PHONY: run test install install-test browser migrate bootstrap lint bench clean
+
+run: install migrate bootstrap
+	$(VENV)/bin/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT) --loglevel warning
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (PYTHON=$(PYTHON))"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(BUN):
+	@command -v npm >/dev/null || { echo "npm (Node.js) is required to install bun"; exit 1; }
+	mkdir -p .tools
+	npm install --prefix .tools --no-audit --no-fund --silent bun@$(BUN_VERSION)
+
+install: $(VENV)/.installed $(BUN)
+
+migrate: install
+	$(VENV)/bin/reflex db migrate
+
+bootstrap: install
+	$(PY) -m ordertrack.cli bootstrap
+
+browser:
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "Browser tests need Debian's chromium: run 'sudo apt-get install chromium' (or set ORDERTRACK_CHROMIUM=/path)"; exit 1; fi
+
+install-test: $(VENV)/.installed-test $(BUN) browser
+
+test: install-test
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest
+
+lint: install-test
+	$(VENV)/bin/ruff check ordertrack tests bench
+	$(VENV)/bin/lint-imports
+
+bench: install-test
+	$(PY) -m bench.board
+
+clean:
+	rm -rf .web .states $(VENV) .tools

@@ -1,0 +1,1 @@
+"""ordertrack: live order tracking, status machines and process design (Reflex app)."""

@@ -1,0 +1,198 @@
+"""Login state and the guard every State handler starts with.
+
+Any browser can call any public handler of any State with any arguments, so identity is
+never taken from a public var: the browser holds only a session secret (a cookie); the
+guard hashes it, loads the server-side session row, checks expiry, role and tenant, and
+translates service errors into toasts. ``tests/security`` fails if a handler lacks it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+import reflex as rx
+
+from ordertrack import routes
+from ordertrack.clock import get_clock
+from ordertrack.db.engine import session_scope
+from ordertrack.domain.access import Principal
+from ordertrack.domain.engine import TransitionRefused
+from ordertrack.domain.roles import STAFF_ROLES, Role
+from ordertrack.services import accounts
+from ordertrack.services.errors import BadInput, LoginFailed, ServiceError
+from ordertrack.settings import get_settings
+
+GUARD_ATTR = "__ordertrack_guard__"
+_current: ContextVar[Principal | None] = ContextVar("ordertrack_principal", default=None)
+
+NAV: dict[Role, tuple[tuple[str, str], ...]] = {
+    role: (("Home", routes.HOME), ("Orders", routes.ORDERS)) for role in Role
+}
+
+
+def current_principal() -> Principal:
+    """The principal the guard admitted for the running handler."""
+    principal = _current.get()
+    if principal is None:  # only reachable if a handler skipped the guard
+        raise RuntimeError("handler ran without the guard")
+    return principal
+
+
+def coerce_int(value: Any, *, name: str = "value", minimum: int | None = None) -> int:
+    """An int from browser input, or BadInput with a message."""
+    if isinstance(value, bool):
+        raise BadInput(f"{name} must be a whole number.")
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except (TypeError, ValueError):
+        raise BadInput(f"{name} must be a whole number.") from None
+    if minimum is not None and number < minimum:
+        raise BadInput(f"{name} must be at least {minimum}.")
+    return number
+
+
+def coerce_str(value: Any, *, name: str = "value", max_len: int = 200, required: bool = False) -> str:
+    """A stripped str from browser input, or BadInput with a message."""
+    if value is None:
+        value = ""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise BadInput(f"{name} must be text.")
+    text = str(value).strip()
+    if required and not text:
+        raise BadInput(f"{name} is required.")
+    if len(text) > max_len:
+        raise BadInput(f"{name} is too long ({max_len} characters at most).")
+    return text
+
+
+def _resolve(secret: str) -> Principal | None:
+    with session_scope() as session:
+        return accounts.resolve(session, secret=secret, now=get_clock().now())
+
+
+def guard(*roles: Role, public: bool = False, staff: bool = False) -> Callable:
+    """Wrap a State handler: resolve the session, check the role, translate errors.
+
+    Args:
+        roles: roles admitted (none given: any logged-in user).
+        public: admit anonymous callers too (login form).
+        staff: admit every staff role.
+    """
+    allowed = frozenset(roles) | (STAFF_ROLES if staff else frozenset())
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        async def wrapper(self: AppState, *args: Any, **kwargs: Any) -> Any:
+            principal = _resolve(self.session_secret)
+            if principal is None and not public:
+                self._clear_user()
+                return [rx.redirect(routes.LOGIN), rx.toast.info("Please sign in.")]
+            if principal is not None and allowed and principal.role not in allowed:
+                return rx.toast.error("You are not allowed to do that.")
+            if principal is not None:
+                self._show_user(principal)
+            token = _current.set(principal)
+            try:
+                result = fn(self, *args, **kwargs)
+                if inspect.isawaitable(result):
+                    result = await result
+                return result
+            except TransitionRefused as exc:
+                return rx.toast.error(exc.reason)
+            except ServiceError as exc:
+                return rx.toast.error(exc.message)
+            finally:
+                _current.reset(token)
+
+        setattr(wrapper, GUARD_ATTR, {"roles": allowed, "public": public})
+        return wrapper
+
+    return decorate
+
+
+class AppState(rx.State):
+    """The signed-in user as the shell shows it. Never trusted: the guard re-checks."""
+
+    session_secret: str = rx.Cookie("", name="ot_session", same_site="strict", max_age=60 * 60 * 24)
+    user_name: str = ""
+    user_role: str = ""
+    user_role_label: str = ""
+    nav: list[dict[str, str]] = []
+
+    def _show_user(self, principal: Principal) -> None:
+        if self.user_name != principal.display_name:
+            self.user_name = principal.display_name
+        if self.user_role != principal.role.value:
+            self.user_role = principal.role.value
+            self.user_role_label = principal.role.label
+            self.nav = [{"label": label, "href": href} for label, href in NAV[principal.role]]
+
+    def _clear_user(self) -> None:
+        self.user_name = self.user_role = self.user_role_label = ""
+        self.nav = []
+
+    @rx.event
+    @guard()
+    async def load_shell(self):
+        """On every protected page: redirect to login unless signed in."""
+        return None
+
+    @rx.event
+    @guard()
+    async def logout(self):
+        """End the session on the server and in the browser."""
+        with session_scope() as session:
+            accounts.logout(session, secret=self.session_secret)
+        self.session_secret = ""
+        self._clear_user()
+        return [rx.redirect(routes.LOGIN), rx.toast.success("Signed out.")]
+
+
+class LoginState(AppState):
+    """The login form."""
+
+    error: str = ""
+    busy: bool = False
+
+    @rx.event
+    @guard(public=True)
+    async def redirect_if_signed_in(self):
+        """On the login page: a signed-in user goes home."""
+        if _current.get() is not None:
+            return rx.redirect(routes.HOME)
+        return None
+
+    @rx.event
+    @guard(public=True)
+    async def submit(self, form_data: dict):
+        """Check the credentials; one generic error for every failure, slower when repeated."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Invalid form.")
+        username = coerce_str(form_data.get("username"), name="Username", max_len=80)
+        password = coerce_str(form_data.get("password"), name="Password", max_len=200)
+        settings = get_settings()
+        try:
+            with session_scope() as session:
+                secret, principal = accounts.login(
+                    session,
+                    username=username,
+                    password=password,
+                    now=get_clock().now(),
+                    session_hours=settings.session_hours,
+                    free_attempts=settings.login_delay_after,
+                    step_seconds=settings.login_delay_seconds,
+                )
+        except LoginFailed as exc:
+            if exc.delay:
+                await asyncio.sleep(exc.delay)
+            self.error = exc.message
+            return None
+        self.error = ""
+        self.session_secret = secret
+        self._show_user(principal)
+        return [rx.redirect(routes.HOME), rx.toast.success(f"Welcome, {principal.display_name}.")]

@@ -1,0 +1,55 @@
+"""The app shell: top bar with role navigation, user, colour mode and sign-out."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def _nav_link(item: rx.Var) -> rx.Component:
+    return rx.link(item["label"], href=item["href"], size="3", weight="medium", underline="none")
+
+
+def shell(
+    *children: rx.Component,
+    user_name: rx.Var,
+    role_label: rx.Var,
+    nav: rx.Var,
+    on_logout: rx.EventHandler,
+) -> rx.Component:
+    """Wrap a page's content in the shell."""
+    return rx.box(
+        rx.flex(
+            rx.hstack(
+                rx.link(
+                    rx.hstack(rx.icon("package-check", size=22), rx.heading("ordertrack", size="5")),
+                    href="/",
+                    underline="none",
+                    color="inherit",
+                ),
+                rx.hstack(rx.foreach(nav, _nav_link), spacing="5", margin_left="2em"),
+                align="center",
+            ),
+            rx.hstack(
+                rx.cond(
+                    user_name != "",
+                    rx.hstack(
+                        rx.text(user_name, weight="medium", id="shell-user"),
+                        rx.badge(role_label, variant="outline", id="shell-role"),
+                        align="center",
+                    ),
+                ),
+                rx.color_mode.button(variant="ghost", aria_label="Toggle light/dark mode"),
+                rx.button(rx.icon("log-out", size=16), "Sign out", variant="soft", on_click=on_logout),
+                align="center",
+                spacing="4",
+            ),
+            justify="between",
+            align="center",
+            padding_x="1.5em",
+            padding_y="0.8em",
+            border_bottom="1px solid var(--gray-a5)",
+            as_="header",
+        ),
+        rx.box(*children, padding="1.5em", max_width="1200px", margin_x="auto", as_="main"),
+        min_height="100vh",
+    )

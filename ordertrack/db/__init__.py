@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, column types and the engine/session factory."""

@@ -1,0 +1,130 @@
+"""SQLModel tables. Rows never leave the services layer: services return frozen views."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ordertrack.db.types import UtcDateTime
+
+
+def _ts(*, nullable: bool = False, index: bool = False):
+    return Field(sa_column=Column(UtcDateTime(), nullable=nullable, index=index))
+
+
+class Reseller(SQLModel, table=True):
+    """A partner company that sells to customers (a tenant)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=200)
+    contact_email: str = Field(default="", max_length=320)
+    notify_reseller_on_failure: bool = True
+    notify_customer_on_failure: bool = False
+
+
+class Customer(SQLModel, table=True):
+    """A client (tenant): its orders, contact e-mail and client status (seed 04)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, max_length=200)
+    reseller_id: int | None = Field(default=None, foreign_key="reseller.id", index=True)
+    contact_email: str = Field(default="", max_length=320)
+    status: str = Field(default="new", max_length=40)
+    status_since: datetime = _ts()
+    version: int = 1
+
+
+class User(SQLModel, table=True):
+    """A person who logs in. ``role`` is a domain Role value; tenant ids scope what it sees."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=80)
+    display_name: str = Field(max_length=200)
+    email: str = Field(default="", max_length=320)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=20, index=True)
+    reseller_id: int | None = Field(default=None, foreign_key="reseller.id")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    active: bool = True
+    failed_logins: int = 0
+    last_failed_at: datetime | None = _ts(nullable=True)
+
+
+class UserSession(SQLModel, table=True):
+    """A server-side login session; the browser holds only the secret, we store its hash."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    revoked: bool = False
+
+
+class Order(SQLModel, table=True):
+    """A customer order moving through phases (the order workflow) with a tracking status.
+
+    ``due_kind``/``due_at`` hold the next automatic move (a timer lives in the row).
+    """
+
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_due", "due_kind", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(index=True, unique=True, max_length=40)
+    name: str = Field(max_length=200)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    phase: str = Field(max_length=40, index=True)
+    status: str = Field(max_length=40, index=True)
+    phase_since: datetime = _ts()
+    status_since: datetime = _ts()
+    requested_completion: date | None = None
+    planned_completion: date | None = None
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    priority: str = Field(default="normal", max_length=20)
+    version: int = 1
+    due_kind: str | None = Field(default=None, max_length=40)
+    due_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts()
+
+
+class OrderItem(SQLModel, table=True):
+    """A line of an order. Items of excluded kinds (colocation) never drive tracking status."""
+
+    __tablename__ = "order_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    kind: str = Field(max_length=40)
+    name: str = Field(max_length=200)
+    status: str = Field(default="pending", max_length=40)
+
+
+class StatusChange(SQLModel, table=True):
+    """History: one row per version of an entity (order, customer, object).
+
+    ``UNIQUE(entity_kind, entity_id, from_version)`` makes a doubled move impossible.
+    """
+
+    __tablename__ = "status_change"
+    __table_args__ = (
+        UniqueConstraint("entity_kind", "entity_id", "from_version", name="uq_status_change_version"),
+        Index("ix_status_change_entity", "entity_kind", "entity_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity_kind: str = Field(max_length=20)
+    entity_id: int
+    from_version: int
+    from_state: str | None = Field(default=None, max_length=40)
+    to_state: str = Field(max_length=40)
+    from_tracking: str | None = Field(default=None, max_length=40)
+    to_tracking: str | None = Field(default=None, max_length=40)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    actor_name: str = Field(max_length=200)
+    at: datetime = _ts()
+    comment: str = Field(default="", max_length=4000)

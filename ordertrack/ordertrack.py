@@ -1,0 +1,24 @@
+"""The Reflex app: pages, theme, and the lifespan task that runs the timer sweep."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ordertrack import routes
+from ordertrack.auth import AppState, LoginState
+from ordertrack.pages.home import home_page
+from ordertrack.pages.login import login_page
+from ordertrack.pages.order import OrderState, order_page
+from ordertrack.pages.orders import OrdersState, orders_page
+from ordertrack.scheduler import scheduler_lifespan
+
+app = rx.App(
+    theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", has_background=True),
+    toaster=rx.toast.provider(position="top-right", close_button=True),
+    stylesheets=["/styles.css"],
+)
+app.register_lifespan_task(scheduler_lifespan)
+app.add_page(login_page, route=routes.LOGIN, title="Sign in · ordertrack", on_load=LoginState.redirect_if_signed_in)
+app.add_page(home_page, route=routes.HOME, title="ordertrack", on_load=AppState.load_shell)
+app.add_page(orders_page, route=routes.ORDERS, title="Orders · ordertrack", on_load=OrdersState.load)
+app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_load=OrderState.load)

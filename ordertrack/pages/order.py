@@ -1,0 +1,399 @@
+"""The order page: dates, items, the timeline of phase and status changes, and the moves
+this user may make (through a dialog that asks for a comment and confirms irreversible moves)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from ordertrack import routes
+from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
+from ordertrack.clock import get_clock
+from ordertrack.components.layout import shell
+from ordertrack.components.status_badge import status_badge
+from ordertrack.db.engine import session_scope
+from ordertrack.domain.timefmt import duration_words
+from ordertrack.services import orders as order_service
+from ordertrack.services.calendars import business_calendar
+from ordertrack.services.errors import BadInput, NotFound
+from ordertrack.settings import get_settings
+
+
+def _parse_date(value: object, name: str) -> date | None:
+    text = coerce_str(value, name=name, max_len=10)
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"{name} must be a date (YYYY-MM-DD).") from None
+
+
+def _fmt(at: datetime | None) -> str:
+    if at is None:
+        return ""
+    return at.astimezone(ZoneInfo(get_settings().business_tz)).strftime("%Y-%m-%d %H:%M")
+
+
+class OrderState(AppState):
+    """One order, loaded only by the guarded ``load`` (starts empty: nothing leaks on hydrate)."""
+
+    state: str = "loading"  # loading | found | missing
+    number: str = ""
+    name: str = ""
+    customer: str = ""
+    phase_label: str = ""
+    status: str = ""
+    status_label: str = ""
+    in_phase: str = ""
+    next_deadline: str = ""
+    requested: str = ""
+    planned: str = ""
+    owner: str = ""
+    priority: str = ""
+    items: list[dict[str, str]] = []
+    history: list[dict[str, str]] = []
+    moves: list[dict[str, str]] = []
+    dialog_open: bool = False
+    dialog_target: str = ""
+    dialog_label: str = ""
+    dialog_needs_comment: bool = False
+    dialog_irreversible: bool = False
+    dialog_error: str = ""
+    can_edit: bool = False
+    editing: bool = False
+    owner_value: str = "none"
+    priority_value: str = "normal"
+    requested_value: str = ""
+    planned_value: str = ""
+    owners: list[dict[str, str]] = []
+    _order_id: int = 0
+    _version: int = 0
+    _move_targets: dict[str, dict[str, str]] = {}
+
+    def _fetch(self, number: str) -> None:
+        now = get_clock().now()
+        with session_scope() as session:
+            detail = order_service.get_order(session, principal=current_principal(), number=number, now=now)
+            row_id = detail.card.id
+        card = detail.card
+        self._order_id, self._version = row_id, card.version
+        self.number, self.name, self.customer = card.number, card.name, card.customer_name
+        self.phase_label, self.status, self.status_label = card.phase_label, card.status, card.status_label
+        self.in_phase = duration_words(now - card.phase_since)
+        self.next_deadline = ""
+        if card.due_at is not None and card.due_kind == "order:closed":
+            remaining = card.due_at - now
+            self.next_deadline = (
+                f"Auto-approves in {duration_words(remaining)}" if remaining.total_seconds() > 0
+                else "Auto-approval is due now"
+            )
+        self.requested = str(detail.requested_completion or "—")
+        self.planned = str(detail.planned_completion or "—")
+        self.owner = detail.owner_name or "—"
+        self.priority = card.priority.capitalize()
+        self.items = [
+            {"kind": i.kind, "name": i.name, "status": i.status.replace("_", " "),
+             "note": "" if i.counts else "not tracked"}
+            for i in detail.items
+        ]
+        self.history = [
+            {"at": _fmt(h.at), "who": h.actor_name, "from": h.from_label or "—", "to": h.to_label,
+             "status": h.to_status_label, "comment": h.comment}
+            for h in detail.history
+        ]
+        self.moves = [
+            {"target": m.target, "label": m.label, "needs_comment": "1" if m.needs_comment else "",
+             "irreversible": "1" if m.irreversible else ""}
+            for m in detail.moves
+        ]
+        self._move_targets = {m["target"]: m for m in self.moves}
+        principal = current_principal()
+        self.can_edit = principal.is_staff
+        self.owner_value = str(detail.owner_id) if detail.owner_id else "none"
+        self.priority_value = card.priority
+        self.requested_value = detail.requested_completion.isoformat() if detail.requested_completion else ""
+        self.planned_value = detail.planned_completion.isoformat() if detail.planned_completion else ""
+        self.state = "found"
+
+    @rx.event
+    @guard()
+    async def load(self):
+        """Load the order named in the URL; another tenant's order is simply "not found"."""
+        self.dialog_open = False
+        number = coerce_str(self.router.page.params.get("number", ""), name="Order number", max_len=40)
+        try:
+            self._fetch(number)
+        except NotFound:
+            self._reset_order()
+            self.state = "missing"
+
+    def _reset_order(self) -> None:
+        self._order_id = self._version = 0
+        self.number = self.name = self.customer = self.phase_label = self.status = self.status_label = ""
+        self.items, self.history, self.moves, self._move_targets = [], [], [], {}
+
+    @rx.event
+    @guard(staff=True)
+    async def start_edit(self):
+        """Show the dates-and-ownership form (staff)."""
+        with session_scope() as session:
+            self.owners = [{"id": str(i), "name": n} for i, n in order_service.staff_users(session)]
+        self.editing = True
+
+    @rx.event
+    @guard(staff=True)
+    async def cancel_edit(self):
+        """Leave the form without saving."""
+        self.editing = False
+
+    @rx.event
+    @guard(staff=True)
+    async def save_planning(self, form_data: dict):
+        """Save requested/planned completion, owner and priority (staff)."""
+        if not isinstance(form_data, dict) or not self._order_id:
+            raise BadInput("Nothing to change.")
+        change = order_service.PlanningChange(
+            requested_completion=_parse_date(form_data.get("requested"), "Requested completion"),
+            planned_completion=_parse_date(form_data.get("planned"), "Planned completion"),
+            owner_id=None if form_data.get("owner") in (None, "", "none")
+            else coerce_int(form_data.get("owner"), name="Owner", minimum=1),
+            priority=coerce_str(form_data.get("priority"), name="Priority", max_len=20) or "normal",
+        )
+        with session_scope() as session:
+            order_service.update_planning(
+                session, principal=current_principal(), order_id=self._order_id,
+                expected_version=self._version, change=change, now=get_clock().now(), calendar=business_calendar(),
+            )
+        self.editing = False
+        self._fetch(self.number)
+        return rx.toast.success("Saved.")
+
+    @rx.event
+    @guard()
+    async def open_move(self, target: str):
+        """Open the confirmation dialog for a move the user may make."""
+        target = coerce_str(target, name="Move", max_len=40)
+        move = self._move_targets.get(target)
+        if move is None:
+            raise BadInput("That move is not available.")
+        self.dialog_target, self.dialog_label = target, move["label"]
+        self.dialog_needs_comment = bool(move["needs_comment"])
+        self.dialog_irreversible = bool(move["irreversible"])
+        self.dialog_error = ""
+        self.dialog_open = True
+
+    @rx.event
+    @guard()
+    async def close_move(self):
+        """Close the dialog without changing anything."""
+        self.dialog_open = False
+
+    @rx.event
+    @guard()
+    async def confirm_move(self, form_data: dict):
+        """Apply the move through the service (engine guard, compare-and-set, history)."""
+        if not isinstance(form_data, dict) or not self._order_id:
+            raise BadInput("Nothing to change.")
+        comment = coerce_str(form_data.get("comment"), name="Comment", max_len=4000)
+        if self.dialog_needs_comment and not comment:
+            self.dialog_error = "A comment is required for this change."
+            return None
+        now = get_clock().now()
+        try:
+            with session_scope() as session:
+                order_service.move_order(
+                    session,
+                    principal=current_principal(),
+                    order_id=self._order_id,
+                    target=self.dialog_target,
+                    expected_version=self._version,
+                    comment=comment,
+                    now=now,
+                    calendar=business_calendar(),
+                )
+        finally:
+            self.dialog_open = False
+            self._fetch(self.number)
+        return rx.toast.success(f"{self.number}: {self.phase_label}")
+
+
+def _move_button(move: rx.Var) -> rx.Component:
+    return rx.button(
+        move["label"],
+        on_click=OrderState.open_move(move["target"]),
+        color_scheme=rx.cond(move["irreversible"] == "1", "red", "indigo"),
+        variant=rx.cond(move["irreversible"] == "1", "soft", "solid"),
+    )
+
+
+def _move_dialog() -> rx.Component:
+    s = OrderState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(s.dialog_label),
+            rx.dialog.description(s.number, " — ", s.name),
+            rx.form(
+                rx.vstack(
+                    rx.cond(
+                        s.dialog_irreversible,
+                        rx.callout("This cannot be undone: nothing can leave this phase.", icon="octagon-alert",
+                                   color_scheme="red", width="100%"),
+                    ),
+                    rx.el.label(
+                        rx.cond(s.dialog_needs_comment, "Comment (required)", "Comment (optional)"),
+                        html_for="move-comment",
+                    ),
+                    rx.text_area(id="move-comment", name="comment", rows="3", width="100%", auto_focus=True),
+                    rx.cond(s.dialog_error != "", rx.text(s.dialog_error, color_scheme="red", role="alert")),
+                    rx.hstack(
+                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                  on_click=s.close_move),
+                        rx.button("Confirm", type="submit",
+                                  color_scheme=rx.cond(s.dialog_irreversible, "red", "indigo")),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=s.confirm_move,
+                reset_on_submit=True,
+            ),
+        ),
+        open=s.dialog_open,
+        on_open_change=lambda _open: OrderState.close_move(),
+    )
+
+
+def _field(label: str, value: rx.Var) -> rx.Component:
+    return rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, weight="medium"), spacing="1")
+
+
+def _planning_form() -> rx.Component:
+    s = OrderState
+    return rx.form(
+        rx.grid(
+            rx.vstack(rx.el.label("Requested completion", html_for="requested"),
+                      rx.input(id="requested", name="requested", type="date", default_value=s.requested_value)),
+            rx.vstack(rx.el.label("Planned completion", html_for="planned"),
+                      rx.input(id="planned", name="planned", type="date", default_value=s.planned_value)),
+            rx.vstack(
+                rx.el.label("Owner", html_for="owner"),
+                rx.el.select(
+                    rx.el.option("— nobody —", value="none"),
+                    rx.foreach(s.owners, lambda o: rx.el.option(o["name"], value=o["id"])),
+                    id="owner", name="owner", default_value=s.owner_value, class_name="ot-native-select",
+                ),
+            ),
+            rx.vstack(
+                rx.el.label("Priority", html_for="priority"),
+                rx.el.select(
+                    *[rx.el.option(p.capitalize(), value=p) for p in order_service.PRIORITIES],
+                    id="priority", name="priority", default_value=s.priority_value, class_name="ot-native-select",
+                ),
+            ),
+            columns="4",
+            spacing="4",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.button("Cancel", type="button", variant="soft", color_scheme="gray", on_click=s.cancel_edit),
+            rx.button("Save", type="submit"),
+            margin_top="1em",
+        ),
+        on_submit=s.save_planning,
+        width="100%",
+    )
+
+
+def order_page() -> rx.Component:
+    """Order details, timeline and moves."""
+    s = OrderState
+    found = rx.vstack(
+        rx.hstack(
+            rx.heading(s.number, size="7", id="order-number"),
+            status_badge(s.status, s.status_label),
+            align="center",
+            spacing="3",
+        ),
+        rx.text(s.name, size="4"),
+        rx.cond(
+            s.editing,
+            _planning_form(),
+            rx.hstack(
+                rx.heading("Dates and ownership", size="4"),
+                rx.cond(s.can_edit, rx.button(rx.icon("pencil", size=14), "Edit", size="1", variant="soft",
+                                              on_click=s.start_edit)),
+                align="center",
+            ),
+        ),
+        rx.grid(
+            _field("Customer", s.customer),
+            _field("Phase", s.phase_label),
+            _field("Time in phase", s.in_phase),
+            _field("Requested completion", s.requested),
+            _field("Planned completion", s.planned),
+            _field("Owner", s.owner),
+            _field("Priority", s.priority),
+            rx.cond(s.next_deadline != "", _field("Next deadline", s.next_deadline)),
+            columns="4",
+            spacing="4",
+            width="100%",
+        ),
+        rx.cond(
+            s.moves.length() > 0,
+            rx.hstack(rx.foreach(s.moves, _move_button), spacing="3", wrap="wrap"),
+        ),
+        rx.heading("Items", size="4"),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Item", "Kind", "Status", "")])),
+            rx.table.body(
+                rx.foreach(
+                    s.items,
+                    lambda i: rx.table.row(
+                        rx.table.cell(i["name"]), rx.table.cell(i["kind"]), rx.table.cell(i["status"]),
+                        rx.table.cell(rx.text(i["note"], color_scheme="gray", size="1")),
+                    ),
+                )
+            ),
+            width="100%",
+            variant="surface",
+        ),
+        rx.heading("History", size="4"),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(*[rx.table.column_header_cell(h) for h in ("When", "Who", "From", "To", "Status", "Comment")])
+            ),
+            rx.table.body(
+                rx.foreach(
+                    s.history,
+                    lambda h: rx.table.row(
+                        rx.table.cell(h["at"]), rx.table.cell(h["who"]), rx.table.cell(h["from"]),
+                        rx.table.cell(h["to"]), rx.table.cell(h["status"]), rx.table.cell(h["comment"]),
+                    ),
+                ),
+                id="order-history",
+            ),
+            width="100%",
+            variant="surface",
+        ),
+        _move_dialog(),
+        spacing="4",
+        width="100%",
+    )
+    return shell(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), "All orders"), href=routes.ORDERS),
+        rx.match(
+            s.state,
+            ("found", found),
+            ("missing", rx.callout("Order not found.", icon="search-x", color_scheme="gray", id="order-missing",
+                                   margin_top="1em")),
+            rx.center(rx.spinner(size="3"), padding="3em"),
+        ),
+        user_name=s.user_name,
+        role_label=s.user_role_label,
+        nav=s.nav,
+        on_logout=s.logout,
+    )

@@ -1,0 +1,59 @@
+"""APScheduler wiring only: an interval trigger is the clock; the sweep is a service.
+
+Started from a Reflex lifespan task (once per worker, never at import). Business deadlines
+are never APScheduler jobs: they live on rows and the sweep applies them with
+compare-and-set, so several workers or a restart after downtime apply each exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from ordertrack.clock import get_clock
+from ordertrack.db.engine import get_engine
+from ordertrack.services import timers
+from ordertrack.services.calendars import business_calendar
+from ordertrack.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def sweep_once() -> timers.SweepResult:
+    """One sweep at the clock's now (blocking; run in a thread)."""
+    return timers.sweep(get_engine(), now=get_clock().now(), calendar=business_calendar())
+
+
+async def run_sweep() -> None:
+    """The scheduled job."""
+    result = await asyncio.to_thread(sweep_once)
+    if result.applied or result.failed:
+        log.info("sweep applied %d, skipped %d, failed %d", len(result.applied), result.skipped, result.failed)
+
+
+@asynccontextmanager
+async def scheduler_lifespan():
+    """Run the sweep every ``ORDERTRACK_SWEEP_SECONDS`` while the app is up."""
+    settings = get_settings()
+    if settings.scheduler != "on":
+        yield
+        return
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        run_sweep,
+        IntervalTrigger(seconds=settings.sweep_seconds),
+        id="sweep",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
+    scheduler.start()
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)

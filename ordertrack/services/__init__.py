@@ -1,0 +1,1 @@
+"""Services: transactions over the domain. Keyword-only, session first, frozen views out."""

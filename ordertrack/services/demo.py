@@ -1,0 +1,191 @@
+"""Demo data: 3 resellers, 12 customers, ~300 orders with history, and one user per role.
+
+Loaded only into an empty database (``python -m ordertrack.cli bootstrap``). Every demo
+password is ``demo``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, func, select
+
+from ordertrack.db.models import Customer, Order, OrderItem, Reseller, StatusChange, User
+from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.domain.engine import next_timer
+from ordertrack.domain.roles import Role
+from ordertrack.domain.tracking import ETI_WAITING, tracking_status
+from ordertrack.domain.workflows import ORDER_WORKFLOW
+from ordertrack.services.accounts import hash_password
+
+DEMO_PASSWORD = "demo"
+RESELLERS = ("Northwind Telecom", "Bluewave Networks", "Summit IT Partners")
+CUSTOMERS = (
+    ("Acme Logistics", 0), ("Harbor Dental Group", 0), ("Kestrel Engineering", 0), ("Maple Street Bakery", 0),
+    ("Orion Legal LLP", 1), ("Pinecrest Schools", 1), ("Quarry Outdoor", 1), ("Redwood Clinics", 1),
+    ("Silverline Hotels", 2), ("Tidewater Freight", 2), ("Union Square Retail", 2), ("Vantage Architects", 2),
+)
+SERVICES = (
+    ("Dedicated server", "server"), ("Virtual hosting", "hosting"), ("SIP trunk", "voice"),
+    ("Business fibre 1 Gbps", "network"), ("Managed firewall", "security"), ("Colocation half rack", "colocation"),
+    ("Microsoft 365 seats", "license"), ("Backup as a service", "backup"), ("Cloud PBX", "voice"),
+)
+STAFF = (
+    ("support", Role.SUPPORT, "Sam Support"),
+    ("operator", Role.OPERATOR, "Olivia Operator"),
+    ("installer", Role.INSTALLER, "Ivan Installer"),
+    ("techsupport", Role.TECH_SUPPORT, "Tara Techsupport"),
+    ("moderator", Role.MODERATOR, "Max Moderator"),
+    ("manager", Role.MANAGER, "Mia Manager"),
+    ("admin", Role.ADMIN, "Ada Admin"),
+)
+PATHS = {
+    "planning": ("planning",),
+    "execution": ("planning", "execution"),
+    "validation": ("planning", "execution", "validation"),
+    "closed": ("planning", "execution", "validation", "closed"),
+    "canceled": ("planning", "canceled"),
+}
+COMMENTS = {
+    "execution": "Provisioning plan approved, work scheduled.",
+    "validation": "All services activated; waiting for the customer's approval.",
+    "closed": "Customer approved by telephone.",
+    "canceled": "Customer withdrew the order.",
+}
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    """(username, password, what it is) for the README and the start-up banner."""
+    rows = [("customer", DEMO_PASSWORD, f"customer of {CUSTOMERS[0][0]} ({RESELLERS[0]})")]
+    rows.append(("customer2", DEMO_PASSWORD, f"customer of {CUSTOMERS[4][0]} ({RESELLERS[1]})"))
+    rows.append(("reseller", DEMO_PASSWORD, f"reseller {RESELLERS[0]}"))
+    rows.append(("reseller2", DEMO_PASSWORD, f"reseller {RESELLERS[1]}"))
+    rows.append(("partner", DEMO_PASSWORD, f"partner at {RESELLERS[0]}"))
+    rows += [(u, DEMO_PASSWORD, role.label) for u, role, _ in STAFF]
+    return rows
+
+
+def is_empty(session: Session) -> bool:
+    """True when no user exists yet."""
+    return session.exec(select(func.count()).select_from(User)).one() == 0
+
+
+def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders: int = 300, seed: int = 7) -> None:
+    """Fill an empty database with demo data (the caller commits)."""
+    rng = random.Random(seed)
+    pw = hash_password(DEMO_PASSWORD)
+    resellers = [Reseller(name=n, contact_email=f"noc@{n.split()[0].lower()}.example") for n in RESELLERS]
+    session.add_all(resellers)
+    session.flush()
+    customers = []
+    for name, r in CUSTOMERS:
+        slug = name.split()[0].lower()
+        customers.append(
+            Customer(
+                name=name,
+                reseller_id=resellers[r].id,
+                contact_email=f"it@{slug}.example",
+                status=rng.choice(["potential", "works", "in_development", "test", "works"]),
+                status_since=now - timedelta(days=rng.randint(1, 200)),
+            )
+        )
+    session.add_all(customers)
+    session.flush()
+    users = [
+        User(username=u, display_name=d, role=r.value, password_hash=pw, email=f"{u}@ordertrack.example")
+        for u, r, d in STAFF
+    ]
+    users += [
+        User(username="customer", display_name="Carla Customer", role="customer", password_hash=pw,
+             customer_id=customers[0].id, email="carla@acme.example"),
+        User(username="customer2", display_name="Chris Customer", role="customer", password_hash=pw,
+             customer_id=customers[4].id, email="chris@orion.example"),
+        User(username="reseller", display_name="Rita Reseller", role="reseller", password_hash=pw,
+             reseller_id=resellers[0].id, email="rita@northwind.example"),
+        User(username="reseller2", display_name="Ray Reseller", role="reseller", password_hash=pw,
+             reseller_id=resellers[1].id, email="ray@bluewave.example"),
+        User(username="partner", display_name="Pat Partner", role="partner", password_hash=pw,
+             reseller_id=resellers[0].id, email="pat@northwind.example"),
+    ]
+    session.add_all(users)
+    session.flush()
+    staff_movers = [u for u in users if u.role in ("operator", "support")]
+    customer_user = {u.customer_id: u for u in users if u.role == "customer"}
+    owners = [u for u in users if u.role in ("operator", "support", "manager")]
+    weights = {"planning": 60, "execution": 80, "validation": 30, "closed": 90, "canceled": 40}
+    phases = list(weights)
+    today = now.date()
+    for n in range(orders):
+        final = rng.choices(phases, weights=[weights[p] for p in phases])[0]
+        customer = customers[n % len(customers)] if n < 24 else rng.choice(customers)
+        service, _kind = rng.choice(SERVICES)
+        created = now - timedelta(days=rng.uniform(1, 75), hours=rng.uniform(0, 23))
+        planned = (created + timedelta(days=rng.randint(10, 45))).date()
+        order = Order(
+            number=f"SO-{2026_0000 + 101 + n}",
+            name=f"{service} for {customer.name.split()[0]}",
+            customer_id=customer.id,
+            phase="planning",
+            status="on_track",
+            phase_since=created,
+            status_since=created,
+            requested_completion=planned - timedelta(days=rng.randint(0, 7)),
+            planned_completion=planned,
+            owner_id=rng.choice(owners).id,
+            priority=rng.choices(["low", "normal", "high", "urgent"], weights=[2, 6, 3, 1])[0],
+            created_at=created,
+        )
+        session.add(order)
+        session.flush()
+        item_rows = [(_kind, "active" if final == "closed" else "pending")]
+        for extra, ekind in rng.sample(SERVICES, rng.randint(0, 2)):
+            item_rows.append((ekind, "active" if final == "closed" else "pending"))
+        if final == "execution" and rng.random() < 0.2:
+            item_rows[0] = (item_rows[0][0] if item_rows[0][0] != "colocation" else "server", ETI_WAITING)
+        for idx, (kind, st) in enumerate(item_rows):
+            name = next(s for s, k in SERVICES if k == kind)
+            session.add(OrderItem(order_id=order.id, kind=kind, name=f"{name} #{idx + 1}", status=st))
+        path = PATHS[final]
+        version = 1
+        t = created
+        phase, status = "planning", "on_track"
+        session.add(StatusChange(entity_kind="order", entity_id=order.id, from_version=0, from_state=None,
+                                 to_state="planning", to_tracking="on_track", actor_name="Online order form",
+                                 at=created, comment="Order received."))
+        span = max((now - created).total_seconds(), 3600)
+        steps = path[1:]
+        for i, nxt in enumerate(steps):
+            if nxt == "validation":
+                t = max(t + timedelta(hours=1), now - timedelta(hours=rng.uniform(2, 60)))
+            elif nxt == "closed":
+                t = min(t + timedelta(days=rng.uniform(0.3, 2)), now - timedelta(minutes=5))
+            else:
+                t = t + timedelta(seconds=span * rng.uniform(0.15, 0.5) / max(len(steps), 1))
+            t = min(t, now - timedelta(minutes=10 - i))
+            new_status = tracking_status(phase=nxt, planned_completion=planned, today=t.date(), item_states=item_rows)
+            if nxt == "closed" and rng.random() < 0.3:
+                mover_name, note = "System", "approved automatically after 2 days"
+                mover_id = None
+            elif nxt == "closed":
+                cu = customer_user.get(customer.id)
+                mover = cu if cu and rng.random() < 0.5 else rng.choice(staff_movers)
+                mover_id, mover_name, note = mover.id, mover.display_name, COMMENTS[nxt]
+            else:
+                mover = rng.choice(staff_movers)
+                mover_id, mover_name, note = mover.id, mover.display_name, COMMENTS[nxt]
+            session.add(StatusChange(entity_kind="order", entity_id=order.id, from_version=version,
+                                     from_state=phase, to_state=nxt, from_tracking=status,
+                                     to_tracking=new_status.value, actor_id=mover_id, actor_name=mover_name,
+                                     at=t, comment=note))
+            version += 1
+            phase, status = nxt, new_status.value
+            order.phase_since = t
+            order.status_since = t
+        current = tracking_status(phase=phase, planned_completion=planned, today=today, item_states=item_rows)
+        order.phase, order.status, order.version = phase, current.value, version
+        timer = next_timer(ORDER_WORKFLOW, current=phase, entered_at=order.phase_since, calendar=calendar)
+        if timer is not None:
+            order.due_kind, order.due_at = f"order:{timer[0].target}", timer[1]
+        session.add(order)
+    session.flush()

@@ -1,0 +1,447 @@
+"""Orders: tenant-scoped reads (frozen views) and the one function that moves an order.
+
+``move_order`` is the only writer of phase/status: the engine guards it, a compare-and-set
+on ``version`` makes concurrent moves safe, and the history row is written in the same
+transaction (``UNIQUE(entity, from_version)`` makes a doubled move impossible).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ordertrack.db.models import Customer, Order, OrderItem, StatusChange, User
+from ordertrack.domain import engine
+from ordertrack.domain.access import Principal
+from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.domain.tracking import tracking_status
+from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
+from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
+
+ENTITY = "order"
+CONFLICT_MESSAGE = "This order was changed by someone else. Reload to see the change, then try again."
+PRIORITIES = ("low", "normal", "high", "urgent")
+PAGE_SIZE_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCard:
+    """One order as a list or board shows it."""
+
+    id: int
+    number: str
+    name: str
+    customer_name: str
+    phase: str
+    phase_label: str
+    status: str
+    status_label: str
+    phase_since: datetime
+    due_kind: str | None
+    due_at: datetime | None
+    priority: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    """A page of cards and the total that matched."""
+
+    cards: tuple[OrderCard, ...]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    kind: str
+    name: str
+    status: str
+    counts: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One row of an order's timeline."""
+
+    at: datetime
+    actor_name: str
+    from_label: str
+    to_label: str
+    from_status_label: str
+    to_status_label: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class MoveOption:
+    """A move the viewer may make now."""
+
+    target: str
+    label: str
+    needs_comment: bool
+    irreversible: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDetail:
+    """The order page: card, dates, items, history and the viewer's moves."""
+
+    card: OrderCard
+    requested_completion: date | None
+    planned_completion: date | None
+    owner_id: int | None
+    owner_name: str
+    items: tuple[ItemView, ...]
+    history: tuple[HistoryEntry, ...]
+    moves: tuple[MoveOption, ...]
+
+
+def _local_today(now: datetime, calendar: BusinessCalendar) -> date:
+    return now.astimezone(ZoneInfo(calendar.tz)).date()
+
+
+def _scope(query, principal: Principal):
+    """Restrict an Order query (joined with Customer) to what ``principal`` may see."""
+    if principal.is_staff:
+        return query
+    if principal.role == "customer":
+        return query.where(Order.customer_id == (principal.customer_id or -1))
+    if principal.role in ("reseller", "partner"):
+        return query.where(Customer.reseller_id == (principal.reseller_id or -1))
+    return query.where(False)
+
+
+def _card(order: Order, customer_name: str) -> OrderCard:
+    return OrderCard(
+        id=order.id,
+        number=order.number,
+        name=order.name,
+        customer_name=customer_name,
+        phase=order.phase,
+        phase_label=ORDER_WORKFLOW.label(order.phase),
+        status=order.status,
+        status_label=OrderStatus(order.status).label,
+        phase_since=order.phase_since,
+        due_kind=order.due_kind,
+        due_at=order.due_at,
+        priority=order.priority,
+        version=order.version,
+    )
+
+
+def list_orders(
+    session: Session,
+    *,
+    principal: Principal,
+    phase: str | None = None,
+    search: str = "",
+    offset: int = 0,
+    limit: int = 50,
+) -> OrderPage:
+    """Orders the principal may see, newest first, optionally in one phase or matching a search."""
+    if phase is not None and phase not in {s.key for s in ORDER_WORKFLOW.statuses}:
+        raise BadInput(f"Unknown phase {phase!r}.")
+    limit = max(1, min(int(limit), PAGE_SIZE_MAX))
+    offset = max(0, int(offset))
+    query = select(Order, Customer.name).join(Customer, Customer.id == Order.customer_id)
+    query = _scope(query, principal)
+    if phase:
+        query = query.where(Order.phase == phase)
+    search = (search or "").strip()[:100]
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(Order.number).like(like), func.lower(Order.name).like(like)))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(Order.created_at).desc(), col(Order.id).desc()).offset(offset).limit(limit))
+    return OrderPage(cards=tuple(_card(o, name) for o, name in rows), total=total, offset=offset, limit=limit)
+
+
+def _load_visible(session: Session, *, principal: Principal, number: str) -> tuple[Order, Customer]:
+    number = (number or "").strip()[:40]
+    row = session.exec(
+        select(Order, Customer).join(Customer, Customer.id == Order.customer_id).where(Order.number == number)
+    ).first()
+    if row is None or not principal.can_see(customer_id=row[1].id, reseller_id=row[1].reseller_id):
+        raise NotFound("Order not found.")
+    return row
+
+
+def get_order(session: Session, *, principal: Principal, number: str, now: datetime) -> OrderDetail:
+    """The order page for ``number``.
+
+    Raises:
+        NotFound: no such order, or the principal may not see it (the same answer, so
+            nothing leaks about other tenants).
+    """
+    order, customer = _load_visible(session, principal=principal, number=number)
+    items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)).all()
+    changes = session.exec(
+        select(StatusChange)
+        .where(StatusChange.entity_kind == ENTITY, StatusChange.entity_id == order.id)
+        .order_by(col(StatusChange.at).desc(), col(StatusChange.id).desc())
+    ).all()
+    owner = session.get(User, order.owner_id) if order.owner_id else None
+
+    def label(state: str | None) -> str:
+        return ORDER_WORKFLOW.label(state) if state else ""
+
+    def status_label(status: str | None) -> str:
+        return OrderStatus(status).label if status else ""
+
+    moves = engine.available(
+        ORDER_WORKFLOW, current=order.phase, roles=principal.roles, status_since=order.phase_since, now=now
+    )
+    return OrderDetail(
+        card=_card(order, customer.name),
+        requested_completion=order.requested_completion,
+        planned_completion=order.planned_completion,
+        owner_id=order.owner_id,
+        owner_name=owner.display_name if owner else "",
+        items=tuple(
+            ItemView(kind=i.kind, name=i.name, status=i.status, counts=i.kind != "colocation") for i in items
+        ),
+        history=tuple(
+            HistoryEntry(
+                at=c.at,
+                actor_name=c.actor_name,
+                from_label=label(c.from_state),
+                to_label=label(c.to_state),
+                from_status_label=status_label(c.from_tracking),
+                to_status_label=status_label(c.to_tracking),
+                comment=c.comment,
+            )
+            for c in changes
+        ),
+        moves=tuple(
+            MoveOption(
+                target=t.target,
+                label=t.label or f"Move to {ORDER_WORKFLOW.label(t.target)}",
+                needs_comment=t.needs_comment,
+                irreversible=ORDER_WORKFLOW.is_terminal(t.target),
+            )
+            for t in moves
+        ),
+    )
+
+
+def _timer_for(phase: str, entered_at: datetime, calendar: BusinessCalendar) -> tuple[str | None, datetime | None]:
+    timer = engine.next_timer(ORDER_WORKFLOW, current=phase, entered_at=entered_at, calendar=calendar)
+    if timer is None:
+        return None, None
+    transition, due = timer
+    return f"{ENTITY}:{transition.target}", due
+
+
+def move_order(
+    session: Session,
+    *,
+    principal: Principal,
+    order_id: int,
+    target: str,
+    expected_version: int,
+    now: datetime,
+    calendar: BusinessCalendar,
+    comment: str = "",
+    automatic: bool = False,
+) -> OrderCard:
+    """Move an order to phase ``target`` (the caller commits).
+
+    Args:
+        principal: who moves it (``SYSTEM`` with ``automatic=True`` for timers and events).
+        order_id: the order.
+        target: the phase key to move to.
+        expected_version: the version the mover saw; a newer one means someone else moved first.
+        now: the time of the move.
+        calendar: the business calendar (for business-time timers).
+        comment: the mover's comment (required by some moves).
+        automatic: True when a timer or an event makes the move.
+
+    Raises:
+        NotFound: no such order for this principal.
+        TransitionRefused: the engine refused, with its reason.
+        Conflict: the order changed since ``expected_version``.
+    """
+    comment = (comment or "").strip()
+    if len(comment) > 4000:
+        raise BadInput("The comment is too long (4000 characters at most).")
+    row = session.exec(
+        select(Order, Customer).join(Customer, Customer.id == Order.customer_id).where(Order.id == order_id)
+    ).first()
+    if row is None or not principal.can_see(customer_id=row[1].id, reseller_id=row[1].reseller_id):
+        raise NotFound("Order not found.")
+    order, customer = row
+    if order.version != expected_version:
+        raise Conflict(CONFLICT_MESSAGE)
+    transition = engine.decide(
+        ORDER_WORKFLOW,
+        current=order.phase,
+        target=target,
+        roles=principal.roles,
+        status_since=order.phase_since,
+        now=now,
+        comment=comment,
+        automatic=automatic,
+    )
+    if automatic and not comment and transition.auto is not None:
+        comment = transition.auto.note
+    items = session.exec(select(OrderItem.kind, OrderItem.status).where(OrderItem.order_id == order.id)).all()
+    status = tracking_status(
+        phase=target,
+        planned_completion=order.planned_completion,
+        today=_local_today(now, calendar),
+        item_states=items,
+    )
+    due_kind, due_at = _timer_for(target, now, calendar)
+    values = {
+        "phase": target,
+        "phase_since": now,
+        "status": status.value,
+        "due_kind": due_kind,
+        "due_at": due_at,
+        "version": expected_version + 1,
+    }
+    if status.value != order.status:
+        values["status_since"] = now
+    result = session.exec(
+        update(Order)
+        .where(Order.id == order.id, Order.version == expected_version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(CONFLICT_MESSAGE)
+    session.add(
+        StatusChange(
+            entity_kind=ENTITY,
+            entity_id=order.id,
+            from_version=expected_version,
+            from_state=order.phase,
+            to_state=target,
+            from_tracking=order.status,
+            to_tracking=status.value,
+            actor_id=principal.user_id,
+            actor_name=principal.display_name,
+            at=now,
+            comment=comment,
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(CONFLICT_MESSAGE) from exc
+    session.expire(order)
+    refreshed = session.get(Order, order.id)
+    return _card(refreshed, customer.name)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanningChange:
+    """New dates, owner and priority for an order (None/empty keeps nothing: all fields are set)."""
+
+    requested_completion: date | None
+    planned_completion: date | None
+    owner_id: int | None
+    priority: str
+
+
+def staff_users(session: Session) -> tuple[tuple[int, str], ...]:
+    """(id, name) of users who may own orders."""
+    rows = session.exec(
+        select(User.id, User.display_name)
+        .where(col(User.role).in_(["operator", "support", "manager", "admin"]), User.active == True)  # noqa: E712
+        .order_by(User.display_name)
+    ).all()
+    return tuple((r[0], r[1]) for r in rows)
+
+
+def update_planning(
+    session: Session,
+    *,
+    principal: Principal,
+    order_id: int,
+    expected_version: int,
+    change: PlanningChange,
+    now: datetime,
+    calendar: BusinessCalendar,
+) -> OrderCard:
+    """Set requested/planned completion, owner and priority (staff only; the caller commits).
+
+    The tracking status follows (a planned date in the past makes an open order Delayed)
+    and the change is written to the order's history.
+
+    Raises:
+        Forbidden: the principal is not staff.
+        BadInput: unknown priority or owner, or planned before requested by more than a year.
+        Conflict: the order changed since ``expected_version``.
+    """
+    if not principal.is_staff:
+        raise Forbidden("Only staff may change dates and ownership.")
+    if change.priority not in PRIORITIES:
+        raise BadInput(f"Priority must be one of {', '.join(PRIORITIES)}.")
+    owner = None
+    if change.owner_id is not None:
+        owner = session.get(User, change.owner_id)
+        if owner is None or owner.role not in ("operator", "support", "manager", "admin"):
+            raise BadInput("The owner must be a staff member.")
+    row = session.exec(
+        select(Order, Customer).join(Customer, Customer.id == Order.customer_id).where(Order.id == order_id)
+    ).first()
+    if row is None:
+        raise NotFound("Order not found.")
+    order, customer = row
+    if order.version != expected_version:
+        raise Conflict(CONFLICT_MESSAGE)
+    items = session.exec(select(OrderItem.kind, OrderItem.status).where(OrderItem.order_id == order.id)).all()
+    status = tracking_status(
+        phase=order.phase, planned_completion=change.planned_completion,
+        today=_local_today(now, calendar), item_states=items,
+    )
+    notes = []
+    if change.requested_completion != order.requested_completion:
+        notes.append(f"Requested completion {order.requested_completion or '—'} → {change.requested_completion or '—'}")
+    if change.planned_completion != order.planned_completion:
+        notes.append(f"Planned completion {order.planned_completion or '—'} → {change.planned_completion or '—'}")
+    if change.owner_id != order.owner_id:
+        notes.append(f"Owner → {owner.display_name if owner else 'nobody'}")
+    if change.priority != order.priority:
+        notes.append(f"Priority {order.priority} → {change.priority}")
+    if not notes:
+        return _card(order, customer.name)
+    values = {
+        "requested_completion": change.requested_completion,
+        "planned_completion": change.planned_completion,
+        "owner_id": change.owner_id,
+        "priority": change.priority,
+        "status": status.value,
+        "version": expected_version + 1,
+    }
+    if status.value != order.status:
+        values["status_since"] = now
+    result = session.exec(
+        update(Order)
+        .where(Order.id == order.id, Order.version == expected_version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(CONFLICT_MESSAGE)
+    session.add(
+        StatusChange(
+            entity_kind=ENTITY, entity_id=order.id, from_version=expected_version,
+            from_state=order.phase, to_state=order.phase, from_tracking=order.status, to_tracking=status.value,
+            actor_id=principal.user_id, actor_name=principal.display_name, at=now, comment="; ".join(notes),
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(CONFLICT_MESSAGE) from exc
+    session.expire(order)
+    return _card(session.get(Order, order.id), customer.name)

@@ -1,0 +1,46 @@
+"""Runtime settings read from the environment (prefix ``ORDERTRACK_``).
+
+``ORDERTRACK_DATABASE_URL``  SQLAlchemy URL; default: SQLite file ``ordertrack.db`` here.
+``ORDERTRACK_SECRET_KEY``    signs links; set it in production.
+``ORDERTRACK_SESSION_HOURS`` how long a login lasts.
+``ORDERTRACK_PUBLIC_URL``    the origin browsers use (CORS for the websocket).
+``ORDERTRACK_SCHEDULER``     "on" (default) or "off": run the timer sweep in this process.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """All knobs of a running ordertrack, with sensible local defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="ORDERTRACK_", extra="ignore")
+
+    database_url: str = f"sqlite:///{ROOT / 'ordertrack.db'}"
+    secret_key: str = "insecure-dev-key-set-ORDERTRACK_SECRET_KEY"
+    session_hours: float = 12.0
+    public_url: str = "http://localhost:3000"
+    scheduler: str = "on"
+    sweep_seconds: float = 1.0
+    business_tz: str = "Europe/London"
+    business_start_hour: int = 9
+    business_end_hour: int = 17
+    holiday_country: str = "GB"
+    login_delay_after: int = 3
+    login_delay_seconds: float = 1.0
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

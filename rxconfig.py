@@ -1,0 +1,24 @@
+"""Reflex configuration. Values come from ordertrack.settings (environment variables)."""
+
+import os
+from pathlib import Path
+
+import reflex as rx
+
+from ordertrack.settings import get_settings
+
+_settings = get_settings()
+_bun = Path(__file__).resolve().parent / ".tools" / "node_modules" / ".bin" / "bun"
+_port = os.environ.get("PORT", "3000")
+_origins = sorted({_settings.public_url, f"http://localhost:{_port}", f"http://127.0.0.1:{_port}"})
+
+config = rx.Config(
+    app_name="ordertrack",
+    db_url=_settings.database_url,
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    cors_allowed_origins=_origins,
+    redis_token_expiration=15 * 60,
+    disable_plugins=["reflex_base.plugins.sitemap.SitemapPlugin"],
+    **({"bun_path": _bun} if _bun.exists() else {}),
+)

@@ -1,0 +1,81 @@
+"""A raw client of Reflex's socket protocol (Engine.IO 4 / Socket.IO on ``/_event``), used to
+forge events the way any browser could: any handler, any arguments."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from websockets.sync.client import connect
+
+NS = "/_event"
+
+
+class ReflexSocket:
+    """One connection with its own client token."""
+
+    def __init__(self, base_url: str, token: str | None = None) -> None:
+        self.token = token or str(uuid.uuid4())
+        ws_url = base_url.replace("http", "ws", 1) + f"/_event/?token={self.token}&EIO=4&transport=websocket"
+        self.ws = connect(ws_url, open_timeout=10, max_size=None)
+        opening = self.ws.recv(timeout=10)
+        assert opening.startswith("0"), opening
+        self.ws.send(f"40{NS},")
+        while True:
+            frame = self._recv(10)
+            if frame.startswith(f"40{NS}"):
+                break
+        self.deltas: list[dict[str, Any]] = []
+
+    def _recv(self, timeout: float) -> str:
+        while True:
+            frame = self.ws.recv(timeout=timeout)
+            if frame == "2":
+                self.ws.send("3")
+                continue
+            return frame
+
+    def emit(self, handler: str, payload: dict | None = None, *, path: str = "/", query: dict | None = None,
+             wait: float = 10.0) -> list[dict[str, Any]]:
+        """Send one event and collect the updates until the final one (or ``wait`` seconds)."""
+        event = {
+            "name": handler,
+            "payload": payload or {},
+            "router_data": {"pathname": path, "asPath": path, "query": query or {}},
+        }
+        self.ws.send(f"42{NS}," + json.dumps(["event", event]))
+        updates: list[dict[str, Any]] = []
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                frame = self._recv(max(0.05, deadline - time.monotonic()))
+            except TimeoutError:
+                break
+            if not frame.startswith(f"42{NS},"):
+                continue
+            name, data = json.loads(frame[len(f"42{NS},"):])[:2]
+            if isinstance(data, str):
+                data = json.loads(data)
+            if name != "event":
+                continue
+            updates.append(data)
+            if data.get("final"):
+                break
+        self.deltas += [u.get("delta") or {} for u in updates]
+        return updates
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def all_strings(value: Any) -> list[str]:
+    """Every string inside a delta, flattened."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [str(k), *all_strings(v)]]
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in all_strings(v)]
+    return []
