@@ -19,6 +19,11 @@ config = rx.Config(
     show_built_with_reflex=False,
     cors_allowed_origins=_origins,
     redis_token_expiration=15 * 60,
-    disable_plugins=["reflex_base.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[rx.plugins.SitemapPlugin],
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", has_background=True)
+        )
+    ],
     **({"bun_path": _bun} if _bun.exists() else {}),
 )

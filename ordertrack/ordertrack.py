@@ -13,7 +13,6 @@ from ordertrack.pages.orders import OrdersState, orders_page
 from ordertrack.scheduler import scheduler_lifespan
 
 app = rx.App(
-    theme=rx.theme(accent_color="indigo", gray_color="slate", radius="medium", has_background=True),
     toaster=rx.toast.provider(position="top-right", close_button=True),
     stylesheets=["/styles.css"],
 )
