@@ -75,6 +75,10 @@ def server(tmp_path_factory) -> Iterator[Server]:
         "REFLEX_CHECK_LATEST_VERSION": "false",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
+        # Its own build folders: the bundle has the backend URL compiled in, so sharing
+        # .web with a running `make run` would point that app's pages at this port.
+        "REFLEX_WEB_WORKDIR": str(ROOT / ".web-test"),
+        "REFLEX_STATES_WORKDIR": str(ROOT / ".states-test"),
     }
     subprocess.run([str(VENV_BIN / "reflex"), "db", "migrate"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
