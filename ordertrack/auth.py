@@ -140,7 +140,7 @@ class AppState(rx.State):
     @guard()
     async def load_shell(self):
         """On every protected page: redirect to login unless signed in."""
-        return None
+        return
 
     @rx.event
     @guard()

@@ -27,7 +27,7 @@ def home_page() -> rx.Component:
     """Greeting, role and the entry points of this role."""
     return shell(
         rx.vstack(
-            rx.heading(f"Welcome, ", AppState.user_name, size="7"),
+            rx.heading("Welcome, ", AppState.user_name, size="7"),
             rx.text("Signed in as ", rx.text.strong(AppState.user_role_label), id="signed-in-as"),
             rx.text(
                 rx.match(AppState.user_role, *[(k.value, v) for k, v in ROLE_BLURBS.items()], ""),

@@ -139,7 +139,7 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
         session.add(order)
         session.flush()
         item_rows = [(_kind, "active" if final == "closed" else "pending")]
-        for extra, ekind in rng.sample(SERVICES, rng.randint(0, 2)):
+        for _extra, ekind in rng.sample(SERVICES, rng.randint(0, 2)):
             item_rows.append((ekind, "active" if final == "closed" else "pending"))
         if final == "execution" and rng.random() < 0.2:
             item_rows[0] = (item_rows[0][0] if item_rows[0][0] != "colocation" else "server", ETI_WAITING)

@@ -355,7 +355,7 @@ def staff_users(session: Session) -> tuple[tuple[int, str], ...]:
     """(id, name) of users who may own orders."""
     rows = session.exec(
         select(User.id, User.display_name)
-        .where(col(User.role).in_(["operator", "support", "manager", "admin"]), User.active == True)  # noqa: E712
+        .where(col(User.role).in_(["operator", "support", "manager", "admin"]), col(User.active).is_(True))
         .order_by(User.display_name)
     ).all()
     return tuple((r[0], r[1]) for r in rows)

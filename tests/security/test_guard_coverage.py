@@ -10,7 +10,7 @@ from ordertrack.auth import GUARD_ATTR
 
 def _all_states(cls: type[rx.State]) -> list[type[rx.State]]:
     found = [cls]
-    for sub in cls.class_subclasses:
+    for sub in cls.get_substates():
         found += _all_states(sub)
     return found
 
