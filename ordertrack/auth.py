@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -31,7 +32,7 @@ GUARD_ATTR = "__ordertrack_guard__"
 _current: ContextVar[Principal | None] = ContextVar("ordertrack_principal", default=None)
 
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {
-    role: (("Home", routes.HOME), ("Orders", routes.ORDERS)) for role in Role
+    role: (("Home", routes.HOME), ("Track My Orders", routes.BOARD), ("All orders", routes.ORDERS)) for role in Role
 }
 
 
@@ -75,13 +76,30 @@ def _resolve(secret: str) -> Principal | None:
         return accounts.resolve(session, secret=secret, now=get_clock().now())
 
 
-def guard(*roles: Role, public: bool = False, staff: bool = False) -> Callable:
+@contextmanager
+def acting_as(principal: Principal) -> Iterator[None]:
+    """Run a block (e.g. a background refresh) as ``principal``."""
+    token = _current.set(principal)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def resolve_secret(secret: str) -> Principal | None:
+    """The principal of a session secret right now (None: signed out or expired)."""
+    return _resolve(secret)
+
+
+def guard(*roles: Role, public: bool = False, staff: bool = False, background: bool = False) -> Callable:
     """Wrap a State handler: resolve the session, check the role, translate errors.
 
     Args:
         roles: roles admitted (none given: any logged-in user).
         public: admit anonymous callers too (login form).
         staff: admit every staff role.
+        background: the handler is a background task (it may not write state outside
+            ``async with self``, so the shell is not touched here).
     """
     allowed = frozenset(roles) | (STAFF_ROLES if staff else frozenset())
 
@@ -90,11 +108,13 @@ def guard(*roles: Role, public: bool = False, staff: bool = False) -> Callable:
         async def wrapper(self: AppState, *args: Any, **kwargs: Any) -> Any:
             principal = _resolve(self.session_secret)
             if principal is None and not public:
+                if background:
+                    return None
                 self._clear_user()
                 return [rx.redirect(routes.LOGIN), rx.toast.info("Please sign in.")]
             if principal is not None and allowed and principal.role not in allowed:
                 return rx.toast.error("You are not allowed to do that.")
-            if principal is not None:
+            if principal is not None and not background:
                 self._show_user(principal)
             token = _current.set(principal)
             try:
@@ -109,7 +129,7 @@ def guard(*roles: Role, public: bool = False, staff: bool = False) -> Callable:
             finally:
                 _current.reset(token)
 
-        setattr(wrapper, GUARD_ATTR, {"roles": allowed, "public": public})
+        setattr(wrapper, GUARD_ATTR, {"roles": allowed, "public": public, "background": background})
         return wrapper
 
     return decorate

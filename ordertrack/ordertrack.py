@@ -6,18 +6,23 @@ import reflex as rx
 
 from ordertrack import routes
 from ordertrack.auth import AppState, LoginState
+from ordertrack.pages.board import BoardState, board_page
 from ordertrack.pages.home import home_page
 from ordertrack.pages.login import login_page
 from ordertrack.pages.order import OrderState, order_page
 from ordertrack.pages.orders import OrdersState, orders_page
+from ordertrack.realtime import realtime_lifespan
 from ordertrack.scheduler import scheduler_lifespan
 
 app = rx.App(
     toaster=rx.toast.provider(position="top-right", close_button=True),
     stylesheets=["/styles.css"],
 )
+app.register_lifespan_task(realtime_lifespan)
 app.register_lifespan_task(scheduler_lifespan)
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · ordertrack", on_load=LoginState.redirect_if_signed_in)
 app.add_page(home_page, route=routes.HOME, title="ordertrack", on_load=AppState.load_shell)
+app.add_page(board_page, route=routes.BOARD, title="Track My Orders · ordertrack",
+             on_load=[BoardState.load, BoardState.watch])
 app.add_page(orders_page, route=routes.ORDERS, title="Orders · ordertrack", on_load=OrdersState.load)
-app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_load=OrderState.load)
+app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_load=[OrderState.load, OrderState.watch])

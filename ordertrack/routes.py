@@ -5,6 +5,7 @@ from urllib.parse import quote
 LOGIN = "/login"
 HOME = "/"
 ORDERS = "/orders"
+BOARD = "/board"
 ORDER = "/orders/[number]"
 
 

@@ -17,6 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import get_engine
+from ordertrack.realtime import publish
 from ordertrack.services import timers
 from ordertrack.services.calendars import business_calendar
 from ordertrack.settings import get_settings
@@ -32,6 +33,8 @@ def sweep_once() -> timers.SweepResult:
 async def run_sweep() -> None:
     """The scheduled job."""
     result = await asyncio.to_thread(sweep_once)
+    if result.applied:
+        publish()
     if result.applied or result.failed:
         log.info("sweep applied %d, skipped %d, failed %d", len(result.applied), result.skipped, result.failed)
 

@@ -15,6 +15,7 @@ def shell(
     role_label: rx.Var,
     nav: rx.Var,
     on_logout: rx.EventHandler,
+    wide: bool = False,
 ) -> rx.Component:
     """Wrap a page's content in the shell."""
     return rx.box(
@@ -50,6 +51,6 @@ def shell(
             border_bottom="1px solid var(--gray-a5)",
             as_="header",
         ),
-        rx.box(*children, padding="1.5em", max_width="1200px", margin_x="auto", as_="main"),
+        rx.box(*children, padding="1.5em", max_width="100%" if wide else "1200px", margin_x="auto", as_="main"),
         min_height="100vh",
     )

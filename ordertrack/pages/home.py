@@ -33,7 +33,10 @@ def home_page() -> rx.Component:
                 rx.match(AppState.user_role, *[(k.value, v) for k, v in ROLE_BLURBS.items()], ""),
                 color_scheme="gray",
             ),
-            rx.link(rx.button(rx.icon("list"), "Open orders", size="3"), href=routes.ORDERS),
+            rx.hstack(
+                rx.link(rx.button(rx.icon("kanban"), "Track My Orders", size="3"), href=routes.BOARD),
+                rx.link(rx.button(rx.icon("list"), "All orders", size="3", variant="soft"), href=routes.ORDERS),
+            ),
             spacing="4",
         ),
         user_name=AppState.user_name,

@@ -15,6 +15,8 @@ from ordertrack.components.layout import shell
 from ordertrack.components.status_badge import status_badge
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.timefmt import duration_words
+from ordertrack.live import watch
+from ordertrack.realtime import publish
 from ordertrack.services import orders as order_service
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, NotFound
@@ -71,6 +73,8 @@ class OrderState(AppState):
     owners: list[dict[str, str]] = []
     _order_id: int = 0
     _version: int = 0
+    _watcher: str = ""
+    _watch_path: str = ""
     _move_targets: dict[str, dict[str, str]] = {}
 
     def _fetch(self, number: str) -> None:
@@ -130,6 +134,16 @@ class OrderState(AppState):
             self._reset_order()
             self.state = "missing"
 
+    def _refresh(self) -> None:
+        if self.number and not self.dialog_open and not self.editing:
+            self._fetch(self.number)
+
+    @rx.event(background=True)
+    @guard(background=True)
+    async def watch(self):
+        """Keep this tab's order current while it is open (changes by others appear live)."""
+        await watch(self, refresh=self._refresh)
+
     def _reset_order(self) -> None:
         self._order_id = self._version = 0
         self.number = self.name = self.customer = self.phase_label = self.status = self.status_label = ""
@@ -169,6 +183,7 @@ class OrderState(AppState):
             )
         self.editing = False
         self._fetch(self.number)
+        publish()
         return rx.toast.success("Saved.")
 
     @rx.event
@@ -217,6 +232,7 @@ class OrderState(AppState):
         finally:
             self.dialog_open = False
             self._fetch(self.number)
+        publish()
         return rx.toast.success(f"{self.number}: {self.phase_label}")
 
 

@@ -13,11 +13,10 @@ from sqlmodel import Session, func, select
 
 from ordertrack.db.models import Customer, Order, OrderItem, Reseller, StatusChange, User
 from ordertrack.domain.calendar import BusinessCalendar
-from ordertrack.domain.engine import next_timer
 from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, tracking_status
-from ordertrack.domain.workflows import ORDER_WORKFLOW
 from ordertrack.services.accounts import hash_password
+from ordertrack.services.orders import next_order_timer
 
 DEMO_PASSWORD = "demo"
 RESELLERS = ("Northwind Telecom", "Bluewave Networks", "Summit IT Partners")
@@ -120,7 +119,8 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
         final = rng.choices(phases, weights=[weights[p] for p in phases])[0]
         customer = customers[n % len(customers)] if n < 24 else rng.choice(customers)
         service, _kind = rng.choice(SERVICES)
-        created = now - timedelta(days=rng.uniform(1, 75), hours=rng.uniform(0, 23))
+        age_days = {"planning": (0.5, 12), "execution": (4, 30), "validation": (5, 35)}.get(final, (8, 75))
+        created = now - timedelta(days=rng.uniform(*age_days), hours=rng.uniform(0, 23))
         planned = (created + timedelta(days=rng.randint(10, 45))).date()
         order = Order(
             number=f"SO-{2026_0000 + 101 + n}",
@@ -156,10 +156,10 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
         span = max((now - created).total_seconds(), 3600)
         steps = path[1:]
         for i, nxt in enumerate(steps):
-            if nxt == "validation":
-                t = max(t + timedelta(hours=1), now - timedelta(hours=rng.uniform(2, 60)))
+            if nxt == "validation" and final == "validation":
+                t = max(t + timedelta(hours=1), now - timedelta(hours=rng.uniform(2, 47)))
             elif nxt == "closed":
-                t = min(t + timedelta(days=rng.uniform(0.3, 2)), now - timedelta(minutes=5))
+                t = t + timedelta(days=rng.uniform(0.3, 2))
             else:
                 t = t + timedelta(seconds=span * rng.uniform(0.15, 0.5) / max(len(steps), 1))
             t = min(t, now - timedelta(minutes=10 - i))
@@ -184,8 +184,8 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
             order.status_since = t
         current = tracking_status(phase=phase, planned_completion=planned, today=today, item_states=item_rows)
         order.phase, order.status, order.version = phase, current.value, version
-        timer = next_timer(ORDER_WORKFLOW, current=phase, entered_at=order.phase_since, calendar=calendar)
-        if timer is not None:
-            order.due_kind, order.due_at = f"order:{timer[0].target}", timer[1]
+        order.due_kind, order.due_at = next_order_timer(
+            phase=phase, phase_since=order.phase_since, status=order.status, planned=planned, calendar=calendar
+        )
         session.add(order)
     session.flush()

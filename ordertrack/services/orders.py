@@ -8,7 +8,7 @@ transaction (``UNIQUE(entity, from_version)`` makes a doubled move impossible).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, update
@@ -17,9 +17,9 @@ from sqlmodel import Session, col, select
 
 from ordertrack.db.models import Customer, Order, OrderItem, StatusChange, User
 from ordertrack.domain import engine
-from ordertrack.domain.access import Principal
+from ordertrack.domain.access import SYSTEM, Principal
 from ordertrack.domain.calendar import BusinessCalendar
-from ordertrack.domain.tracking import tracking_status
+from ordertrack.domain.tracking import ETI_WAITING, tracking_status
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
@@ -27,6 +27,7 @@ ENTITY = "order"
 CONFLICT_MESSAGE = "This order was changed by someone else. Reload to see the change, then try again."
 PRIORITIES = ("low", "normal", "high", "urgent")
 PAGE_SIZE_MAX = 200
+OPEN_PHASES = ("planning", "execution")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ def _local_today(now: datetime, calendar: BusinessCalendar) -> date:
     return now.astimezone(ZoneInfo(calendar.tz)).date()
 
 
-def _scope(query, principal: Principal):
+def scope_orders(query, principal: Principal):
     """Restrict an Order query (joined with Customer) to what ``principal`` may see."""
     if principal.is_staff:
         return query
@@ -118,7 +119,7 @@ def _scope(query, principal: Principal):
     return query.where(False)
 
 
-def _card(order: Order, customer_name: str) -> OrderCard:
+def card_view(order: Order, customer_name: str) -> OrderCard:
     return OrderCard(
         id=order.id,
         number=order.number,
@@ -151,7 +152,7 @@ def list_orders(
     limit = max(1, min(int(limit), PAGE_SIZE_MAX))
     offset = max(0, int(offset))
     query = select(Order, Customer.name).join(Customer, Customer.id == Order.customer_id)
-    query = _scope(query, principal)
+    query = scope_orders(query, principal)
     if phase:
         query = query.where(Order.phase == phase)
     search = (search or "").strip()[:100]
@@ -160,7 +161,7 @@ def list_orders(
         query = query.where(or_(func.lower(Order.number).like(like), func.lower(Order.name).like(like)))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(Order.created_at).desc(), col(Order.id).desc()).offset(offset).limit(limit))
-    return OrderPage(cards=tuple(_card(o, name) for o, name in rows), total=total, offset=offset, limit=limit)
+    return OrderPage(cards=tuple(card_view(o, name) for o, name in rows), total=total, offset=offset, limit=limit)
 
 
 def _load_visible(session: Session, *, principal: Principal, number: str) -> tuple[Order, Customer]:
@@ -199,7 +200,7 @@ def get_order(session: Session, *, principal: Principal, number: str, now: datet
         ORDER_WORKFLOW, current=order.phase, roles=principal.roles, status_since=order.phase_since, now=now
     )
     return OrderDetail(
-        card=_card(order, customer.name),
+        card=card_view(order, customer.name),
         requested_completion=order.requested_completion,
         planned_completion=order.planned_completion,
         owner_id=order.owner_id,
@@ -231,12 +232,80 @@ def get_order(session: Session, *, principal: Principal, number: str, now: datet
     )
 
 
-def _timer_for(phase: str, entered_at: datetime, calendar: BusinessCalendar) -> tuple[str | None, datetime | None]:
-    timer = engine.next_timer(ORDER_WORKFLOW, current=phase, entered_at=entered_at, calendar=calendar)
-    if timer is None:
-        return None, None
-    transition, due = timer
-    return f"{ENTITY}:{transition.target}", due
+DELAYED_TIMER = "status:delayed"
+
+
+def next_order_timer(
+    *, phase: str, phase_since: datetime, status: str, planned: date | None, calendar: BusinessCalendar
+) -> tuple[str | None, datetime | None]:
+    """The row's one timer: the phase's automatic move, else the moment an open order turns Delayed."""
+    timer = engine.next_timer(ORDER_WORKFLOW, current=phase, entered_at=phase_since, calendar=calendar)
+    if timer is not None:
+        transition, due = timer
+        return f"{ENTITY}:{transition.target}", due
+    if phase in OPEN_PHASES and planned is not None and status == OrderStatus.ON_TRACK:
+        zone = ZoneInfo(calendar.tz)
+        return DELAYED_TIMER, datetime.combine(planned + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    return None, None
+
+
+def _apply(
+    session: Session,
+    *,
+    order: Order,
+    customer_name: str,
+    principal: Principal,
+    expected_version: int,
+    now: datetime,
+    calendar: BusinessCalendar,
+    comment: str,
+    changes: dict,
+) -> OrderCard:
+    """Write ``changes`` with compare-and-set, recompute status and timer, add the history row."""
+    if order.version != expected_version:
+        raise Conflict(CONFLICT_MESSAGE)
+    phase = changes.get("phase", order.phase)
+    phase_since = changes.get("phase_since", order.phase_since)
+    planned = changes.get("planned_completion", order.planned_completion)
+    items = session.exec(select(OrderItem.kind, OrderItem.status).where(OrderItem.order_id == order.id)).all()
+    status = tracking_status(
+        phase=phase, planned_completion=planned, today=_local_today(now, calendar), item_states=items
+    ).value
+    due_kind, due_at = next_order_timer(phase=phase, phase_since=phase_since, status=status, planned=planned,
+                                   calendar=calendar)
+    values = {**changes, "status": status, "due_kind": due_kind, "due_at": due_at, "version": expected_version + 1}
+    if status != order.status:
+        values["status_since"] = now
+    result = session.exec(
+        update(Order)
+        .where(Order.id == order.id, Order.version == expected_version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(CONFLICT_MESSAGE)
+    session.add(
+        StatusChange(
+            entity_kind=ENTITY, entity_id=order.id, from_version=expected_version,
+            from_state=order.phase, to_state=phase, from_tracking=order.status, to_tracking=status,
+            actor_id=principal.user_id, actor_name=principal.display_name, at=now, comment=comment,
+        )
+    )
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(CONFLICT_MESSAGE) from exc
+    session.expire(order)
+    return card_view(session.get(Order, order.id), customer_name)
+
+
+def _load_for_write(session: Session, *, principal: Principal, order_id: int) -> tuple[Order, Customer]:
+    row = session.exec(
+        select(Order, Customer).join(Customer, Customer.id == Order.customer_id).where(Order.id == order_id)
+    ).first()
+    if row is None or not principal.can_see(customer_id=row[1].id, reseller_id=row[1].reseller_id):
+        raise NotFound("Order not found.")
+    return row
 
 
 def move_order(
@@ -271,74 +340,43 @@ def move_order(
     comment = (comment or "").strip()
     if len(comment) > 4000:
         raise BadInput("The comment is too long (4000 characters at most).")
-    row = session.exec(
-        select(Order, Customer).join(Customer, Customer.id == Order.customer_id).where(Order.id == order_id)
-    ).first()
-    if row is None or not principal.can_see(customer_id=row[1].id, reseller_id=row[1].reseller_id):
-        raise NotFound("Order not found.")
-    order, customer = row
+    order, customer = _load_for_write(session, principal=principal, order_id=order_id)
     if order.version != expected_version:
         raise Conflict(CONFLICT_MESSAGE)
     transition = engine.decide(
-        ORDER_WORKFLOW,
-        current=order.phase,
-        target=target,
-        roles=principal.roles,
-        status_since=order.phase_since,
-        now=now,
-        comment=comment,
-        automatic=automatic,
+        ORDER_WORKFLOW, current=order.phase, target=target, roles=principal.roles,
+        status_since=order.phase_since, now=now, comment=comment, automatic=automatic,
     )
     if automatic and not comment and transition.auto is not None:
         comment = transition.auto.note
-    items = session.exec(select(OrderItem.kind, OrderItem.status).where(OrderItem.order_id == order.id)).all()
-    status = tracking_status(
-        phase=target,
-        planned_completion=order.planned_completion,
-        today=_local_today(now, calendar),
-        item_states=items,
+    return _apply(
+        session, order=order, customer_name=customer.name, principal=principal,
+        expected_version=expected_version, now=now, calendar=calendar, comment=comment,
+        changes={"phase": target, "phase_since": now},
     )
-    due_kind, due_at = _timer_for(target, now, calendar)
-    values = {
-        "phase": target,
-        "phase_since": now,
-        "status": status.value,
-        "due_kind": due_kind,
-        "due_at": due_at,
-        "version": expected_version + 1,
-    }
-    if status.value != order.status:
-        values["status_since"] = now
-    result = session.exec(
-        update(Order)
-        .where(Order.id == order.id, Order.version == expected_version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+
+
+def refresh_status(
+    session: Session, *, order_id: int, expected_version: int, now: datetime, calendar: BusinessCalendar
+) -> OrderCard | None:
+    """Recompute an order's tracking status (the Delayed timer); None when nothing changed."""
+    order, customer = _load_for_write(session, principal=SYSTEM, order_id=order_id)
+    if order.version != expected_version:
         raise Conflict(CONFLICT_MESSAGE)
-    session.add(
-        StatusChange(
-            entity_kind=ENTITY,
-            entity_id=order.id,
-            from_version=expected_version,
-            from_state=order.phase,
-            to_state=target,
-            from_tracking=order.status,
-            to_tracking=status.value,
-            actor_id=principal.user_id,
-            actor_name=principal.display_name,
-            at=now,
-            comment=comment,
+    items = session.exec(select(OrderItem.kind, OrderItem.status).where(OrderItem.order_id == order.id)).all()
+    status = tracking_status(phase=order.phase, planned_completion=order.planned_completion,
+                             today=_local_today(now, calendar), item_states=items)
+    if status.value == order.status:
+        session.exec(
+            update(Order).where(Order.id == order.id, Order.version == expected_version)
+            .values(due_kind=None, due_at=None).execution_options(synchronize_session=False)
         )
+        return None
+    note = f"planned completion {order.planned_completion} has passed" if status is OrderStatus.DELAYED else ""
+    return _apply(
+        session, order=order, customer_name=customer.name, principal=SYSTEM,
+        expected_version=expected_version, now=now, calendar=calendar, comment=note, changes={},
     )
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict(CONFLICT_MESSAGE) from exc
-    session.expire(order)
-    refreshed = session.get(Order, order.id)
-    return _card(refreshed, customer.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,19 +428,9 @@ def update_planning(
         owner = session.get(User, change.owner_id)
         if owner is None or owner.role not in ("operator", "support", "manager", "admin"):
             raise BadInput("The owner must be a staff member.")
-    row = session.exec(
-        select(Order, Customer).join(Customer, Customer.id == Order.customer_id).where(Order.id == order_id)
-    ).first()
-    if row is None:
-        raise NotFound("Order not found.")
-    order, customer = row
+    order, customer = _load_for_write(session, principal=principal, order_id=order_id)
     if order.version != expected_version:
         raise Conflict(CONFLICT_MESSAGE)
-    items = session.exec(select(OrderItem.kind, OrderItem.status).where(OrderItem.order_id == order.id)).all()
-    status = tracking_status(
-        phase=order.phase, planned_completion=change.planned_completion,
-        today=_local_today(now, calendar), item_states=items,
-    )
     notes = []
     if change.requested_completion != order.requested_completion:
         notes.append(f"Requested completion {order.requested_completion or '—'} → {change.requested_completion or '—'}")
@@ -413,35 +441,50 @@ def update_planning(
     if change.priority != order.priority:
         notes.append(f"Priority {order.priority} → {change.priority}")
     if not notes:
-        return _card(order, customer.name)
-    values = {
-        "requested_completion": change.requested_completion,
-        "planned_completion": change.planned_completion,
-        "owner_id": change.owner_id,
-        "priority": change.priority,
-        "status": status.value,
-        "version": expected_version + 1,
-    }
-    if status.value != order.status:
-        values["status_since"] = now
-    result = session.exec(
-        update(Order)
-        .where(Order.id == order.id, Order.version == expected_version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        return card_view(order, customer.name)
+    return _apply(
+        session, order=order, customer_name=customer.name, principal=principal,
+        expected_version=expected_version, now=now, calendar=calendar, comment="; ".join(notes),
+        changes={
+            "requested_completion": change.requested_completion,
+            "planned_completion": change.planned_completion,
+            "owner_id": change.owner_id,
+            "priority": change.priority,
+        },
     )
-    if result.rowcount != 1:
+
+
+def approve_item_eti(
+    session: Session,
+    *,
+    principal: Principal,
+    order_id: int,
+    item_id: int,
+    expected_version: int,
+    now: datetime,
+    calendar: BusinessCalendar,
+) -> OrderCard:
+    """Record the technical-interview approval of one item (staff); the order's status follows.
+
+    Raises:
+        Forbidden: not staff.  NotFound: no such order or item.  BadInput: the item is not
+        waiting for ETI approval.  Conflict: the order changed since ``expected_version``.
+    """
+    if not principal.is_staff:
+        raise Forbidden("Only staff may approve a technical interview.")
+    order, customer = _load_for_write(session, principal=principal, order_id=order_id)
+    item = session.get(OrderItem, item_id)
+    if item is None or item.order_id != order.id:
+        raise NotFound("Item not found.")
+    if item.status != ETI_WAITING:
+        raise BadInput(f"{item.name} is not waiting for technical-interview approval.")
+    if order.version != expected_version:
         raise Conflict(CONFLICT_MESSAGE)
-    session.add(
-        StatusChange(
-            entity_kind=ENTITY, entity_id=order.id, from_version=expected_version,
-            from_state=order.phase, to_state=order.phase, from_tracking=order.status, to_tracking=status.value,
-            actor_id=principal.user_id, actor_name=principal.display_name, at=now, comment="; ".join(notes),
-        )
+    item.status = "pending"
+    session.add(item)
+    session.flush()
+    return _apply(
+        session, order=order, customer_name=customer.name, principal=principal,
+        expected_version=expected_version, now=now, calendar=calendar,
+        comment=f"Technical interview approved: {item.name}", changes={},
     )
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict(CONFLICT_MESSAGE) from exc
-    session.expire(order)
-    return _card(session.get(Order, order.id), customer.name)

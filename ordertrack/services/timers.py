@@ -21,7 +21,7 @@ from ordertrack.domain.access import SYSTEM
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.services.errors import ServiceError
-from ordertrack.services.orders import ENTITY, move_order
+from ordertrack.services.orders import ENTITY, move_order, refresh_status
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def sweep(engine: Engine, *, now: datetime, calendar: BusinessCalendar, batch: i
         for order_id, version, due_kind in due:
             seen.add((order_id, version))
             kind, _, target = (due_kind or "").partition(":")
-            if kind != ENTITY or not target:
+            if kind not in (ENTITY, "status") or not target:
                 log.error("order %s has an unknown timer %r", order_id, due_kind)
                 result.failed += 1
                 continue
@@ -79,16 +79,12 @@ def sweep(engine: Engine, *, now: datetime, calendar: BusinessCalendar, batch: i
                     if locked is None:
                         result.skipped += 1
                         continue
-                    move_order(
-                        session,
-                        principal=SYSTEM,
-                        order_id=order_id,
-                        target=target,
-                        expected_version=version,
-                        now=now,
-                        calendar=calendar,
-                        automatic=True,
-                    )
+                    if kind == ENTITY:
+                        move_order(session, principal=SYSTEM, order_id=order_id, target=target,
+                                   expected_version=version, now=now, calendar=calendar, automatic=True)
+                    else:
+                        refresh_status(session, order_id=order_id, expected_version=version, now=now,
+                                       calendar=calendar)
                 result.applied.append(order_id)
             except (ServiceError, TransitionRefused) as exc:
                 log.info("timer of order %s skipped: %s", order_id, exc)

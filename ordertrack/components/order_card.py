@@ -1,0 +1,87 @@
+"""A board card: number and name, status badge, time in phase, next deadline."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ordertrack.components.status_badge import status_badge
+
+
+def order_card(card: rx.Var) -> rx.Component:
+    """One order on the board; the whole card links to the order page."""
+    return rx.link(
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(card["number"], weight="bold", size="2"),
+                    rx.spacer(),
+                    status_badge(card["status"], card["status_label"]),
+                    width="100%",
+                    align="center",
+                ),
+                rx.text(card["name"], size="2", trim="both"),
+                rx.text(card["customer"], size="1", color_scheme="gray"),
+                rx.hstack(
+                    rx.icon("clock", size=12),
+                    rx.text(card["in_phase"], " in ", card["phase"], size="1", color_scheme="gray"),
+                    align="center",
+                    spacing="1",
+                ),
+                rx.cond(
+                    card["deadline"] != "",
+                    rx.hstack(
+                        rx.icon("timer", size=12),
+                        rx.text(card["deadline"], size="1", weight="medium"),
+                        align="center",
+                        spacing="1",
+                        color=rx.color("blue", 11),
+                    ),
+                ),
+                spacing="1",
+                width="100%",
+            ),
+            size="1",
+            width="100%",
+            class_name="ot-card",
+        ),
+        href=card["href"],
+        underline="none",
+        color="inherit",
+        width="100%",
+        data_number=card["number"],
+        data_testid="order-card",
+    )
+
+
+def kanban_column(
+    *, key: str, title: str, total: rx.Var, cards: rx.Var, on_more: rx.EventSpec
+) -> rx.Component:
+    """A column: title with the total, its window of cards, and "Show more" when cut."""
+    return rx.vstack(
+        rx.hstack(
+            rx.heading(title, size="3"),
+            rx.badge(total, variant="soft", color_scheme="gray", radius="full"),
+            align="center",
+            justify="between",
+            width="100%",
+        ),
+        rx.cond(
+            total == 0,
+            rx.text("No orders here.", size="2", color_scheme="gray", padding_y="1em"),
+            rx.vstack(rx.foreach(cards, order_card), spacing="2", width="100%"),
+        ),
+        rx.cond(
+            cards.length() < total,
+            rx.button("Show more", variant="ghost", size="1", on_click=on_more, width="100%"),
+        ),
+        spacing="3",
+        padding="0.8em",
+        background=rx.color("gray", 2),
+        border=f"1px solid {rx.color('gray', 4)}",
+        border_radius="var(--radius-3)",
+        min_width="260px",
+        flex="1",
+        align_items="stretch",
+        data_column=key,
+        id=f"column-{key}",
+    )

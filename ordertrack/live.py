@@ -1,0 +1,44 @@
+"""Live pages: one background watcher per browser tab refreshes the page's own window of
+data after every change (see ``realtime``), re-checking the session each time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from ordertrack import realtime
+from ordertrack.auth import AppState, acting_as, resolve_secret
+
+PROCESS_ID = f"{os.getpid()}-{id(realtime)}"
+
+
+async def watch(state: AppState, *, refresh: Callable[[], None]) -> None:
+    """Run in a background handler: refresh ``state`` after each change while the tab stays on
+    the page it started on and its session is valid.
+
+    The state must have the backend vars ``_watch_path`` and ``_watcher`` (str).
+    """
+    async with state:
+        path = state.router.page.path
+        if state._watcher == PROCESS_ID and state._watch_path == path:
+            return  # this tab already has a watcher in this process
+        state._watcher, state._watch_path = PROCESS_ID, path
+        token = state.router.session.client_token
+
+    async def step() -> bool:
+        async with state:
+            if state._watch_path != path or state.router.page.path != path:
+                return False
+            principal = resolve_secret(state.session_secret)
+            if principal is None:
+                return False
+            with acting_as(principal):
+                refresh()
+        return True
+
+    try:
+        await realtime.follow(token, step)
+    finally:
+        async with state:
+            if state._watch_path == path:
+                state._watcher = ""

@@ -1,0 +1,306 @@
+"""Track My Orders: the live kanban board and the Closed tab (seed 01)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ordertrack import routes
+from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
+from ordertrack.clock import get_clock
+from ordertrack.components.layout import shell
+from ordertrack.components.order_card import kanban_column
+from ordertrack.components.status_badge import status_badge
+from ordertrack.db.engine import session_scope
+from ordertrack.domain.workflows import OrderStatus
+from ordertrack.live import watch
+from ordertrack.services import board as board_service
+from ordertrack.services.errors import BadInput
+from ordertrack.services.orders import PRIORITIES
+
+WINDOW = 50
+CLOSED_PAGE = 25
+ANY = "any"
+
+
+class BoardState(AppState):
+    """Per column a window of cards; filters and the Closed tab page live on the server."""
+
+    tab: str = "board"
+    loading: bool = True
+    totals: dict[str, int] = {}
+    cards: dict[str, list[dict[str, str]]] = {}
+    search: str = ""
+    f_customer: str = ANY
+    f_status: str = ANY
+    f_owner: str = ANY
+    f_priority: str = ANY
+    is_staff: bool = False
+    customers: list[dict[str, str]] = []
+    owners: list[dict[str, str]] = []
+    closed_rows: list[dict[str, str]] = []
+    closed_total: int = 0
+    closed_page: int = 0
+    _limits: dict[str, int] = {}
+    _watcher: str = ""
+    _watch_path: str = ""
+
+    def _filters(self) -> board_service.BoardFilters:
+        def opt_int(value: str) -> int | None:
+            return None if value == ANY else coerce_int(value, name="Filter", minimum=1)
+
+        return board_service.BoardFilters(
+            search=self.search,
+            customer_id=opt_int(self.f_customer),
+            status=None if self.f_status == ANY else self.f_status,
+            owner_id=opt_int(self.f_owner),
+            priority=None if self.f_priority == ANY else self.f_priority,
+        )
+
+    def _fetch(self) -> None:
+        now = get_clock().now()
+        with session_scope() as session:
+            if self.tab == "closed":
+                page = board_service.closed_orders(
+                    session, principal=current_principal(), search=self.search,
+                    offset=self.closed_page * CLOSED_PAGE, limit=CLOSED_PAGE,
+                )
+            else:
+                columns = board_service.load_board(
+                    session, principal=current_principal(), now=now, filters=self._filters(), limits=self._limits
+                )
+        if self.tab == "closed":
+            self.closed_total = page.total
+            self.closed_rows = [
+                {"number": c.number, "href": routes.order_url(c.number), "name": c.name,
+                 "customer": c.customer_name, "status": c.status, "status_label": c.status_label,
+                 "since": c.phase_since.date().isoformat()}
+                for c in page.cards
+            ]
+        else:
+            self.totals = {c.key: c.total for c in columns}
+            self.cards = {
+                c.key: [
+                    {"number": k.number, "href": routes.order_url(k.number), "name": k.name,
+                     "customer": k.customer_name, "phase": k.phase_label, "status": k.status,
+                     "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline}
+                    for k in c.cards
+                ]
+                for c in columns
+            }
+        self.loading = False
+
+    @rx.var
+    def closed_pages(self) -> int:
+        return max(1, -(-self.closed_total // CLOSED_PAGE))
+
+    @rx.event
+    @guard()
+    async def load(self):
+        """Page load: the board (or the Closed tab) for this viewer."""
+        principal = current_principal()
+        self.is_staff = principal.is_staff
+        if principal.is_staff and not self.customers:
+            with session_scope() as session:
+                options = board_service.filter_options(session, principal=principal)
+            self.customers = [{"id": i, "name": n} for i, n in options["customers"]]
+            self.owners = [{"id": i, "name": n} for i, n in options["owners"]]
+        self._fetch()
+
+    @rx.event(background=True)
+    @guard(background=True)
+    async def watch(self):
+        """Keep this tab's board current: refresh after every change anywhere."""
+        await watch(self, refresh=self._fetch)
+
+    @rx.event
+    @guard()
+    async def set_tab(self, tab: str):
+        """Switch between the board and the Closed tab."""
+        tab = coerce_str(tab, name="Tab", max_len=10)
+        if tab not in ("board", "closed"):
+            raise BadInput("Unknown tab.")
+        self.tab = tab
+        self.closed_page = 0
+        self._fetch()
+
+    @rx.event
+    @guard()
+    async def set_search(self, value: str):
+        """Search by order number or name."""
+        self.search = coerce_str(value, name="Search", max_len=100)
+        self.closed_page = 0
+        self._fetch()
+
+    @rx.event
+    @guard(staff=True)
+    async def set_filter(self, name: str, value: str):
+        """Staff filters: customer, status, owner, priority ("any" clears one)."""
+        name = coerce_str(name, name="Filter", max_len=20)
+        value = coerce_str(value, name="Filter value", max_len=40) or ANY
+        allowed = {
+            "customer": {c["id"] for c in self.customers},
+            "status": {s.value for s in OrderStatus},
+            "owner": {o["id"] for o in self.owners},
+            "priority": set(PRIORITIES),
+        }
+        if name not in allowed or (value != ANY and value not in allowed[name]):
+            raise BadInput("Unknown filter.")
+        setattr(self, f"f_{name}", value)
+        self._fetch()
+
+    @rx.event
+    @guard()
+    async def clear_filters(self):
+        """Back to every order this viewer may see."""
+        self.search = ""
+        self.f_customer = self.f_status = self.f_owner = self.f_priority = ANY
+        self._fetch()
+
+    @rx.event
+    @guard()
+    async def show_more(self, column: str):
+        """Show 50 more cards in one column."""
+        column = coerce_str(column, name="Column", max_len=20)
+        if column not in {c.key for c in board_service.COLUMNS}:
+            raise BadInput("Unknown column.")
+        self._limits[column] = min(self._limits.get(column, WINDOW) + WINDOW, board_service.WINDOW_MAX)
+        self._fetch()
+
+    @rx.event
+    @guard()
+    async def go_to_closed_page(self, page: int):
+        """A page of the Closed tab (0-based)."""
+        page = coerce_int(page, name="Page", minimum=0)
+        self.closed_page = min(page, max(0, -(-self.closed_total // CLOSED_PAGE) - 1))
+        self._fetch()
+
+
+def _select(label: str, name: str, value: rx.Var, items: rx.Var | list, *, width: str = "170px") -> rx.Component:
+    if isinstance(items, list):
+        options = [rx.select.item(text, value=key) for key, text in items]
+    else:
+        options = [rx.foreach(items, lambda o: rx.select.item(o["name"], value=o["id"]))]
+    return rx.select.root(
+        rx.select.trigger(placeholder=label, aria_label=label, width=width),
+        rx.select.content(rx.select.item(f"Any {label.lower()}", value=ANY), *options),
+        value=value,
+        on_change=lambda v: BoardState.set_filter(name, v),
+    )
+
+
+def _filters() -> rx.Component:
+    s = BoardState
+    return rx.hstack(
+        rx.input(
+            rx.input.slot(rx.icon("search", size=16)),
+            placeholder="Search number or name",
+            default_value=s.search,
+            on_change=s.set_search.debounce(300),
+            aria_label="Search orders",
+            width="260px",
+        ),
+        rx.cond(
+            s.is_staff,
+            rx.hstack(
+                _select("Customer", "customer", s.f_customer, s.customers, width="200px"),
+                _select("Status", "status", s.f_status, [(x.value, x.label) for x in OrderStatus]),
+                _select("Owner", "owner", s.f_owner, s.owners),
+                _select("Priority", "priority", s.f_priority, [(p, p.capitalize()) for p in PRIORITIES],
+                        width="130px"),
+                rx.button("Clear", variant="ghost", on_click=s.clear_filters),
+                spacing="2",
+                wrap="wrap",
+            ),
+        ),
+        spacing="2",
+        wrap="wrap",
+        align="center",
+    )
+
+
+def _board() -> rx.Component:
+    s = BoardState
+    return rx.cond(
+        s.loading,
+        rx.center(rx.spinner(size="3"), padding="4em", width="100%"),
+        rx.flex(
+            *[
+                kanban_column(
+                    key=c.key, title=c.title, total=s.totals.get(c.key, 0), cards=s.cards.get(c.key, []),
+                    on_more=s.show_more(c.key),
+                )
+                for c in board_service.COLUMNS
+            ],
+            spacing="3",
+            width="100%",
+            align="start",
+            overflow_x="auto",
+        ),
+    )
+
+
+def _closed_tab() -> rx.Component:
+    s = BoardState
+    return rx.vstack(
+        rx.cond(
+            s.closed_total == 0,
+            rx.callout("No closed or canceled orders.", icon="inbox", width="100%"),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                               ("Number", "Name", "Customer", "Status", "Since")])),
+                rx.table.body(
+                    rx.foreach(
+                        s.closed_rows,
+                        lambda r: rx.table.row(
+                            rx.table.cell(rx.link(r["number"], href=r["href"])),
+                            rx.table.cell(r["name"]), rx.table.cell(r["customer"]),
+                            rx.table.cell(status_badge(r["status"], r["status_label"])),
+                            rx.table.cell(r["since"]),
+                        ),
+                    )
+                ),
+                width="100%",
+                variant="surface",
+                id="closed-table",
+            ),
+        ),
+        rx.hstack(
+            rx.button("Previous", variant="soft", on_click=s.go_to_closed_page(s.closed_page - 1),
+                      disabled=s.closed_page <= 0),
+            rx.text("Page ", s.closed_page + 1, " of ", s.closed_pages, " · ", s.closed_total, " orders"),
+            rx.button("Next", variant="soft", on_click=s.go_to_closed_page(s.closed_page + 1),
+                      disabled=s.closed_page + 1 >= s.closed_pages),
+            align="center",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def board_page() -> rx.Component:
+    """The board with its tabs."""
+    s = BoardState
+    return shell(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Track My Orders", size="7"),
+                rx.spacer(),
+                rx.tabs.root(
+                    rx.tabs.list(rx.tabs.trigger("Board", value="board"), rx.tabs.trigger("Closed", value="closed")),
+                    value=s.tab,
+                    on_change=s.set_tab,
+                ),
+                width="100%",
+                align="center",
+            ),
+            _filters(),
+            rx.cond(s.tab == "closed", _closed_tab(), _board()),
+            spacing="4",
+            width="100%",
+        ),
+        user_name=s.user_name,
+        role_label=s.user_role_label,
+        nav=s.nav,
+        on_logout=s.logout,
+        wide=True,
+    )
