@@ -7,8 +7,8 @@ import reflex as rx
 from ordertrack.components.status_badge import status_badge
 
 
-def order_card(card: rx.Var) -> rx.Component:
-    """One order on the board; the whole card links to the order page."""
+def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
+    """One order on the board; the whole card links to the order page. Staff may drag it."""
     return rx.link(
         rx.card(
             rx.vstack(
@@ -50,11 +50,16 @@ def order_card(card: rx.Var) -> rx.Component:
         width="100%",
         data_number=card["number"],
         data_testid="order-card",
+        draggable=draggable,
+        custom_attrs={
+            "data-drag-number": rx.cond(draggable, card["number"], ""),
+            "data-drag-version": card["version"],
+        },
     )
 
 
 def kanban_column(
-    *, key: str, title: str, total: rx.Var, cards: rx.Var, on_more: rx.EventSpec
+    *, key: str, title: str, total: rx.Var, cards: rx.Var, on_more: rx.EventSpec, draggable: rx.Var | bool = False
 ) -> rx.Component:
     """A column: title with the total, its window of cards, and "Show more" when cut."""
     return rx.vstack(
@@ -68,7 +73,7 @@ def kanban_column(
         rx.cond(
             total == 0,
             rx.text("No orders here.", size="2", color_scheme="gray", padding_y="1em"),
-            rx.vstack(rx.foreach(cards, order_card), spacing="2", width="100%"),
+            rx.vstack(rx.foreach(cards, lambda c: order_card(c, draggable)), spacing="2", width="100%"),
         ),
         rx.cond(
             cards.length() < total,
@@ -83,5 +88,6 @@ def kanban_column(
         flex="1",
         align_items="stretch",
         data_column=key,
+        custom_attrs={"data-drop-column": key},
         id=f"column-{key}",
     )

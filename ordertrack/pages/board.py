@@ -10,13 +10,19 @@ from ordertrack.clock import get_clock
 from ordertrack.components.layout import shell
 from ordertrack.components.order_card import kanban_column
 from ordertrack.components.status_badge import status_badge
+from ordertrack.components.transition_dialog import transition_dialog
 from ordertrack.db.engine import session_scope
-from ordertrack.domain.workflows import OrderStatus
+from ordertrack.domain import engine
+from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.live import watch
+from ordertrack.realtime import publish
 from ordertrack.services import board as board_service
+from ordertrack.services import orders
+from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.services.orders import PRIORITIES
 
+DROP_TARGETS = {"planning": "planning", "execution": "execution", "validation": "validation", "done": "closed"}
 WINDOW = 50
 CLOSED_PAGE = 25
 ANY = "any"
@@ -40,6 +46,13 @@ class BoardState(AppState):
     closed_rows: list[dict[str, str]] = []
     closed_total: int = 0
     closed_page: int = 0
+    drop_open: bool = False
+    drop_title: str = ""
+    drop_subtitle: str = ""
+    drop_needs_comment: bool = False
+    drop_irreversible: bool = False
+    drop_error: str = ""
+    _drop: dict[str, int | str] = {}
     _limits: dict[str, int] = {}
     _watcher: str = ""
     _watch_path: str = ""
@@ -82,7 +95,8 @@ class BoardState(AppState):
                 c.key: [
                     {"number": k.number, "href": routes.order_url(k.number), "name": k.name,
                      "customer": k.customer_name, "phase": k.phase_label, "status": k.status,
-                     "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline}
+                     "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline,
+                     "version": str(k.version)}
                     for k in c.cards
                 ]
                 for c in columns
@@ -166,6 +180,68 @@ class BoardState(AppState):
         self._limits[column] = min(self._limits.get(column, WINDOW) + WINDOW, board_service.WINDOW_MAX)
         self._fetch()
 
+    def _move(self, order_id: int, version: int, target: str, comment: str) -> None:
+        with session_scope() as session:
+            card = orders.move_order(
+                session, principal=current_principal(), order_id=order_id, target=target,
+                expected_version=version, comment=comment, now=get_clock().now(), calendar=business_calendar(),
+            )
+        self._fetch()
+        publish()
+        return rx.toast.success(f"{card.number}: {card.phase_label}")
+
+    @rx.event
+    @guard(staff=True)
+    async def drop_card(self, form_data: dict):
+        """A card dropped on a column (staff): move it, asking for a comment when the move needs one."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Invalid drop.")
+        number = coerce_str(form_data.get("number"), name="Order", max_len=40, required=True)
+        version = coerce_int(form_data.get("version"), name="Version", minimum=1)
+        column = coerce_str(form_data.get("column"), name="Column", max_len=20)
+        if column not in DROP_TARGETS:
+            raise BadInput("Unknown column.")
+        target = DROP_TARGETS[column]
+        now = get_clock().now()
+        with session_scope() as session:
+            detail = orders.get_order(session, principal=current_principal(), number=number, now=now)
+        if detail.card.phase == target or (column == "done" and detail.card.phase in board_service.DONE_PHASES):
+            return None
+        move = next((m for m in detail.moves if m.target == target), None)
+        if move is None:
+            engine.decide(ORDER_WORKFLOW, current=detail.card.phase, target=target,
+                          roles=current_principal().roles, status_since=detail.card.phase_since, now=now,
+                          comment="(drag)")
+            raise BadInput(f"{number} cannot be moved there.")
+        if move.needs_comment or move.irreversible:
+            self._drop = {"id": detail.card.id, "version": version, "target": target}
+            self.drop_title = f"{number}: {move.label}"
+            self.drop_subtitle = detail.card.name
+            self.drop_needs_comment, self.drop_irreversible = move.needs_comment, move.irreversible
+            self.drop_error = ""
+            self.drop_open = True
+            return None
+        return self._move(detail.card.id, version, target, "")
+
+    @rx.event
+    @guard(staff=True)
+    async def confirm_drop(self, form_data: dict):
+        """Apply the dropped move with the comment from the dialog."""
+        if not isinstance(form_data, dict) or not self._drop:
+            raise BadInput("Nothing to move.")
+        comment = coerce_str(form_data.get("comment"), name="Comment", max_len=4000)
+        if self.drop_needs_comment and not comment:
+            self.drop_error = "A comment is required for this change."
+            return None
+        drop, self._drop, self.drop_open = self._drop, {}, False
+        return self._move(int(drop["id"]), int(drop["version"]), str(drop["target"]), comment)
+
+    @rx.event
+    @guard()
+    async def cancel_drop(self):
+        """Close the drop dialog; nothing moves."""
+        self._drop, self.drop_open = {}, False
+
     @rx.event
     @guard()
     async def go_to_closed_page(self, page: int):
@@ -227,7 +303,7 @@ def _board() -> rx.Component:
             *[
                 kanban_column(
                     key=c.key, title=c.title, total=s.totals.get(c.key, 0), cards=s.cards.get(c.key, []),
-                    on_more=s.show_more(c.key),
+                    on_more=s.show_more(c.key), draggable=s.is_staff,
                 )
                 for c in board_service.COLUMNS
             ],
@@ -295,6 +371,21 @@ def board_page() -> rx.Component:
             ),
             _filters(),
             rx.cond(s.tab == "closed", _closed_tab(), _board()),
+            rx.form(
+                rx.el.input(type="hidden", name="number"),
+                rx.el.input(type="hidden", name="version"),
+                rx.el.input(type="hidden", name="column"),
+                id="ot-drop-form",
+                on_submit=s.drop_card,
+                reset_on_submit=True,
+                display="none",
+            ),
+            transition_dialog(
+                title=s.drop_title, subtitle=s.drop_subtitle, open=s.drop_open,
+                needs_comment=s.drop_needs_comment, irreversible=s.drop_irreversible, error=s.drop_error,
+                on_submit=s.confirm_drop, on_cancel=s.cancel_drop,
+            ),
+            rx.script(src="/board-dnd.js"),
             spacing="4",
             width="100%",
         ),

@@ -13,8 +13,10 @@ from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal,
 from ordertrack.clock import get_clock
 from ordertrack.components.layout import shell
 from ordertrack.components.status_badge import status_badge
+from ordertrack.components.transition_dialog import transition_dialog
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.timefmt import duration_words
+from ordertrack.domain.tracking import ETI_WAITING
 from ordertrack.live import watch
 from ordertrack.realtime import publish
 from ordertrack.services import orders as order_service
@@ -98,9 +100,13 @@ class OrderState(AppState):
         self.planned = str(detail.planned_completion or "—")
         self.owner = detail.owner_name or "—"
         self.priority = card.priority.capitalize()
+        principal = current_principal()
         self.items = [
-            {"kind": i.kind, "name": i.name, "status": i.status.replace("_", " "),
-             "note": "" if i.counts else "not tracked"}
+            {"id": str(i.id), "kind": i.kind, "name": i.name,
+             "status": "waiting for technical-interview approval" if i.status == ETI_WAITING
+             else i.status.replace("_", " "),
+             "waiting": "1" if i.status == ETI_WAITING and principal.is_staff else "",
+             "note": "" if i.counts else "not counted in tracking status"}
             for i in detail.items
         ]
         self.history = [
@@ -148,6 +154,22 @@ class OrderState(AppState):
         self._order_id = self._version = 0
         self.number = self.name = self.customer = self.phase_label = self.status = self.status_label = ""
         self.items, self.history, self.moves, self._move_targets = [], [], [], {}
+
+    @rx.event
+    @guard(staff=True)
+    async def approve_eti(self, item_id: str):
+        """Record that an item passed its technical-interview approval (staff)."""
+        item = coerce_int(item_id, name="Item", minimum=1)
+        if not self._order_id:
+            raise BadInput("Nothing to change.")
+        with session_scope() as session:
+            order_service.approve_item_eti(
+                session, principal=current_principal(), order_id=self._order_id, item_id=item,
+                expected_version=self._version, now=get_clock().now(), calendar=business_calendar(),
+            )
+        self._fetch(self.number)
+        publish()
+        return rx.toast.success("Technical interview approved.")
 
     @rx.event
     @guard(staff=True)
@@ -247,39 +269,10 @@ def _move_button(move: rx.Var) -> rx.Component:
 
 def _move_dialog() -> rx.Component:
     s = OrderState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(s.dialog_label),
-            rx.dialog.description(s.number, " — ", s.name),
-            rx.form(
-                rx.vstack(
-                    rx.cond(
-                        s.dialog_irreversible,
-                        rx.callout("This cannot be undone: nothing can leave this phase.", icon="octagon-alert",
-                                   color_scheme="red", width="100%"),
-                    ),
-                    rx.el.label(
-                        rx.cond(s.dialog_needs_comment, "Comment (required)", "Comment (optional)"),
-                        html_for="move-comment",
-                    ),
-                    rx.text_area(id="move-comment", name="comment", rows="3", width="100%", auto_focus=True),
-                    rx.cond(s.dialog_error != "", rx.text(s.dialog_error, color_scheme="red", role="alert")),
-                    rx.hstack(
-                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                  on_click=s.close_move),
-                        rx.button("Confirm", type="submit",
-                                  color_scheme=rx.cond(s.dialog_irreversible, "red", "indigo")),
-                        justify="end",
-                        width="100%",
-                    ),
-                    spacing="3",
-                ),
-                on_submit=s.confirm_move,
-                reset_on_submit=True,
-            ),
-        ),
-        open=s.dialog_open,
-        on_open_change=lambda _open: OrderState.close_move(),
+    return transition_dialog(
+        title=s.dialog_label, subtitle=s.number + " — " + s.name, open=s.dialog_open,
+        needs_comment=s.dialog_needs_comment, irreversible=s.dialog_irreversible, error=s.dialog_error,
+        on_submit=s.confirm_move, on_cancel=s.close_move,
     )
 
 
@@ -370,7 +363,13 @@ def order_page() -> rx.Component:
                     s.items,
                     lambda i: rx.table.row(
                         rx.table.cell(i["name"]), rx.table.cell(i["kind"]), rx.table.cell(i["status"]),
-                        rx.table.cell(rx.text(i["note"], color_scheme="gray", size="1")),
+                        rx.table.cell(
+                            rx.cond(
+                                i["waiting"] == "1",
+                                rx.button("Approve ETI", size="1", on_click=OrderState.approve_eti(i["id"])),
+                                rx.text(i["note"], color_scheme="gray", size="1"),
+                            )
+                        ),
                     ),
                 )
             ),

@@ -19,7 +19,7 @@ from ordertrack.db.models import Customer, Order, OrderItem, StatusChange, User
 from ordertrack.domain import engine
 from ordertrack.domain.access import SYSTEM, Principal
 from ordertrack.domain.calendar import BusinessCalendar
-from ordertrack.domain.tracking import ETI_WAITING, tracking_status
+from ordertrack.domain.tracking import ETI_WAITING, EXCLUDED_ITEM_KINDS, tracking_status
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
@@ -61,6 +61,7 @@ class OrderPage:
 
 @dataclass(frozen=True, slots=True)
 class ItemView:
+    id: int
     kind: str
     name: str
     status: str
@@ -206,7 +207,8 @@ def get_order(session: Session, *, principal: Principal, number: str, now: datet
         owner_id=order.owner_id,
         owner_name=owner.display_name if owner else "",
         items=tuple(
-            ItemView(kind=i.kind, name=i.name, status=i.status, counts=i.kind != "colocation") for i in items
+            ItemView(id=i.id, kind=i.kind, name=i.name, status=i.status, counts=i.kind not in EXCLUDED_ITEM_KINDS)
+            for i in items
         ),
         history=tuple(
             HistoryEntry(

@@ -1,0 +1,49 @@
+"""The move dialog: comment (required or optional), a warning for irreversible moves, confirm."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def transition_dialog(
+    *,
+    title: rx.Var,
+    subtitle: rx.Var,
+    open: rx.Var,
+    needs_comment: rx.Var,
+    irreversible: rx.Var,
+    error: rx.Var,
+    on_submit: rx.EventHandler,
+    on_cancel: rx.EventHandler,
+) -> rx.Component:
+    """A dialog that submits ``{"comment": ...}`` to ``on_submit``."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(title),
+            rx.dialog.description(subtitle),
+            rx.form(
+                rx.vstack(
+                    rx.cond(
+                        irreversible,
+                        rx.callout("This cannot be undone: nothing can leave this status.", icon="octagon-alert",
+                                   color_scheme="red", width="100%"),
+                    ),
+                    rx.el.label(rx.cond(needs_comment, "Comment (required)", "Comment (optional)"),
+                                html_for="move-comment"),
+                    rx.text_area(id="move-comment", name="comment", rows="3", width="100%", auto_focus=True),
+                    rx.cond(error != "", rx.text(error, color_scheme="red", role="alert")),
+                    rx.hstack(
+                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray", on_click=on_cancel),
+                        rx.button("Confirm", type="submit", color_scheme=rx.cond(irreversible, "red", "indigo")),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=on_submit,
+                reset_on_submit=True,
+            ),
+        ),
+        open=open,
+        on_open_change=lambda _open: on_cancel(),
+    )

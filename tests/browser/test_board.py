@@ -1,0 +1,124 @@
+"""Track My Orders in Chromium: tenancy, live updates across browsers, approval, drag, Closed tab."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, create_engine, select
+
+from ordertrack.db.models import Order, User
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def _orders(server, username: str, phase: str) -> list[str]:
+    engine = create_engine(server.db_url)
+    with Session(engine) as s:
+        user = s.exec(select(User).where(User.username == username)).one()
+        return list(s.exec(select(Order.number).where(Order.customer_id == user.customer_id, Order.phase == phase)
+                            .order_by(Order.number)))
+
+
+def _phase(server, number: str) -> str:
+    with Session(create_engine(server.db_url)) as s:
+        return s.exec(select(Order.phase).where(Order.number == number)).one()
+
+
+def _card(page, column: str, number: str):
+    return page.locator(f"#column-{column} [data-number='{number}']")
+
+
+def test_customer_board_has_the_four_columns_and_only_own_cards(page, server):
+    login(page, "customer")
+    page.goto("/board")
+    for title in ("Planning and Provisioning", "Execution", "Customer Validation", "Canceled / Closed"):
+        expect(page.get_by_role("heading", name=title)).to_be_visible()
+    own = set()
+    for phase in ("planning", "execution", "validation"):
+        own |= set(_orders(server, "customer", phase))
+    expect(page.locator("[data-testid=order-card]").first).to_be_visible()
+    shown = set(page.locator("[data-testid=order-card]").evaluate_all("els => els.map(e => e.dataset.number)"))
+    assert shown - set(_orders(server, "customer", "closed")) - set(_orders(server, "customer", "canceled")) <= own
+    assert shown, "the customer should see its orders"
+    # customers get no staff filters and cannot drag
+    expect(page.get_by_label("Owner")).to_have_count(0)
+    assert page.locator("[data-drag-number]:not([data-drag-number=''])").count() == 0
+
+
+def test_a_move_by_staff_appears_on_the_customers_open_board_without_reload(browser, server):
+    number = _orders(server, "customer", "planning")[0]
+    customer = browser.new_context(base_url=server.url)
+    staff = browser.new_context(base_url=server.url)
+    try:
+        cpage, spage = customer.new_page(), staff.new_page()
+        login(cpage, "customer")
+        cpage.goto("/board")
+        expect(_card(cpage, "planning", number)).to_be_visible()
+        login(spage, "operator")
+        spage.goto(f"/orders/{number}")
+        spage.get_by_role("button", name="Move to Execution").click()
+        spage.get_by_role("button", name="Confirm").click()
+        expect(spage.locator("#order-history").get_by_role("row").first).to_contain_text("Execution")
+        expect(_card(cpage, "execution", number)).to_be_visible(timeout=3000)
+        expect(_card(cpage, "planning", number)).to_have_count(0)
+    finally:
+        customer.close()
+        staff.close()
+
+
+def test_customer_approves_an_order_in_validation(page, server):
+    number = _orders(server, "customer", "validation")[0]
+    login(page, "customer")
+    page.goto("/board")
+    _card(page, "validation", number).click()
+    expect(page.locator("#order-number")).to_have_text(number)
+    page.get_by_role("button", name="Approve").click()
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Closed")
+    assert _phase(server, number) == "closed"
+    page.goto("/board")
+    expect(_card(page, "done", number)).to_be_visible()
+
+
+def test_staff_drags_a_card_to_the_next_column(page, server):
+    number = _orders(server, "customer", "planning")[-1]
+    login(page, "support")
+    page.goto("/board")
+    page.get_by_label("Search orders").fill(number)
+    card = _card(page, "planning", number)
+    expect(card).to_be_visible()
+    expect(page.locator("[data-testid=order-card]")).to_have_count(1)
+    card.drag_to(page.locator("#column-execution"))
+    expect(_card(page, "execution", number)).to_be_visible()
+    assert _phase(server, number) == "execution"
+
+
+def test_dragging_to_a_move_that_needs_a_comment_asks_for_it(page, server):
+    number = _orders(server, "customer", "execution")[0]
+    login(page, "operator")
+    page.goto("/board")
+    page.get_by_label("Search orders").fill(number)
+    expect(page.locator("[data-testid=order-card]")).to_have_count(1)
+    _card(page, "execution", number).drag_to(page.locator("#column-planning"))
+    expect(page.get_by_text("Comment (required)")).to_be_visible()
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("A comment is required for this change.")).to_be_visible()
+    page.get_by_label("Comment (required)").fill("Carrier date slipped, re-planning")
+    page.get_by_role("button", name="Confirm").click()
+    expect(_card(page, "planning", number)).to_be_visible()
+
+
+def test_closed_tab_lists_and_searches_closed_orders(page, server):
+    closed = _orders(server, "customer", "closed")
+    login(page, "customer")
+    page.goto("/board")
+    page.get_by_role("tab", name="Closed").click()
+    table = page.locator("#closed-table")
+    expect(table).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Page 1 of \d+"))).to_be_visible()
+    page.get_by_label("Search orders").fill(closed[0])
+    expect(table.get_by_role("link")).to_have_count(1)
+    expect(table.get_by_role("link")).to_have_text(closed[0])
