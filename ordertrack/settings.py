@@ -5,6 +5,8 @@
 ``ORDERTRACK_SESSION_HOURS`` how long a login lasts.
 ``ORDERTRACK_PUBLIC_URL``    the origin browsers use (CORS for the websocket).
 ``ORDERTRACK_SCHEDULER``     "on" (default) or "off": run the timer sweep in this process.
+``ORDERTRACK_SMTP_HOST/PORT/SECURITY/USER/PASSWORD``, ``ORDERTRACK_MAIL_FROM``,
+``ORDERTRACK_SUPPORT_EMAIL``: where the outbox delivers e-mail.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ class Settings(BaseSettings):
     holiday_country: str = "GB"
     login_delay_after: int = 3
     login_delay_seconds: float = 1.0
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_security: str = "none"  # none | starttls | ssl
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = "ordertrack <noreply@ordertrack.example>"
+    support_email: str = "support@ordertrack.example"
+    escalation_business_hours: float = 2.0
 
     @property
     def is_sqlite(self) -> bool:
