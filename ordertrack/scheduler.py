@@ -18,16 +18,36 @@ from apscheduler.triggers.interval import IntervalTrigger
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import get_engine
 from ordertrack.realtime import publish
-from ordertrack.services import timers
+from ordertrack.services import notifications, provisioning, timers
 from ordertrack.services.calendars import business_calendar
 from ordertrack.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 
+def recipients() -> provisioning.Recipients:
+    """Where notifications go, from settings."""
+    s = get_settings()
+    return provisioning.Recipients(support=s.support_email, base_url=s.public_url)
+
+
+def smtp_config() -> notifications.SmtpConfig:
+    """The SMTP server of the outbox sender, from settings."""
+    s = get_settings()
+    return notifications.SmtpConfig(host=s.smtp_host, port=s.smtp_port, security=s.smtp_security,
+                                    user=s.smtp_user, password=s.smtp_password, mail_from=s.mail_from)
+
+
 def sweep_once() -> timers.SweepResult:
-    """One sweep at the clock's now (blocking; run in a thread)."""
-    return timers.sweep(get_engine(), now=get_clock().now(), calendar=business_calendar())
+    """One sweep at the clock's now (blocking; run in a thread): due order timers, failure
+    escalations, then the outbox."""
+    now, engine = get_clock().now(), get_engine()
+    result = timers.sweep(engine, now=now, calendar=business_calendar())
+    escalated = provisioning.escalate_due(engine, now=now, recipients=recipients())
+    if escalated:
+        result.applied.extend(escalated)
+    notifications.deliver_due(engine, now=now, send=notifications.smtp_sender(smtp_config()))
+    return result
 
 
 async def run_sweep() -> None:

@@ -18,7 +18,13 @@ from ordertrack.domain.access import Principal
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.services.errors import BadInput
-from ordertrack.services.orders import PRIORITIES, OrderPage, card_view, scope_orders
+from ordertrack.services.orders import (
+    PRIORITIES,
+    OrderPage,
+    card_view,
+    has_open_failure,
+    scope_orders,
+)
 
 DONE_PHASES = ("closed", "canceled")
 ON_BOARD_AFTER_DONE = timedelta(days=30)
@@ -77,6 +83,7 @@ class BoardCard:
     in_phase: str
     deadline: str
     version: int
+    failed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +144,8 @@ def load_board(
     columns = []
     for column in COLUMNS:
         limit = max(1, min(int(limits.get(column.key, 50)), WINDOW_MAX))
-        base = select(Order, Customer.name).join(Customer, Customer.id == Order.customer_id)
+        base = select(Order, Customer.name, has_open_failure().label("failed")).join(
+            Customer, Customer.id == Order.customer_id)
         base = _filtered(base, principal, f).where(col(Order.phase).in_(column.phases))
         if column.key == "done":
             base = base.where(col(Order.phase_since) >= now - ON_BOARD_AFTER_DONE)
@@ -153,8 +161,9 @@ def load_board(
                 phase_label=ORDER_WORKFLOW.label(o.phase), status=o.status,
                 status_label=OrderStatus(o.status).label, in_phase=duration_words(now - o.phase_since),
                 deadline=deadline_words(due_kind=o.due_kind, due_at=o.due_at, now=now), version=o.version,
+                failed=bool(failed),
             )
-            for o, name in session.exec(ordered.limit(limit))
+            for o, name, failed in session.exec(ordered.limit(limit))
         )
         columns.append(BoardColumn(key=column.key, title=column.title, total=total, cards=cards))
     return tuple(columns)
@@ -167,11 +176,13 @@ def closed_orders(
     f = BoardFilters(search=search).validated()
     limit = max(1, min(int(limit), WINDOW_MAX))
     offset = max(0, int(offset))
-    base = select(Order, Customer.name).join(Customer, Customer.id == Order.customer_id)
+    base = select(Order, Customer.name, has_open_failure().label("failed")).join(
+        Customer, Customer.id == Order.customer_id)
     base = _filtered(base, principal, f).where(col(Order.phase).in_(DONE_PHASES))
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
     rows = session.exec(base.order_by(col(Order.phase_since).desc(), col(Order.id).desc()).offset(offset).limit(limit))
-    return OrderPage(cards=tuple(card_view(o, n) for o, n in rows), total=total, offset=offset, limit=limit)
+    return OrderPage(cards=tuple(card_view(o, n, failed) for o, n, failed in rows), total=total, offset=offset,
+                     limit=limit)
 
 
 def filter_options(session: Session, *, principal: Principal) -> dict[str, tuple[tuple[str, str], ...]]:

@@ -15,8 +15,10 @@ from ordertrack.db.models import Customer, Order, OrderItem, Reseller, StatusCha
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, tracking_status
+from ordertrack.services import notifications, provisioning
 from ordertrack.services.accounts import hash_password
 from ordertrack.services.orders import next_order_timer
+from ordertrack.settings import get_settings
 
 DEMO_PASSWORD = "demo"
 RESELLERS = ("Northwind Telecom", "Bluewave Networks", "Summit IT Partners")
@@ -189,3 +191,27 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
         )
         session.add(order)
     session.flush()
+    _load_failures(session, now=now, calendar=calendar, rng=rng)
+
+
+def _load_failures(session: Session, *, now: datetime, calendar: BusinessCalendar, rng: random.Random) -> None:
+    """A few failed provisionings in execution, one of them past its 2-business-hour deadline."""
+    notifications.ensure_templates(session)
+    provisioning.ensure_remedies(session)
+    settings = get_settings()
+    recipients = provisioning.Recipients(support=settings.support_email, base_url=settings.public_url)
+    candidates = session.exec(
+        select(Order).where(Order.phase == "execution", Order.status == "on_track").order_by(Order.id)
+    ).all()
+    reasons = [("offer_use_limit_exceeded", "Offer allows 10 subscriptions; customer has 10."),
+               ("service_creation_failed", "Provisioning gateway returned 500 on createService."),
+               ("missing_required_addons", "Add-on 'Static IP' is required by Business fibre.")]
+    first_customer = session.exec(select(Customer).order_by(Customer.id)).first()
+    picks = [o for o in candidates if o.customer_id == first_customer.id][:1] + \
+        [o for o in candidates if o.customer_id != first_customer.id][:2]
+    for order, (code, details), hours in zip(picks, reasons, (1, 5, 30), strict=False):
+        provisioning.record_attempt(
+            session, actor_name="Billing integration", order_number=order.number, succeeded=False,
+            reason_code=code, details=details, now=now - timedelta(hours=hours), calendar=calendar,
+            recipients=recipients,
+        )

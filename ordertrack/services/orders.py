@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from ordertrack.db.models import Customer, Order, OrderItem, StatusChange, User
+from ordertrack.db.notify_models import OrderFailure
 from ordertrack.domain import engine
 from ordertrack.domain.access import SYSTEM, Principal
 from ordertrack.domain.calendar import BusinessCalendar
@@ -47,6 +48,7 @@ class OrderCard:
     due_at: datetime | None
     priority: str
     version: int
+    failed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +122,7 @@ def scope_orders(query, principal: Principal):
     return query.where(False)
 
 
-def card_view(order: Order, customer_name: str) -> OrderCard:
+def card_view(order: Order, customer_name: str, failed: bool = False) -> OrderCard:
     return OrderCard(
         id=order.id,
         number=order.number,
@@ -135,6 +137,7 @@ def card_view(order: Order, customer_name: str) -> OrderCard:
         due_at=order.due_at,
         priority=order.priority,
         version=order.version,
+        failed=bool(failed),
     )
 
 
@@ -152,7 +155,8 @@ def list_orders(
         raise BadInput(f"Unknown phase {phase!r}.")
     limit = max(1, min(int(limit), PAGE_SIZE_MAX))
     offset = max(0, int(offset))
-    query = select(Order, Customer.name).join(Customer, Customer.id == Order.customer_id)
+    query = select(Order, Customer.name, has_open_failure().label("failed")).join(
+        Customer, Customer.id == Order.customer_id)
     query = scope_orders(query, principal)
     if phase:
         query = query.where(Order.phase == phase)
@@ -162,7 +166,13 @@ def list_orders(
         query = query.where(or_(func.lower(Order.number).like(like), func.lower(Order.name).like(like)))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(Order.created_at).desc(), col(Order.id).desc()).offset(offset).limit(limit))
-    return OrderPage(cards=tuple(card_view(o, name) for o, name in rows), total=total, offset=offset, limit=limit)
+    return OrderPage(cards=tuple(card_view(o, name, failed) for o, name, failed in rows), total=total, offset=offset,
+                     limit=limit)
+
+
+def has_open_failure():
+    """SQL: the order has an unresolved provisioning failure (the "!" mark in every list)."""
+    return exists().where(OrderFailure.order_id == Order.id, col(OrderFailure.state).in_(("open", "claimed")))
 
 
 def _load_visible(session: Session, *, principal: Principal, number: str) -> tuple[Order, Customer]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, exists, update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from ordertrack.db.engine import session_scope
@@ -213,11 +213,6 @@ def open_failure(session: Session, *, principal: Principal, order_id: int, now: 
     if not principal.can_see(customer_id=c.id, reseller_id=c.reseller_id):
         return None
     return _view(session, f, o, c, now=now, calendar=calendar)
-
-
-def failed_filter():
-    """An SQL condition: the order has an open provisioning failure (for the "!" mark)."""
-    return exists().where(OrderFailure.order_id == Order.id, col(OrderFailure.state).in_(OPEN_STATES))
 
 
 def _load(session: Session, failure_id: int, version: int) -> OrderFailure:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from ordertrack.domain.roles import Role
-from ordertrack.domain.workflows import CLIENT_WORKFLOW, OBJECT_WORKFLOW, ORDER_WORKFLOW, Status, Transition, Workflow
+from ordertrack.domain.workflows import (
+    CLIENT_WORKFLOW,
+    OBJECT_WORKFLOW,
+    ORDER_WORKFLOW,
+    Status,
+    Transition,
+    Workflow,
+)
 
 MOD, TS, INS, MGR, USR, ADM = (Role.MODERATOR, Role.TECH_SUPPORT, Role.INSTALLER, Role.MANAGER, Role.CUSTOMER,
                                Role.ADMIN)
