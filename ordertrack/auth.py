@@ -31,9 +31,16 @@ from ordertrack.settings import get_settings
 GUARD_ATTR = "__ordertrack_guard__"
 _current: ContextVar[Principal | None] = ContextVar("ordertrack_principal", default=None)
 
-NAV: dict[Role, tuple[tuple[str, str], ...]] = {
-    role: (("Home", routes.HOME), ("Track My Orders", routes.BOARD), ("All orders", routes.ORDERS)) for role in Role
+_NAV_COMMON = (("Home", routes.HOME), ("Track My Orders", routes.BOARD), ("All orders", routes.ORDERS))
+_NAV_EXTRA: dict[Role, tuple[tuple[str, str], ...]] = {
+    Role.SUPPORT: (("Failed orders", routes.FAILURES), ("Notifications", routes.NOTIFY_SETTINGS)),
+    Role.OPERATOR: (("Failed orders", routes.FAILURES),),
+    Role.TECH_SUPPORT: (("Failed orders", routes.FAILURES),),
+    Role.ADMIN: (("Failed orders", routes.FAILURES), ("Notifications", routes.NOTIFY_SETTINGS),
+                 ("Outbox", routes.OUTBOX)),
+    Role.RESELLER: (("Notifications", routes.NOTIFY_SETTINGS),),
 }
+NAV: dict[Role, tuple[tuple[str, str], ...]] = {role: _NAV_COMMON + _NAV_EXTRA.get(role, ()) for role in Role}
 
 
 def current_principal() -> Principal:
@@ -113,7 +120,7 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
                 self._clear_user()
                 return [rx.redirect(routes.LOGIN), rx.toast.info("Please sign in.")]
             if principal is not None and allowed and principal.role not in allowed:
-                return rx.toast.error("You are not allowed to do that.")
+                return None if background else rx.toast.error("You are not allowed to do that.")
             if principal is not None and not background:
                 self._show_user(principal)
             token = _current.set(principal)

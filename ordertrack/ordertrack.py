@@ -7,6 +7,7 @@ import reflex as rx
 from ordertrack import routes
 from ordertrack.auth import AppState, LoginState
 from ordertrack.pages.board import BoardState, board_page
+from ordertrack.pages.failures import FailuresState, failures_page
 from ordertrack.pages.home import home_page
 from ordertrack.pages.login import login_page
 from ordertrack.pages.order import OrderState, order_page
@@ -24,5 +25,7 @@ app.add_page(login_page, route=routes.LOGIN, title="Sign in · ordertrack", on_l
 app.add_page(home_page, route=routes.HOME, title="ordertrack", on_load=AppState.load_shell)
 app.add_page(board_page, route=routes.BOARD, title="Track My Orders · ordertrack",
              on_load=[BoardState.load, BoardState.watch])
-app.add_page(orders_page, route=routes.ORDERS, title="Orders · ordertrack", on_load=OrdersState.load)
+app.add_page(failures_page, route=routes.FAILURES, title="Failed orders · ordertrack",
+             on_load=[FailuresState.load, FailuresState.watch])
+app.add_page(orders_page, route=routes.ORDERS, title="Orders · ordertrack", on_load=[OrdersState.load, OrdersState.watch])
 app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_load=[OrderState.load, OrderState.watch])

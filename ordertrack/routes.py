@@ -6,6 +6,9 @@ LOGIN = "/login"
 HOME = "/"
 ORDERS = "/orders"
 BOARD = "/board"
+FAILURES = "/failures"
+NOTIFY_SETTINGS = "/settings/notifications"
+OUTBOX = "/outbox"
 ORDER = "/orders/[number]"
 
 

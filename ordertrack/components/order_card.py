@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ordertrack.components.status_badge import status_badge
+from ordertrack.components.status_badge import failed_mark, status_badge
 
 
 def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
@@ -14,6 +14,7 @@ def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.text(card["number"], weight="bold", size="2"),
+                    failed_mark(card["failed"]),
                     rx.spacer(),
                     status_badge(card["status"], card["status_label"]),
                     width="100%",

@@ -16,6 +16,18 @@ STATUS_COLORS: dict[str, str] = {
 }
 
 
+def failed_mark(failed: rx.Var) -> rx.Component:
+    """The red "!" of an order whose provisioning failed."""
+    return rx.cond(
+        failed == "1",
+        rx.tooltip(
+            rx.badge("!", color_scheme="red", variant="solid", radius="full", aria_label="Provisioning failed",
+                     data_testid="failed-mark"),
+            content="Provisioning failed",
+        ),
+    )
+
+
 def status_badge(status: rx.Var | str, label: rx.Var | str) -> rx.Component:
     """A badge coloured by the status key, showing its label."""
     color = rx.match(status, *[(k, v) for k, v in STATUS_COLORS.items()], "gray")

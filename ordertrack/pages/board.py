@@ -9,7 +9,7 @@ from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal,
 from ordertrack.clock import get_clock
 from ordertrack.components.layout import shell
 from ordertrack.components.order_card import kanban_column
-from ordertrack.components.status_badge import status_badge
+from ordertrack.components.status_badge import failed_mark, status_badge
 from ordertrack.components.transition_dialog import transition_dialog
 from ordertrack.db.engine import session_scope
 from ordertrack.domain import engine
@@ -86,7 +86,7 @@ class BoardState(AppState):
             self.closed_rows = [
                 {"number": c.number, "href": routes.order_url(c.number), "name": c.name,
                  "customer": c.customer_name, "status": c.status, "status_label": c.status_label,
-                 "since": c.phase_since.date().isoformat()}
+                 "since": c.phase_since.date().isoformat(), "failed": "1" if c.failed else ""}
                 for c in page.cards
             ]
         else:
@@ -96,7 +96,7 @@ class BoardState(AppState):
                     {"number": k.number, "href": routes.order_url(k.number), "name": k.name,
                      "customer": k.customer_name, "phase": k.phase_label, "status": k.status,
                      "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline,
-                     "version": str(k.version)}
+                     "version": str(k.version), "failed": "1" if k.failed else ""}
                     for k in c.cards
                 ]
                 for c in columns
@@ -328,7 +328,7 @@ def _closed_tab() -> rx.Component:
                     rx.foreach(
                         s.closed_rows,
                         lambda r: rx.table.row(
-                            rx.table.cell(rx.link(r["number"], href=r["href"])),
+                            rx.table.cell(rx.hstack(rx.link(r["number"], href=r["href"]), failed_mark(r["failed"]))),
                             rx.table.cell(r["name"]), rx.table.cell(r["customer"]),
                             rx.table.cell(status_badge(r["status"], r["status_label"])),
                             rx.table.cell(r["since"]),

@@ -20,6 +20,7 @@ from ordertrack.domain.tracking import ETI_WAITING
 from ordertrack.live import watch
 from ordertrack.realtime import publish
 from ordertrack.services import orders as order_service
+from ordertrack.services import provisioning
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.settings import get_settings
@@ -66,6 +67,7 @@ class OrderState(AppState):
     dialog_needs_comment: bool = False
     dialog_irreversible: bool = False
     dialog_error: str = ""
+    failure: dict[str, str] = {}
     can_edit: bool = False
     editing: bool = False
     owner_value: str = "none"
@@ -126,6 +128,14 @@ class OrderState(AppState):
         self.priority_value = card.priority
         self.requested_value = detail.requested_completion.isoformat() if detail.requested_completion else ""
         self.planned_value = detail.planned_completion.isoformat() if detail.planned_completion else ""
+        with session_scope() as session:
+            failure = provisioning.open_failure(session, principal=principal, order_id=row_id, now=now,
+                                                calendar=business_calendar())
+        self.failure = {} if failure is None else {
+            "reason": failure.reason, "details": failure.details, "remedy": failure.remedy,
+            "state": "claimed by " + failure.claimed_by if failure.state == "claimed" else "open",
+            "countdown": failure.countdown, "age": failure.age,
+        }
         self.state = "found"
 
     @rx.event
@@ -154,6 +164,7 @@ class OrderState(AppState):
         self._order_id = self._version = 0
         self.number = self.name = self.customer = self.phase_label = self.status = self.status_label = ""
         self.items, self.history, self.moves, self._move_targets = [], [], [], {}
+        self.failure = {}
 
     @rx.event
     @guard(staff=True)
@@ -328,6 +339,24 @@ def order_page() -> rx.Component:
             spacing="3",
         ),
         rx.text(s.name, size="4"),
+        rx.cond(
+            s.failure.contains("reason"),
+            rx.callout.root(
+                rx.callout.icon(rx.icon("circle-alert")),
+                rx.vstack(
+                    rx.text("Provisioning failed: ", rx.text.strong(s.failure["reason"]), size="3"),
+                    rx.text(s.failure["details"], size="2"),
+                    rx.text("Steps to remedy", weight="bold", size="2"),
+                    rx.text(s.failure["remedy"], size="2", white_space="pre-line", id="failure-remedy"),
+                    rx.text("Support: ", s.failure["state"], " · ", s.failure["age"], " ago · ",
+                            s.failure["countdown"], size="1", color_scheme="gray"),
+                    spacing="1",
+                ),
+                color_scheme="red",
+                width="100%",
+                id="failure-panel",
+            ),
+        ),
         rx.cond(
             s.editing,
             _planning_form(),

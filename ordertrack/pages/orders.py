@@ -8,10 +8,11 @@ from ordertrack import routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components.layout import shell
-from ordertrack.components.status_badge import status_badge
+from ordertrack.components.status_badge import failed_mark, status_badge
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.domain.workflows import ORDER_WORKFLOW
+from ordertrack.live import watch
 from ordertrack.services import orders as order_service
 from ordertrack.services.errors import BadInput
 
@@ -28,6 +29,8 @@ class OrdersState(AppState):
     phase: str = "all"
     search: str = ""
     loading: bool = True
+    _watcher: str = ""
+    _watch_path: str = ""
 
     def _fetch(self) -> None:
         now = get_clock().now()
@@ -52,6 +55,7 @@ class OrdersState(AppState):
                 "status_label": c.status_label,
                 "in_phase": duration_words(now - c.phase_since),
                 "priority": c.priority.capitalize(),
+                "failed": "1" if c.failed else "",
             }
             for c in result.cards
         ]
@@ -66,6 +70,12 @@ class OrdersState(AppState):
     async def load(self):
         """Page load: first page, current filters."""
         self._fetch()
+
+    @rx.event(background=True)
+    @guard(background=True)
+    async def watch(self):
+        """Keep this tab's page of orders current (statuses, "!" marks)."""
+        await watch(self, refresh=self._fetch)
 
     @rx.event
     @guard()
@@ -97,7 +107,8 @@ class OrdersState(AppState):
 
 def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(row["number"], href=row["href"], weight="medium")),
+        rx.table.cell(rx.hstack(rx.link(row["number"], href=row["href"], weight="medium"), failed_mark(row["failed"]),
+                                align="center")),
         rx.table.cell(row["name"]),
         rx.table.cell(row["customer"]),
         rx.table.cell(row["phase"]),

@@ -1,0 +1,70 @@
+"""Failed provisioning in Chromium: the reseller sees "!", reads reason and remedy; support
+resolves it and the mark disappears from the reseller's open list without reload."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, create_engine, select
+
+from ordertrack.db.models import Customer, Order, User
+from ordertrack.db.notify_models import OrderFailure
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def _failed_order_of_reseller(server, username: str) -> str:
+    with Session(create_engine(server.db_url)) as s:
+        user = s.exec(select(User).where(User.username == username)).one()
+        return s.exec(
+            select(Order.number).join(OrderFailure, OrderFailure.order_id == Order.id)
+            .join(Customer, Customer.id == Order.customer_id)
+            .where(Customer.reseller_id == user.reseller_id, OrderFailure.state != "resolved")
+        ).first()
+
+
+def test_reseller_sees_failure_and_support_resolution_clears_it_live(browser, server):
+    number = _failed_order_of_reseller(server, "reseller")
+    assert number, "demo data has a failed order for the first reseller"
+    reseller = browser.new_context(base_url=server.url)
+    support = browser.new_context(base_url=server.url)
+    try:
+        rpage, spage = reseller.new_page(), support.new_page()
+        login(rpage, "reseller")
+        rpage.goto("/orders")
+        rpage.get_by_label("Search orders").fill(number)
+        row = rpage.get_by_role("row").filter(has_text=number)
+        expect(row.get_by_test_id("failed-mark")).to_be_visible()
+        row.get_by_role("link", name=number).click()
+        expect(rpage.locator("#failure-panel")).to_contain_text("Provisioning failed")
+        expect(rpage.locator("#failure-remedy")).not_to_be_empty()
+        rpage.go_back()
+        rpage.get_by_label("Search orders").fill(number)
+        row = rpage.get_by_role("row").filter(has_text=number)
+        expect(row.get_by_test_id("failed-mark")).to_be_visible()
+
+        login(spage, "support")
+        spage.goto("/failures")
+        qrow = spage.locator(f"#failure-queue tr[data-number='{number}']")
+        qrow.get_by_role("button", name="Claim").click()
+        expect(qrow).to_contain_text("claimed by Sam Support")
+        qrow.get_by_role("button", name="Resolve").click()
+        dialog = spage.get_by_role("dialog")
+        dialog.get_by_role("button", name="Resolve").click()
+        expect(dialog.get_by_text("A note is required to resolve a failure.")).to_be_visible()
+        dialog.get_by_label("Resolution note (required)").fill("Offer limit raised, provisioned again")
+        dialog.get_by_role("button", name="Resolve").click()
+        expect(spage.locator(f"#failure-queue tr[data-number='{number}']")).to_have_count(0)
+
+        expect(row.get_by_test_id("failed-mark")).to_have_count(0, timeout=3000)
+    finally:
+        reseller.close()
+        support.close()
+
+
+def test_customer_cannot_open_the_failure_queue(page):
+    login(page, "customer")
+    page.goto("/failures")
+    expect(page.get_by_text("You are not allowed to do that.")).to_be_visible()
+    expect(page.locator("#failure-queue")).to_have_count(0)
