@@ -10,8 +10,10 @@ from ordertrack.pages.board import BoardState, board_page
 from ordertrack.pages.failures import FailuresState, failures_page
 from ordertrack.pages.home import home_page
 from ordertrack.pages.login import login_page
+from ordertrack.pages.notify_settings import NotifySettingsState, notify_settings_page
 from ordertrack.pages.order import OrderState, order_page
 from ordertrack.pages.orders import OrdersState, orders_page
+from ordertrack.pages.outbox import OutboxState, outbox_page
 from ordertrack.realtime import realtime_lifespan
 from ordertrack.scheduler import scheduler_lifespan
 
@@ -27,5 +29,8 @@ app.add_page(board_page, route=routes.BOARD, title="Track My Orders · ordertrac
              on_load=[BoardState.load, BoardState.watch])
 app.add_page(failures_page, route=routes.FAILURES, title="Failed orders · ordertrack",
              on_load=[FailuresState.load, FailuresState.watch])
+app.add_page(notify_settings_page, route=routes.NOTIFY_SETTINGS, title="Notifications · ordertrack",
+             on_load=NotifySettingsState.load)
+app.add_page(outbox_page, route=routes.OUTBOX, title="Outbox · ordertrack", on_load=OutboxState.load)
 app.add_page(orders_page, route=routes.ORDERS, title="Orders · ordertrack", on_load=[OrdersState.load, OrdersState.watch])
 app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_load=[OrderState.load, OrderState.watch])

@@ -68,3 +68,34 @@ def test_customer_cannot_open_the_failure_queue(page):
     page.goto("/failures")
     expect(page.get_by_text("You are not allowed to do that.")).to_be_visible()
     expect(page.locator("#failure-queue")).to_have_count(0)
+
+
+def test_reseller_chooses_recipients_and_edits_a_customer_contact(page, server):
+    from ordertrack.db.models import Reseller
+
+    login(page, "reseller")
+    page.goto("/settings/notifications")
+    page.get_by_role("checkbox", name="My customers (their contact e-mail)").click()
+    page.get_by_role("button", name="Save", exact=True).first.click()
+    expect(page.get_by_text("Notification settings saved.")).to_be_visible()
+    field = page.get_by_label("Contact e-mail of Acme Logistics")
+    field.fill("alerts@acme.example")
+    field.locator("xpath=ancestor::form").get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Contact e-mail saved.")).to_be_visible()
+    with Session(create_engine(server.db_url)) as s:
+        reseller = s.exec(select(Reseller).where(Reseller.name == "Northwind Telecom")).one()
+        assert reseller.notify_customer_on_failure is True
+        assert s.exec(select(Customer.contact_email).where(Customer.name == "Acme Logistics")).one() == \
+            "alerts@acme.example"
+    expect(page.get_by_text("E-mail templates")).to_have_count(0)
+
+
+def test_admin_edits_a_template_with_live_preview(page):
+    login(page, "admin")
+    page.goto("/settings/notifications")
+    page.get_by_label("Subject").fill("URGENT ${order_number}: ${reason}")
+    expect(page.locator("#tpl-preview-subject")).to_have_text("URGENT SO-20260123: Offer Use Limit Exceeded")
+    page.get_by_role("button", name="Save template").click()
+    expect(page.get_by_text("Template saved.")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Subject")).to_have_value("URGENT ${order_number}: ${reason}")

@@ -1,0 +1,90 @@
+"""The outbox for administrators: pending, sent and failed e-mails."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from ordertrack.auth import AppState, coerce_str, guard
+from ordertrack.components.layout import shell
+from ordertrack.db.engine import session_scope
+from ordertrack.domain.roles import Role
+from ordertrack.services import notifications
+from ordertrack.services.errors import BadInput
+from ordertrack.settings import get_settings
+
+STATES = ("pending", "sent", "failed")
+COLORS = {"pending": "amber", "sending": "blue", "sent": "green", "failed": "red"}
+
+
+class OutboxState(AppState):
+    """The newest 200 messages in the chosen state."""
+
+    state_filter: str = "pending"
+    rows: list[dict[str, str]] = []
+
+    def _fetch(self) -> None:
+        zone = ZoneInfo(get_settings().business_tz)
+        with session_scope() as session:
+            rows = notifications.list_outbox(session, state=self.state_filter, limit=200)
+        self.rows = [
+            {"id": str(r.id), "created": r.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+             "event": r.event, "to": f"{r.to_addr} ({r.recipient_kind})", "subject": r.subject, "state": r.state,
+             "attempts": str(r.attempts), "error": r.last_error}
+            for r in rows
+        ]
+
+    @rx.event
+    @guard(Role.ADMIN)
+    async def load(self):
+        """Page load."""
+        self._fetch()
+
+    @rx.event
+    @guard(Role.ADMIN)
+    async def set_state_filter(self, value: str):
+        """Show another state."""
+        value = coerce_str(value, name="State", max_len=10)
+        if value not in STATES:
+            raise BadInput("Unknown state.")
+        self.state_filter = value
+        self._fetch()
+
+
+def outbox_page() -> rx.Component:
+    """Messages by state."""
+    s = OutboxState
+    return shell(
+        rx.vstack(
+            rx.heading("Outbox", size="7"),
+            rx.tabs.root(
+                rx.tabs.list(*[rx.tabs.trigger(x.capitalize(), value=x) for x in STATES]),
+                value=s.state_filter,
+                on_change=s.set_state_filter,
+            ),
+            rx.cond(
+                s.rows.length() == 0,
+                rx.callout("No messages in this state.", icon="inbox", width="100%"),
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                                   ("Created", "Event", "To", "Subject", "State", "Attempts",
+                                                    "Last error")])),
+                    rx.table.body(rx.foreach(s.rows, lambda r: rx.table.row(
+                        rx.table.cell(r["created"]), rx.table.cell(r["event"]), rx.table.cell(r["to"]),
+                        rx.table.cell(r["subject"]),
+                        rx.table.cell(rx.badge(r["state"], color_scheme=rx.match(
+                            r["state"], *COLORS.items(), "gray"))),
+                        rx.table.cell(r["attempts"]), rx.table.cell(rx.text(r["error"], size="1"))))),
+                    width="100%",
+                    variant="surface",
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        user_name=s.user_name,
+        role_label=s.user_role_label,
+        nav=s.nav,
+        on_logout=s.logout,
+    )
