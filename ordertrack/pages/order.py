@@ -68,6 +68,7 @@ class OrderState(AppState):
     dialog_irreversible: bool = False
     dialog_error: str = ""
     failure: dict[str, str] = {}
+    reasons: list[dict[str, str]] = []
     can_edit: bool = False
     editing: bool = False
     owner_value: str = "none"
@@ -124,6 +125,9 @@ class OrderState(AppState):
         self._move_targets = {m["target"]: m for m in self.moves}
         principal = current_principal()
         self.can_edit = principal.is_staff
+        if principal.is_staff and not self.reasons:
+            with session_scope() as session:
+                self.reasons = [{"code": c, "issue": i} for _, c, i, _ in provisioning.remedies(session)]
         self.owner_value = str(detail.owner_id) if detail.owner_id else "none"
         self.priority_value = card.priority
         self.requested_value = detail.requested_completion.isoformat() if detail.requested_completion else ""
@@ -165,6 +169,31 @@ class OrderState(AppState):
         self.number = self.name = self.customer = self.phase_label = self.status = self.status_label = ""
         self.items, self.history, self.moves, self._move_targets = [], [], [], {}
         self.failure = {}
+
+    @rx.event
+    @guard(staff=True)
+    async def record_attempt(self, form_data: dict):
+        """An operator records a provisioning attempt: success resolves, failure opens the queue item."""
+        if not isinstance(form_data, dict) or not self.number:
+            raise BadInput("Nothing to record.")
+        outcome = coerce_str(form_data.get("outcome"), name="Outcome", max_len=10)
+        if outcome not in ("failed", "succeeded"):
+            raise BadInput("Choose whether the attempt failed or succeeded.")
+        reason = coerce_str(form_data.get("reason"), name="Reason", max_len=80)
+        if outcome == "failed" and reason not in {r["code"] for r in self.reasons}:
+            raise BadInput("Choose the reason of the failure.")
+        settings = get_settings()
+        with session_scope() as session:
+            provisioning.record_attempt(
+                session, actor_name=current_principal().display_name, order_number=self.number,
+                succeeded=outcome == "succeeded", reason_code=reason if outcome == "failed" else "",
+                details=coerce_str(form_data.get("details"), name="Details", max_len=2000),
+                now=get_clock().now(), calendar=business_calendar(),
+                recipients=provisioning.Recipients(support=settings.support_email, base_url=settings.public_url),
+            )
+        self._fetch(self.number)
+        publish()
+        return rx.toast.success("Provisioning attempt recorded.")
 
     @rx.event
     @guard(staff=True)
@@ -404,6 +433,25 @@ def order_page() -> rx.Component:
             ),
             width="100%",
             variant="surface",
+        ),
+        rx.cond(
+            s.can_edit,
+            rx.form(
+                rx.hstack(
+                    rx.text("Provisioning attempt", weight="bold"),
+                    rx.el.select(rx.el.option("Failed", value="failed"), rx.el.option("Succeeded", value="succeeded"),
+                                 name="outcome", aria_label="Outcome", class_name="ot-native-select"),
+                    rx.el.select(rx.el.option("— reason —", value=""),
+                                 rx.foreach(s.reasons, lambda r: rx.el.option(r["issue"], value=r["code"])),
+                                 name="reason", aria_label="Reason", class_name="ot-native-select"),
+                    rx.input(name="details", placeholder="Details", aria_label="Details", width="260px"),
+                    rx.button("Record attempt", type="submit", variant="soft"),
+                    align="center",
+                    wrap="wrap",
+                ),
+                on_submit=s.record_attempt,
+                reset_on_submit=True,
+            ),
         ),
         rx.heading("History", size="4"),
         rx.table.root(

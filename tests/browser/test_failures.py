@@ -99,3 +99,19 @@ def test_admin_edits_a_template_with_live_preview(page):
     expect(page.get_by_text("Template saved.")).to_be_visible()
     page.reload()
     expect(page.get_by_label("Subject")).to_have_value("URGENT ${order_number}: ${reason}")
+
+
+def test_operator_records_a_failed_then_a_successful_attempt(page, server):
+    with Session(create_engine(server.db_url)) as s:
+        number = s.exec(select(Order.number).where(Order.phase == "execution", Order.status == "on_track",
+                                                   ~Order.id.in_(select(OrderFailure.order_id)))).first()
+    login(page, "operator")
+    page.goto(f"/orders/{number}")
+    page.get_by_label("Reason").select_option(label="Missing <required add-ons>")
+    page.get_by_label("Details").fill("Static IP add-on missing")
+    page.get_by_role("button", name="Record attempt").click()
+    expect(page.locator("#failure-panel")).to_contain_text("Missing <required add-ons>")
+    expect(page.locator("#failure-remedy")).to_have_text("Check whether provisioning conditions have been met.")
+    page.get_by_label("Outcome").select_option("succeeded")
+    page.get_by_role("button", name="Record attempt").click()
+    expect(page.locator("#failure-panel")).to_have_count(0)
