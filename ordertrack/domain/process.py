@@ -1,0 +1,437 @@
+"""Processes as data (seed 05): phases of tasks, routes between phases and processes, e-mail
+notifications; and the pure engine that runs one on an order, request or ticket.
+
+Flow: entering a phase opens its tasks. A phase completes when every task is done or
+skipped, except tasks marked "phase can complete while task is open". A completed phase
+follows its route (one route: taken; several: the user picks; none: the next phase by
+position; none after the last phase: the process is complete). Actions on task completion
+or cancel, and on order completion/cancel, come back as effects for the services to apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ordertrack.domain.calendar import BusinessCalendar
+
+
+class ProcessType(StrEnum):
+    ORDER = "Order"
+    REQUEST = "Request"
+    TICKET = "Ticket"
+
+
+class TaskType(StrEnum):
+    WAIT_24H = "24 Hour Wait"
+    AUTO_EXPIRE_48H = "48 Hour Auto Expire"
+    ACTIVATION = "Activation"
+    ASSIGN_INVENTORY = "Assign Inventory"
+    BILLING_COMPLETION = "Billing Completion"
+    CARRIER_CONFIRM_ESCALATE = "Carrier Confirm Escalate"
+    CARRIER_CONFIRMATION = "Carrier Confirmation"
+    CHECK_CUSTOMER_CREDIT = "Check Customer Credit"
+    CONFORM_INVENTORY_AVAILABLE = "Conform Inventory Available"
+    CUSTOMER_ORDER_CONFIRMATION = "Customer Order Confirmation"
+    DISPATCH_TEST = "Dispatch Test"
+    ESCALATION_2H = "Escalation 2 Hours"
+    LNP_REQUEST = "LNP Request"
+    LNP_REQUEST_ESCALATE = "LNP Request Escalate"
+    ORDER_SERVICE_FROM_CARRIER = "Order Service from Carrier"
+    OUTAGE = "Outage"
+    PRE_TEST = "Pre-Test"
+    PROVISION_SERVICE = "Provision Service"
+    REVIEW_SERVICE_ADDRESS = "Review Service Address"
+    SHIP_NEW_EQUIPMENT = "Ship New Equipment"
+    STANDARD = "Standard"
+    TICKET = "Ticket"
+
+
+class TaskStep(StrEnum):
+    NOT_STARTED = "Not Started"
+    IN_PROGRESS = "In Progress"
+    WAITING = "Waiting on someone else"
+    DEFERRED = "Deferred"
+    DONE = "Done"
+
+
+class OnComplete(StrEnum):
+    NOTHING = "Do nothing"
+    COMPLETE_ORDER = "Complete order"
+    CONFIRM_ORDER = "Confirm order"
+
+
+class OnCancel(StrEnum):
+    NOTHING = "Do nothing"
+    HOLD_ORDER = "Hold order"
+    ERROR_ORDER = "Error order"
+
+
+class NotifyEvent(StrEnum):
+    TASK_COMPLETED = "Task completed"
+    PHASE_COMPLETED = "Phase completed"
+    ORDER_COMPLETED = "Order completed"
+    ORDER_CANCELED = "Order canceled"
+    TASK_OVERDUE = "Task past its alarm hours"
+
+
+class NotifyTo(StrEnum):
+    ME = "Me"
+    CUSTOMER = "The customer"
+    USER = "A team member"
+    GROUP = "A user group"
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    SKIPPED = "skipped"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+
+
+CLOSED_TASK = frozenset({TaskStatus.DONE, TaskStatus.SKIPPED, TaskStatus.CANCELED, TaskStatus.EXPIRED})
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDef:
+    id: str
+    name: str
+    subject: str = ""
+    body: str = ""
+    type: TaskType = TaskType.STANDARD
+    step: TaskStep = TaskStep.NOT_STARTED
+    user_id: int | None = None
+    group: str = ""
+    alarm_hours: float = 0.0
+    on_complete: OnComplete = OnComplete.NOTHING
+    on_cancel: OnCancel = OnCancel.NOTHING
+    assign_to_order_user: bool = False
+    phase_can_complete_while_open: bool = False
+    order_can_complete_while_open: bool = False
+    complete_with_order: bool = False
+    cancel_with_order: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDef:
+    id: str
+    description: str
+    next_phase_id: str
+    process_id: int | None = None  # None: this process
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseDef:
+    id: str
+    name: str
+    tasks: tuple[TaskDef, ...] = ()
+    routes: tuple[RouteDef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationDef:
+    id: str
+    event: NotifyEvent
+    to: NotifyTo
+    target: str = ""  # user id or group name
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessDef:
+    id: int
+    name: str
+    type: ProcessType = ProcessType.ORDER
+    active: bool = False
+    auto_user_id: int | None = None
+    auto_group: str = ""
+    phases: tuple[PhaseDef, ...] = ()
+    notifications: tuple[NotificationDef, ...] = ()
+
+    def phase(self, phase_id: str) -> PhaseDef | None:
+        return next((p for p in self.phases if p.id == phase_id), None)
+
+    def task(self, task_id: str) -> tuple[PhaseDef, TaskDef] | None:
+        for p in self.phases:
+            for t in p.tasks:
+                if t.id == task_id:
+                    return p, t
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A reason the process cannot be activated, pointing at the phase/task to fix."""
+
+    message: str
+    phase_id: str = ""
+    task_id: str = ""
+
+
+def successors(process: ProcessDef, phase: PhaseDef) -> list[str]:
+    """Phases of the same process that can follow ``phase`` ("" stands for the end)."""
+    if phase.routes:
+        return [r.next_phase_id for r in phase.routes if r.process_id in (None, process.id)]
+    index = process.phases.index(phase)
+    return [process.phases[index + 1].id] if index + 1 < len(process.phases) else [""]
+
+
+def validate(process: ProcessDef, *, others: dict[int, ProcessDef] | None = None) -> list[Problem]:
+    """Everything that stops ``process`` from being activated, in words.
+
+    Args:
+        process: the draft.
+        others: the other processes by id (for routes to other processes).
+    """
+    others = others or {}
+    problems: list[Problem] = []
+    if not process.name.strip():
+        problems.append(Problem("The process needs a name."))
+    if not process.phases:
+        return problems + [Problem("Add at least one phase.")]
+    ids = {p.id for p in process.phases}
+    reachable, todo = set(), [process.phases[0].id]
+    while todo:
+        pid = todo.pop()
+        if pid in reachable or pid not in ids:
+            continue
+        reachable.add(pid)
+        todo += [s for s in successors(process, process.phase(pid)) if s]
+    for phase in process.phases:
+        if phase.id not in reachable:
+            problems.append(Problem(f"Phase “{phase.name}” cannot be reached from the first phase.", phase.id))
+        if not phase.tasks:
+            problems.append(Problem(f"Phase “{phase.name}” has no tasks, so it has no way forward.", phase.id))
+        for route in phase.routes:
+            if route.process_id in (None, process.id):
+                if route.next_phase_id not in ids:
+                    problems.append(Problem(f"Route “{route.description}” of phase “{phase.name}” goes to a "
+                                            "phase that does not exist.", phase.id))
+                elif route.next_phase_id == phase.id and len(phase.routes) == 1:
+                    problems.append(Problem(f"Phase “{phase.name}” only routes back to itself: no way forward.",
+                                            phase.id))
+            else:
+                target = others.get(route.process_id)
+                if target is None:
+                    problems.append(Problem(f"Route “{route.description}” of phase “{phase.name}” goes to a "
+                                            "process that does not exist.", phase.id))
+                elif not target.active:
+                    problems.append(Problem(f"Route “{route.description}” of phase “{phase.name}” goes to the "
+                                            f"inactive process “{target.name}”.", phase.id))
+                elif target.phase(route.next_phase_id) is None:
+                    problems.append(Problem(f"Route “{route.description}” of phase “{phase.name}” goes to a "
+                                            f"phase that “{target.name}” does not have.", phase.id))
+        for task in phase.tasks:
+            unassigned = task.user_id is None and not task.group and not task.assign_to_order_user
+            if unassigned and process.auto_user_id is None and not process.auto_group:
+                problems.append(Problem(f"Task “{task.name}” in phase “{phase.name}” has no assignee and the "
+                                        "process has no auto-assign.", phase.id, task.id))
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRun:
+    task_id: str
+    status: TaskStatus = TaskStatus.OPEN
+    step: TaskStep = TaskStep.NOT_STARTED
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """The state of a process on one subject. ``phase_id`` "" means complete."""
+
+    phase_id: str
+    tasks: tuple[TaskRun, ...] = ()
+    awaiting_route: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return self.phase_id == ""
+
+    def task(self, task_id: str) -> TaskRun | None:
+        return next((t for t in self.tasks if t.task_id == task_id), None)
+
+
+class EffectKind(StrEnum):
+    TASK_OPENED = "task_opened"
+    ORDER_ACTION = "order_action"  # value: complete | confirm | hold | error
+    NOTIFY = "notify"  # value: a NotifyEvent
+    SWITCH_PROCESS = "switch_process"  # value: "process_id:phase_id"
+    PROCESS_COMPLETED = "process_completed"
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    kind: EffectKind
+    value: str = ""
+    task_id: str = ""
+    phase_id: str = ""
+
+
+@dataclass(slots=True)
+class Outcome:
+    run: Run
+    effects: list[Effect] = field(default_factory=list)
+
+
+class ProcessRefused(Exception):
+    """A process move that is not possible; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _enter(process: ProcessDef, phase_id: str, keep: tuple[TaskRun, ...], out: Outcome) -> Run:
+    phase = process.phase(phase_id)
+    if phase is None:
+        raise ProcessRefused("That phase does not exist.")
+    opened = tuple(TaskRun(t.id, TaskStatus.OPEN, t.step) for t in phase.tasks)
+    out.effects += [Effect(EffectKind.TASK_OPENED, task_id=t.id, phase_id=phase.id) for t in phase.tasks]
+    return Run(phase_id=phase.id, tasks=keep + opened)
+
+
+def start(process: ProcessDef, *, phase_id: str | None = None) -> Outcome:
+    """Start ``process`` at its first phase (or ``phase_id``, when a route leads here)."""
+    if not process.phases:
+        raise ProcessRefused(f"Process “{process.name}” has no phases.")
+    out = Outcome(Run(""))
+    out.run = _enter(process, phase_id or process.phases[0].id, (), out)
+    return out
+
+
+def _phase_done(process: ProcessDef, run: Run) -> bool:
+    phase = process.phase(run.phase_id)
+    by_id = {t.id: t for t in phase.tasks}
+    return all(
+        tr.status in CLOSED_TASK or by_id[tr.task_id].phase_can_complete_while_open
+        for tr in run.tasks if tr.task_id in by_id
+    )
+
+
+def _advance(process: ProcessDef, run: Run, out: Outcome, route_id: str | None = None) -> Run:
+    phase = process.phase(run.phase_id)
+    if phase.routes and route_id is None and len(phase.routes) > 1:
+        return replace(run, awaiting_route=True)
+    out.effects.append(Effect(EffectKind.NOTIFY, NotifyEvent.PHASE_COMPLETED.value, phase_id=phase.id))
+    if phase.routes:
+        route = phase.routes[0] if route_id is None else next((r for r in phase.routes if r.id == route_id), None)
+        if route is None:
+            raise ProcessRefused("That route does not exist.")
+        if route.process_id not in (None, process.id):
+            out.effects.append(Effect(EffectKind.SWITCH_PROCESS, f"{route.process_id}:{route.next_phase_id}"))
+            return Run(phase_id="", tasks=run.tasks)
+        return _enter(process, route.next_phase_id, run.tasks, out)
+    nxt = successors(process, phase)[0]
+    if not nxt:
+        out.effects.append(Effect(EffectKind.PROCESS_COMPLETED))
+        return Run(phase_id="", tasks=run.tasks)
+    return _enter(process, nxt, run.tasks, out)
+
+
+def _set(run: Run, task_id: str, status: TaskStatus, step: TaskStep | None = None) -> Run:
+    return replace(run, tasks=tuple(
+        replace(t, status=status, step=step or t.step) if t.task_id == task_id else t for t in run.tasks))
+
+
+def finish_task(process: ProcessDef, run: Run, task_id: str, *, skip: bool = False,
+                status: TaskStatus | None = None) -> Outcome:
+    """Process (complete) or skip an open task of the current phase; advance when the phase is done."""
+    out = Outcome(run)
+    found = process.task(task_id)
+    current = run.task(task_id)
+    if found is None:
+        raise ProcessRefused("That task is not part of this process.")
+    phase, task = found
+    if run.complete:
+        raise ProcessRefused("The process is already complete.")
+    if current is not None and current.status is not TaskStatus.OPEN:
+        raise ProcessRefused(f"Task “{task.name}” is already {current.status.value}.")
+    if current is None or phase.id != run.phase_id:
+        raise ProcessRefused(f"Task “{task.name}” belongs to phase “{phase.name}”, not the current one.")
+    new_status = status or (TaskStatus.SKIPPED if skip else TaskStatus.DONE)
+    run = _set(run, task_id, new_status, TaskStep.DONE)
+    if new_status is TaskStatus.DONE:
+        out.effects.append(Effect(EffectKind.NOTIFY, NotifyEvent.TASK_COMPLETED.value, task_id=task_id))
+        if task.on_complete is OnComplete.COMPLETE_ORDER:
+            out.effects.append(Effect(EffectKind.ORDER_ACTION, "complete", task_id=task_id))
+        elif task.on_complete is OnComplete.CONFIRM_ORDER:
+            out.effects.append(Effect(EffectKind.ORDER_ACTION, "confirm", task_id=task_id))
+    if not run.awaiting_route and _phase_done(process, run):
+        run = _advance(process, run, out)
+    out.run = run
+    return out
+
+
+def choose_route(process: ProcessDef, run: Run, route_id: str) -> Outcome:
+    """Take one of several routes of a completed phase."""
+    if not run.awaiting_route:
+        raise ProcessRefused("No route is waiting to be chosen.")
+    out = Outcome(run)
+    out.run = _advance(process, replace(run, awaiting_route=False), out, route_id)
+    return out
+
+
+def cancel_task(process: ProcessDef, run: Run, task_id: str) -> Outcome:
+    """Cancel an open task: its on-cancel action (hold/error the order) comes back as an effect."""
+    found = process.task(task_id)
+    current = run.task(task_id)
+    if found is None or current is None or current.status is not TaskStatus.OPEN:
+        raise ProcessRefused("Only an open task of this process can be canceled.")
+    out = Outcome(_set(run, task_id, TaskStatus.CANCELED))
+    action = {OnCancel.HOLD_ORDER: "hold", OnCancel.ERROR_ORDER: "error"}.get(found[1].on_cancel)
+    if action:
+        out.effects.append(Effect(EffectKind.ORDER_ACTION, action, task_id=task_id))
+    return out
+
+
+def blocking_tasks(process: ProcessDef, run: Run) -> list[str]:
+    """Names of open tasks that stop the order from being completed or sent by hand."""
+    names = []
+    for tr in run.tasks:
+        found = process.task(tr.task_id)
+        if tr.status is TaskStatus.OPEN and found and not found[1].order_can_complete_while_open \
+                and not found[1].complete_with_order:
+            names.append(found[1].name)
+    return names
+
+
+def order_closed(process: ProcessDef, run: Run, *, canceled: bool) -> Outcome:
+    """The order was completed or canceled: complete/cancel open tasks per their options."""
+    out = Outcome(run)
+    for tr in run.tasks:
+        found = process.task(tr.task_id)
+        if tr.status is not TaskStatus.OPEN or found is None:
+            continue
+        task = found[1]
+        if canceled and task.cancel_with_order:
+            out.run = _set(out.run, tr.task_id, TaskStatus.CANCELED)
+        elif not canceled and task.complete_with_order:
+            out.run = _set(out.run, tr.task_id, TaskStatus.DONE, TaskStep.DONE)
+    out.effects.append(Effect(EffectKind.NOTIFY, (NotifyEvent.ORDER_CANCELED if canceled
+                                                  else NotifyEvent.ORDER_COMPLETED).value))
+    return out
+
+
+TIMED = {
+    TaskType.WAIT_24H: ("complete", timedelta(hours=24), False),
+    TaskType.AUTO_EXPIRE_48H: ("expire", timedelta(hours=48), False),
+    TaskType.ESCALATION_2H: ("escalate", timedelta(hours=2), True),
+}
+
+
+def task_timer(task: TaskDef, *, opened_at: datetime, calendar: BusinessCalendar) -> tuple[str, datetime] | None:
+    """What a timed task type does by itself and when (business time for escalations)."""
+    rule = TIMED.get(task.type)
+    if rule is None:
+        return None
+    kind, after, business = rule
+    return kind, (calendar.add(opened_at, after) if business else opened_at + after)
+
+
+def alarm_at(task: TaskDef, *, opened_at: datetime) -> datetime | None:
+    """When an open task goes on the overdue report (alarm hours), if it has alarm hours."""
+    return opened_at + timedelta(hours=task.alarm_hours) if task.alarm_hours > 0 else None
