@@ -31,6 +31,11 @@ MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)
 
 DEFAULT_TEMPLATES: dict[str, tuple[str, str, str]] = {
+    "process_event": (
+        "Process event",
+        "${process}: ${event} — ${subject_name}",
+        "Hello,\n\n${event} in process ${process} for ${subject_name}.\n${detail}\n\nOpen: ${order_link}\n",
+    ),
     "order_provisioning_failed": (
         "Order Provisioning Failed",
         "Order ${order_number} could not be provisioned: ${reason}",
@@ -63,6 +68,10 @@ SAMPLE_VARIABLES = {
     "remedy": "Verify whether information on the order is correct.",
     "resolution": "Limit raised by the reseller, provisioning retried.",
     "order_link": "http://localhost:3000/orders/SO-20260123",
+    "process": "New Voice Service",
+    "event": "Task completed",
+    "subject_name": "SO-20260123 SIP trunk for Acme",
+    "detail": "Task: Provision Service",
 }
 
 

@@ -500,3 +500,14 @@ def approve_item_eti(
         expected_version=expected_version, now=now, calendar=calendar,
         comment=f"Technical interview approved: {item.name}", changes={},
     )
+
+
+def add_note(session: Session, *, principal: Principal, order_id: int, expected_version: int, comment: str,
+             now: datetime, calendar: BusinessCalendar) -> OrderCard:
+    """A history row without a move (e.g. "Order put on hold by task …"); the caller commits."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise BadInput("A note needs text.")
+    order, customer = _load_for_write(session, principal=principal, order_id=order_id)
+    return _apply(session, order=order, customer_name=customer.name, principal=principal,
+                  expected_version=expected_version, now=now, calendar=calendar, comment=comment[:4000], changes={})

@@ -1,0 +1,111 @@
+"""Designer edits: pure functions from one process draft to the next."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ordertrack.domain import process as p
+
+
+class EditRefused(ValueError):
+    """An edit that makes no sense (unknown phase, empty name…)."""
+
+
+def _next_id(prefix: str, existing: set[str]) -> str:
+    n = 1
+    while f"{prefix}{n}" in existing:
+        n += 1
+    return f"{prefix}{n}"
+
+
+def _name(name: str, what: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise EditRefused(f"The {what} needs a name.")
+    if len(name) > 200:
+        raise EditRefused(f"The {what} name is too long (200 characters at most).")
+    return name
+
+
+def _phase_index(proc: p.ProcessDef, phase_id: str) -> int:
+    for i, ph in enumerate(proc.phases):
+        if ph.id == phase_id:
+            return i
+    raise EditRefused("That phase does not exist.")
+
+
+def _with_phase(proc: p.ProcessDef, phase_id: str, **changes) -> p.ProcessDef:
+    i = _phase_index(proc, phase_id)
+    phases = list(proc.phases)
+    phases[i] = replace(phases[i], **changes)
+    return replace(proc, phases=tuple(phases))
+
+
+def add_phase(proc: p.ProcessDef, name: str) -> p.ProcessDef:
+    new = p.PhaseDef(id=_next_id("ph", {ph.id for ph in proc.phases}), name=_name(name, "phase"))
+    return replace(proc, phases=proc.phases + (new,))
+
+
+def rename_phase(proc: p.ProcessDef, phase_id: str, name: str) -> p.ProcessDef:
+    return _with_phase(proc, phase_id, name=_name(name, "phase"))
+
+
+def move_phase(proc: p.ProcessDef, phase_id: str, delta: int) -> p.ProcessDef:
+    i = _phase_index(proc, phase_id)
+    j = max(0, min(len(proc.phases) - 1, i + delta))
+    phases = list(proc.phases)
+    phases.insert(j, phases.pop(i))
+    return replace(proc, phases=tuple(phases))
+
+
+def delete_phase(proc: p.ProcessDef, phase_id: str) -> p.ProcessDef:
+    i = _phase_index(proc, phase_id)
+    return replace(proc, phases=proc.phases[:i] + proc.phases[i + 1:])
+
+
+def all_task_ids(proc: p.ProcessDef) -> set[str]:
+    return {t.id for ph in proc.phases for t in ph.tasks}
+
+
+def upsert_task(proc: p.ProcessDef, phase_id: str, task: p.TaskDef) -> p.ProcessDef:
+    """Add ``task`` (empty id: a new one) or replace the task with its id."""
+    task = replace(task, name=_name(task.name, "task"))
+    if task.alarm_hours < 0 or task.alarm_hours > 24 * 365:
+        raise EditRefused("Alarm hours must be between 0 and 8760.")
+    phase = proc.phases[_phase_index(proc, phase_id)]
+    if not task.id:
+        task = replace(task, id=_next_id("t", all_task_ids(proc)))
+        return _with_phase(proc, phase_id, tasks=phase.tasks + (task,))
+    if not any(t.id == task.id for t in phase.tasks):
+        raise EditRefused("That task does not exist in this phase.")
+    return _with_phase(proc, phase_id, tasks=tuple(task if t.id == task.id else t for t in phase.tasks))
+
+
+def delete_task(proc: p.ProcessDef, phase_id: str, task_id: str) -> p.ProcessDef:
+    phase = proc.phases[_phase_index(proc, phase_id)]
+    return _with_phase(proc, phase_id, tasks=tuple(t for t in phase.tasks if t.id != task_id))
+
+
+def add_route(proc: p.ProcessDef, phase_id: str, route: p.RouteDef) -> p.ProcessDef:
+    phase = proc.phases[_phase_index(proc, phase_id)]
+    route = replace(route, id=_next_id("r", {r.id for ph in proc.phases for r in ph.routes}),
+                    description=_name(route.description, "route"))
+    if not route.next_phase_id:
+        raise EditRefused("Choose the next phase of the route.")
+    return _with_phase(proc, phase_id, routes=phase.routes + (route,))
+
+
+def delete_route(proc: p.ProcessDef, phase_id: str, route_id: str) -> p.ProcessDef:
+    phase = proc.phases[_phase_index(proc, phase_id)]
+    return _with_phase(proc, phase_id, routes=tuple(r for r in phase.routes if r.id != route_id))
+
+
+def add_notification(proc: p.ProcessDef, note: p.NotificationDef) -> p.ProcessDef:
+    if note.to in (p.NotifyTo.USER, p.NotifyTo.GROUP) and not note.target.strip():
+        raise EditRefused("Choose the team member or group to notify.")
+    note = replace(note, id=_next_id("n", {n.id for n in proc.notifications}))
+    return replace(proc, notifications=proc.notifications + (note,))
+
+
+def delete_notification(proc: p.ProcessDef, note_id: str) -> p.ProcessDef:
+    return replace(proc, notifications=tuple(n for n in proc.notifications if n.id != note_id))

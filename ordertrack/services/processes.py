@@ -1,0 +1,615 @@
+"""Processes: the designer's drafts and activated versions, and running them on orders.
+
+Drafts are edited freely; activation validates and freezes a new version (running subjects
+keep theirs). Running: the pure engine (``domain.process``) decides, this module applies its
+effects in one transaction: task rows (with their timers), task history, order actions
+(confirm/complete move the order, hold/error are recorded), e-mails through the outbox,
+and routes to other processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, func, update
+from sqlmodel import Session, col, select
+
+from ordertrack.db.engine import session_scope
+from ordertrack.db.mapping import process_from_json, process_to_json
+from ordertrack.db.models import Customer, Order, StatusChange, User
+from ordertrack.db.process_models import Process, ProcessRun, ProcessVersion, TaskInstance
+from ordertrack.domain import process as p
+from ordertrack.domain.access import SYSTEM, Principal
+from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.domain.engine import TransitionRefused
+from ordertrack.domain.process_edit import EditRefused
+from ordertrack.domain.roles import Role
+from ordertrack.services import notifications, orders
+from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
+
+DESIGNERS = frozenset({Role.ADMIN, Role.MANAGER})
+CHANGED = "This process changed meanwhile. Reload and try again."
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessSummary:
+    id: int
+    name: str
+    type: str
+    active: bool
+    version: int
+    phases: int
+    tasks: int
+    changed_since_activation: bool
+    service_types: str
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    definition: p.ProcessDef
+    version: int
+    active: bool
+    changed_since_activation: bool
+    problems: tuple[p.Problem, ...]
+    service_types: str
+
+
+def _designer(principal: Principal) -> None:
+    if principal.role not in DESIGNERS:
+        raise Forbidden("Only administrators and managers may design processes.")
+
+
+def _worker(principal: Principal) -> None:
+    if not principal.is_staff:
+        raise Forbidden("Only staff may work on process tasks.")
+
+
+def _row(session: Session, process_id: int) -> Process:
+    row = session.get(Process, process_id)
+    if row is None:
+        raise NotFound("Process not found.")
+    return row
+
+
+def _latest(session: Session, process_id: int) -> ProcessVersion | None:
+    return session.exec(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                        .order_by(col(ProcessVersion.version).desc())).first()
+
+
+def _changed(session: Session, row: Process) -> bool:
+    latest = _latest(session, row.id)
+    return latest is None or latest.definition != _normalized(row.draft, row.id)
+
+
+def _normalized(draft: str, process_id: int) -> str:
+    d = process_from_json(draft, process_id=process_id)
+    return process_to_json(p.ProcessDef(**{**{f: getattr(d, f) for f in d.__dataclass_fields__}, "active": True}))
+
+
+def list_processes(session: Session, *, principal: Principal) -> tuple[ProcessSummary, ...]:
+    """Every process with its state (designers)."""
+    _designer(principal)
+    out = []
+    for row in session.exec(select(Process).order_by(Process.name)).all():
+        d = process_from_json(row.draft, process_id=row.id)
+        out.append(ProcessSummary(
+            id=row.id, name=row.name, type=row.type, active=row.active, version=row.current_version,
+            phases=len(d.phases), tasks=sum(len(ph.tasks) for ph in d.phases),
+            changed_since_activation=row.current_version > 0 and _changed(session, row),
+            service_types=row.service_types,
+        ))
+    return tuple(out)
+
+
+def create_process(session: Session, *, principal: Principal, name: str, type: str, now: datetime) -> int:
+    """A new, inactive process with no phases."""
+    _designer(principal)
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise BadInput("The process needs a name (200 characters at most).")
+    try:
+        ptype = p.ProcessType(type)
+    except ValueError:
+        raise BadInput("Type must be Order, Request or Ticket.") from None
+    draft = p.ProcessDef(id=0, name=name, type=ptype)
+    row = Process(name=name, type=ptype.value, draft=process_to_json(draft), updated_at=now)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def others(session: Session, exclude: int | None = None) -> dict[int, p.ProcessDef]:
+    """Latest activated definition of every other process, with its current active flag."""
+    result = {}
+    for row in session.exec(select(Process)).all():
+        if row.id == exclude:
+            continue
+        latest = _latest(session, row.id)
+        base = process_from_json(latest.definition if latest else row.draft, process_id=row.id)
+        result[row.id] = p.ProcessDef(**{**{f: getattr(base, f) for f in base.__dataclass_fields__},
+                                         "active": row.active and latest is not None})
+    return result
+
+
+def load_draft(session: Session, *, principal: Principal, process_id: int) -> Draft:
+    """The draft as the designer shows it, with what stops its activation."""
+    _designer(principal)
+    row = _row(session, process_id)
+    d = process_from_json(row.draft, process_id=row.id)
+    return Draft(definition=d, version=row.current_version, active=row.active,
+                 changed_since_activation=row.current_version > 0 and _changed(session, row),
+                 problems=tuple(p.validate(d, others=others(session, exclude=row.id))),
+                 service_types=row.service_types)
+
+
+def edit(session: Session, *, principal: Principal, process_id: int, change: Callable[[p.ProcessDef], p.ProcessDef],
+         now: datetime) -> p.ProcessDef:
+    """Apply one designer edit to the draft (the caller commits)."""
+    _designer(principal)
+    row = _row(session, process_id)
+    try:
+        new = change(process_from_json(row.draft, process_id=row.id))
+    except EditRefused as exc:
+        raise BadInput(str(exc)) from None
+    row.draft = process_to_json(new)
+    row.name, row.type, row.updated_at = new.name, new.type.value, now
+    session.add(row)
+    session.flush()
+    return new
+
+
+def set_service_types(session: Session, *, principal: Principal, process_id: int, service_types: str) -> None:
+    """The service types whose new orders this (Order) process receives."""
+    _designer(principal)
+    row = _row(session, process_id)
+    kinds = sorted({k.strip().lower() for k in (service_types or "").split(",") if k.strip()})
+    if any(len(k) > 40 for k in kinds):
+        raise BadInput("A service type is too long.")
+    row.service_types = ",".join(kinds)
+    session.add(row)
+    session.flush()
+
+
+def activate(session: Session, *, principal: Principal, process_id: int, now: datetime) -> int:
+    """Validate and activate; a changed draft becomes a new version. Returns the active version."""
+    _designer(principal)
+    row = _row(session, process_id)
+    d = process_from_json(row.draft, process_id=row.id)
+    problems = p.validate(d, others=others(session, exclude=row.id))
+    if problems:
+        raise BadInput("Cannot activate: " + " ".join(pr.message for pr in problems))
+    if _changed(session, row):
+        row.current_version += 1
+        session.add(ProcessVersion(process_id=row.id, version=row.current_version,
+                                   definition=_normalized(row.draft, row.id), activated_at=now))
+    row.active = True
+    session.add(row)
+    session.flush()
+    return row.current_version
+
+
+def deactivate(session: Session, *, principal: Principal, process_id: int) -> None:
+    """No new subjects start it; running ones go on."""
+    _designer(principal)
+    row = _row(session, process_id)
+    row.active = False
+    session.add(row)
+    session.flush()
+
+
+def process_for_service(session: Session, *, service_type: str) -> int | None:
+    """The active Order process that receives orders of ``service_type``."""
+    key = (service_type or "").strip().lower()
+    for row in session.exec(select(Process).where(col(Process.active).is_(True), Process.type == "Order")).all():
+        if key and key in row.service_types.split(","):
+            return row.id
+    return None
+
+
+# Running
+
+
+@dataclass(frozen=True, slots=True)
+class TaskView:
+    id: int
+    task_id: str
+    name: str
+    type: str
+    status: str
+    step: str
+    assignee: str
+    phase_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseView:
+    id: str
+    name: str
+    state: str  # done | current | later
+    tasks: tuple[TaskView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    run_id: int
+    process_name: str
+    version: int
+    status: str
+    phases: tuple[PhaseView, ...]
+    routes: tuple[tuple[str, str], ...]  # (route id, description) when a choice is awaited
+    run_version: int
+
+
+def _definition(session: Session, run: ProcessRun) -> tuple[p.ProcessDef, ProcessVersion, Process]:
+    pv = session.get(ProcessVersion, run.process_version_id)
+    proc = session.get(Process, pv.process_id)
+    return process_from_json(pv.definition, process_id=proc.id), pv, proc
+
+
+def _domain_run(session: Session, run: ProcessRun) -> p.Run:
+    tasks = session.exec(select(TaskInstance).where(TaskInstance.run_id == run.id).order_by(TaskInstance.id)).all()
+    return p.Run(phase_id=run.phase_id, awaiting_route=run.awaiting_route,
+                 tasks=tuple(p.TaskRun(t.task_id, p.TaskStatus(t.status), p.TaskStep(t.step)) for t in tasks))
+
+
+def _order(session: Session, entity_kind: str, entity_id: int) -> tuple[Order, Customer] | None:
+    if entity_kind != "order":
+        return None
+    row = session.exec(select(Order, Customer).join(Customer, Customer.id == Order.customer_id)
+                       .where(Order.id == entity_id)).first()
+    return row
+
+
+def _history(session: Session, task: TaskInstance, *, before: str, after: str, actor: Principal, now: datetime,
+             comment: str = "") -> None:
+    session.add(StatusChange(entity_kind="task", entity_id=task.id, from_version=task.version - 1,
+                             from_state=before, to_state=after, actor_id=actor.user_id,
+                             actor_name=actor.display_name, at=now, comment=comment))
+
+
+def _apply(session: Session, *, run: ProcessRun, definition: p.ProcessDef, proc: Process, outcome: p.Outcome,
+           principal: Principal, now: datetime, calendar: BusinessCalendar, base_url: str, support: str) -> None:
+    """Persist the engine's new run state and carry out its effects."""
+    before = {t.task_id: t for t in session.exec(select(TaskInstance).where(TaskInstance.run_id == run.id)).all()}
+    subject = _order(session, run.entity_kind, run.entity_id)
+    for tr in outcome.run.tasks:
+        row = before.get(tr.task_id)
+        if row is not None and (row.status != tr.status.value or row.step != tr.step.value):
+            old = row.status
+            done = session.exec(
+                update(TaskInstance).where(TaskInstance.id == row.id, TaskInstance.version == row.version)
+                .values(status=tr.status.value, step=tr.step.value, version=row.version + 1,
+                        closed_at=now if tr.status in p.CLOSED_TASK else None,
+                        due_kind=None if tr.status in p.CLOSED_TASK else row.due_kind,
+                        due_at=None if tr.status in p.CLOSED_TASK else row.due_at)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if done != 1:
+                raise Conflict(CHANGED)
+            row.version += 1
+            _history(session, row, before=old, after=tr.status.value, actor=principal, now=now)
+    for effect in outcome.effects:
+        if effect.kind is p.EffectKind.TASK_OPENED:
+            found = definition.task(effect.task_id)
+            task = found[1]
+            user_id = task.user_id
+            if task.assign_to_order_user and subject is not None:
+                user_id = subject[0].owner_id or user_id
+            if user_id is None and not task.group:
+                user_id = definition.auto_user_id
+            timer = p.task_timer(task, opened_at=now, calendar=calendar)
+            row = TaskInstance(run_id=run.id, task_id=task.id, phase_id=effect.phase_id, name=task.name,
+                               type=task.type.value, step=task.step.value, assignee_user_id=user_id,
+                               assignee_group=task.group or (definition.auto_group if user_id is None else ""),
+                               opened_at=now, due_kind=timer[0] if timer else None, due_at=timer[1] if timer else None,
+                               alarm_at=p.alarm_at(task, opened_at=now))
+            session.add(row)
+            session.flush()
+            _history(session, row, before="", after="open", actor=principal, now=now,
+                     comment=f"{definition.name}: phase {definition.phase(effect.phase_id).name}")
+        elif effect.kind is p.EffectKind.ORDER_ACTION and subject is not None:
+            _order_action(session, effect.value, subject[0], effect.task_id, definition, principal, now, calendar)
+        elif effect.kind is p.EffectKind.NOTIFY:
+            _notify(session, definition, effect, subject, principal, now, base_url, support)
+        elif effect.kind is p.EffectKind.SWITCH_PROCESS:
+            target_id, _, phase_id = effect.value.partition(":")
+            run.status = "switched"
+            start_run(session, principal=principal, entity_kind=run.entity_kind, entity_id=run.entity_id,
+                      process_id=int(target_id), now=now, calendar=calendar, phase_id=phase_id,
+                      base_url=base_url, support=support)
+        elif effect.kind is p.EffectKind.PROCESS_COMPLETED:
+            run.status = "complete"
+    done = session.exec(
+        update(ProcessRun).where(ProcessRun.id == run.id, ProcessRun.version == run.version)
+        .values(phase_id=outcome.run.phase_id, awaiting_route=outcome.run.awaiting_route, status=run.status,
+                version=run.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        raise Conflict(CHANGED)
+    session.flush()
+
+
+def _order_action(session: Session, action: str, order: Order, task_id: str, definition: p.ProcessDef,
+                  principal: Principal, now: datetime, calendar: BusinessCalendar) -> None:
+    name = definition.task(task_id)[1].name
+    session.refresh(order)
+    target = {"confirm": "execution", "complete": "validation"}.get(action)
+    if target and ((action == "confirm" and order.phase == "planning") or
+                   (action == "complete" and order.phase == "execution")):
+        try:
+            orders.move_order(session, principal=principal, order_id=order.id, target=target,
+                              expected_version=order.version, now=now, calendar=calendar,
+                              comment=f"{action.capitalize()} order: task “{name}” of {definition.name}")
+            return
+        except TransitionRefused as exc:
+            raise BadInput(f"Task “{name}” should {action} the order, but: {exc.reason}") from None
+    label = {"confirm": "Order confirmed", "complete": "Order completed", "hold": "Order put on hold",
+             "error": "Order set to error"}[action]
+    orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
+                    comment=f"{label} by task “{name}” of {definition.name}", now=now, calendar=calendar)
+
+
+def _notify(session: Session, definition: p.ProcessDef, effect: p.Effect, subject, principal: Principal,
+            now: datetime, base_url: str, support: str) -> None:
+    wanted = [n for n in definition.notifications if n.event.value == effect.value]
+    if not wanted:
+        return
+    recipients = []
+    for n in wanted:
+        if n.to is p.NotifyTo.ME and principal.user_id is not None:
+            user = session.get(User, principal.user_id)
+            recipients.append(("user", user.email if user else ""))
+        elif n.to is p.NotifyTo.CUSTOMER and subject is not None:
+            recipients.append(("customer", subject[1].contact_email))
+        elif n.to is p.NotifyTo.USER and n.target.isdigit():
+            user = session.get(User, int(n.target))
+            recipients.append(("user", user.email if user else ""))
+        elif n.to is p.NotifyTo.GROUP:
+            recipients.append(("group", support))
+    order = subject[0] if subject else None
+    detail = ""
+    if effect.task_id and definition.task(effect.task_id):
+        detail = f"Task: {definition.task(effect.task_id)[1].name}"
+    elif effect.phase_id and definition.phase(effect.phase_id):
+        detail = f"Phase: {definition.phase(effect.phase_id).name}"
+    notifications.enqueue(session, event="process_event", order_id=order.id if order else None,
+                          recipients=recipients, now=now, variables={
+                              "process": definition.name, "event": effect.value, "detail": detail,
+                              "subject_name": f"{order.number} {order.name}" if order else "",
+                              "order_link": f"{base_url.rstrip('/')}/orders/{order.number}" if order else base_url})
+
+
+def current_run(session: Session, *, entity_kind: str, entity_id: int) -> ProcessRun | None:
+    """The newest running (or last) process run of a subject."""
+    return session.exec(select(ProcessRun).where(ProcessRun.entity_kind == entity_kind,
+                                                 ProcessRun.entity_id == entity_id)
+                        .order_by(col(ProcessRun.id).desc())).first()
+
+
+def start_run(session: Session, *, principal: Principal, entity_kind: str, entity_id: int, process_id: int,
+              now: datetime, calendar: BusinessCalendar, base_url: str = "", support: str = "",
+              phase_id: str | None = None) -> int:
+    """Start the active version of a process on a subject (the caller commits)."""
+    row = _row(session, process_id)
+    latest = _latest(session, process_id)
+    if not row.active or latest is None:
+        raise BadInput(f"Process “{row.name}” is not active.")
+    running = current_run(session, entity_kind=entity_kind, entity_id=entity_id)
+    if running is not None and running.status == "running":
+        raise BadInput("A process is already running here.")
+    definition = process_from_json(latest.definition, process_id=row.id)
+    try:
+        outcome = p.start(definition, phase_id=phase_id)
+    except p.ProcessRefused as exc:
+        raise BadInput(exc.reason) from None
+    run = ProcessRun(entity_kind=entity_kind, entity_id=entity_id, process_version_id=latest.id, started_at=now,
+                     phase_id="")
+    session.add(run)
+    session.flush()
+    _apply(session, run=run, definition=definition, proc=row, outcome=outcome, principal=principal, now=now,
+           calendar=calendar, base_url=base_url, support=support)
+    return run.id
+
+
+def run_view(session: Session, *, entity_kind: str, entity_id: int) -> RunView | None:
+    """The Order Actions section: every phase, its tasks and their state."""
+    run = current_run(session, entity_kind=entity_kind, entity_id=entity_id)
+    if run is None:
+        return None
+    definition, pv, proc = _definition(session, run)
+    rows = session.exec(select(TaskInstance, User.display_name).join(User, User.id == TaskInstance.assignee_user_id,
+                                                                      isouter=True)
+                        .where(TaskInstance.run_id == run.id).order_by(TaskInstance.id)).all()
+    by_phase: dict[str, list[TaskView]] = {}
+    for t, assignee in rows:
+        by_phase.setdefault(t.phase_id, []).append(TaskView(
+            id=t.id, task_id=t.task_id, name=t.name, type=t.type, status=t.status, step=t.step,
+            assignee=assignee or t.assignee_group or "", phase_id=t.phase_id))
+    ids = [ph.id for ph in definition.phases]
+    current = ids.index(run.phase_id) if run.phase_id in ids else len(ids)
+    phases = tuple(
+        PhaseView(id=ph.id, name=ph.name,
+                  state="current" if i == current and run.status == "running" else ("done" if by_phase.get(ph.id)
+                                                                                    and i != current else "later"),
+                  tasks=tuple(by_phase.get(ph.id, ())))
+        for i, ph in enumerate(definition.phases)
+    )
+    routes = ()
+    if run.awaiting_route and definition.phase(run.phase_id):
+        routes = tuple((r.id, r.description) for r in definition.phase(run.phase_id).routes)
+    return RunView(run_id=run.id, process_name=proc.name, version=pv.version, status=run.status, phases=phases,
+                   routes=routes, run_version=run.version)
+
+
+def _load_task(session: Session, task_instance_id: int) -> tuple[TaskInstance, ProcessRun]:
+    task = session.get(TaskInstance, task_instance_id)
+    if task is None:
+        raise NotFound("Task not found.")
+    run = session.get(ProcessRun, task.run_id)
+    return task, run
+
+
+def _visible(session: Session, principal: Principal, run: ProcessRun) -> None:
+    subject = _order(session, run.entity_kind, run.entity_id)
+    if subject is not None and not principal.can_see(customer_id=subject[1].id, reseller_id=subject[1].reseller_id):
+        raise NotFound("Task not found.")
+
+
+def finish_task(session: Session, *, principal: Principal, task_instance_id: int, skip: bool, now: datetime,
+                calendar: BusinessCalendar, base_url: str = "", support: str = "",
+                status: p.TaskStatus | None = None) -> None:
+    """Process (or skip) a task; phases advance and actions run per the process definition."""
+    if principal is not SYSTEM:
+        _worker(principal)
+    task, run = _load_task(session, task_instance_id)
+    _visible(session, principal, run)
+    if run.status != "running":
+        raise BadInput("This process is no longer running.")
+    definition, _, proc = _definition(session, run)
+    try:
+        outcome = p.finish_task(definition, _domain_run(session, run), task.task_id, skip=skip, status=status)
+    except p.ProcessRefused as exc:
+        raise BadInput(exc.reason) from None
+    _apply(session, run=run, definition=definition, proc=proc, outcome=outcome, principal=principal, now=now,
+           calendar=calendar, base_url=base_url, support=support)
+
+
+def cancel_task(session: Session, *, principal: Principal, task_instance_id: int, now: datetime,
+                calendar: BusinessCalendar, base_url: str = "", support: str = "") -> None:
+    """Cancel an open task (its on-cancel action applies)."""
+    _worker(principal)
+    task, run = _load_task(session, task_instance_id)
+    _visible(session, principal, run)
+    definition, _, proc = _definition(session, run)
+    try:
+        outcome = p.cancel_task(definition, _domain_run(session, run), task.task_id)
+    except p.ProcessRefused as exc:
+        raise BadInput(exc.reason) from None
+    _apply(session, run=run, definition=definition, proc=proc, outcome=outcome, principal=principal, now=now,
+           calendar=calendar, base_url=base_url, support=support)
+
+
+def choose_route(session: Session, *, principal: Principal, run_id: int, route_id: str, now: datetime,
+                 calendar: BusinessCalendar, base_url: str = "", support: str = "") -> None:
+    """Take one of the routes a completed phase offers."""
+    _worker(principal)
+    run = session.get(ProcessRun, run_id)
+    if run is None:
+        raise NotFound("Process not found.")
+    _visible(session, principal, run)
+    definition, _, proc = _definition(session, run)
+    try:
+        outcome = p.choose_route(definition, _domain_run(session, run), route_id)
+    except p.ProcessRefused as exc:
+        raise BadInput(exc.reason) from None
+    _apply(session, run=run, definition=definition, proc=proc, outcome=outcome, principal=principal, now=now,
+           calendar=calendar, base_url=base_url, support=support)
+
+
+def blocking_tasks(session: Session, *, order_id: int) -> list[str]:
+    """Open tasks that stop an order from being completed or canceled by hand."""
+    run = current_run(session, entity_kind="order", entity_id=order_id)
+    if run is None or run.status != "running":
+        return []
+    definition, _, _ = _definition(session, run)
+    return p.blocking_tasks(definition, _domain_run(session, run))
+
+
+def on_order_closed(session: Session, *, principal: Principal, order_id: int, canceled: bool, now: datetime,
+                    calendar: BusinessCalendar, base_url: str = "", support: str = "") -> None:
+    """The order was completed or canceled: complete/cancel its open tasks per their options."""
+    run = current_run(session, entity_kind="order", entity_id=order_id)
+    if run is None or run.status != "running":
+        return
+    definition, _, proc = _definition(session, run)
+    outcome = p.order_closed(definition, _domain_run(session, run), canceled=canceled)
+    if canceled:
+        run.status = "canceled"
+    _apply(session, run=run, definition=definition, proc=proc, outcome=outcome, principal=principal, now=now,
+           calendar=calendar, base_url=base_url, support=support)
+
+
+def sweep_tasks(engine: Engine, *, now: datetime, calendar: BusinessCalendar, base_url: str = "",
+                support: str = "") -> list[int]:
+    """Timed task types: 24 Hour Wait completes, 48 Hour Auto Expire expires, Escalation 2 Hours
+    escalates (notifies the group) — each once, through the same functions people use."""
+    with Session(engine) as session:
+        due = session.exec(select(TaskInstance.id, TaskInstance.due_kind)
+                           .where(col(TaskInstance.due_kind).is_not(None), col(TaskInstance.due_at) <= now)
+                           .order_by(col(TaskInstance.due_at)).limit(500)).all()
+    applied = []
+    for task_id, kind in due:
+        try:
+            with session_scope(engine) as session:
+                task = session.get(TaskInstance, task_id)
+                if task is None or task.due_kind != kind or task.status != "open":
+                    continue
+                if kind == "escalate":
+                    done = session.exec(
+                        update(TaskInstance).where(TaskInstance.id == task.id, TaskInstance.version == task.version)
+                        .values(due_kind=None, due_at=None, escalated_at=now, version=task.version + 1)
+                        .execution_options(synchronize_session=False)).rowcount
+                    if done != 1:
+                        continue
+                    task.version += 1
+                    _history(session, task, before="open", after="open", actor=SYSTEM, now=now,
+                             comment="Escalated: not done within 2 business hours")
+                    run = session.get(ProcessRun, task.run_id)
+                    definition, _, _ = _definition(session, run)
+                    subject = _order(session, run.entity_kind, run.entity_id)
+                    notifications.enqueue(
+                        session, event="process_event", order_id=subject[0].id if subject else None,
+                        recipients=[("group", support)], now=now,
+                        variables={"process": definition.name, "event": "Task escalated after 2 business hours",
+                                   "detail": f"Task: {task.name} (group {task.assignee_group or '—'})",
+                                   "subject_name": f"{subject[0].number} {subject[0].name}" if subject else "",
+                                   "order_link": f"{base_url.rstrip('/')}/orders/{subject[0].number}" if subject
+                                   else base_url})
+                else:
+                    finish_task(session, principal=SYSTEM, task_instance_id=task.id, skip=False, now=now,
+                                calendar=calendar, base_url=base_url, support=support,
+                                status=p.TaskStatus.EXPIRED if kind == "expire" else None)
+            applied.append(task_id)
+        except (BadInput, Conflict, NotFound):
+            continue
+    return applied
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueTask:
+    task_id: int
+    name: str
+    process: str
+    subject: str
+    assignee: str
+    overdue_by: str
+
+
+def overdue_tasks(session: Session, *, principal: Principal, now: datetime) -> tuple[OverdueTask, ...]:
+    """Open tasks past their alarm hours (the report)."""
+    from ordertrack.domain.timefmt import duration_words
+
+    _worker(principal)
+    rows = session.exec(
+        select(TaskInstance, ProcessRun, User.display_name)
+        .join(ProcessRun, ProcessRun.id == TaskInstance.run_id)
+        .join(User, User.id == TaskInstance.assignee_user_id, isouter=True)
+        .where(TaskInstance.status == "open", col(TaskInstance.alarm_at) <= now)
+        .order_by(col(TaskInstance.alarm_at))
+    ).all()
+    out = []
+    for task, run, assignee in rows:
+        definition, _, _ = _definition(session, run)
+        subject = _order(session, run.entity_kind, run.entity_id)
+        out.append(OverdueTask(task_id=task.id, name=task.name, process=definition.name,
+                               subject=subject[0].number if subject else f"{run.entity_kind} {run.entity_id}",
+                               assignee=assignee or task.assignee_group or "—",
+                               overdue_by=duration_words(now - task.alarm_at)))
+    return tuple(out)
+
+
+def count_runs(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(ProcessRun)).one()
