@@ -1,1 +1,6 @@
-"""Persistence: SQLModel tables, column types and the engine/session factory."""
+"""Persistence: SQLModel tables, column types and the engine/session factory.
+
+Importing this package registers every table (migrations and tests see all of them).
+"""
+
+from ordertrack.db import models, notify_models, process_models  # noqa: F401
