@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import get_engine
 from ordertrack.realtime import publish
-from ordertrack.services import notifications, provisioning, timers
+from ordertrack.services import notifications, processes, provisioning, timers
 from ordertrack.services.calendars import business_calendar
 from ordertrack.settings import get_settings
 
@@ -44,8 +44,9 @@ def sweep_once() -> timers.SweepResult:
     now, engine = get_clock().now(), get_engine()
     result = timers.sweep(engine, now=now, calendar=business_calendar())
     escalated = provisioning.escalate_due(engine, now=now, recipients=recipients())
-    if escalated:
-        result.applied.extend(escalated)
+    tasks = processes.sweep_tasks(engine, now=now, calendar=business_calendar(), base_url=recipients().base_url,
+                                  support=recipients().support)
+    result.applied.extend(escalated + tasks)
     notifications.deliver_due(engine, now=now, send=notifications.smtp_sender(smtp_config()))
     return result
 

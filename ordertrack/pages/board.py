@@ -17,10 +17,11 @@ from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.live import watch
 from ordertrack.realtime import publish
 from ordertrack.services import board as board_service
-from ordertrack.services import orders
+from ordertrack.services import orders, processes
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.services.orders import PRIORITIES
+from ordertrack.settings import get_settings
 
 DROP_TARGETS = {"planning": "planning", "execution": "execution", "validation": "validation", "done": "closed"}
 WINDOW = 50
@@ -181,11 +182,16 @@ class BoardState(AppState):
         self._fetch()
 
     def _move(self, order_id: int, version: int, target: str, comment: str) -> None:
+        now, settings = get_clock().now(), get_settings()
         with session_scope() as session:
+            processes.before_order_move(session, order_id=order_id, target=target)
             card = orders.move_order(
                 session, principal=current_principal(), order_id=order_id, target=target,
-                expected_version=version, comment=comment, now=get_clock().now(), calendar=business_calendar(),
+                expected_version=version, comment=comment, now=now, calendar=business_calendar(),
             )
+            processes.after_order_move(session, principal=current_principal(), order_id=order_id, target=target,
+                                       now=now, calendar=business_calendar(), base_url=settings.public_url,
+                                       support=settings.support_email)
         self._fetch()
         publish()
         return rx.toast.success(f"{card.number}: {card.phase_label}")

@@ -20,7 +20,7 @@ from ordertrack.domain.tracking import ETI_WAITING
 from ordertrack.live import watch
 from ordertrack.realtime import publish
 from ordertrack.services import orders as order_service
-from ordertrack.services import provisioning
+from ordertrack.services import processes, provisioning
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.settings import get_settings
@@ -68,6 +68,12 @@ class OrderState(AppState):
     dialog_irreversible: bool = False
     dialog_error: str = ""
     failure: dict[str, str] = {}
+    process_name: str = ""
+    process_status: str = ""
+    phases: list[dict[str, str]] = []
+    actions: list[dict[str, str]] = []
+    routes: list[dict[str, str]] = []
+    startable: list[dict[str, str]] = []
     reasons: list[dict[str, str]] = []
     can_edit: bool = False
     editing: bool = False
@@ -135,11 +141,13 @@ class OrderState(AppState):
         with session_scope() as session:
             failure = provisioning.open_failure(session, principal=principal, order_id=row_id, now=now,
                                                 calendar=business_calendar())
-        self.failure = {} if failure is None else {
+        self.failure = {}
+        self.process_name, self.phases, self.actions, self.routes, self.startable = "", [], [], [], [] if failure is None else {
             "reason": failure.reason, "details": failure.details, "remedy": failure.remedy,
             "state": "claimed by " + failure.claimed_by if failure.state == "claimed" else "open",
             "countdown": failure.countdown, "age": failure.age,
         }
+        self._fetch_process(row_id, principal)
         self.state = "found"
 
     @rx.event
@@ -153,6 +161,77 @@ class OrderState(AppState):
         except NotFound:
             self._reset_order()
             self.state = "missing"
+
+    def _fetch_process(self, order_id: int, principal) -> None:
+        with session_scope() as session:
+            view = processes.run_view(session, entity_kind="order", entity_id=order_id)
+            startable = [] if (view and view.status == "running") or not principal.is_staff else [
+                {"id": str(s.id), "name": s.name} for s in processes.startable(session, type="Order")]
+        self.startable = startable
+        if view is None:
+            self.process_name, self.process_status, self.phases, self.actions, self.routes = "", "", [], [], []
+            return
+        self.process_name = f"{view.process_name} (version {view.version})"
+        self.process_status = view.status
+        self.phases = [{"id": ph.id, "name": ph.name, "state": ph.state} for ph in view.phases]
+        self.actions = [
+            {"id": str(t.id), "name": t.name, "phase": ph.name, "type": t.type, "status": t.status,
+             "assignee": t.assignee or "—", "open": "1" if t.status == "open" and ph.state == "current"
+             and principal.is_staff and not view.routes else ""}
+            for ph in view.phases for t in ph.tasks
+        ]
+        self.routes = [{"id": rid, "label": label} for rid, label in view.routes] if principal.is_staff else []
+
+    def _process_call(self, fn, **kwargs):
+        settings = get_settings()
+        with session_scope() as session:
+            fn(session, principal=current_principal(), now=get_clock().now(), calendar=business_calendar(),
+               base_url=settings.public_url, support=settings.support_email, **kwargs)
+        self._fetch(self.number)
+        publish()
+
+    @rx.event
+    @guard(staff=True)
+    async def process_task(self, task_id: str):
+        """Process (complete) an order action: it turns green and the next one appears."""
+        self._process_call(processes.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1),
+                           skip=False)
+        return rx.toast.success("Done.")
+
+    @rx.event
+    @guard(staff=True)
+    async def skip_task(self, task_id: str):
+        """Skip an order action."""
+        self._process_call(processes.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1),
+                           skip=True)
+        return rx.toast.success("Skipped.")
+
+    @rx.event
+    @guard(staff=True)
+    async def take_route(self, route_id: str):
+        """Choose where a completed phase goes next."""
+        run = self._run_id()
+        self._process_call(processes.choose_route, run_id=run,
+                           route_id=coerce_str(route_id, name="Route", max_len=40, required=True))
+        return rx.toast.success("Route taken.")
+
+    @rx.event
+    @guard(staff=True)
+    async def start_process(self, form_data: dict):
+        """Start an active process on this order."""
+        if not isinstance(form_data, dict) or not self._order_id:
+            raise BadInput("Choose a process.")
+        process_id = coerce_int(form_data.get("process_id"), name="Process", minimum=1)
+        self._process_call(processes.start_run, entity_kind="order", entity_id=self._order_id,
+                           process_id=process_id)
+        return rx.toast.success("Process started.")
+
+    def _run_id(self) -> int:
+        with session_scope() as session:
+            run = processes.current_run(session, entity_kind="order", entity_id=self._order_id)
+        if run is None:
+            raise BadInput("No process runs on this order.")
+        return run.id
 
     def _refresh(self) -> None:
         if self.number and not self.dialog_open and not self.editing:
@@ -169,6 +248,7 @@ class OrderState(AppState):
         self.number = self.name = self.customer = self.phase_label = self.status = self.status_label = ""
         self.items, self.history, self.moves, self._move_targets = [], [], [], {}
         self.failure = {}
+        self.process_name, self.phases, self.actions, self.routes, self.startable = "", [], [], [], []
 
     @rx.event
     @guard(staff=True)
@@ -279,8 +359,11 @@ class OrderState(AppState):
             self.dialog_error = "A comment is required for this change."
             return None
         now = get_clock().now()
+        settings = get_settings()
         try:
             with session_scope() as session:
+                if current_principal().is_staff:
+                    processes.before_order_move(session, order_id=self._order_id, target=self.dialog_target)
                 order_service.move_order(
                     session,
                     principal=current_principal(),
@@ -291,6 +374,9 @@ class OrderState(AppState):
                     now=now,
                     calendar=business_calendar(),
                 )
+                processes.after_order_move(session, principal=current_principal(), order_id=self._order_id,
+                                           target=self.dialog_target, now=now, calendar=business_calendar(),
+                                           base_url=settings.public_url, support=settings.support_email)
         finally:
             self.dialog_open = False
             self._fetch(self.number)
@@ -313,6 +399,70 @@ def _move_dialog() -> rx.Component:
         title=s.dialog_label, subtitle=s.number + " — " + s.name, open=s.dialog_open,
         needs_comment=s.dialog_needs_comment, irreversible=s.dialog_irreversible, error=s.dialog_error,
         on_submit=s.confirm_move, on_cancel=s.close_move,
+    )
+
+
+def _action_row(a: rx.Var) -> rx.Component:
+    done = (a["status"] == "done") | (a["status"] == "skipped") | (a["status"] == "expired")
+    return rx.table.row(
+        rx.table.cell(a["phase"]),
+        rx.table.cell(rx.hstack(rx.cond(a["status"] == "done", rx.icon("circle-check", color=rx.color("green", 9),
+                                                                           size=16)), rx.text(a["name"]))),
+        rx.table.cell(a["type"]),
+        rx.table.cell(a["assignee"]),
+        rx.table.cell(rx.badge(a["status"], color_scheme=rx.cond(done, "green", rx.cond(
+            a["status"] == "canceled", "gray", "amber")))),
+        rx.table.cell(rx.cond(
+            a["open"] == "1",
+            rx.hstack(
+                rx.button("Process", size="1", on_click=OrderState.process_task(a["id"])),
+                rx.button("Skip", size="1", variant="soft", on_click=OrderState.skip_task(a["id"])),
+            ),
+        )),
+        background=rx.cond(a["status"] == "done", rx.color("green", 2), "transparent"),
+        data_action=a["name"],
+        data_status=a["status"],
+    )
+
+
+def _order_actions() -> rx.Component:
+    s = OrderState
+    return rx.cond(
+        s.process_name != "",
+        rx.vstack(
+            rx.hstack(rx.heading("Order Actions", size="4"), rx.badge(s.process_name, variant="soft"),
+                      rx.badge(s.process_status, color_scheme=rx.cond(s.process_status == "complete", "green",
+                                                                      "blue")), align="center"),
+            rx.hstack(rx.foreach(s.phases, lambda ph: rx.badge(
+                ph["name"], variant=rx.cond(ph["state"] == "current", "solid", "soft"),
+                color_scheme=rx.cond(ph["state"] == "done", "green", rx.cond(ph["state"] == "current", "indigo",
+                                                                           "gray")))), wrap="wrap"),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                               ("Phase", "Action", "Type", "Assigned to", "State", "")])),
+                rx.table.body(rx.foreach(s.actions, _action_row)),
+                width="100%", variant="surface", id="order-actions",
+            ),
+            rx.cond(s.routes.length() > 0, rx.hstack(
+                rx.text("Where next?", weight="bold"),
+                rx.foreach(s.routes, lambda r: rx.button(r["label"], size="1", on_click=OrderState.take_route(r["id"]))),
+                align="center")),
+            width="100%",
+            spacing="2",
+        ),
+        rx.cond(
+            s.startable.length() > 0,
+            rx.form(
+                rx.hstack(
+                    rx.text("Order Actions", weight="bold"),
+                    rx.el.select(rx.foreach(s.startable, lambda o: rx.el.option(o["name"], value=o["id"])),
+                                 name="process_id", aria_label="Process", class_name="ot-native-select"),
+                    rx.button("Start process", type="submit", variant="soft"),
+                    align="center",
+                ),
+                on_submit=s.start_process,
+            ),
+        ),
     )
 
 
@@ -413,6 +563,7 @@ def order_page() -> rx.Component:
             s.moves.length() > 0,
             rx.hstack(rx.foreach(s.moves, _move_button), spacing="3", wrap="wrap"),
         ),
+        _order_actions(),
         rx.heading("Items", size="4"),
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Item", "Kind", "Status", "")])),

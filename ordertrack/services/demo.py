@@ -12,11 +12,13 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, func, select
 
 from ordertrack.db.models import Customer, Order, OrderItem, Reseller, StatusChange, User
+from ordertrack.domain import process as proc
+from ordertrack.domain import process_edit as edit
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, tracking_status
-from ordertrack.services import notifications, provisioning
-from ordertrack.services.accounts import hash_password
+from ordertrack.services import notifications, processes, provisioning
+from ordertrack.services.accounts import hash_password, principal_of
 from ordertrack.services.orders import next_order_timer
 from ordertrack.settings import get_settings
 
@@ -192,6 +194,7 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
         session.add(order)
     session.flush()
     _load_failures(session, now=now, calendar=calendar, rng=rng)
+    _load_processes(session, now=now, calendar=calendar, users=users)
 
 
 def _load_failures(session: Session, *, now: datetime, calendar: BusinessCalendar, rng: random.Random) -> None:
@@ -215,3 +218,66 @@ def _load_failures(session: Session, *, now: datetime, calendar: BusinessCalenda
             reason_code=code, details=details, now=now - timedelta(hours=hours), calendar=calendar,
             recipients=recipients,
         )
+
+
+def _load_processes(session: Session, *, now: datetime, calendar: BusinessCalendar, users: list[User]) -> None:
+    """Two active order processes (seed 05's examples) running on the open orders of the first customers."""
+    admin = principal_of(next(u for u in users if u.role == "admin"))
+    operator = next(u for u in users if u.role == "operator")
+    T = proc.TaskDef
+
+    def standard(d):
+        d = edit.add_phase(d, "Order Review")
+        d = edit.add_phase(d, "Provisioning")
+        d = edit.add_phase(d, "Activation")
+        d = edit.upsert_task(d, "ph1", T("", "Check customer credit", type=proc.TaskType.CHECK_CUSTOMER_CREDIT,
+                                         group="Sales", alarm_hours=8, on_cancel=proc.OnCancel.HOLD_ORDER))
+        d = edit.upsert_task(d, "ph1", T("", "Review service address", type=proc.TaskType.REVIEW_SERVICE_ADDRESS,
+                                         assign_to_order_user=True, on_complete=proc.OnComplete.CONFIRM_ORDER))
+        d = edit.upsert_task(d, "ph2", T("", "Provision service", type=proc.TaskType.PROVISION_SERVICE,
+                                         assign_to_order_user=True, alarm_hours=24))
+        d = edit.upsert_task(d, "ph2", T("", "Assign inventory", type=proc.TaskType.ASSIGN_INVENTORY,
+                                         group="Warehouse", phase_can_complete_while_open=True,
+                                         complete_with_order=True))
+        d = edit.upsert_task(d, "ph3", T("", "Activation", type=proc.TaskType.ACTIVATION, user_id=operator.id))
+        d = edit.upsert_task(d, "ph3", T("", "Billing completion", type=proc.TaskType.BILLING_COMPLETION,
+                                         group="Billing", on_complete=proc.OnComplete.COMPLETE_ORDER))
+        return edit.add_notification(d, proc.NotificationDef("", proc.NotifyEvent.PHASE_COMPLETED,
+                                                             proc.NotifyTo.CUSTOMER))
+
+    def voice(d):
+        d = edit.add_phase(d, "Customer Confirmation")
+        d = edit.add_phase(d, "Number Porting")
+        d = edit.add_phase(d, "FOC Received")
+        d = edit.upsert_task(d, "ph1", T("", "Customer order confirmation",
+                                         type=proc.TaskType.CUSTOMER_ORDER_CONFIRMATION, assign_to_order_user=True,
+                                         on_complete=proc.OnComplete.CONFIRM_ORDER))
+        d = edit.upsert_task(d, "ph2", T("", "LNP request", type=proc.TaskType.LNP_REQUEST, group="Voice"))
+        d = edit.upsert_task(d, "ph2", T("", "LNP escalation", type=proc.TaskType.ESCALATION_2H, group="Voice",
+                                         phase_can_complete_while_open=True, cancel_with_order=True))
+        d = edit.upsert_task(d, "ph3", T("", "Carrier confirmation", type=proc.TaskType.CARRIER_CONFIRMATION,
+                                         group="Voice"))
+        d = edit.upsert_task(d, "ph3", T("", "Billing completion", type=proc.TaskType.BILLING_COMPLETION,
+                                         group="Billing", on_complete=proc.OnComplete.COMPLETE_ORDER))
+        return d
+
+    ids = {}
+    for name, build, kinds in (("Standard provisioning", standard, "server,hosting,network,security,backup,license"),
+                                ("New Voice Service", voice, "voice")):
+        pid = processes.create_process(session, principal=admin, name=name, type="Order", now=now)
+        processes.edit(session, principal=admin, process_id=pid, change=build, now=now)
+        processes.set_service_types(session, principal=admin, process_id=pid, service_types=kinds)
+        processes.activate(session, principal=admin, process_id=pid, now=now)
+        ids[name] = pid
+    planning = session.exec(
+        select(Order, OrderItem.kind).join(OrderItem, OrderItem.order_id == Order.id)
+        .where(Order.phase == "planning").order_by(Order.id)
+    ).all()
+    started = set()
+    for order, kind in planning:
+        if order.id in started:
+            continue
+        started.add(order.id)
+        pid = ids["New Voice Service"] if kind == "voice" else ids["Standard provisioning"]
+        processes.start_run(session, principal=admin, entity_kind="order", entity_id=order.id, process_id=pid,
+                            now=order.phase_since, calendar=calendar)

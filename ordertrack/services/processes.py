@@ -199,6 +199,19 @@ def deactivate(session: Session, *, principal: Principal, process_id: int) -> No
     session.flush()
 
 
+@dataclass(frozen=True, slots=True)
+class Startable:
+    id: int
+    name: str
+
+
+def startable(session: Session, *, type: str) -> tuple[Startable, ...]:
+    """Active, activated processes of a type (to start on a subject)."""
+    rows = session.exec(select(Process).where(col(Process.active).is_(True), Process.type == type,
+                                              Process.current_version > 0).order_by(Process.name)).all()
+    return tuple(Startable(id=r.id, name=r.name) for r in rows)
+
+
 def process_for_service(session: Session, *, service_type: str) -> int | None:
     """The active Order process that receives orders of ``service_type``."""
     key = (service_type or "").strip().lower()
@@ -516,6 +529,22 @@ def blocking_tasks(session: Session, *, order_id: int) -> list[str]:
         return []
     definition, _, _ = _definition(session, run)
     return p.blocking_tasks(definition, _domain_run(session, run))
+
+
+def before_order_move(session: Session, *, order_id: int, target: str) -> None:
+    """Refuse to complete an order by hand while an order action that blocks it is open."""
+    if target in ("validation", "closed"):
+        blocking = blocking_tasks(session, order_id=order_id)
+        if blocking:
+            raise BadInput("Finish these order actions first: " + ", ".join(blocking) + ".")
+
+
+def after_order_move(session: Session, *, principal: Principal, order_id: int, target: str, now: datetime,
+                     calendar: BusinessCalendar, base_url: str = "", support: str = "") -> None:
+    """A closed or canceled order completes or cancels its open tasks per their options."""
+    if target in ("closed", "canceled"):
+        on_order_closed(session, principal=principal, order_id=order_id, canceled=target == "canceled", now=now,
+                        calendar=calendar, base_url=base_url, support=support)
 
 
 def on_order_closed(session: Session, *, principal: Principal, order_id: int, canceled: bool, now: datetime,

@@ -20,6 +20,7 @@ from ordertrack.db.models import Order
 from ordertrack.domain.access import SYSTEM
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.engine import TransitionRefused
+from ordertrack.services import processes
 from ordertrack.services.errors import ServiceError
 from ordertrack.services.orders import ENTITY, move_order, refresh_status
 
@@ -82,6 +83,8 @@ def sweep(engine: Engine, *, now: datetime, calendar: BusinessCalendar, batch: i
                     if kind == ENTITY:
                         move_order(session, principal=SYSTEM, order_id=order_id, target=target,
                                    expected_version=version, now=now, calendar=calendar, automatic=True)
+                        processes.after_order_move(session, principal=SYSTEM, order_id=order_id, target=target,
+                                                   now=now, calendar=calendar)
                     else:
                         refresh_status(session, order_id=order_id, expected_version=version, now=now,
                                        calendar=calendar)
