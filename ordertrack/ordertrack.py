@@ -14,6 +14,12 @@ from ordertrack.pages.notify_settings import NotifySettingsState, notify_setting
 from ordertrack.pages.order import OrderState, order_page
 from ordertrack.pages.orders import OrdersState, orders_page
 from ordertrack.pages.outbox import OutboxState, outbox_page
+from ordertrack.pages.process_designer import (
+    ProcessEditorState,
+    ProcessListState,
+    process_editor_page,
+    process_list_page,
+)
 from ordertrack.realtime import realtime_lifespan
 from ordertrack.scheduler import scheduler_lifespan
 
@@ -32,5 +38,8 @@ app.add_page(failures_page, route=routes.FAILURES, title="Failed orders · order
 app.add_page(notify_settings_page, route=routes.NOTIFY_SETTINGS, title="Notifications · ordertrack",
              on_load=NotifySettingsState.load)
 app.add_page(outbox_page, route=routes.OUTBOX, title="Outbox · ordertrack", on_load=OutboxState.load)
+app.add_page(process_list_page, route=routes.PROCESSES, title="Processes · ordertrack", on_load=ProcessListState.load)
+app.add_page(process_editor_page, route=routes.PROCESS, title="Edit process · ordertrack",
+             on_load=ProcessEditorState.load)
 app.add_page(orders_page, route=routes.ORDERS, title="Orders · ordertrack", on_load=[OrdersState.load, OrdersState.watch])
 app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_load=[OrderState.load, OrderState.watch])

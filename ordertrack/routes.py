@@ -9,7 +9,14 @@ BOARD = "/board"
 FAILURES = "/failures"
 NOTIFY_SETTINGS = "/settings/notifications"
 OUTBOX = "/outbox"
+PROCESSES = "/settings/processes"
+PROCESS = "/settings/processes/[pid]"
 ORDER = "/orders/[number]"
+
+
+def process_url(pid: int) -> str:
+    """The editor of one process."""
+    return f"{PROCESSES}/{int(pid)}"
 
 
 def order_url(number: str) -> str:

@@ -1,0 +1,676 @@
+"""Settings → Processes (seed 05): the process list and the editor of one process — phases,
+tasks, routes, e-mail notifications, validation before activation, and the graph."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ordertrack import routes
+from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
+from ordertrack.clock import get_clock
+from ordertrack.components.layout import shell
+from ordertrack.components.process_graph import graph_data_uri
+from ordertrack.db.engine import session_scope
+from ordertrack.domain import process as p
+from ordertrack.domain import process_edit as e
+from ordertrack.domain.roles import Role
+from ordertrack.realtime import publish
+from ordertrack.services import orders as order_service
+from ordertrack.services import processes
+from ordertrack.services.errors import BadInput, NotFound
+
+DESIGNERS = (Role.ADMIN, Role.MANAGER)
+FLAGS = (
+    ("assign_to_order_user", "Assign task to the assigned user on the order"),
+    ("phase_can_complete_while_open", "Phase can complete while task is open"),
+    ("order_can_complete_while_open", "Order can be manually completed or sent while task is open"),
+    ("complete_with_order", "Complete task when order is completed"),
+    ("cancel_with_order", "Cancel task when order is canceled"),
+)
+
+
+class ProcessListState(AppState):
+    """All processes."""
+
+    rows: list[dict[str, str]] = []
+
+    def _fetch(self) -> None:
+        with session_scope() as session:
+            items = processes.list_processes(session, principal=current_principal())
+        self.rows = [
+            {"id": str(r.id), "name": r.name, "type": r.type, "href": routes.process_url(r.id),
+             "state": ("Active" if r.active else "Inactive") + (" · changed since activation"
+                                                                 if r.changed_since_activation else ""),
+             "active": "1" if r.active else "", "version": f"v{r.version}" if r.version else "never activated",
+             "size": f"{r.phases} phases, {r.tasks} tasks", "service_types": r.service_types or "—"}
+            for r in items
+        ]
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def load(self):
+        """Page load."""
+        self._fetch()
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def create(self, form_data: dict):
+        """New Process: create it inactive and open the editor."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Invalid form.")
+        with session_scope() as session:
+            pid = processes.create_process(
+                session, principal=current_principal(),
+                name=coerce_str(form_data.get("name"), name="Name", max_len=200, required=True),
+                type=coerce_str(form_data.get("type"), name="Type", max_len=20), now=get_clock().now())
+        return rx.redirect(routes.process_url(pid))
+
+
+class ProcessEditorState(AppState):
+    """One process draft, flattened into lists the page can render."""
+
+    pid: int = 0
+    found: bool = False
+    missing: bool = False
+    name: str = ""
+    ptype: str = "Order"
+    active: bool = False
+    version: int = 0
+    changed: bool = False
+    auto_user: str = "none"
+    auto_group: str = ""
+    service_types: str = ""
+    phases: list[dict[str, str]] = []
+    tasks: list[dict[str, str]] = []
+    route_rows: list[dict[str, str]] = []
+    notes: list[dict[str, str]] = []
+    problems: list[dict[str, str]] = []
+    users: list[dict[str, str]] = []
+    route_targets: list[dict[str, str]] = []
+    graph: str = ""
+    task_open: bool = False
+    task_form: dict[str, str] = {}
+    confirm_phase: str = ""
+    confirm_phase_name: str = ""
+
+    def _fetch(self) -> None:
+        principal = current_principal()
+        with session_scope() as session:
+            draft = processes.load_draft(session, principal=principal, process_id=self.pid)
+            others = processes.others(session, exclude=self.pid)
+            users = order_service.staff_users(session)
+        d = draft.definition
+        self.found = True
+        self.name, self.ptype, self.active = d.name, d.type.value, draft.active
+        self.version, self.changed = draft.version, draft.changed_since_activation
+        self.auto_user = str(d.auto_user_id) if d.auto_user_id else "none"
+        self.auto_group, self.service_types = d.auto_group, draft.service_types
+        names = {uid: name for uid, name in users}
+        self.users = [{"id": str(uid), "name": name} for uid, name in users]
+        self.phases = [{"id": ph.id, "name": ph.name, "tasks": str(len(ph.tasks)), "pos": str(i)}
+                       for i, ph in enumerate(d.phases)]
+        self.tasks = [
+            {"phase_id": ph.id, "id": t.id, "name": t.name, "type": t.type.value,
+             "assignee": names.get(t.user_id, "") or t.group or ("order's user" if t.assign_to_order_user
+                                                                 else "auto-assign"),
+             "actions": " · ".join(x for x in (
+                 "" if t.on_complete is p.OnComplete.NOTHING else f"on completion: {t.on_complete.value}",
+                 "" if t.on_cancel is p.OnCancel.NOTHING else f"on cancel: {t.on_cancel.value}",
+                 f"alarm {t.alarm_hours:g} h" if t.alarm_hours else "") if x)}
+            for ph in d.phases for t in ph.tasks
+        ]
+        phase_names = {ph.id: ph.name for ph in d.phases}
+        self.route_rows = [
+            {"phase_id": ph.id, "id": r.id, "description": r.description,
+             "target": (phase_names.get(r.next_phase_id, "missing phase") if r.process_id in (None, self.pid)
+                        else f"{others[r.process_id].name if r.process_id in others else 'missing process'}"
+                             f" → {r.next_phase_id}")}
+            for ph in d.phases for r in ph.routes
+        ]
+        self.notes = [{"id": n.id, "event": n.event.value, "to": n.to.value,
+                       "target": names.get(int(n.target), n.target) if n.target.isdigit() else n.target}
+                      for n in d.notifications]
+        self.problems = [{"message": pr.message, "anchor": f"#task-{pr.task_id}" if pr.task_id else
+                          (f"#phase-{pr.phase_id}" if pr.phase_id else "#")} for pr in draft.problems]
+        self.route_targets = [{"value": f"this:{ph.id}", "label": f"This process → {ph.name}"} for ph in d.phases] + [
+            {"value": f"{oid}:{ph.id}", "label": f"{o.name} → {ph.name}"}
+            for oid, o in sorted(others.items()) for ph in o.phases
+        ]
+        self.graph = graph_data_uri(d, others)
+
+    def _edit(self, change) -> None:
+        with session_scope() as session:
+            processes.edit(session, principal=current_principal(), process_id=self.pid, change=change,
+                           now=get_clock().now())
+        self._fetch()
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def load(self):
+        """Page load: the process named in the URL."""
+        self.pid = coerce_int(self.router.page.params.get("pid", "0"), name="Process", minimum=0)
+        self.task_open, self.found, self.missing = False, False, False
+        try:
+            self._fetch()
+        except NotFound:
+            self.missing = True
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def save_header(self, form_data: dict):
+        """Name, type, auto-assign and service types."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Invalid form.")
+        name = coerce_str(form_data.get("name"), name="Name", max_len=200, required=True)
+        ptype = coerce_str(form_data.get("type"), name="Type", max_len=20)
+        if ptype not in {t.value for t in p.ProcessType}:
+            raise BadInput("Type must be Order, Request or Ticket.")
+        user = coerce_str(form_data.get("auto_user"), name="Auto-assign user", max_len=10)
+        user_id = None if user in ("", "none") else coerce_int(user, name="Auto-assign user", minimum=1)
+        if user_id is not None and str(user_id) not in {u["id"] for u in self.users}:
+            raise BadInput("Choose a staff member to auto-assign.")
+        group = coerce_str(form_data.get("auto_group"), name="Auto-assign group", max_len=80)
+        from dataclasses import replace
+
+        self._edit(lambda d: replace(d, name=name, type=p.ProcessType(ptype), auto_user_id=user_id, auto_group=group))
+        with session_scope() as session:
+            processes.set_service_types(session, principal=current_principal(), process_id=self.pid,
+                                        service_types=coerce_str(form_data.get("service_types"),
+                                                                 name="Service types", max_len=500))
+        self._fetch()
+        return rx.toast.success("Saved.")
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def activate(self):
+        """Validate and activate (a changed draft becomes a new version)."""
+        with session_scope() as session:
+            version = processes.activate(session, principal=current_principal(), process_id=self.pid,
+                                         now=get_clock().now())
+        self._fetch()
+        publish()
+        return rx.toast.success(f"Active: version {version}.")
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def deactivate(self):
+        """Stop new orders from starting it; running ones go on."""
+        with session_scope() as session:
+            processes.deactivate(session, principal=current_principal(), process_id=self.pid)
+        self._fetch()
+        return rx.toast.success("Deactivated.")
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def add_phase(self, form_data: dict):
+        """Add New Phase."""
+        name = coerce_str((form_data or {}).get("name") if isinstance(form_data, dict) else None, name="Phase name",
+                          max_len=200, required=True)
+        self._edit(lambda d: e.add_phase(d, name))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def rename_phase(self, form_data: dict):
+        """Rename a phase."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Invalid form.")
+        phase_id = coerce_str(form_data.get("phase_id"), name="Phase", max_len=40)
+        name = coerce_str(form_data.get("name"), name="Phase name", max_len=200, required=True)
+        self._edit(lambda d: e.rename_phase(d, phase_id, name))
+        return rx.toast.success("Phase renamed.")
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def move_phase(self, phase_id: str, delta: int):
+        """Move a phase up (-1) or down (+1)."""
+        phase_id = coerce_str(phase_id, name="Phase", max_len=40)
+        delta = coerce_int(delta, name="Direction")
+        if delta not in (-1, 1):
+            raise BadInput("Move by one place.")
+        self._edit(lambda d: e.move_phase(d, phase_id, delta))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def delete_phase(self, phase_id: str):
+        """Delete a phase; one with tasks asks first."""
+        phase_id = coerce_str(phase_id, name="Phase", max_len=40)
+        phase = next((ph for ph in self.phases if ph["id"] == phase_id), None)
+        if phase is None:
+            raise BadInput("That phase does not exist.")
+        if phase["tasks"] != "0" and self.confirm_phase != phase_id:
+            self.confirm_phase, self.confirm_phase_name = phase_id, phase["name"]
+            return None
+        self.confirm_phase = ""
+        self._edit(lambda d: e.delete_phase(d, phase_id))
+        return rx.toast.success("Phase deleted.")
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def cancel_delete(self):
+        """Keep the phase."""
+        self.confirm_phase = ""
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def open_task(self, phase_id: str, task_id: str):
+        """Open the task form (empty task id: a new task)."""
+        phase_id = coerce_str(phase_id, name="Phase", max_len=40)
+        task_id = coerce_str(task_id, name="Task", max_len=40)
+        with session_scope() as session:
+            d = processes.load_draft(session, principal=current_principal(), process_id=self.pid).definition
+        phase = d.phase(phase_id)
+        if phase is None:
+            raise BadInput("That phase does not exist.")
+        task = next((t for t in phase.tasks if t.id == task_id), None) if task_id else p.TaskDef("", "")
+        if task is None:
+            raise BadInput("That task does not exist.")
+        self.task_form = {
+            "phase_id": phase_id, "phase_name": phase.name, "id": task.id, "name": task.name,
+            "subject": task.subject, "body": task.body, "type": task.type.value, "step": task.step.value,
+            "user_id": str(task.user_id) if task.user_id else "none", "group": task.group,
+            "alarm_hours": f"{task.alarm_hours:g}", "on_complete": task.on_complete.value,
+            "on_cancel": task.on_cancel.value, **{k: "1" if getattr(task, k) else "" for k, _ in FLAGS},
+        }
+        self.task_open = True
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def close_task(self):
+        """Close the task form without saving."""
+        self.task_open = False
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def save_task(self, form_data: dict):
+        """Save the task form."""
+        if not isinstance(form_data, dict) or not self.task_form:
+            raise BadInput("Invalid form.")
+        f = form_data
+        try:
+            ttype, step = p.TaskType(f.get("type")), p.TaskStep(f.get("step"))
+            on_complete, on_cancel = p.OnComplete(f.get("on_complete")), p.OnCancel(f.get("on_cancel"))
+        except ValueError:
+            raise BadInput("Choose the task type, step and actions from the lists.") from None
+        user = coerce_str(f.get("user_id"), name="Assigned person", max_len=10)
+        user_id = None if user in ("", "none") else coerce_int(user, name="Assigned person", minimum=1)
+        if user_id is not None and str(user_id) not in {u["id"] for u in self.users}:
+            raise BadInput("Choose a staff member.")
+        try:
+            alarm = float(coerce_str(f.get("alarm_hours"), name="Alarm hours", max_len=10) or 0)
+        except ValueError:
+            raise BadInput("Alarm hours must be a number.") from None
+        task = p.TaskDef(
+            id=self.task_form["id"], name=coerce_str(f.get("name"), name="Task name", max_len=200, required=True),
+            subject=coerce_str(f.get("subject"), name="Subject", max_len=300),
+            body=coerce_str(f.get("body"), name="Body", max_len=5000), type=ttype, step=step, user_id=user_id,
+            group=coerce_str(f.get("group"), name="Group", max_len=80), alarm_hours=alarm,
+            on_complete=on_complete, on_cancel=on_cancel, **{k: f.get(k) == "on" for k, _ in FLAGS},
+        )
+        phase_id = self.task_form["phase_id"]
+        self._edit(lambda d: e.upsert_task(d, phase_id, task))
+        self.task_open = False
+        return rx.toast.success("Task saved.")
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def delete_task(self, phase_id: str, task_id: str):
+        """Remove a task from its phase."""
+        phase_id = coerce_str(phase_id, name="Phase", max_len=40)
+        task_id = coerce_str(task_id, name="Task", max_len=40)
+        self._edit(lambda d: e.delete_task(d, phase_id, task_id))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def add_route(self, form_data: dict):
+        """Add a route: description, target process and next phase."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Invalid form.")
+        phase_id = coerce_str(form_data.get("phase_id"), name="Phase", max_len=40)
+        description = coerce_str(form_data.get("description"), name="Description", max_len=200, required=True)
+        target = coerce_str(form_data.get("target"), name="Next phase", max_len=60, required=True)
+        if target not in {t["value"] for t in self.route_targets}:
+            raise BadInput("Choose the next phase.")
+        proc, _, next_phase = target.partition(":")
+        process_id = None if proc == "this" else int(proc)
+        self._edit(lambda d: e.add_route(d, phase_id, p.RouteDef("", description, next_phase, process_id)))
+        return rx.toast.success("Route added.")
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def delete_route(self, phase_id: str, route_id: str):
+        """Remove a route."""
+        phase_id = coerce_str(phase_id, name="Phase", max_len=40)
+        route_id = coerce_str(route_id, name="Route", max_len=40)
+        self._edit(lambda d: e.delete_route(d, phase_id, route_id))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def add_notification(self, form_data: dict):
+        """E-mail on a process event to me, the customer, a team member or a group."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Invalid form.")
+        try:
+            event, to = p.NotifyEvent(form_data.get("event")), p.NotifyTo(form_data.get("to"))
+        except ValueError:
+            raise BadInput("Choose the event and the recipient.") from None
+        target = coerce_str(form_data.get("target"), name="Recipient", max_len=80)
+        if to is p.NotifyTo.USER and target not in {u["id"] for u in self.users}:
+            raise BadInput("Choose the team member to notify.")
+        self._edit(lambda d: e.add_notification(d, p.NotificationDef("", event, to, target)))
+        return rx.toast.success("Notification added.")
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def delete_notification(self, note_id: str):
+        """Remove an e-mail notification."""
+        note_id = coerce_str(note_id, name="Notification", max_len=40)
+        self._edit(lambda d: e.delete_notification(d, note_id))
+
+
+def _select(name: str, options, value, label: str) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=f"f-{name}"),
+        rx.el.select(*[rx.el.option(o, value=o) for o in options], id=f"f-{name}", name=name, default_value=value,
+                     class_name="ot-native-select"),
+        spacing="1",
+    )
+
+
+def _task_dialog() -> rx.Component:
+    s = ProcessEditorState
+    f = s.task_form
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(f["id"] == "", "New task", "Edit task"), " · ", f["phase_name"]),
+            rx.form(
+                rx.vstack(
+                    rx.el.label("Task name", html_for="f-name"),
+                    rx.input(id="f-name", name="name", default_value=f["name"], required=True, width="100%"),
+                    rx.el.label("Task subject", html_for="f-subject"),
+                    rx.input(id="f-subject", name="subject", default_value=f["subject"], width="100%"),
+                    rx.el.label("Task body", html_for="f-body"),
+                    rx.text_area(id="f-body", name="body", default_value=f["body"], rows="3", width="100%"),
+                    rx.grid(
+                        _select("type", [t.value for t in p.TaskType], f["type"], "Task type"),
+                        _select("step", [t.value for t in p.TaskStep], f["step"], "Task step"),
+                        rx.vstack(
+                            rx.el.label("Assigned to (person)", html_for="f-user_id"),
+                            rx.el.select(rx.el.option("— nobody —", value="none"),
+                                         rx.foreach(s.users, lambda u: rx.el.option(u["name"], value=u["id"])),
+                                         id="f-user_id", name="user_id", default_value=f["user_id"],
+                                         class_name="ot-native-select"),
+                            spacing="1",
+                        ),
+                        rx.vstack(rx.el.label("Assigned to (group)", html_for="f-group"),
+                                  rx.input(id="f-group", name="group", default_value=f["group"]), spacing="1"),
+                        rx.vstack(rx.el.label("Alarm hours", html_for="f-alarm"),
+                                  rx.input(id="f-alarm", name="alarm_hours", type="number", min="0", step="0.5",
+                                           default_value=f["alarm_hours"]), spacing="1"),
+                        _select("on_complete", [o.value for o in p.OnComplete], f["on_complete"], "On task completion"),
+                        _select("on_cancel", [o.value for o in p.OnCancel], f["on_cancel"], "On task cancelation"),
+                        columns="2",
+                        spacing="3",
+                        width="100%",
+                    ),
+                    rx.text("Options", weight="bold"),
+                    *[rx.checkbox(label, name=key, default_checked=f[key] == "1") for key, label in FLAGS],
+                    rx.hstack(
+                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                  on_click=s.close_task),
+                        rx.button("Save task", type="submit"),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="2",
+                ),
+                on_submit=s.save_task,
+            ),
+            max_width="640px",
+        ),
+        open=s.task_open,
+        on_open_change=lambda _o: ProcessEditorState.close_task(),
+    )
+
+
+def _phase_card(ph: rx.Var) -> rx.Component:
+    s = ProcessEditorState
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.form(
+                    rx.hstack(
+                        rx.el.input(type="hidden", name="phase_id", value=ph["id"]),
+                        rx.input(name="name", default_value=ph["name"], aria_label="Phase name", width="260px",
+                                 weight="bold"),
+                        rx.button("Rename", size="1", variant="soft", type="submit"),
+                    ),
+                    on_submit=s.rename_phase,
+                    reset_on_submit=False,
+                ),
+                rx.spacer(),
+                rx.icon_button(rx.icon("arrow-up", size=14), size="1", variant="ghost", aria_label="Move phase up",
+                               on_click=s.move_phase(ph["id"], -1)),
+                rx.icon_button(rx.icon("arrow-down", size=14), size="1", variant="ghost",
+                               aria_label="Move phase down", on_click=s.move_phase(ph["id"], 1)),
+                rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
+                               aria_label="Delete phase", on_click=s.delete_phase(ph["id"])),
+                width="100%",
+                align="center",
+            ),
+            rx.foreach(s.tasks, lambda t: rx.cond(
+                t["phase_id"] == ph["id"],
+                rx.hstack(
+                    rx.icon("square-check", size=14),
+                    rx.link(t["name"], on_click=s.open_task(ph["id"], t["id"]), cursor="pointer"),
+                    rx.badge(t["type"], variant="soft", size="1"),
+                    rx.text(t["assignee"], size="1", color_scheme="gray"),
+                    rx.text(t["actions"], size="1", color_scheme="gray"),
+                    rx.spacer(),
+                    rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray",
+                                   aria_label="Delete task " + t["name"], on_click=s.delete_task(ph["id"], t["id"])),
+                    width="100%",
+                    align="center",
+                    id="task-" + t["id"],
+                ),
+            )),
+            rx.button(rx.icon("plus", size=14), "Add task", size="1", variant="soft",
+                      on_click=s.open_task(ph["id"], "")),
+            rx.foreach(s.route_rows, lambda r: rx.cond(
+                r["phase_id"] == ph["id"],
+                rx.hstack(rx.icon("corner-down-right", size=14), rx.text(r["description"], weight="medium"),
+                          rx.text("→ ", r["target"], size="2"), rx.spacer(),
+                          rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray",
+                                         aria_label="Delete route " + r["description"],
+                                         on_click=s.delete_route(ph["id"], r["id"])),
+                          width="100%", align="center"),
+            )),
+            rx.form(
+                rx.hstack(
+                    rx.el.input(type="hidden", name="phase_id", value=ph["id"]),
+                    rx.input(name="description", placeholder="Route description", aria_label="Route description",
+                             size="1", width="180px"),
+                    rx.el.select(rx.el.option("— next phase —", value=""),
+                                 rx.foreach(s.route_targets, lambda o: rx.el.option(o["label"], value=o["value"])),
+                                 name="target", aria_label="Next phase", class_name="ot-native-select"),
+                    rx.button("Add route", size="1", variant="soft", type="submit"),
+                    align="center",
+                ),
+                on_submit=s.add_route,
+                reset_on_submit=True,
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        id="phase-" + ph["id"],
+        data_phase=ph["name"],
+    )
+
+
+def _header() -> rx.Component:
+    s = ProcessEditorState
+    return rx.form(
+        rx.grid(
+            rx.vstack(rx.el.label("Name", html_for="p-name"),
+                      rx.input(id="p-name", name="name", default_value=s.name, width="100%"), spacing="1"),
+            rx.vstack(rx.el.label("Type", html_for="p-type"),
+                      rx.el.select(*[rx.el.option(t.value, value=t.value) for t in p.ProcessType], id="p-type",
+                                   name="type", default_value=s.ptype, class_name="ot-native-select"), spacing="1"),
+            rx.vstack(rx.el.label("Auto assign: user", html_for="p-user"),
+                      rx.el.select(rx.el.option("— nobody —", value="none"),
+                                   rx.foreach(s.users, lambda u: rx.el.option(u["name"], value=u["id"])),
+                                   id="p-user", name="auto_user", default_value=s.auto_user,
+                                   class_name="ot-native-select"), spacing="1"),
+            rx.vstack(rx.el.label("Auto assign: user group", html_for="p-group"),
+                      rx.input(id="p-group", name="auto_group", default_value=s.auto_group), spacing="1"),
+            rx.vstack(rx.el.label("Service types (orders routed here)", html_for="p-kinds"),
+                      rx.input(id="p-kinds", name="service_types", default_value=s.service_types,
+                               placeholder="e.g. voice, hosting"), spacing="1"),
+            rx.vstack(rx.text(" "), rx.button("Save", type="submit"), spacing="1"),
+            columns="3",
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=s.save_header,
+        reset_on_submit=False,
+        key=s.name + s.auto_user + s.service_types,
+    )
+
+
+def process_list_page() -> rx.Component:
+    """Settings → Processes."""
+    s = ProcessListState
+    return shell(
+        rx.vstack(
+            rx.heading("Processes", size="7"),
+            rx.form(
+                rx.hstack(
+                    rx.input(name="name", placeholder="Process name", aria_label="Process name", required=True,
+                             width="280px"),
+                    rx.el.select(*[rx.el.option(t.value, value=t.value) for t in p.ProcessType], name="type",
+                                 aria_label="Type", class_name="ot-native-select"),
+                    rx.button(rx.icon("plus", size=14), "New Process", type="submit"),
+                ),
+                on_submit=s.create,
+            ),
+            rx.cond(
+                s.rows.length() == 0,
+                rx.callout("No processes yet: create the first one.", icon="workflow", width="100%"),
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                                   ("Name", "Type", "State", "Version", "Size", "Service types")])),
+                    rx.table.body(rx.foreach(s.rows, lambda r: rx.table.row(
+                        rx.table.cell(rx.link(r["name"], href=r["href"])), rx.table.cell(r["type"]),
+                        rx.table.cell(rx.badge(r["state"], color_scheme=rx.cond(r["active"] == "1", "green", "gray"))),
+                        rx.table.cell(r["version"]), rx.table.cell(r["size"]), rx.table.cell(r["service_types"])))),
+                    width="100%",
+                    variant="surface",
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, on_logout=s.logout,
+    )
+
+
+def process_editor_page() -> rx.Component:
+    """Edit Process."""
+    s = ProcessEditorState
+    body = rx.vstack(
+        rx.hstack(
+            rx.heading(s.name, size="7", id="process-name"),
+            rx.badge(rx.cond(s.active, "Active", "Inactive"), color_scheme=rx.cond(s.active, "green", "gray")),
+            rx.badge(rx.cond(s.version > 0, "version " + s.version.to_string(), "never activated"), variant="soft"),
+            rx.cond(s.changed, rx.badge("changed since activation", color_scheme="amber")),
+            rx.spacer(),
+            rx.cond(s.active, rx.button("Deactivate", variant="soft", color_scheme="gray", on_click=s.deactivate)),
+            rx.button(rx.cond(s.active & s.changed, "Activate new version", "Activate"), on_click=s.activate,
+                      disabled=s.problems.length() > 0),
+            width="100%",
+            align="center",
+        ),
+        _header(),
+        rx.cond(
+            s.problems.length() > 0,
+            rx.callout.root(
+                rx.callout.icon(rx.icon("triangle-alert")),
+                rx.vstack(rx.text("Fix these before activating:", weight="bold"),
+                          rx.foreach(s.problems, lambda pr: rx.link(pr["message"], href=pr["anchor"], size="2")),
+                          spacing="1"),
+                color_scheme="amber", width="100%", id="process-problems",
+            ),
+        ),
+        rx.grid(
+            rx.vstack(
+                rx.foreach(s.phases, _phase_card),
+                rx.form(
+                    rx.hstack(rx.input(name="name", placeholder="Phase name, e.g. FOC Received",
+                                       aria_label="New phase name", width="280px", required=True),
+                              rx.button(rx.icon("plus", size=14), "Add New Phase", type="submit")),
+                    on_submit=s.add_phase,
+                    reset_on_submit=True,
+                ),
+                rx.card(
+                    rx.vstack(
+                        rx.heading("Email notifications", size="3"),
+                        rx.foreach(s.notes, lambda n: rx.hstack(
+                            rx.text(n["event"], " → ", n["to"], " ", n["target"], size="2"), rx.spacer(),
+                            rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray",
+                                           aria_label="Delete notification", on_click=s.delete_notification(n["id"])),
+                            width="100%")),
+                        rx.form(
+                            rx.hstack(
+                                rx.el.select(*[rx.el.option(x.value, value=x.value) for x in p.NotifyEvent],
+                                             name="event", aria_label="When", class_name="ot-native-select"),
+                                rx.el.select(*[rx.el.option(x.value, value=x.value) for x in p.NotifyTo],
+                                             name="to", aria_label="Send to", class_name="ot-native-select"),
+                                rx.el.select(rx.el.option("—", value=""),
+                                             rx.foreach(s.users, lambda u: rx.el.option(u["name"], value=u["id"])),
+                                             name="target", aria_label="Team member", class_name="ot-native-select"),
+                                rx.button("Add", size="1", type="submit", variant="soft"),
+                                wrap="wrap",
+                            ),
+                            on_submit=s.add_notification,
+                            reset_on_submit=True,
+                        ),
+                        spacing="2",
+                        width="100%",
+                    ),
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            rx.vstack(rx.heading("Process graph", size="3"),
+                      rx.image(src=s.graph, alt="Process graph", id="process-graph", max_width="100%"),
+                      position="sticky", top="1em"),
+            columns="2",
+            spacing="4",
+            width="100%",
+            grid_template_columns="3fr 2fr",
+        ),
+        _task_dialog(),
+        rx.alert_dialog.root(
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Delete phase “", s.confirm_phase_name, "”?"),
+                rx.alert_dialog.description("Its tasks and routes are deleted with it."),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray",
+                                                     on_click=s.cancel_delete)),
+                    rx.alert_dialog.action(rx.button("Delete phase", color_scheme="red",
+                                                     on_click=s.delete_phase(s.confirm_phase))),
+                    justify="end",
+                ),
+            ),
+            open=s.confirm_phase != "",
+        ),
+        spacing="4",
+        width="100%",
+    )
+    return shell(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), "All processes"), href=routes.PROCESSES),
+        rx.cond(s.found, body, rx.cond(s.missing, rx.callout("Process not found.", icon="search-x"),
+                                       rx.center(rx.spinner(size="3"), padding="3em"))),
+        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, on_logout=s.logout, wide=True,
+    )
