@@ -33,12 +33,13 @@ _current: ContextVar[Principal | None] = ContextVar("ordertrack_principal", defa
 
 _NAV_COMMON = (("Home", routes.HOME), ("Track My Orders", routes.BOARD), ("All orders", routes.ORDERS))
 _NAV_EXTRA: dict[Role, tuple[tuple[str, str], ...]] = {
-    Role.SUPPORT: (("Failed orders", routes.FAILURES), ("Notifications", routes.NOTIFY_SETTINGS)),
-    Role.OPERATOR: (("Failed orders", routes.FAILURES),),
+    Role.SUPPORT: (("Order Manager", routes.MANAGER), ("Failed orders", routes.FAILURES),
+                   ("Notifications", routes.NOTIFY_SETTINGS)),
+    Role.OPERATOR: (("Order Manager", routes.MANAGER), ("Failed orders", routes.FAILURES)),
     Role.TECH_SUPPORT: (("Failed orders", routes.FAILURES),),
-    Role.ADMIN: (("Failed orders", routes.FAILURES), ("Processes", routes.PROCESSES),
+    Role.ADMIN: (("Order Manager", routes.MANAGER), ("Failed orders", routes.FAILURES), ("Processes", routes.PROCESSES),
                  ("Notifications", routes.NOTIFY_SETTINGS), ("Outbox", routes.OUTBOX)),
-    Role.MANAGER: (("Processes", routes.PROCESSES),),
+    Role.MANAGER: (("Order Manager", routes.MANAGER), ("Processes", routes.PROCESSES)),
     Role.RESELLER: (("Notifications", routes.NOTIFY_SETTINGS),),
 }
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {role: _NAV_COMMON + _NAV_EXTRA.get(role, ()) for role in Role}

@@ -10,6 +10,7 @@ FAILURES = "/failures"
 NOTIFY_SETTINGS = "/settings/notifications"
 OUTBOX = "/outbox"
 PROCESSES = "/settings/processes"
+MANAGER = "/manager"
 PROCESS = "/settings/processes/[pid]"
 ORDER = "/orders/[number]"
 

@@ -141,8 +141,7 @@ class OrderState(AppState):
         with session_scope() as session:
             failure = provisioning.open_failure(session, principal=principal, order_id=row_id, now=now,
                                                 calendar=business_calendar())
-        self.failure = {}
-        self.process_name, self.phases, self.actions, self.routes, self.startable = "", [], [], [], [] if failure is None else {
+        self.failure = {} if failure is None else {
             "reason": failure.reason, "details": failure.details, "remedy": failure.remedy,
             "state": "claimed by " + failure.claimed_by if failure.state == "claimed" else "open",
             "countdown": failure.countdown, "age": failure.age,

@@ -1,0 +1,37 @@
+"""Tables of order communication: messages (follow-ups, replies, comments) and subscriptions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ordertrack.db.types import UtcDateTime
+
+
+class OrderMessage(SQLModel, table=True):
+    """A follow-up or reply (sent as e-mail) or a comment (internal unless client viewable)."""
+
+    __tablename__ = "order_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    kind: str = Field(max_length=20)  # followup | reply | comment
+    author_id: int | None = Field(default=None, foreign_key="user.id")
+    author_name: str = Field(max_length=200)
+    to_addr: str = Field(default="", max_length=320)
+    subject: str = Field(default="", max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    client_viewable: bool = False
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Subscription(SQLModel, table=True):
+    """A user who gets a copy of every follow-up, e-mail and comment of an order."""
+
+    __table_args__ = (UniqueConstraint("order_id", "user_id", name="uq_subscription"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    user_id: int = Field(foreign_key="user.id")

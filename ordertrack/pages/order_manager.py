@@ -1,0 +1,192 @@
+"""Order Manager (seed 03): a side panel that can be pinned open — View by Order Queue or by
+Order Status, each expanding to its steps with order counts; a step lists its orders."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ordertrack import routes
+from ordertrack.auth import AppState, coerce_str, current_principal, guard
+from ordertrack.components.layout import shell
+from ordertrack.components.status_badge import failed_mark, status_badge
+from ordertrack.db.engine import session_scope
+from ordertrack.live import watch
+from ordertrack.services import order_manager
+from ordertrack.services.errors import BadInput
+
+
+class OrderManagerState(AppState):
+    """Panel counts and the orders of the chosen step."""
+
+    view: str = "queue"
+    panel_open: bool = True
+    pinned: str = rx.LocalStorage("1", name="ot_om_pinned")
+    nodes: list[dict[str, str]] = []
+    steps: list[dict[str, str]] = []
+    chosen_title: str = ""
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    _chosen: tuple[str, str] = ("", "")
+    _watcher: str = ""
+    _watch_path: str = ""
+
+    def _fetch(self) -> None:
+        principal = current_principal()
+        with session_scope() as session:
+            nodes = (order_manager.by_queue if self.view == "queue" else order_manager.by_status)(
+                session, principal=principal)
+            node, step = self._chosen
+            page = order_manager.orders_in(session, principal=principal, view=self.view, node=node, step=step) \
+                if node else None
+        self.nodes = [{"key": n.key, "label": n.label, "total": str(n.total)} for n in nodes]
+        self.steps = [{"node": n.key, "key": s.key, "label": s.label, "count": str(s.count),
+                       "chosen": "1" if (n.key, s.key) == self._chosen else ""} for n in nodes for s in n.steps]
+        if page is not None:
+            self.total = page.total
+            self.rows = [{"number": c.number, "href": routes.order_url(c.number), "name": c.name,
+                          "customer": c.customer_name, "phase": c.phase_label, "status": c.status,
+                          "status_label": c.status_label, "priority": c.priority.capitalize(),
+                          "failed": "1" if c.failed else ""} for c in page.cards]
+
+    @rx.event
+    @guard(staff=True)
+    async def load(self):
+        """Page load."""
+        self.panel_open = self.pinned == "1" or self.panel_open
+        self._fetch()
+
+    @rx.event(background=True)
+    @guard(staff=True, background=True)
+    async def watch(self):
+        """Counts and lists stay current."""
+        await watch(self, refresh=self._fetch)
+
+    @rx.event
+    @guard(staff=True)
+    async def set_view(self, view: str):
+        """View by Order Queue or by Order Status."""
+        view = coerce_str(view, name="View", max_len=10)
+        if view not in ("queue", "status"):
+            raise BadInput("Unknown view.")
+        self.view, self._chosen, self.rows, self.chosen_title, self.total = view, ("", ""), [], "", 0
+        self._fetch()
+
+    @rx.event
+    @guard(staff=True)
+    async def choose(self, node: str, step: str):
+        """List the orders of one step."""
+        node = coerce_str(node, name="Queue", max_len=40)
+        step = coerce_str(step, name="Step", max_len=40)
+        match = next((s for s in self.steps if s["node"] == node and s["key"] == step), None)
+        if match is None:
+            raise BadInput("Unknown step.")
+        title = next(n["label"] for n in self.nodes if n["key"] == node)
+        self._chosen, self.chosen_title = (node, step), f"{title} › {match['label']}"
+        if self.pinned != "1":
+            self.panel_open = False
+        self._fetch()
+
+    @rx.event
+    @guard(staff=True)
+    async def toggle_panel(self):
+        """Show or hide the panel."""
+        self.panel_open = not self.panel_open
+
+    @rx.event
+    @guard(staff=True)
+    async def toggle_pin(self):
+        """Keep the panel open (remembered in this browser)."""
+        self.pinned = "" if self.pinned == "1" else "1"
+        self.panel_open = True
+
+
+def _node(n: rx.Var) -> rx.Component:
+    s = OrderManagerState
+    return rx.accordion.item(
+        header=rx.hstack(rx.text(n["label"]), rx.spacer(), rx.badge(n["total"], variant="soft")),
+        content=rx.vstack(
+            rx.foreach(s.steps, lambda st: rx.cond(
+                st["node"] == n["key"],
+                rx.button(
+                    rx.hstack(rx.text(st["label"]), rx.spacer(), rx.text(st["count"]), width="100%"),
+                    variant=rx.cond(st["chosen"] == "1", "soft", "ghost"), size="1", width="100%",
+                    on_click=s.choose(n["key"], st["key"]), data_step=st["label"],
+                ),
+            )),
+            spacing="1",
+            width="100%",
+        ),
+        value=n["key"],
+    )
+
+
+def _panel() -> rx.Component:
+    s = OrderManagerState
+    return rx.vstack(
+        rx.hstack(
+            rx.text("Order Queue Manager", weight="bold"),
+            rx.spacer(),
+            rx.icon_button(rx.icon("pin", size=14), variant=rx.cond(s.pinned == "1", "solid", "ghost"), size="1",
+                           aria_label="Pin the panel", on_click=s.toggle_pin),
+            width="100%",
+        ),
+        rx.radio_group.root(
+            rx.vstack(
+                rx.radio_group.item("View by Order Queue", value="queue"),
+                rx.radio_group.item("View by Order Status", value="status"),
+            ),
+            value=s.view,
+            on_change=s.set_view,
+        ),
+        rx.accordion.root(rx.foreach(s.nodes, _node), type="multiple", collapsible=True, width="100%",
+                          variant="ghost"),
+        width="320px",
+        min_width="320px",
+        padding="1em",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        id="om-panel",
+    )
+
+
+def order_manager_page() -> rx.Component:
+    """The Order Manager."""
+    s = OrderManagerState
+    return shell(
+        rx.hstack(
+            rx.cond(s.panel_open, _panel()),
+            rx.vstack(
+                rx.hstack(
+                    rx.icon_button(rx.icon(rx.cond(s.panel_open, "panel-left-close", "panel-left-open"), size=16),
+                                   variant="soft", aria_label="Toggle the order queue panel",
+                                   on_click=s.toggle_panel),
+                    rx.heading("Order Manager", size="7"),
+                    align="center",
+                ),
+                rx.cond(
+                    s.chosen_title == "",
+                    rx.callout("Choose a queue or a status step in the panel to list its orders.", icon="list",
+                               width="100%"),
+                    rx.vstack(
+                        rx.text(s.chosen_title, " · ", s.total, " orders", weight="medium", id="om-title"),
+                        rx.table.root(
+                            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                                "Order ID", "Name", "Customer", "Phase", "Status", "Priority")])),
+                            rx.table.body(rx.foreach(s.rows, lambda r: rx.table.row(
+                                rx.table.cell(rx.hstack(rx.link(r["number"], href=r["href"]), failed_mark(r["failed"]))),
+                                rx.table.cell(r["name"]), rx.table.cell(r["customer"]), rx.table.cell(r["phase"]),
+                                rx.table.cell(status_badge(r["status"], r["status_label"])),
+                                rx.table.cell(r["priority"])))),
+                            width="100%", variant="surface", id="om-orders",
+                        ),
+                        width="100%",
+                    ),
+                ),
+                width="100%",
+                spacing="3",
+            ),
+            align="start",
+            width="100%",
+            spacing="4",
+        ),
+        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, on_logout=s.logout, wide=True,
+    )

@@ -1,0 +1,52 @@
+"""The Order Manager in Chromium: queues and statuses with counts, a step lists its orders."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def test_operator_browses_queues_and_statuses(page):
+    login(page, "operator")
+    page.goto("/manager")
+    panel = page.locator("#om-panel")
+    panel.get_by_role("button", name=re.compile("^Standard provisioning")).click()
+    step = panel.locator("[data-step='Order Review']")
+    count = int(step.inner_text().split()[-1])
+    assert count > 0
+    step.click()
+    expect(page.locator("#om-title")).to_have_text(f"Standard provisioning › Order Review · {count} orders")
+    expect(page.locator("#om-orders").get_by_role("link")).to_have_count(count)
+
+    panel.get_by_role("radio", name="View by Order Status").click()
+    panel.get_by_role("button", name=re.compile("^Execution")).click()
+    panel.locator("[data-step='Approve ETI']").click()
+    expect(page.locator("#om-title")).to_contain_text("Execution › Approve ETI")
+    first = page.locator("#om-orders").get_by_role("link").first
+    number = first.inner_text()
+    first.click()
+    expect(page.locator("#order-number")).to_have_text(number)
+    expect(page.get_by_text("Approve ETI").first).to_be_visible()
+
+
+def test_panel_toggles_and_pins(page):
+    login(page, "support")
+    page.goto("/manager")
+    expect(page.locator("#om-panel")).to_be_visible()
+    page.get_by_role("button", name="Toggle the order queue panel").click()
+    expect(page.locator("#om-panel")).to_have_count(0)
+    page.get_by_role("button", name="Toggle the order queue panel").click()
+    expect(page.locator("#om-panel")).to_be_visible()
+
+
+def test_customers_cannot_use_the_order_manager(page):
+    login(page, "customer")
+    page.goto("/manager")
+    expect(page.get_by_text("You are not allowed to do that.")).to_be_visible()
+    expect(page.locator("#om-panel [data-step]")).to_have_count(0)
