@@ -15,12 +15,13 @@ from ordertrack.components.layout import shell
 from ordertrack.components.status_badge import status_badge
 from ordertrack.components.transition_dialog import transition_dialog
 from ordertrack.db.engine import session_scope
+from ordertrack.db.models import Customer, Order
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.domain.tracking import ETI_WAITING
 from ordertrack.live import watch
 from ordertrack.realtime import publish
+from ordertrack.services import messages, processes, provisioning
 from ordertrack.services import orders as order_service
-from ordertrack.services import processes, provisioning
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.settings import get_settings
@@ -68,6 +69,12 @@ class OrderState(AppState):
     dialog_irreversible: bool = False
     dialog_error: str = ""
     failure: dict[str, str] = {}
+    messages: list[dict[str, str]] = []
+    subscribed: bool = False
+    compose_open: bool = False
+    compose: dict[str, str] = {}
+    compose_error: str = ""
+    contact_email: str = ""
     process_name: str = ""
     process_status: str = ""
     phases: list[dict[str, str]] = []
@@ -147,6 +154,17 @@ class OrderState(AppState):
             "countdown": failure.countdown, "age": failure.age,
         }
         self._fetch_process(row_id, principal)
+        with session_scope() as session:
+            msgs = messages.list_messages(session, principal=principal, order_id=row_id)
+            self.subscribed = messages.is_subscribed(session, principal=principal, order_id=row_id)
+            self.contact_email = session.get(Customer, session.get(Order, row_id).customer_id).contact_email \
+                if principal.is_staff else ""
+        self.messages = [
+            {"id": str(m.id), "kind": {"followup": "Follow-up", "reply": "Reply", "comment": "Comment"}[m.kind],
+             "author": m.author, "to": m.to, "subject": m.subject, "body": m.body, "at": _fmt(m.at),
+             "internal": "" if m.client_viewable else "1"}
+            for m in msgs
+        ]
         self.state = "found"
 
     @rx.event
@@ -248,6 +266,81 @@ class OrderState(AppState):
         self.items, self.history, self.moves, self._move_targets = [], [], [], {}
         self.failure = {}
         self.process_name, self.phases, self.actions, self.routes, self.startable = "", [], [], [], []
+
+    @rx.event
+    @guard(staff=True)
+    async def open_compose(self, kind: str, quote_id: str):
+        """Open the Follow-up / Reply / Reply & Quote / Comment form."""
+        kind = coerce_str(kind, name="Kind", max_len=20)
+        if kind not in messages.KINDS:
+            raise BadInput("Unknown message kind.")
+        quote_id = coerce_str(quote_id, name="Message", max_len=20)
+        quoted = next((m for m in self.messages if m["id"] == quote_id), None) if quote_id else None
+        if quote_id and quoted is None:
+            raise BadInput("That message is gone.")
+        with session_scope() as session:
+            self.owners = [{"id": str(i), "name": n} for i, n in order_service.staff_users(session)]
+        body = ""
+        if quoted is not None:
+            body = "\n\n" + "\n".join("> " + line for line in quoted["body"].splitlines())
+        self.compose = {
+            "kind": kind, "title": {"followup": "Post a Follow-up", "reply": "Reply",
+                                    "comment": "Add a Comment"}[kind] + (" & Quote" if quoted else ""),
+            "to": self.contact_email if kind != "comment" else "",
+            "subject": ("Re: " + quoted["subject"]) if quoted else f"Order {self.number}: {self.name}",
+            "body": body,
+        }
+        self.compose_error = ""
+        self.compose_open = True
+
+    @rx.event
+    @guard(staff=True)
+    async def close_compose(self):
+        """Close the form without sending."""
+        self.compose_open = False
+
+    @rx.event
+    @guard(staff=True)
+    async def send_message(self, form_data: dict):
+        """Send the follow-up/reply as e-mail, or add the comment."""
+        if not isinstance(form_data, dict) or not self.compose or not self._order_id:
+            raise BadInput("Nothing to send.")
+        kind = self.compose["kind"]
+        body = coerce_str(form_data.get("body"), name="Body", max_len=20000)
+        template = coerce_str(form_data.get("template"), name="Template", max_len=20) or "none"
+        if template not in messages.TEMPLATES:
+            raise BadInput("Unknown template.")
+        if not body and template != "none":
+            body = messages.TEMPLATES[template][1]
+        if not body:
+            self.compose_error = "The message needs a body."
+            return None
+        assign = coerce_str(form_data.get("assign_to"), name="Assign to", max_len=10)
+        settings = get_settings()
+        with session_scope() as session:
+            messages.post(
+                session, principal=current_principal(), order_id=self._order_id, kind=kind, body=body,
+                to=coerce_str(form_data.get("to"), name="To", max_len=320),
+                subject=coerce_str(form_data.get("subject"), name="Subject", max_len=300),
+                client_viewable=form_data.get("client_viewable") == "on",
+                assign_to=None if assign in ("", "none") else coerce_int(assign, name="Assign to", minimum=1),
+                subscribe=form_data.get("subscribe") == "on", now=get_clock().now(), calendar=business_calendar(),
+                base_url=settings.public_url, expected_version=self._version,
+            )
+        self.compose_open = False
+        self._fetch(self.number)
+        publish()
+        return rx.toast.success("Comment added." if kind == "comment" else "Sent.")
+
+    @rx.event
+    @guard(staff=True)
+    async def toggle_subscription(self):
+        """Subscribe to (or unsubscribe from) copies of every follow-up, e-mail and comment."""
+        with session_scope() as session:
+            messages.set_subscription(session, principal=current_principal(), order_id=self._order_id,
+                                      subscribed=not self.subscribed)
+        self._fetch(self.number)
+        return rx.toast.success("Subscribed." if self.subscribed else "Unsubscribed.")
 
     @rx.event
     @guard(staff=True)
@@ -465,6 +558,100 @@ def _order_actions() -> rx.Component:
     )
 
 
+def _message(m: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge(m["kind"], variant="soft"),
+                rx.cond(m["internal"] == "1", rx.badge("internal", color_scheme="gray")),
+                rx.text(m["author"], weight="medium", size="2"),
+                rx.cond(m["to"] != "", rx.text("to ", m["to"], size="1", color_scheme="gray")),
+                rx.spacer(),
+                rx.text(m["at"], size="1", color_scheme="gray"),
+                rx.cond(OrderState.can_edit, rx.hstack(
+                    rx.button("Reply", size="1", variant="ghost", on_click=OrderState.open_compose("reply", "")),
+                    rx.button("Reply & Quote", size="1", variant="ghost",
+                              on_click=OrderState.open_compose("reply", m["id"])),
+                )),
+                width="100%",
+                align="center",
+            ),
+            rx.text(m["subject"], weight="bold", size="2"),
+            rx.text(m["body"], size="2", white_space="pre-wrap"),
+            spacing="1",
+            width="100%",
+        ),
+        width="100%",
+        data_message=m["body"],
+    )
+
+
+def _compose_dialog() -> rx.Component:
+    s = OrderState
+    c = s.compose
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(c["title"]),
+            rx.form(
+                rx.vstack(
+                    rx.cond(c["kind"] != "comment", rx.vstack(
+                        rx.el.label("To", html_for="m-to"),
+                        rx.input(id="m-to", name="to", type="email", default_value=c["to"], width="100%"),
+                        width="100%", spacing="1")),
+                    rx.cond(c["kind"] == "comment", rx.vstack(
+                        rx.el.label("Template", html_for="m-template"),
+                        rx.el.select(*[rx.el.option(v[0] or "— none —", value=k) for k, v in messages.TEMPLATES.items()],
+                                     id="m-template", name="template", class_name="ot-native-select"),
+                        spacing="1")),
+                    rx.el.label("Subject", html_for="m-subject"),
+                    rx.input(id="m-subject", name="subject", default_value=c["subject"], width="100%"),
+                    rx.el.label("Body", html_for="m-body"),
+                    rx.text_area(id="m-body", name="body", default_value=c["body"], rows="6", width="100%"),
+                    rx.cond(c["kind"] == "comment", rx.checkbox("Client Viewable", name="client_viewable")),
+                    rx.el.label(rx.cond(c["kind"] == "comment", "Comment and assign order to",
+                                        "Respond and assign order to"), html_for="m-assign"),
+                    rx.el.select(rx.el.option("— keep the owner —", value="none"),
+                                 rx.foreach(s.owners, lambda o: rx.el.option(o["name"], value=o["id"])),
+                                 id="m-assign", name="assign_to", class_name="ot-native-select"),
+                    rx.checkbox("Subscribe to order", name="subscribe"),
+                    rx.cond(s.compose_error != "", rx.text(s.compose_error, color_scheme="red", role="alert")),
+                    rx.hstack(
+                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray", on_click=s.close_compose),
+                        rx.button(rx.cond(c["kind"] == "comment", "Add Comment", "Send Followup"), type="submit"),
+                        justify="end", width="100%",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                on_submit=s.send_message,
+            ),
+            max_width="600px",
+        ),
+        open=s.compose_open,
+        on_open_change=lambda _o: OrderState.close_compose(),
+    )
+
+
+def _messages() -> rx.Component:
+    s = OrderState
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Messages", size="4"),
+            rx.cond(s.can_edit, rx.hstack(
+                rx.button("Post a Follow-up", size="1", variant="soft", on_click=s.open_compose("followup", "")),
+                rx.button("Add a Comment", size="1", variant="soft", on_click=s.open_compose("comment", "")),
+                rx.button(rx.cond(s.subscribed, "Unsubscribe", "Subscribe"), size="1", variant="ghost",
+                          on_click=s.toggle_subscription),
+            )),
+            align="center",
+        ),
+        rx.cond(s.messages.length() == 0, rx.text("No messages yet.", color_scheme="gray", size="2"),
+                rx.vstack(rx.foreach(s.messages, _message), width="100%", spacing="2", id="order-messages")),
+        _compose_dialog(),
+        width="100%",
+    )
+
+
 def _field(label: str, value: rx.Var) -> rx.Component:
     return rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, weight="medium"), spacing="1")
 
@@ -563,6 +750,7 @@ def order_page() -> rx.Component:
             rx.hstack(rx.foreach(s.moves, _move_button), spacing="3", wrap="wrap"),
         ),
         _order_actions(),
+        _messages(),
         rx.heading("Items", size="4"),
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Item", "Kind", "Status", "")])),

@@ -1,0 +1,69 @@
+"""Order messages in Chromium: a client-viewable comment shows on the customer's order page,
+an internal one does not; a follow-up goes to the outbox as an e-mail."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, create_engine, select
+
+from ordertrack.db.models import Order, User
+from ordertrack.db.notify_models import OutboxMessage
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def _customer_order(server) -> str:
+    with Session(create_engine(server.db_url)) as s:
+        user = s.exec(select(User).where(User.username == "customer2")).one()
+        return s.exec(select(Order.number).where(Order.customer_id == user.customer_id, Order.phase == "execution")
+                      .order_by(Order.number)).first()
+
+
+def test_client_viewable_comment_reaches_the_customer_and_internal_does_not(browser, server):
+    number = _customer_order(server)
+    staff = browser.new_context(base_url=server.url)
+    customer = browser.new_context(base_url=server.url)
+    try:
+        spage = staff.new_page()
+        login(spage, "operator")
+        spage.goto(f"/orders/{number}")
+        for text, viewable in (("Internal: carrier is late again", False), ("Your line is being installed", True)):
+            spage.get_by_role("button", name="Add a Comment").click()
+            dialog = spage.get_by_role("dialog")
+            dialog.get_by_label("Body").fill(text)
+            if viewable:
+                dialog.get_by_role("checkbox", name="Client Viewable").click()
+            dialog.get_by_role("button", name="Add Comment").click()
+            expect(spage.locator(f"[data-message='{text}']")).to_be_visible()
+        expect(spage.locator("[data-message='Internal: carrier is late again']").get_by_text("internal", exact=True)).to_be_visible()
+
+        spage.get_by_role("button", name="Post a Follow-up").click()
+        dialog = spage.get_by_role("dialog")
+        expect(dialog.get_by_label("To", exact=True)).to_have_value("it@orion.example")
+        dialog.get_by_label("Body").fill("We need the site contact's phone number.")
+        dialog.get_by_role("button", name="Send Followup").click()
+        expect(spage.locator("[data-message=\"We need the site contact's phone number.\"]")).to_be_visible()
+        with Session(create_engine(server.db_url)) as s:
+            mail = s.exec(select(OutboxMessage).where(OutboxMessage.to_addr == "it@orion.example")
+                          .order_by(OutboxMessage.id.desc())).first()
+            assert mail is not None and "site contact's phone number" in mail.body
+
+        cpage = customer.new_page()
+        login(cpage, "customer2")
+        cpage.goto(f"/orders/{number}")
+        expect(cpage.locator("[data-message='Your line is being installed']")).to_be_visible()
+        expect(cpage.locator("[data-message='Internal: carrier is late again']")).to_have_count(0)
+        expect(cpage.get_by_role("button", name="Add a Comment")).to_have_count(0)
+    finally:
+        staff.close()
+        customer.close()
+
+
+def test_empty_comment_is_refused(page, server):
+    login(page, "support")
+    page.goto(f"/orders/{_customer_order(server)}")
+    page.get_by_role("button", name="Add a Comment").click()
+    page.get_by_role("dialog").get_by_role("button", name="Add Comment").click()
+    expect(page.get_by_role("dialog").get_by_text("The message needs a body.")).to_be_visible()
