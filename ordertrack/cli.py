@@ -27,6 +27,9 @@ def bootstrap(*, orders: int) -> None:
         print("\nDemo accounts (password for all: demo):")
         for username, password, what in demo.demo_accounts():
             print(f"  {username:<12} {password:<6} {what}")
+        print("\nDemo API keys (REST API at /docs, header 'Authorization: Bearer <key>'):")
+        for key, reseller in demo.DEMO_API_KEYS:
+            print(f"  {key:<22} {reseller}")
         print()
 
 

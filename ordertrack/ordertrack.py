@@ -22,9 +22,11 @@ from ordertrack.pages.process_designer import (
     process_list_page,
 )
 from ordertrack.realtime import realtime_lifespan
+from ordertrack.rest import api
 from ordertrack.scheduler import scheduler_lifespan
 
 app = rx.App(
+    api_transformer=api,
     toaster=rx.toast.provider(position="top-right", close_button=True),
     stylesheets=["/styles.css"],
 )

@@ -17,12 +17,14 @@ from ordertrack.domain import process_edit as edit
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, tracking_status
-from ordertrack.services import notifications, processes, provisioning
+from ordertrack.services import intake, notifications, processes, provisioning
 from ordertrack.services.accounts import hash_password, principal_of
 from ordertrack.services.orders import next_order_timer
 from ordertrack.settings import get_settings
 
 DEMO_PASSWORD = "demo"
+DEMO_API_KEYS = (("otk_demo_northwind", "Northwind Telecom"), ("otk_demo_bluewave", "Bluewave Networks"),
+                 ("otk_demo_summit", "Summit IT Partners"))
 RESELLERS = ("Northwind Telecom", "Bluewave Networks", "Summit IT Partners")
 CUSTOMERS = (
     ("Acme Logistics", 0), ("Harbor Dental Group", 0), ("Kestrel Engineering", 0), ("Maple Street Bakery", 0),
@@ -195,6 +197,9 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
     session.flush()
     _load_failures(session, now=now, calendar=calendar, rng=rng)
     _load_processes(session, now=now, calendar=calendar, users=users)
+    for reseller, (key, _) in zip(resellers, DEMO_API_KEYS, strict=False):
+        intake.create_api_key(session, name=reseller.name, reseller_id=reseller.id, scope="reseller", now=now,
+                              secret=key)
 
 
 def _load_failures(session: Session, *, now: datetime, calendar: BusinessCalendar, rng: random.Random) -> None:

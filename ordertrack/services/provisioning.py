@@ -32,6 +32,9 @@ DEFAULT_REMEDIES = (
      "Verify whether information on the order is correct."),
     ("missing_required_addons", "Missing <required add-ons>",
      "Check whether provisioning conditions have been met."),
+    ("no_order_queue", "Order queue missing",
+     "Create or activate an Order process for this service type (Settings → Processes → Service types),\n"
+     "then start it on the order from its Order Actions."),
 )
 
 
@@ -213,6 +216,12 @@ def open_failure(session: Session, *, principal: Principal, order_id: int, now: 
     if not principal.can_see(customer_id=c.id, reseller_id=c.reseller_id):
         return None
     return _view(session, f, o, c, now=now, calendar=calendar)
+
+
+def open_failure_exists(session: Session, *, order_id: int) -> bool:
+    """Whether the order has an unresolved provisioning failure."""
+    return session.exec(select(OrderFailure.id).where(OrderFailure.order_id == order_id,
+                                                      col(OrderFailure.state).in_(OPEN_STATES))).first() is not None
 
 
 def _load(session: Session, failure_id: int, version: int) -> OrderFailure:

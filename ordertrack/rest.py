@@ -1,0 +1,181 @@
+"""The REST API (FastAPI, mounted by ``rx.App(api_transformer=...)``; OpenAPI at /docs).
+
+Authenticated by per-reseller API keys (``Authorization: Bearer <key>``). A key of reseller
+A never sees reseller B's orders (404, as for an order that does not exist). POST requests
+with an ``Idempotency-Key`` header are safe to retry: the first answer is stored and repeated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from ordertrack.clock import get_clock
+from ordertrack.db.engine import session_scope
+from ordertrack.db.intake_models import IdempotencyRecord
+from ordertrack.db.models import Customer, Order
+from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
+from ordertrack.realtime import publish
+from ordertrack.services import intake, provisioning
+from ordertrack.services.calendars import business_calendar
+from ordertrack.services.errors import BadInput, NotFound
+from ordertrack.settings import get_settings
+
+api = FastAPI(title="ordertrack API", version="1", docs_url="/docs", openapi_url="/openapi.json")
+
+ServiceType = Literal["server", "hosting", "voice", "network", "security", "colocation", "license", "backup"]
+
+
+class ItemIn(BaseModel):
+    kind: ServiceType
+    name: str = Field(min_length=1, max_length=200)
+
+
+class OrderIn(BaseModel):
+    customer_id: int = Field(gt=0)
+    name: str = Field(min_length=1, max_length=200)
+    service_type: ServiceType
+    items: list[ItemIn] = Field(min_length=1, max_length=50)
+    requested_completion: date | None = None
+
+
+class OrderOut(BaseModel):
+    number: str
+    name: str
+    customer: str
+    phase: str
+    status: str
+    provisioning_failed: bool = False
+    queue: str = ""
+
+
+class OrderList(BaseModel):
+    total: int
+    orders: list[OrderOut]
+
+
+class AttemptIn(BaseModel):
+    succeeded: bool
+    reason_code: str = Field(default="", max_length=80)
+    details: str = Field(default="", max_length=2000)
+
+
+def key_principal(authorization: Annotated[str | None, Header()] = None) -> intake.KeyPrincipal:
+    """The API key of the request (401 without a valid one)."""
+    secret = (authorization or "").removeprefix("Bearer ").strip()
+    with session_scope() as session:
+        principal = intake.authenticate(session, secret=secret)
+    if principal is None:
+        raise HTTPException(401, "A valid API key is required (Authorization: Bearer <key>).",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+Key = Annotated[intake.KeyPrincipal, Depends(key_principal)]
+
+
+def _out(session, order: Order, queue: str = "") -> OrderOut:
+    customer = session.get(Customer, order.customer_id)
+    failed = provisioning.open_failure_exists(session, order_id=order.id)
+    return OrderOut(number=order.number, name=order.name, customer=customer.name,
+                    phase=ORDER_WORKFLOW.label(order.phase), status=OrderStatus(order.status).label,
+                    provisioning_failed=failed, queue=queue)
+
+
+def _visible(session, key: intake.KeyPrincipal, number: str) -> Order:
+    row = session.exec(select(Order, Customer).join(Customer, Customer.id == Order.customer_id)
+                       .where(Order.number == number[:40])).first()
+    if row is None or (key.reseller_id is not None and row[1].reseller_id != key.reseller_id):
+        raise HTTPException(404, "Order not found.")
+    return row[0]
+
+
+@api.post("/api/v1/orders", status_code=201, response_model=OrderOut, tags=["orders"])
+def create_order(body: OrderIn, key: Key, idempotency_key: Annotated[str | None, Header()] = None):
+    """Create an order for one of your customers; it is routed to the queue of its service type."""
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise HTTPException(422, "Idempotency-Key must have 1 to 200 characters.")
+    settings = get_settings()
+    try:
+        with session_scope() as session:
+            if idempotency_key:
+                seen = session.exec(select(IdempotencyRecord).where(
+                    IdempotencyRecord.api_key_id == key.key_id, IdempotencyRecord.idem_key == idempotency_key)).first()
+                if seen is not None:
+                    if seen.request_hash != digest:
+                        raise HTTPException(422, "This Idempotency-Key was used with a different request.")
+                    return JSONResponse(json.loads(seen.response), status_code=seen.status_code,
+                                        headers={"Idempotent-Replayed": "true"})
+            try:
+                intake.customer_of_reseller(session, reseller_id=key.reseller_id, customer_id=body.customer_id)
+                created = intake.create_order(
+                    session, customer_id=body.customer_id, name=body.name, service_type=body.service_type,
+                    items=[(i.kind, i.name) for i in body.items], requested_completion=body.requested_completion,
+                    now=get_clock().now(), calendar=business_calendar(), source=f"API ({key.name})",
+                    support=settings.support_email, base_url=settings.public_url)
+            except NotFound as exc:
+                raise HTTPException(422, [{"loc": ["body", "customer_id"], "msg": exc.message,
+                                           "type": "value_error"}]) from None
+            except BadInput as exc:
+                raise HTTPException(422, [{"loc": ["body"], "msg": exc.message, "type": "value_error"}]) from None
+            payload = _out(session, session.get(Order, created.id), created.queue).model_dump()
+            if idempotency_key:
+                session.add(IdempotencyRecord(api_key_id=key.key_id, idem_key=idempotency_key, request_hash=digest,
+                                              status_code=201, response=json.dumps(payload),
+                                              created_at=get_clock().now()))
+    except IntegrityError:  # a concurrent retry with the same key committed first: answer as it did
+        with session_scope() as session:
+            seen = session.exec(select(IdempotencyRecord).where(
+                IdempotencyRecord.api_key_id == key.key_id, IdempotencyRecord.idem_key == idempotency_key)).one()
+            return JSONResponse(json.loads(seen.response), status_code=seen.status_code,
+                                headers={"Idempotent-Replayed": "true"})
+    publish()
+    return JSONResponse(payload, status_code=201)
+
+
+@api.get("/api/v1/orders/{number}", response_model=OrderOut, tags=["orders"])
+def read_order(number: str, key: Key):
+    """The status of one of your orders."""
+    with session_scope() as session:
+        return _out(session, _visible(session, key, number))
+
+
+@api.get("/api/v1/orders", response_model=OrderList, tags=["orders"])
+def list_orders(key: Key, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                limit: Annotated[int, Query(ge=1, le=200)] = 50):
+    """Your customers' orders, newest first."""
+    if key.reseller_id is None:
+        raise HTTPException(403, "Only a reseller's key lists orders.")
+    with session_scope() as session:
+        total, rows = intake.orders_of_reseller(session, reseller_id=key.reseller_id, offset=offset, limit=limit)
+        return OrderList(total=total, orders=[_out(session, o) for o in rows])
+
+
+@api.post("/api/v1/orders/{number}/provisioning", response_model=OrderOut, tags=["provisioning"])
+def record_attempt(number: str, body: AttemptIn, key: Key):
+    """An integration reports a provisioning attempt: a failure opens the support queue item and
+    notifies per settings; a success resolves an open failure."""
+    settings = get_settings()
+    with session_scope() as session:
+        order = _visible(session, key, number)
+        try:
+            provisioning.record_attempt(
+                session, actor_name=f"API ({key.name})", order_number=order.number, succeeded=body.succeeded,
+                reason_code=body.reason_code, details=body.details, now=get_clock().now(),
+                calendar=business_calendar(),
+                recipients=provisioning.Recipients(support=settings.support_email, base_url=settings.public_url))
+        except BadInput as exc:
+            raise HTTPException(422, [{"loc": ["body", "reason_code"], "msg": exc.message,
+                                       "type": "value_error"}]) from None
+        result = _out(session, order)
+    publish()
+    return result

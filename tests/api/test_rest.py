@@ -1,0 +1,110 @@
+"""The REST API on SQLite and PostgreSQL: create/read/list, idempotent retries, 422 on bad
+payloads with nothing created, tenancy between resellers' keys, provisioning reports."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from ordertrack.db import engine as engine_module
+from ordertrack.db.models import Order
+from ordertrack.rest import api
+from ordertrack.services import intake
+from tests import factories as f
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def world(engine, session, monkeypatch):
+    monkeypatch.setattr(engine_module, "get_engine", lambda: engine)
+    ra, rb = f.reseller(session, name="A"), f.reseller(session, name="B")
+    ca = f.customer(session, now=NOW, reseller_id=ra.id)
+    cb = f.customer(session, now=NOW, reseller_id=rb.id)
+    ka = intake.create_api_key(session, name="A key", reseller_id=ra.id, scope="reseller", now=NOW)
+    kb = intake.create_api_key(session, name="B key", reseller_id=rb.id, scope="reseller", now=NOW)
+    session.commit()
+    return dict(client=TestClient(api), ca=ca, cb=cb, a={"Authorization": f"Bearer {ka}"},
+                b={"Authorization": f"Bearer {kb}"})
+
+
+def _body(customer_id, **kw):
+    return {"customer_id": customer_id, "name": "Fibre for HQ", "service_type": "network",
+            "items": [{"kind": "network", "name": "1 Gbps line"}], **kw}
+
+
+def _count(session):
+    with Session(session.get_bind()) as fresh:
+        return fresh.exec(select(func.count()).select_from(Order)).one()
+
+
+def test_create_read_list(world, session):
+    c = world["client"]
+    created = c.post("/api/v1/orders", json=_body(world["ca"].id), headers=world["a"])
+    assert created.status_code == 201, created.text
+    number = created.json()["number"]
+    assert created.json()["phase"] == "Planning and Provisioning" and created.json()["status"] == "On Track"
+    assert c.get(f"/api/v1/orders/{number}", headers=world["a"]).json()["number"] == number
+    listed = c.get("/api/v1/orders", headers=world["a"]).json()
+    assert listed["total"] == 1 and listed["orders"][0]["number"] == number
+
+
+def test_without_a_queue_the_order_is_created_and_flagged(world):
+    created = world["client"].post("/api/v1/orders", json=_body(world["ca"].id), headers=world["a"]).json()
+    assert created["queue"] == "" and created["provisioning_failed"] is True
+
+
+def test_idempotent_retry_returns_the_same_order(world, session):
+    c, headers = world["client"], {**world["a"], "Idempotency-Key": "retry-1"}
+    first = c.post("/api/v1/orders", json=_body(world["ca"].id), headers=headers)
+    again = c.post("/api/v1/orders", json=_body(world["ca"].id), headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert _count(session) == 1
+    other = c.post("/api/v1/orders", json=_body(world["ca"].id, name="Else"), headers=headers)
+    assert other.status_code == 422 and _count(session) == 1
+
+
+@pytest.mark.parametrize("bad", [
+    {"customer_id": "x"}, {"service_type": "teleportation"}, {"items": []}, {"name": ""},
+    {"requested_completion": "tomorrow"}, {"items": [{"kind": "network"}]},
+])
+def test_bad_payloads_are_422_with_field_messages_and_create_nothing(world, session, bad):
+    r = world["client"].post("/api/v1/orders", json={**_body(world["ca"].id), **bad}, headers=world["a"])
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"][0] == "body" and r.json()["detail"][0]["msg"]
+    assert _count(session) == 0
+
+
+def test_a_key_of_reseller_a_cannot_touch_reseller_b(world, session):
+    c = world["client"]
+    b_order = c.post("/api/v1/orders", json=_body(world["cb"].id), headers=world["b"]).json()["number"]
+    assert c.get(f"/api/v1/orders/{b_order}", headers=world["a"]).status_code == 404
+    assert c.get("/api/v1/orders", headers=world["a"]).json()["total"] == 0
+    r = c.post("/api/v1/orders", json=_body(world["cb"].id), headers=world["a"])
+    assert r.status_code == 422 and _count(session) == 1
+    assert c.post(f"/api/v1/orders/{b_order}/provisioning", json={"succeeded": True},
+                  headers=world["a"]).status_code == 404
+
+
+def test_no_or_wrong_key_is_401(world):
+    c = world["client"]
+    assert c.get("/api/v1/orders").status_code == 401
+    assert c.get("/api/v1/orders", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_provisioning_reports(world):
+    c = world["client"]
+    number = c.post("/api/v1/orders", json=_body(world["ca"].id, service_type="voice",
+                                                  items=[{"kind": "voice", "name": "SIP"}]),
+                    headers=world["a"]).json()["number"]
+    r = c.post(f"/api/v1/orders/{number}/provisioning", json={"succeeded": False}, headers=world["a"])
+    assert r.status_code == 422
+    r = c.post(f"/api/v1/orders/{number}/provisioning",
+               json={"succeeded": True}, headers=world["a"])
+    assert r.json()["provisioning_failed"] is False, "a success resolves the missing-queue failure too"
+
+
+def test_openapi_docs_exist(world):
+    schema = world["client"].get("/openapi.json").json()
+    assert "/api/v1/orders" in schema["paths"] and "/api/v1/orders/{number}" in schema["paths"]
