@@ -12,6 +12,7 @@ from ordertrack.pages.home import home_page
 from ordertrack.pages.login import login_page
 from ordertrack.pages.notify_settings import NotifySettingsState, notify_settings_page
 from ordertrack.pages.order import OrderState, order_page
+from ordertrack.pages.order_form import OrderFormState, order_form_page
 from ordertrack.pages.order_manager import OrderManagerState, order_manager_page
 from ordertrack.pages.orders import OrdersState, orders_page
 from ordertrack.pages.outbox import OutboxState, outbox_page
@@ -46,5 +47,7 @@ app.add_page(process_editor_page, route=routes.PROCESS, title="Edit process · o
              on_load=ProcessEditorState.load)
 app.add_page(order_manager_page, route=routes.MANAGER, title="Order Manager · ordertrack",
              on_load=[OrderManagerState.load, OrderManagerState.watch])
+app.add_page(order_form_page, route=routes.ORDER_FORM, title="Order a service · ordertrack",
+             on_load=OrderFormState.load)
 app.add_page(orders_page, route=routes.ORDERS, title="Orders · ordertrack", on_load=[OrdersState.load, OrdersState.watch])
 app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_load=[OrderState.load, OrderState.watch])

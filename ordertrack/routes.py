@@ -11,6 +11,7 @@ NOTIFY_SETTINGS = "/settings/notifications"
 OUTBOX = "/outbox"
 PROCESSES = "/settings/processes"
 MANAGER = "/manager"
+ORDER_FORM = "/order-form"
 PROCESS = "/settings/processes/[pid]"
 ORDER = "/orders/[number]"
 

@@ -27,6 +27,7 @@ def login_page() -> rx.Component:
                                    width="100%", id="login-error"),
                     ),
                     rx.button("Sign in", type="submit", size="3", width="100%", loading=LoginState.busy),
+                    rx.link("New customer? Order a service", href="/order-form", size="2"),
                     spacing="3",
                     width="100%",
                 ),

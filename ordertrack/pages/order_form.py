@@ -1,0 +1,222 @@
+"""The public online order form (seed 03): three steps, saved as you go; an unfinished order
+can be resumed from a signed link (sent by e-mail by staff, or copied by the client)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ordertrack import routes
+from ordertrack.auth import AppState, coerce_int, coerce_str, guard
+from ordertrack.clock import get_clock
+from ordertrack.db.engine import session_scope
+from ordertrack.realtime import publish
+from ordertrack.services import intake
+from ordertrack.services.calendars import business_calendar
+from ordertrack.services.errors import BadInput, NotFound
+from ordertrack.settings import get_settings
+
+STEPS = ("Service", "Contact details", "Review")
+
+
+class OrderFormState(AppState):
+    """Anyone may fill it in; what it holds is only this visitor's own draft."""
+
+    step: int = 1
+    data: dict[str, str] = {}
+    error: str = ""
+    resume_link: str = ""
+    done_number: str = ""
+    _draft_id: int = 0
+
+    def _link(self) -> str:
+        token = intake.sign_link(self._draft_id, secret=get_settings().secret_key, now=get_clock().now())
+        return f"{get_settings().public_url.rstrip('/')}{routes.ORDER_FORM}?resume={token}"
+
+    def _save(self, step: int) -> None:
+        with session_scope() as session:
+            self._draft_id = intake.save_draft(session, draft_id=self._draft_id or None, data=dict(self.data),
+                                               step=step, now=get_clock().now())
+        self.step = step
+        self.resume_link = self._link()
+
+    @rx.event
+    @guard(public=True)
+    async def load(self):
+        """Start fresh, or resume from ``?resume=<signed token>``."""
+        self.error, self.done_number = "", ""
+        token = coerce_str(self.router.page.params.get("resume", ""), name="Link", max_len=200)
+        if not token:
+            return None
+        try:
+            draft_id = intake.open_link(token, secret=get_settings().secret_key, now=get_clock().now())
+            with session_scope() as session:
+                data, step, submitted = intake.load_draft(session, draft_id=draft_id)
+        except (BadInput, NotFound) as exc:
+            self._draft_id, self.data, self.step, self.resume_link = 0, {}, 1, ""
+            self.error = exc.message
+            return None
+        if submitted is not None:
+            self.error = "This order was already submitted."
+            return None
+        self._draft_id, self.data, self.step = draft_id, {k: str(v) for k, v in data.items()}, step
+        self.resume_link = self._link()
+        return rx.toast.info("Welcome back: your order is where you left it.")
+
+    @rx.event
+    @guard(public=True)
+    async def save_service(self, form_data: dict):
+        """Step 1: service type, quantity, requested completion."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Invalid form.")
+        service = coerce_str(form_data.get("service_type"), name="Service", max_len=20)
+        if service not in intake.SERVICE_TYPES:
+            self.error = "Choose a service."
+            return None
+        quantity = coerce_int(form_data.get("quantity") or 1, name="Quantity", minimum=1)
+        if quantity > 50:
+            raise BadInput("Quantity must be 50 at most.")
+        self.data = {**self.data, "service_type": service, "quantity": str(quantity),
+                     "requested": coerce_str(form_data.get("requested"), name="Requested date", max_len=10),
+                     "notes": coerce_str(form_data.get("notes"), name="Notes", max_len=2000)}
+        self.error = ""
+        self._save(2)
+
+    @rx.event
+    @guard(public=True)
+    async def save_contact(self, form_data: dict):
+        """Step 2: who orders."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Invalid form.")
+        company = coerce_str(form_data.get("company"), name="Company", max_len=200)
+        email = coerce_str(form_data.get("email"), name="E-mail", max_len=320)
+        if not company or "@" not in email or " " in email:
+            self.error = "Company and a valid e-mail address are required."
+            return None
+        self.data = {**self.data, "company": company, "email": email,
+                     "contact": coerce_str(form_data.get("contact"), name="Contact name", max_len=200),
+                     "phone": coerce_str(form_data.get("phone"), name="Phone", max_len=40)}
+        self.error = ""
+        self._save(3)
+
+    @rx.event
+    @guard(public=True)
+    async def back(self):
+        """One step back (nothing is lost)."""
+        self.step = max(1, self.step - 1)
+        self.error = ""
+
+    @rx.event
+    @guard(public=True)
+    async def submit(self):
+        """Step 3: place the order; it goes to the queue of its service type."""
+        if not self._draft_id or self.step != 3:
+            raise BadInput("Complete the previous steps first.")
+        settings = get_settings()
+        with session_scope() as session:
+            created = intake.submit_draft(session, draft_id=self._draft_id, now=get_clock().now(),
+                                          calendar=business_calendar(), support=settings.support_email,
+                                          base_url=settings.public_url)
+        self.done_number, self.resume_link, self._draft_id, self.data, self.step = created.number, "", 0, {}, 1
+        publish()
+        return rx.toast.success(f"Order {created.number} received.")
+
+
+def _steps() -> rx.Component:
+    s = OrderFormState
+    return rx.hstack(*[rx.badge(f"{i}. {name}", variant=rx.cond(s.step == i, "solid", "soft"), size="2")
+                       for i, name in enumerate(STEPS, start=1)])
+
+
+def _service_step() -> rx.Component:
+    s = OrderFormState
+    return rx.form(
+        rx.vstack(
+            rx.el.label("Service", html_for="of-service"),
+            rx.el.select(rx.el.option("— choose —", value=""),
+                         *[rx.el.option(label, value=key) for key, label in intake.SERVICE_TYPES.items()],
+                         id="of-service", name="service_type", default_value=s.data.get("service_type", ""),
+                         class_name="ot-native-select"),
+            rx.el.label("Quantity", html_for="of-qty"),
+            rx.input(id="of-qty", name="quantity", type="number", min="1", max="50",
+                     default_value=s.data.get("quantity", "1"), width="120px"),
+            rx.el.label("Requested completion (optional)", html_for="of-req"),
+            rx.input(id="of-req", name="requested", type="date", default_value=s.data.get("requested", "")),
+            rx.el.label("Notes (optional)", html_for="of-notes"),
+            rx.text_area(id="of-notes", name="notes", default_value=s.data.get("notes", ""), width="100%"),
+            rx.button("Next", type="submit"),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=s.save_service,
+        reset_on_submit=False,
+    )
+
+
+def _contact_step() -> rx.Component:
+    s = OrderFormState
+    fields = (("company", "Company", "text"), ("contact", "Contact name", "text"), ("email", "E-mail", "email"),
+              ("phone", "Phone (optional)", "tel"))
+    return rx.form(
+        rx.vstack(
+            *[rx.fragment(rx.el.label(label, html_for=f"of-{key}"),
+                          rx.input(id=f"of-{key}", name=key, type=kind, default_value=s.data.get(key, ""),
+                                   width="100%"))
+              for key, label, kind in fields],
+            rx.hstack(rx.button("Back", type="button", variant="soft", on_click=s.back),
+                      rx.button("Next", type="submit")),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=s.save_contact,
+        reset_on_submit=False,
+    )
+
+
+def _review_step() -> rx.Component:
+    s = OrderFormState
+    return rx.vstack(
+        rx.data_list.root(
+            *[rx.data_list.item(rx.data_list.label(label), rx.data_list.value(s.data.get(key, "—")))
+              for key, label in (("service_type", "Service"), ("quantity", "Quantity"),
+                                 ("requested", "Requested completion"), ("company", "Company"),
+                                 ("contact", "Contact"), ("email", "E-mail"), ("phone", "Phone"), ("notes", "Notes"))]
+        ),
+        rx.hstack(rx.button("Back", variant="soft", on_click=s.back), rx.button("Place order", on_click=s.submit)),
+        spacing="3",
+    )
+
+
+def order_form_page() -> rx.Component:
+    """The public form."""
+    s = OrderFormState
+    return rx.center(
+        rx.card(
+            rx.vstack(
+                rx.hstack(rx.icon("package-check", size=26), rx.heading("Order a service", size="6")),
+                rx.cond(
+                    s.done_number != "",
+                    rx.callout(rx.text("Thank you! Your order ", rx.text.strong(s.done_number),
+                                       " has been received. We will contact you shortly."),
+                               icon="circle-check", color_scheme="green", id="of-done"),
+                    rx.vstack(
+                        _steps(),
+                        rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red",
+                                                          role="alert", id="of-error")),
+                        rx.match(s.step, (1, _service_step()), (2, _contact_step()), _review_step()),
+                        rx.cond(s.resume_link != "", rx.vstack(
+                            rx.text("Saved. To continue later, keep this link:", size="1", color_scheme="gray"),
+                            rx.code(s.resume_link, id="of-resume", size="1"),
+                            spacing="1",
+                        )),
+                        spacing="3",
+                        width="100%",
+                    ),
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            width="560px",
+            size="4",
+        ),
+        min_height="100vh",
+    )

@@ -1,0 +1,58 @@
+"""The online order form in Chromium: multi-step, resumable from its link, submitted orders
+land in the queue of their service type; tampered links are refused."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def test_web_order_resumes_from_its_link_and_lands_in_its_queue(browser, server):
+    first = browser.new_context(base_url=server.url)
+    later = browser.new_context(base_url=server.url)
+    staff = browser.new_context(base_url=server.url)
+    try:
+        page = first.new_page()
+        page.goto("/order-form")
+        page.get_by_label("Service").select_option("voice")
+        page.get_by_label("Quantity").fill("3")
+        page.get_by_role("button", name="Next").click()
+        page.get_by_label("Company").fill("Zephyr Studios")
+        page.get_by_label("E-mail").fill("ops@zephyr.example")
+        page.get_by_role("button", name="Next").click()
+        expect(page.get_by_text("Zephyr Studios")).to_be_visible()
+        link = page.locator("#of-resume").inner_text()
+        assert "resume=" in link
+
+        resumed = later.new_page()
+        resumed.goto(link.replace("http://localhost:3000", server.url))
+        expect(resumed.get_by_text("ops@zephyr.example")).to_be_visible()
+        resumed.get_by_role("button", name="Place order").click()
+        expect(resumed.locator("#of-done")).to_contain_text("has been received")
+        number = re.search(r"SO-\d+", resumed.locator("#of-done").inner_text()).group(0)
+
+        spage = staff.new_page()
+        login(spage, "operator")
+        spage.goto("/manager")
+        panel = spage.locator("#om-panel")
+        panel.get_by_role("button", name=re.compile("^New Voice Service")).click()
+        panel.locator("[data-step='Customer Confirmation']").click()
+        expect(spage.locator("#om-orders").get_by_role("link", name=number)).to_be_visible()
+    finally:
+        first.close()
+        later.close()
+        staff.close()
+
+
+def test_tampered_link_is_refused(page):
+    page.goto("/order-form?resume=1.9999999999.deadbeefdeadbeefdeadbeefdeadbeef")
+    expect(page.locator("#of-error")).to_have_text("This order link is not valid.")
+    page.goto("/order-form")
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#of-error")).to_have_text("Choose a service.")
