@@ -75,6 +75,7 @@ class OrderState(AppState):
     compose: dict[str, str] = {}
     compose_error: str = ""
     contact_email: str = ""
+    client_hits: list[dict[str, str]] = []
     process_name: str = ""
     process_status: str = ""
     phases: list[dict[str, str]] = []
@@ -331,6 +332,37 @@ class OrderState(AppState):
         self._fetch(self.number)
         publish()
         return rx.toast.success("Comment added." if kind == "comment" else "Sent.")
+
+    @rx.event
+    @guard(staff=True)
+    async def search_clients(self, form_data: dict):
+        """Associate With Client: search by name, e-mail or id."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Invalid form.")
+        by = coerce_str(form_data.get("by"), name="Search", max_len=10)
+        text = coerce_str(form_data.get("text"), name="For", max_len=100, required=True)
+        with session_scope() as session:
+            hits = order_service.search_clients(session, principal=current_principal(), by=by, text=text)
+        self.client_hits = [{"id": str(h.id), "name": h.name, "email": h.email} for h in hits]
+        if not hits:
+            return rx.toast.info("No client matches.")
+        return None
+
+    @rx.event
+    @guard(staff=True)
+    async def associate(self, customer_id: str):
+        """Associate the order with the chosen client."""
+        cid = coerce_int(customer_id, name="Client", minimum=1)
+        if str(cid) not in {h["id"] for h in self.client_hits}:
+            raise BadInput("Search for the client first.")
+        with session_scope() as session:
+            card = order_service.associate_client(session, principal=current_principal(), order_id=self._order_id,
+                                                  customer_id=cid, expected_version=self._version,
+                                                  now=get_clock().now(), calendar=business_calendar())
+        self.client_hits = []
+        self._fetch(self.number)
+        publish()
+        return rx.toast.success(f"Associated with {card.customer_name}.")
 
     @rx.event
     @guard(staff=True)
@@ -632,6 +664,33 @@ def _compose_dialog() -> rx.Component:
     )
 
 
+def _associate() -> rx.Component:
+    s = OrderState
+    return rx.vstack(
+        rx.form(
+            rx.hstack(
+                rx.text("Associate With Client", weight="bold"),
+                rx.el.select(rx.el.option("Client name", value="name"), rx.el.option("E-mail", value="email"),
+                             rx.el.option("Client id", value="id"), name="by", aria_label="Search",
+                             class_name="ot-native-select"),
+                rx.input(name="text", placeholder="For…", aria_label="For", width="220px"),
+                rx.button("Search", type="submit", variant="soft"),
+                align="center",
+                wrap="wrap",
+            ),
+            on_submit=s.search_clients,
+            reset_on_submit=False,
+        ),
+        rx.foreach(s.client_hits, lambda h: rx.hstack(
+            rx.text(h["name"], weight="medium"), rx.text(h["email"], color_scheme="gray", size="2"),
+            rx.text("#", h["id"], color_scheme="gray", size="1"),
+            rx.button("Associate with Client", size="1", on_click=OrderState.associate(h["id"])),
+            align="center")),
+        width="100%",
+        spacing="2",
+    )
+
+
 def _messages() -> rx.Component:
     s = OrderState
     return rx.vstack(
@@ -751,6 +810,7 @@ def order_page() -> rx.Component:
         ),
         _order_actions(),
         _messages(),
+        rx.cond(s.can_edit, _associate()),
         rx.heading("Items", size="4"),
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Item", "Kind", "Status", "")])),

@@ -6,13 +6,15 @@ from __future__ import annotations
 import reflex as rx
 
 from ordertrack import routes
-from ordertrack.auth import AppState, coerce_str, current_principal, guard
+from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
+from ordertrack.clock import get_clock
 from ordertrack.components.layout import shell
 from ordertrack.components.status_badge import failed_mark, status_badge
 from ordertrack.db.engine import session_scope
 from ordertrack.live import watch
-from ordertrack.services import order_manager
+from ordertrack.services import intake, order_manager
 from ordertrack.services.errors import BadInput
+from ordertrack.settings import get_settings
 
 
 class OrderManagerState(AppState):
@@ -26,6 +28,9 @@ class OrderManagerState(AppState):
     chosen_title: str = ""
     rows: list[dict[str, str]] = []
     total: int = 0
+    drafts: list[dict[str, str]] = []
+    link_open: bool = False
+    link_for: dict[str, str] = {}
     _chosen: tuple[str, str] = ("", "")
     _watcher: str = ""
     _watch_path: str = ""
@@ -41,6 +46,10 @@ class OrderManagerState(AppState):
         self.nodes = [{"key": n.key, "label": n.label, "total": str(n.total)} for n in nodes]
         self.steps = [{"node": n.key, "key": s.key, "label": s.label, "count": str(s.count),
                        "chosen": "1" if (n.key, s.key) == self._chosen else ""} for n in nodes for s in n.steps]
+        with session_scope() as session:
+            self.drafts = [{"id": str(d.id), "company": d.company, "email": d.email or "—", "service": d.service,
+                            "step": f"step {d.step} of 3", "updated": d.updated_at.strftime("%Y-%m-%d %H:%M")}
+                           for d in intake.unfinished(session, principal=principal)]
         if page is not None:
             self.total = page.total
             self.rows = [{"number": c.number, "href": routes.order_url(c.number), "name": c.name,
@@ -85,6 +94,40 @@ class OrderManagerState(AppState):
         if self.pinned != "1":
             self.panel_open = False
         self._fetch()
+
+    @rx.event
+    @guard(staff=True)
+    async def open_link_dialog(self, draft_id: str):
+        """Send Order Links: write the e-mail."""
+        draft_id = coerce_str(draft_id, name="Order", max_len=20)
+        draft = next((d for d in self.drafts if d["id"] == draft_id), None)
+        if draft is None:
+            raise BadInput("That unfinished order is gone.")
+        self.link_for = {**draft, "from": current_principal().display_name}
+        self.link_open = True
+
+    @rx.event
+    @guard(staff=True)
+    async def close_link_dialog(self):
+        """Close without sending."""
+        self.link_open = False
+
+    @rx.event
+    @guard(staff=True)
+    async def send_link(self, form_data: dict):
+        """E-mail the client a signed link to continue the order."""
+        if not isinstance(form_data, dict) or not self.link_for:
+            raise BadInput("Nothing to send.")
+        settings = get_settings()
+        with session_scope() as session:
+            intake.send_link(session, principal=current_principal(),
+                             draft_id=coerce_int(self.link_for["id"], name="Order", minimum=1),
+                             sender=coerce_str(form_data.get("from"), name="From", max_len=200),
+                             subject=coerce_str(form_data.get("subject"), name="Subject", max_len=300),
+                             message=coerce_str(form_data.get("message"), name="Message", max_len=5000),
+                             now=get_clock().now(), secret=settings.secret_key, base_url=settings.public_url)
+        self.link_open = False
+        return rx.toast.success(f"Order link sent to {self.link_for['email']}.")
 
     @rx.event
     @guard(staff=True)
@@ -148,6 +191,53 @@ def _panel() -> rx.Component:
     )
 
 
+def _drafts() -> rx.Component:
+    s = OrderManagerState
+    return rx.cond(
+        s.drafts.length() > 0,
+        rx.vstack(
+            rx.heading("Unfinished web orders", size="4"),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                               ("Company", "E-mail", "Service", "Progress", "Last change", "")])),
+                rx.table.body(rx.foreach(s.drafts, lambda d: rx.table.row(
+                    rx.table.cell(d["company"]), rx.table.cell(d["email"]), rx.table.cell(d["service"]),
+                    rx.table.cell(d["step"]), rx.table.cell(d["updated"]),
+                    rx.table.cell(rx.button("Send Order Links", size="1", variant="soft",
+                                            on_click=s.open_link_dialog(d["id"]))),
+                    data_draft=d["company"]))),
+                width="100%", variant="surface",
+            ),
+            rx.dialog.root(
+                rx.dialog.content(
+                    rx.dialog.title("Send Order Link to ", s.link_for["email"]),
+                    rx.form(
+                        rx.vstack(
+                            rx.el.label("From", html_for="sl-from"),
+                            rx.input(id="sl-from", name="from", default_value=s.link_for["from"], width="100%"),
+                            rx.el.label("Subject", html_for="sl-subject"),
+                            rx.input(id="sl-subject", name="subject", default_value="Continue your order",
+                                     width="100%"),
+                            rx.el.label("Message", html_for="sl-message"),
+                            rx.text_area(id="sl-message", name="message", rows="4", width="100%",
+                                         default_value="You started an order with us. Use the link below to "
+                                                       "continue where you left off."),
+                            rx.hstack(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                                on_click=s.close_link_dialog),
+                                      rx.button("Send Mail", type="submit"), justify="end", width="100%"),
+                            spacing="2",
+                        ),
+                        on_submit=s.send_link,
+                    ),
+                ),
+                open=s.link_open,
+                on_open_change=lambda _o: OrderManagerState.close_link_dialog(),
+            ),
+            width="100%",
+        ),
+    )
+
+
 def order_manager_page() -> rx.Component:
     """The Order Manager."""
     s = OrderManagerState
@@ -181,6 +271,7 @@ def order_manager_page() -> rx.Component:
                         width="100%",
                     ),
                 ),
+                _drafts(),
                 width="100%",
                 spacing="3",
             ),

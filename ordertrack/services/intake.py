@@ -223,3 +223,51 @@ def customer_of_reseller(session: Session, *, reseller_id: int | None, customer_
 
 def reseller_exists(session: Session, reseller_id: int) -> bool:
     return session.get(Reseller, reseller_id) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class DraftView:
+    id: int
+    company: str
+    email: str
+    service: str
+    step: int
+    updated_at: datetime
+
+
+def unfinished(session: Session, *, principal) -> tuple[DraftView, ...]:
+    """Web orders started and not submitted (staff)."""
+    if not principal.is_staff:
+        raise BadInput("Only staff see unfinished orders.")
+    rows = session.exec(select(DraftOrder).where(col(DraftOrder.submitted_order_id).is_(None))
+                        .order_by(col(DraftOrder.updated_at).desc()).limit(100)).all()
+    out = []
+    for r in rows:
+        data = json.loads(r.data)
+        out.append(DraftView(id=r.id, company=str(data.get("company", "—")), email=r.email,
+                             service=SERVICE_TYPES.get(str(data.get("service_type", "")), "—"), step=r.step,
+                             updated_at=r.updated_at))
+    return tuple(out)
+
+
+def send_link(session: Session, *, principal, draft_id: int, sender: str, subject: str, message: str, now: datetime,
+              secret: str, base_url: str) -> str:
+    """E-mail the client a signed link to continue its unfinished order (through the outbox)."""
+    from ordertrack.services import notifications
+
+    if not principal.is_staff:
+        raise BadInput("Only staff send order links.")
+    row = session.get(DraftOrder, draft_id)
+    if row is None or row.submitted_order_id is not None:
+        raise NotFound("That unfinished order is gone.")
+    if "@" not in row.email:
+        raise BadInput("This unfinished order has no e-mail address yet.")
+    subject, message = (subject or "").strip()[:300], (message or "").strip()[:5000]
+    if not subject or not message:
+        raise BadInput("Subject and message are required.")
+    link = f"{base_url.rstrip('/')}/order-form?resume={sign_link(draft_id, secret=secret, now=now)}"
+    notifications.enqueue(session, event="process_event", order_id=None, recipients=[("customer", row.email)],
+                          now=now, variables={"process": "Your order", "event": subject,
+                                              "subject_name": str(json.loads(row.data).get("company", "")),
+                                              "detail": f"{message}\n\nFrom: {sender}", "order_link": link})
+    return link

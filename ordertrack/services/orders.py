@@ -511,3 +511,48 @@ def add_note(session: Session, *, principal: Principal, order_id: int, expected_
     order, customer = _load_for_write(session, principal=principal, order_id=order_id)
     return _apply(session, order=order, customer_name=customer.name, principal=principal,
                   expected_version=expected_version, now=now, calendar=calendar, comment=comment[:4000], changes={})
+
+
+@dataclass(frozen=True, slots=True)
+class ClientHit:
+    id: int
+    name: str
+    email: str
+
+
+def search_clients(session: Session, *, principal: Principal, by: str, text: str) -> tuple[ClientHit, ...]:
+    """Clients by name, e-mail or id (staff), at most 20."""
+    if not principal.is_staff:
+        raise Forbidden("Only staff associate orders with clients.")
+    text = (text or "").strip()[:100]
+    if not text:
+        raise BadInput("Enter what to search for.")
+    query = select(Customer)
+    if by == "id":
+        if not text.isdigit():
+            raise BadInput("A client id is a number.")
+        query = query.where(Customer.id == int(text))
+    elif by == "email":
+        query = query.where(func.lower(Customer.contact_email).like(f"%{text.lower()}%"))
+    elif by == "name":
+        query = query.where(func.lower(Customer.name).like(f"%{text.lower()}%"))
+    else:
+        raise BadInput("Search by name, e-mail or id.")
+    return tuple(ClientHit(c.id, c.name, c.contact_email) for c in session.exec(query.order_by(Customer.name).limit(20)))
+
+
+def associate_client(session: Session, *, principal: Principal, order_id: int, customer_id: int,
+                     expected_version: int, now: datetime, calendar: BusinessCalendar) -> OrderCard:
+    """Move an order to another client (staff); the change is history."""
+    if not principal.is_staff:
+        raise Forbidden("Only staff associate orders with clients.")
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound("Client not found.")
+    order, old = _load_for_write(session, principal=principal, order_id=order_id)
+    if order.customer_id == customer_id:
+        raise BadInput(f"The order already belongs to {customer.name}.")
+    card = _apply(session, order=order, customer_name=customer.name, principal=principal,
+                  expected_version=expected_version, now=now, calendar=calendar,
+                  comment=f"Associated with client {customer.name} (was {old.name})", changes={"customer_id": customer_id})
+    return card

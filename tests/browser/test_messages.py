@@ -67,3 +67,15 @@ def test_empty_comment_is_refused(page, server):
     page.get_by_role("button", name="Add a Comment").click()
     page.get_by_role("dialog").get_by_role("button", name="Add Comment").click()
     expect(page.get_by_role("dialog").get_by_text("The message needs a body.")).to_be_visible()
+
+
+def test_staff_associates_an_order_with_another_client(page, server):
+    number = _customer_order(server)
+    login(page, "operator")
+    page.goto(f"/orders/{number}")
+    page.get_by_label("Search", exact=True).select_option("name")
+    page.get_by_label("For").fill("Tidewater")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("button", name="Associate with Client").click()
+    expect(page.get_by_text("Associated with Tidewater Freight.")).to_be_visible()
+    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Associated with client Tidewater")

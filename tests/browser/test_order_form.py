@@ -56,3 +56,37 @@ def test_tampered_link_is_refused(page):
     page.goto("/order-form")
     page.get_by_role("button", name="Next").click()
     expect(page.locator("#of-error")).to_have_text("Choose a service.")
+
+
+def test_staff_sends_an_order_link_for_an_unfinished_order(browser, server):
+    from sqlmodel import Session, create_engine, select
+
+    from ordertrack.db.notify_models import OutboxMessage
+
+    visitor = browser.new_context(base_url=server.url)
+    staff = browser.new_context(base_url=server.url)
+    try:
+        page = visitor.new_page()
+        page.goto("/order-form")
+        page.get_by_label("Service").select_option("hosting")
+        page.get_by_role("button", name="Next").click()
+        page.get_by_label("Company").fill("Halfway Ltd")
+        page.get_by_label("E-mail").fill("buyer@halfway.example")
+        page.get_by_role("button", name="Next").click()
+        expect(page.get_by_role("button", name="Place order")).to_be_visible()
+
+        spage = staff.new_page()
+        login(spage, "support")
+        spage.goto("/manager")
+        spage.locator("tr[data-draft='Halfway Ltd']").get_by_role("button", name="Send Order Links").click()
+        spage.get_by_role("dialog").get_by_role("button", name="Send Mail").click()
+        expect(spage.get_by_text("Order link sent to buyer@halfway.example.")).to_be_visible()
+        with Session(create_engine(server.db_url)) as s:
+            mail = s.exec(select(OutboxMessage).where(OutboxMessage.to_addr == "buyer@halfway.example")).one()
+        link = re.search(r"http\S+resume=\S+", mail.body).group(0)
+        resumed = visitor.new_page()
+        resumed.goto(link.replace("http://localhost:3000", server.url))
+        expect(resumed.get_by_text("Halfway Ltd")).to_be_visible()
+    finally:
+        visitor.close()
+        staff.close()
