@@ -35,3 +35,26 @@ class Subscription(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
     user_id: int = Field(foreign_key="user.id")
+
+
+class Ticket(SQLModel, table=True):
+    """A support ticket of a client, optionally linked to an order."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    subject: str = Field(max_length=300)
+    status: str = Field(default="open", max_length=20)  # open | on_hold | closed
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class TicketMessage(SQLModel, table=True):
+    """One message of a ticket."""
+
+    __tablename__ = "ticket_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    author_name: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

@@ -20,7 +20,7 @@ from ordertrack.domain.timefmt import duration_words
 from ordertrack.domain.tracking import ETI_WAITING
 from ordertrack.live import watch
 from ordertrack.realtime import publish
-from ordertrack.services import messages, processes, provisioning
+from ordertrack.services import messages, processes, provisioning, tickets
 from ordertrack.services import orders as order_service
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, NotFound
@@ -76,6 +76,8 @@ class OrderState(AppState):
     compose_error: str = ""
     contact_email: str = ""
     client_hits: list[dict[str, str]] = []
+    tickets: list[dict[str, str]] = []
+    ticket_tab: str = "open"
     process_name: str = ""
     process_status: str = ""
     phases: list[dict[str, str]] = []
@@ -165,6 +167,14 @@ class OrderState(AppState):
              "author": m.author, "to": m.to, "subject": m.subject, "body": m.body, "at": _fmt(m.at),
              "internal": "" if m.client_viewable else "1"}
             for m in msgs
+        ]
+        with session_scope() as session:
+            found = tickets.tickets_of_order(session, principal=principal, order_id=row_id)
+        self.tickets = [
+            {"id": str(t.id), "subject": t.subject, "status": t.status, "status_label": tickets.STATUSES[t.status],
+             "group": "closed" if t.status == "closed" else "open", "created": _fmt(t.created_at),
+             "thread": "\n\n".join(f"{who} · {_fmt(at)}\n{body}" for who, body, at in t.messages)}
+            for t in found
         ]
         self.state = "found"
 
@@ -332,6 +342,43 @@ class OrderState(AppState):
         self._fetch(self.number)
         publish()
         return rx.toast.success("Comment added." if kind == "comment" else "Sent.")
+
+    @rx.event
+    @guard()
+    async def set_ticket_tab(self, tab: str):
+        """Open/On Hold Tickets or Closed Tickets."""
+        tab = coerce_str(tab, name="Tickets", max_len=10)
+        if tab not in ("open", "closed"):
+            raise BadInput("Unknown list.")
+        self.ticket_tab = tab
+
+    @rx.event
+    @guard()
+    async def new_ticket(self, form_data: dict):
+        """Open a ticket about this order (clients and staff)."""
+        if not isinstance(form_data, dict) or not self._order_id:
+            raise BadInput("Invalid form.")
+        with session_scope() as session:
+            tickets.open_ticket(session, principal=current_principal(), order_id=self._order_id,
+                                subject=coerce_str(form_data.get("subject"), name="Subject", max_len=300),
+                                body=coerce_str(form_data.get("body"), name="Message", max_len=20000),
+                                now=get_clock().now())
+        self.ticket_tab = "open"
+        self._fetch(self.number)
+        publish()
+        return rx.toast.success("Ticket opened.")
+
+    @rx.event
+    @guard(staff=True)
+    async def set_ticket_status(self, ticket_id: str, status: str):
+        """Put on hold, close or reopen a ticket (staff)."""
+        with session_scope() as session:
+            tickets.set_status(session, principal=current_principal(),
+                               ticket_id=coerce_int(ticket_id, name="Ticket", minimum=1),
+                               status=coerce_str(status, name="Status", max_len=10))
+        self._fetch(self.number)
+        publish()
+        return rx.toast.success("Ticket updated.")
 
     @rx.event
     @guard(staff=True)
@@ -664,6 +711,57 @@ def _compose_dialog() -> rx.Component:
     )
 
 
+def _ticket(t: rx.Var) -> rx.Component:
+    s = OrderState
+    return rx.cond(
+        t["group"] == s.ticket_tab,
+        rx.card(
+            rx.vstack(
+                rx.hstack(rx.text("#", t["id"], " ", t["subject"], weight="bold"),
+                          rx.badge(t["status_label"], variant="soft"), rx.spacer(),
+                          rx.cond(s.can_edit, rx.hstack(
+                              rx.button("On hold", size="1", variant="ghost",
+                                        on_click=OrderState.set_ticket_status(t["id"], "on_hold")),
+                              rx.button("Close", size="1", variant="ghost",
+                                        on_click=OrderState.set_ticket_status(t["id"], "closed")),
+                              rx.button("Reopen", size="1", variant="ghost",
+                                        on_click=OrderState.set_ticket_status(t["id"], "open")))),
+                          width="100%", align="center"),
+                rx.text(t["thread"], size="2", white_space="pre-wrap"),
+                width="100%",
+            ),
+            width="100%",
+            data_ticket=t["subject"],
+        ),
+    )
+
+
+def _tickets() -> rx.Component:
+    s = OrderState
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Tickets", size="4"),
+            rx.tabs.root(rx.tabs.list(rx.tabs.trigger("Open/On Hold Tickets", value="open"),
+                                      rx.tabs.trigger("Closed Tickets", value="closed")),
+                         value=s.ticket_tab, on_change=s.set_ticket_tab),
+            align="center",
+        ),
+        rx.foreach(s.tickets, _ticket),
+        rx.form(
+            rx.hstack(
+                rx.input(name="subject", placeholder="Ticket subject", aria_label="Ticket subject", width="220px"),
+                rx.input(name="body", placeholder="Message", aria_label="Ticket message", width="320px"),
+                rx.button("Open ticket", type="submit", variant="soft"),
+                wrap="wrap",
+            ),
+            on_submit=s.new_ticket,
+            reset_on_submit=True,
+        ),
+        width="100%",
+        spacing="2",
+    )
+
+
 def _associate() -> rx.Component:
     s = OrderState
     return rx.vstack(
@@ -811,6 +909,7 @@ def order_page() -> rx.Component:
         _order_actions(),
         _messages(),
         rx.cond(s.can_edit, _associate()),
+        _tickets(),
         rx.heading("Items", size="4"),
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Item", "Kind", "Status", "")])),

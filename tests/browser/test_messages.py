@@ -79,3 +79,30 @@ def test_staff_associates_an_order_with_another_client(page, server):
     page.get_by_role("button", name="Associate with Client").click()
     expect(page.get_by_text("Associated with Tidewater Freight.")).to_be_visible()
     expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Associated with client Tidewater")
+
+
+def test_customer_opens_a_ticket_and_staff_closes_it(browser, server):
+    with Session(create_engine(server.db_url)) as s:
+        user = s.exec(select(User).where(User.username == "customer")).one()
+        number = s.exec(select(Order.number).where(Order.customer_id == user.customer_id)
+                        .order_by(Order.number.desc())).first()
+    cust = browser.new_context(base_url=server.url)
+    staff = browser.new_context(base_url=server.url)
+    try:
+        cpage = cust.new_page()
+        login(cpage, "customer")
+        cpage.goto(f"/orders/{number}")
+        cpage.get_by_label("Ticket subject").fill("Invoice address wrong")
+        cpage.get_by_label("Ticket message").fill("Please use our new address.")
+        cpage.get_by_role("button", name="Open ticket").click()
+        expect(cpage.locator("[data-ticket='Invoice address wrong']")).to_contain_text("Please use our new address.")
+        spage = staff.new_page()
+        login(spage, "support")
+        spage.goto(f"/orders/{number}")
+        spage.locator("[data-ticket='Invoice address wrong']").get_by_role("button", name="Close").click()
+        expect(spage.locator("[data-ticket='Invoice address wrong']")).to_have_count(0)
+        spage.get_by_role("tab", name="Closed Tickets").click()
+        expect(spage.locator("[data-ticket='Invoice address wrong']")).to_contain_text("Closed")
+    finally:
+        cust.close()
+        staff.close()

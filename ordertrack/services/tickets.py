@@ -1,0 +1,76 @@
+"""Tickets linked to orders (seed 03: Open/On Hold Tickets and Closed Tickets of an order)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from ordertrack.db.message_models import Ticket, TicketMessage
+from ordertrack.db.models import Customer, Order
+from ordertrack.domain.access import Principal
+from ordertrack.services.errors import BadInput, NotFound
+
+STATUSES = {"open": "Open", "on_hold": "On Hold", "closed": "Closed"}
+
+
+@dataclass(frozen=True, slots=True)
+class TicketView:
+    id: int
+    subject: str
+    status: str
+    created_at: datetime
+    messages: tuple[tuple[str, str, datetime], ...]
+
+
+def _order(session: Session, principal: Principal, order_id: int) -> Order:
+    row = session.exec(select(Order, Customer).join(Customer, Customer.id == Order.customer_id)
+                       .where(Order.id == order_id)).first()
+    if row is None or not principal.can_see(customer_id=row[1].id, reseller_id=row[1].reseller_id):
+        raise NotFound("Order not found.")
+    return row[0]
+
+
+def tickets_of_order(session: Session, *, principal: Principal, order_id: int) -> tuple[TicketView, ...]:
+    """Every ticket of the order with its messages, newest first."""
+    _order(session, principal, order_id)
+    out = []
+    for t in session.exec(select(Ticket).where(Ticket.order_id == order_id).order_by(col(Ticket.id).desc())).all():
+        msgs = session.exec(select(TicketMessage).where(TicketMessage.ticket_id == t.id)
+                            .order_by(TicketMessage.id)).all()
+        out.append(TicketView(t.id, t.subject, t.status, t.created_at,
+                              tuple((m.author_name, m.body, m.created_at) for m in msgs)))
+    return tuple(out)
+
+
+def open_ticket(session: Session, *, principal: Principal, order_id: int, subject: str, body: str,
+                now: datetime) -> int:
+    """A client or staff opens a ticket about an order."""
+    order = _order(session, principal, order_id)
+    subject, body = (subject or "").strip(), (body or "").strip()
+    if not subject or not body:
+        raise BadInput("A ticket needs a subject and a message.")
+    if len(subject) > 300 or len(body) > 20000:
+        raise BadInput("The ticket is too long.")
+    ticket = Ticket(order_id=order.id, customer_id=order.customer_id, subject=subject, created_at=now)
+    session.add(ticket)
+    session.flush()
+    session.add(TicketMessage(ticket_id=ticket.id, author_name=principal.display_name, body=body, created_at=now))
+    session.flush()
+    return ticket.id
+
+
+def set_status(session: Session, *, principal: Principal, ticket_id: int, status: str) -> None:
+    """Staff put a ticket on hold, close or reopen it."""
+    if not principal.is_staff:
+        raise BadInput("Only staff change a ticket's status.")
+    if status not in STATUSES:
+        raise BadInput("Unknown ticket status.")
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None or ticket.order_id is None:
+        raise NotFound("Ticket not found.")
+    _order(session, principal, ticket.order_id)
+    ticket.status = status
+    session.add(ticket)
+    session.flush()
