@@ -3,4 +3,11 @@
 Importing this package registers every table (migrations and tests see all of them).
 """
 
-from ordertrack.db import intake_models, message_models, models, notify_models, process_models  # noqa: F401
+from ordertrack.db import (  # noqa: F401
+    intake_models,
+    message_models,
+    models,
+    notify_models,
+    object_models,
+    process_models,
+)
