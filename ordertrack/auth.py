@@ -32,14 +32,21 @@ GUARD_ATTR = "__ordertrack_guard__"
 _current: ContextVar[Principal | None] = ContextVar("ordertrack_principal", default=None)
 
 _NAV_COMMON = (("Home", routes.HOME), ("Track My Orders", routes.BOARD), ("All orders", routes.ORDERS))
+_OBJ = (("Objects", routes.OBJECTS),)
 _NAV_EXTRA: dict[Role, tuple[tuple[str, str], ...]] = {
+    Role.CUSTOMER: _OBJ,
+    Role.PARTNER: (("Clients", routes.CLIENTS),),
+    Role.INSTALLER: _OBJ,
+    Role.TECH_SUPPORT: (("Objects", routes.OBJECTS), ("Wall", routes.WALL), ("Failed orders", routes.FAILURES)),
+    Role.MODERATOR: (("Objects", routes.OBJECTS), ("Wall", routes.WALL)),
     Role.SUPPORT: (("Order Manager", routes.MANAGER), ("Failed orders", routes.FAILURES),
                    ("Notifications", routes.NOTIFY_SETTINGS)),
     Role.OPERATOR: (("Order Manager", routes.MANAGER), ("Failed orders", routes.FAILURES)),
-    Role.TECH_SUPPORT: (("Failed orders", routes.FAILURES),),
-    Role.ADMIN: (("Order Manager", routes.MANAGER), ("Failed orders", routes.FAILURES), ("Processes", routes.PROCESSES),
-                 ("Notifications", routes.NOTIFY_SETTINGS), ("Outbox", routes.OUTBOX)),
-    Role.MANAGER: (("Order Manager", routes.MANAGER), ("Processes", routes.PROCESSES)),
+    Role.ADMIN: (("Order Manager", routes.MANAGER), ("Failed orders", routes.FAILURES), ("Clients", routes.CLIENTS),
+                 ("Objects", routes.OBJECTS), ("Wall", routes.WALL), ("Processes", routes.PROCESSES),
+                 ("Notifications", routes.NOTIFY_SETTINGS), ("Urgency", routes.URGENCY), ("Outbox", routes.OUTBOX)),
+    Role.MANAGER: (("Order Manager", routes.MANAGER), ("Wall", routes.WALL), ("Objects", routes.OBJECTS),
+                   ("Processes", routes.PROCESSES)),
     Role.RESELLER: (("Notifications", routes.NOTIFY_SETTINGS),),
 }
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {role: _NAV_COMMON + _NAV_EXTRA.get(role, ()) for role in Role}

@@ -30,6 +30,7 @@ def bootstrap(*, orders: int) -> None:
         print("\nDemo API keys (REST API at /docs, header 'Authorization: Bearer <key>'):")
         for key, reseller in demo.DEMO_API_KEYS:
             print(f"  {key:<22} {reseller}")
+        print(f"  {demo.DEMO_INTEGRATION_KEY:<22} integration (device events, provisioning reports)")
         print()
 
 

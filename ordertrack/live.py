@@ -12,7 +12,7 @@ from ordertrack.auth import AppState, acting_as, resolve_secret
 PROCESS_ID = f"{os.getpid()}-{id(realtime)}"
 
 
-async def watch(state: AppState, *, refresh: Callable[[], None]) -> None:
+async def watch(state: AppState, *, refresh: Callable[[], None], idle_seconds: float = 60.0) -> None:
     """Run in a background handler: refresh ``state`` after each change while the tab stays on
     the page it started on and its session is valid.
 
@@ -37,7 +37,7 @@ async def watch(state: AppState, *, refresh: Callable[[], None]) -> None:
         return True
 
     try:
-        await realtime.follow(token, step)
+        await realtime.follow(token, step, idle_seconds=idle_seconds)
     finally:
         async with state:
             if state._watch_path == path:

@@ -22,6 +22,9 @@ from ordertrack.pages.process_designer import (
     process_editor_page,
     process_list_page,
 )
+from ordertrack.pages.statuses import StatusesState, clients_page, objects_page
+from ordertrack.pages.urgency_settings import UrgencyState, urgency_page
+from ordertrack.pages.wall import WallState, wall_page
 from ordertrack.realtime import realtime_lifespan
 from ordertrack.rest import api
 from ordertrack.scheduler import scheduler_lifespan
@@ -49,5 +52,11 @@ app.add_page(order_manager_page, route=routes.MANAGER, title="Order Manager · o
              on_load=[OrderManagerState.load, OrderManagerState.watch])
 app.add_page(order_form_page, route=routes.ORDER_FORM, title="Order a service · ordertrack",
              on_load=OrderFormState.load)
+app.add_page(clients_page, route=routes.CLIENTS, title="Clients · ordertrack",
+             on_load=[StatusesState.load_clients, StatusesState.watch])
+app.add_page(objects_page, route=routes.OBJECTS, title="Objects · ordertrack",
+             on_load=[StatusesState.load_objects, StatusesState.watch])
+app.add_page(wall_page, route=routes.WALL, title="Wall · ordertrack", on_load=[WallState.load, WallState.watch])
+app.add_page(urgency_page, route=routes.URGENCY, title="Urgency colours · ordertrack", on_load=UrgencyState.load)
 app.add_page(orders_page, route=routes.ORDERS, title="Orders · ordertrack", on_load=[OrdersState.load, OrdersState.watch])
 app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_load=[OrderState.load, OrderState.watch])

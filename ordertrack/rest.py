@@ -22,9 +22,9 @@ from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
 from ordertrack.db.intake_models import IdempotencyRecord
 from ordertrack.db.models import Customer, Order
-from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
+from ordertrack.domain.workflows import OBJECT_WORKFLOW, ORDER_WORKFLOW, OrderStatus
 from ordertrack.realtime import publish
-from ordertrack.services import intake, provisioning
+from ordertrack.services import intake, provisioning, status_moves
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.settings import get_settings
@@ -140,6 +140,33 @@ def create_order(body: OrderIn, key: Key, idempotency_key: Annotated[str | None,
                                 headers={"Idempotent-Replayed": "true"})
     publish()
     return JSONResponse(payload, status_code=201)
+
+
+class EventIn(BaseModel):
+    event: Literal["object.in_service"]
+
+
+class ObjectOut(BaseModel):
+    id: int
+    status: str
+
+
+@api.post("/api/v1/objects/{object_id}/events", response_model=ObjectOut, tags=["objects"])
+def object_event(object_id: int, body: EventIn, key: Key):
+    """A device or integration reports an event; e.g. ``object.in_service`` moves an object that is
+    Out of service back to Active (history names the system and the key)."""
+    if key.scope != "integration":
+        raise HTTPException(403, "Only an integration key reports device events.")
+    with session_scope() as session:
+        try:
+            status = status_moves.report_event(session, object_id=object_id, event=body.event, actor=key.name,
+                                               now=get_clock().now())
+        except NotFound:
+            raise HTTPException(404, "Object not found.") from None
+        except BadInput as exc:
+            raise HTTPException(409, exc.message) from None
+    publish()
+    return ObjectOut(id=object_id, status=OBJECT_WORKFLOW.label(status))
 
 
 @api.get("/api/v1/orders/{number}", response_model=OrderOut, tags=["orders"])

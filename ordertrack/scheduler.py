@@ -16,13 +16,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ordertrack.clock import get_clock
-from ordertrack.db.engine import get_engine
+from ordertrack.db.engine import get_engine, session_scope
 from ordertrack.realtime import publish
-from ordertrack.services import notifications, processes, provisioning, timers
+from ordertrack.services import notifications, processes, provisioning, status_moves, timers
 from ordertrack.services.calendars import business_calendar
 from ordertrack.settings import get_settings
 
 log = logging.getLogger(__name__)
+_last_sweep = None
 
 
 def recipients() -> provisioning.Recipients:
@@ -47,6 +48,11 @@ def sweep_once() -> timers.SweepResult:
     tasks = processes.sweep_tasks(engine, now=now, calendar=business_calendar(), base_url=recipients().base_url,
                                   support=recipients().support)
     result.applied.extend(escalated + tasks)
+    global _last_sweep
+    with session_scope(engine) as session:
+        if _last_sweep is not None and status_moves.crossed_threshold(session, since=_last_sweep, now=now):
+            result.applied.append(0)  # an object changed colour by itself: push the walls
+    _last_sweep = now
     notifications.deliver_due(engine, now=now, send=notifications.smtp_sender(smtp_config()))
     return result
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, func, select
 
 from ordertrack.db.models import Customer, Order, OrderItem, Reseller, StatusChange, User
+from ordertrack.db.object_models import InstalledObject
 from ordertrack.domain import process as proc
 from ordertrack.domain import process_edit as edit
 from ordertrack.domain.calendar import BusinessCalendar
@@ -23,6 +24,7 @@ from ordertrack.services.orders import next_order_timer
 from ordertrack.settings import get_settings
 
 DEMO_PASSWORD = "demo"
+DEMO_INTEGRATION_KEY = "otk_demo_telemetry"
 DEMO_API_KEYS = (("otk_demo_northwind", "Northwind Telecom"), ("otk_demo_bluewave", "Bluewave Networks"),
                  ("otk_demo_summit", "Summit IT Partners"))
 RESELLERS = ("Northwind Telecom", "Bluewave Networks", "Summit IT Partners")
@@ -197,6 +199,9 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
     session.flush()
     _load_failures(session, now=now, calendar=calendar, rng=rng)
     _load_processes(session, now=now, calendar=calendar, users=users)
+    _load_objects(session, now=now, customers=customers, users=users, rng=rng)
+    intake.create_api_key(session, name="Terminal telemetry", reseller_id=None, scope="integration", now=now,
+                          secret=DEMO_INTEGRATION_KEY)
     for reseller, (key, _) in zip(resellers, DEMO_API_KEYS, strict=False):
         intake.create_api_key(session, name=reseller.name, reseller_id=reseller.id, scope="reseller", now=now,
                               secret=key)
@@ -286,3 +291,32 @@ def _load_processes(session: Session, *, now: datetime, calendar: BusinessCalend
         pid = ids["New Voice Service"] if kind == "voice" else ids["Standard provisioning"]
         processes.start_run(session, principal=admin, entity_kind="order", entity_id=order.id, process_id=pid,
                             now=order.phase_since, calendar=calendar)
+
+
+OBJECT_PLAN = (  # (status, hours in it, count)
+    ("new", 20, 4), ("equipped", 70, 3), ("equipped", 150, 2), ("equipped", 300, 1), ("verified", 30, 3),
+    ("verified", 300, 1), ("active", 900, 10), ("out_of_service", 50, 2), ("diagnostics", 10, 2),
+    ("diagnostics", 80, 1), ("service", 30, 2), ("faulty", 60, 1), ("blocked", 100, 1), ("reorder", 40, 1),
+    ("serviced", 20, 1), ("canceled", 500, 1), ("decommissioned", 2000, 1),
+)
+
+
+def _load_objects(session: Session, *, now: datetime, customers: list[Customer], users: list[User],
+                  rng: random.Random) -> None:
+    """Installed terminals across customers and statuses, some close to their colour thresholds."""
+    installer = next(u for u in users if u.role == "installer")
+    n = 0
+    for status, hours, count in OBJECT_PLAN:
+        for _ in range(count):
+            customer = customers[0] if status == "verified" and hours < 100 else customers[n % len(customers)]
+            since = now - timedelta(hours=hours + rng.uniform(0, 1))
+            obj = InstalledObject(name=f"Terminal {101 + n}", address=f"{rng.randint(1, 200)} High Street",
+                                  customer_id=customer.id, installer_id=installer.id, status=status,
+                                  status_since=since, version=2)
+            session.add(obj)
+            session.flush()
+            session.add(StatusChange(entity_kind="object", entity_id=obj.id, from_version=1, from_state="new",
+                                     to_state=status, actor_id=installer.id, actor_name=installer.display_name,
+                                     at=since, comment="Loaded from the installation report"))
+            n += 1
+    session.flush()

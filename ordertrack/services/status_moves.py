@@ -252,3 +252,9 @@ def crossed_threshold(session: Session, *, since: datetime, now: datetime) -> bo
 
 def installers(session: Session) -> tuple[tuple[int, str], ...]:
     return tuple((u.id, u.display_name) for u in session.exec(select(User).where(User.role == "installer")).all())
+
+
+def customers_with_objects(session: Session) -> tuple[tuple[int, str], ...]:
+    rows = session.exec(select(Customer.id, Customer.name).join(InstalledObject, InstalledObject.customer_id ==
+                                                                Customer.id).distinct().order_by(Customer.name))
+    return tuple((r[0], r[1]) for r in rows.all())

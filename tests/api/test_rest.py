@@ -108,3 +108,23 @@ def test_provisioning_reports(world):
 def test_openapi_docs_exist(world):
     schema = world["client"].get("/openapi.json").json()
     assert "/api/v1/orders" in schema["paths"] and "/api/v1/orders/{number}" in schema["paths"]
+
+
+def test_device_reports_in_service_with_an_integration_key(world, session):
+    from ordertrack.db.object_models import InstalledObject
+
+    obj = InstalledObject(name="T", customer_id=world["ca"].id, status="out_of_service", status_since=NOW)
+    session.add(obj)
+    key = intake.create_api_key(session, name="Telemetry", reseller_id=None, scope="integration", now=NOW)
+    session.commit()
+    c = world["client"]
+    assert c.post(f"/api/v1/objects/{obj.id}/events", json={"event": "object.in_service"},
+                  headers=world["a"]).status_code == 403
+    r = c.post(f"/api/v1/objects/{obj.id}/events", json={"event": "object.in_service"},
+               headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200 and r.json()["status"] == "Active"
+    again = c.post(f"/api/v1/objects/{obj.id}/events", json={"event": "object.in_service"},
+                   headers={"Authorization": f"Bearer {key}"})
+    assert again.status_code == 409
+    assert c.post("/api/v1/objects/999999/events", json={"event": "object.in_service"},
+                  headers={"Authorization": f"Bearer {key}"}).status_code == 404

@@ -1,0 +1,261 @@
+"""Clients and installed objects with their statuses (seed 04): a status icon per row opens
+the status window — current status, history (date, status, user, comment), the next allowed
+statuses only, a comment, and "Change status to …"."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
+from ordertrack.clock import get_clock
+from ordertrack.components.layout import shell
+from ordertrack.db.engine import session_scope
+from ordertrack.domain.roles import Role
+from ordertrack.domain.workflows import OBJECT_WORKFLOW
+from ordertrack.live import watch
+from ordertrack.realtime import publish
+from ordertrack.services import status_moves as svc
+from ordertrack.services.errors import BadInput
+from ordertrack.settings import get_settings
+
+COLOUR_SCHEME = {"green": "green", "blue": "blue", "yellow": "amber", "red": "red", "": "gray"}
+CLIENT_VIEWERS = (Role.ADMIN, Role.PARTNER, Role.RESELLER, Role.SUPPORT, Role.OPERATOR, Role.MANAGER,
+                  Role.TECH_SUPPORT, Role.MODERATOR, Role.INSTALLER)
+OBJECT_VIEWERS = tuple(svc.OBJECT_VIEWERS)
+
+
+def _fmt(at) -> str:
+    return at.astimezone(ZoneInfo(get_settings().business_tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _row(s: svc.Subject) -> dict[str, str]:
+    return {"id": str(s.id), "name": s.name, "detail": s.detail, "status": s.status, "label": s.status_label,
+            "since": _fmt(s.status_since), "colour": s.colour, "scheme": COLOUR_SCHEME[s.colour],
+            "blink": "1" if s.blinking else "", "can": "1" if s.moves else ""}
+
+
+class StatusesState(AppState):
+    """The list of one kind (clients or objects) and the status window."""
+
+    kind: str = ""
+    rows: list[dict[str, str]] = []
+    f_status: str = "any"
+    open: bool = False
+    subject: dict[str, str] = {}
+    history_rows: list[dict[str, str]] = []
+    moves: list[dict[str, str]] = []
+    chosen: str = ""
+    error: str = ""
+    _version: int = 0
+    _watcher: str = ""
+    _watch_path: str = ""
+
+    def _fetch(self) -> None:
+        principal, now = current_principal(), get_clock().now()
+        with session_scope() as session:
+            if self.kind == "customer":
+                items = svc.list_clients(session, principal=principal, now=now)
+            else:
+                items = svc.list_objects(session, principal=principal, now=now,
+                                         status="" if self.f_status == "any" else self.f_status)
+        self.rows = [_row(s) for s in items]
+        if self.open and self.subject:
+            self._open(int(self.subject["id"]))
+
+    def _open(self, entity_id: int) -> None:
+        principal, now = current_principal(), get_clock().now()
+        with session_scope() as session:
+            subject = svc.get_subject(session, principal=principal, kind=self.kind, entity_id=entity_id, now=now)
+            rows = svc.history(session, principal=principal, kind=self.kind, entity_id=entity_id)
+        self.subject = {**_row(subject), "permanent": "1" if subject.permanent else ""}
+        self._version = subject.version
+        self.history_rows = [{"at": _fmt(r.at), "status": r.status, "user": r.user, "comment": r.comment}
+                             for r in rows]
+        self.moves = [{"target": m.target, "label": m.label, "comment": "1" if m.needs_comment else "",
+                       "irreversible": "1" if m.irreversible else ""} for m in subject.moves]
+        if self.chosen not in {m.target for m in subject.moves}:
+            self.chosen = subject.moves[0].target if subject.moves else ""
+
+    @rx.var
+    def chosen_label(self) -> str:
+        return next((m["label"] for m in self.moves if m["target"] == self.chosen), "")
+
+    @rx.var
+    def chosen_irreversible(self) -> bool:
+        return any(m["target"] == self.chosen and m["irreversible"] == "1" for m in self.moves)
+
+    @rx.event
+    @guard(*CLIENT_VIEWERS)
+    async def load_clients(self):
+        """Page load: clients."""
+        self.kind, self.open = "customer", False
+        self._fetch()
+
+    @rx.event
+    @guard(*OBJECT_VIEWERS)
+    async def load_objects(self):
+        """Page load: installed objects."""
+        self.kind, self.open = "object", False
+        self._fetch()
+
+    @rx.event(background=True)
+    @guard(background=True)
+    async def watch(self):
+        """Statuses and colours stay current."""
+        await watch(self, refresh=self._fetch)
+
+    @rx.event
+    @guard()
+    async def set_status_filter(self, value: str):
+        """Filter objects by status."""
+        value = coerce_str(value, name="Status", max_len=40)
+        if value != "any" and not OBJECT_WORKFLOW.has(value):
+            raise BadInput("Unknown status.")
+        self.f_status = value
+        self._fetch()
+
+    @rx.event
+    @guard()
+    async def open_status(self, entity_id: str):
+        """Click on a status icon: the status window."""
+        if self.kind not in ("customer", "object"):
+            raise BadInput("Nothing to open.")
+        self.error, self.chosen = "", ""
+        self._open(coerce_int(entity_id, name="Row", minimum=1))
+        self.open = True
+
+    @rx.event
+    @guard()
+    async def close_status(self):
+        """Close the window."""
+        self.open = False
+
+    @rx.event
+    @guard()
+    async def choose(self, target: str):
+        """Pick the next status."""
+        target = coerce_str(target, name="Status", max_len=40)
+        if target not in {m["target"] for m in self.moves}:
+            raise BadInput("That status is not available.")
+        self.chosen = target
+
+    @rx.event
+    @guard()
+    async def change(self, form_data: dict):
+        """Change status to the chosen one (the engine checks role, window and comment)."""
+        if not isinstance(form_data, dict) or not self.subject or not self.chosen:
+            raise BadInput("Choose the next status.")
+        comment = coerce_str(form_data.get("comment"), name="Comment", max_len=4000)
+        needs = any(m["target"] == self.chosen and m["comment"] == "1" for m in self.moves)
+        if needs and not comment:
+            self.error = "A comment is required."
+            return None
+        with session_scope() as session:
+            svc.change_status(session, principal=current_principal(), kind=self.kind,
+                              entity_id=int(self.subject["id"]), target=self.chosen,
+                              expected_version=self._version, now=get_clock().now(), comment=comment)
+        label = self.chosen_label
+        self.open = False
+        self._fetch()
+        publish()
+        return rx.toast.success(f"{self.subject['name']}: {label.removeprefix('Change status to ')}.")
+
+
+def status_icon(r: rx.Var) -> rx.Component:
+    """The clickable status icon of a row."""
+    return rx.button(
+        rx.icon("circle-dot", size=14), r["label"], size="1", variant="soft", color_scheme=r["scheme"],
+        on_click=StatusesState.open_status(r["id"]), class_name=rx.cond(r["blink"] == "1", "ot-blink", ""),
+        aria_label="Status of " + r["name"] + ": " + r["label"], data_status=r["status"],
+    )
+
+
+def status_window() -> rx.Component:
+    """The status change window."""
+    s = StatusesState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(s.subject["name"]),
+            rx.text("Current status: ", rx.text.strong(s.subject["label"], id="sw-current"), " since ",
+                    s.subject["since"]),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                               ("Date", "Status", "User", "Comment")])),
+                rx.table.body(rx.foreach(s.history_rows, lambda h: rx.table.row(
+                    rx.table.cell(h["at"]), rx.table.cell(h["status"]), rx.table.cell(h["user"]),
+                    rx.table.cell(h["comment"])))),
+                size="1", width="100%", id="sw-history",
+            ),
+            rx.cond(
+                s.subject["permanent"] == "1",
+                rx.callout("This status is permanent: it cannot be changed.", icon="lock", color_scheme="gray"),
+                rx.cond(
+                    s.moves.length() == 0,
+                    rx.callout("You may not change this status now.", icon="info", color_scheme="gray"),
+                    rx.form(
+                        rx.vstack(
+                            rx.el.label("Next status", html_for="sw-next"),
+                            rx.el.select(rx.foreach(s.moves, lambda m: rx.el.option(
+                                m["label"].to(str).replace("Change status to ", ""), value=m["target"])),
+                                id="sw-next", value=s.chosen, on_change=s.choose, class_name="ot-native-select"),
+                            rx.cond(s.chosen_irreversible, rx.callout(
+                                "Decommissioned is permanent: once set, the object can never leave it.",
+                                icon="octagon-alert", color_scheme="red")),
+                            rx.el.label("Comment", html_for="sw-comment"),
+                            rx.text_area(id="sw-comment", name="comment", rows="2", width="100%"),
+                            rx.cond(s.error != "", rx.text(s.error, color_scheme="red", role="alert")),
+                            rx.hstack(
+                                rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                                          on_click=s.close_status),
+                                rx.button(s.chosen_label, type="submit",
+                                          color_scheme=rx.cond(s.chosen_irreversible, "red", "indigo")),
+                                justify="end", width="100%",
+                            ),
+                            spacing="2", width="100%",
+                        ),
+                        on_submit=s.change,
+                        reset_on_submit=True,
+                    ),
+                ),
+            ),
+            max_width="680px",
+        ),
+        open=s.open,
+        on_open_change=lambda _o: StatusesState.close_status(),
+    )
+
+
+def _list(title: str, with_filter: bool) -> rx.Component:
+    s = StatusesState
+    return shell(
+        rx.vstack(
+            rx.heading(title, size="7"),
+            rx.cond(with_filter, rx.el.select(
+                rx.el.option("All statuses", value="any"),
+                *[rx.el.option(st.label, value=st.key) for st in OBJECT_WORKFLOW.statuses],
+                value=s.f_status, on_change=s.set_status_filter, aria_label="Status filter",
+                class_name="ot-native-select")),
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
+                                               ("Status", "Name", "Details", "Since")])),
+                rx.table.body(rx.foreach(s.rows, lambda r: rx.table.row(
+                    rx.table.cell(status_icon(r)), rx.table.cell(r["name"], weight="medium"),
+                    rx.table.cell(r["detail"]), rx.table.cell(r["since"]), data_name=r["name"]))),
+                width="100%", variant="surface", id="status-list",
+            ),
+            status_window(),
+            spacing="4",
+            width="100%",
+        ),
+        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, on_logout=s.logout,
+    )
+
+
+def clients_page() -> rx.Component:
+    return _list("Clients", False)
+
+
+def objects_page() -> rx.Component:
+    return _list("Installed objects", True)

@@ -1,0 +1,133 @@
+"""The managers' wall (seed 04): every object as a coloured tile, counts per colour, filters;
+tiles change colour and position on every open wall when anything changes (a user, the
+API, or the clock crossing a threshold)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
+from ordertrack.clock import get_clock
+from ordertrack.components.layout import shell
+from ordertrack.db.engine import session_scope
+from ordertrack.domain.roles import Role
+from ordertrack.domain.workflows import OBJECT_WORKFLOW
+from ordertrack.live import watch
+from ordertrack.services import status_moves as svc
+from ordertrack.services.errors import BadInput
+
+WALL = (Role.MANAGER, Role.ADMIN, Role.MODERATOR, Role.TECH_SUPPORT)
+TILE = {"green": "green", "blue": "blue", "yellow": "amber", "red": "red"}
+
+
+class WallState(AppState):
+    """Tiles, colour counts and filter choices."""
+
+    tiles: list[dict[str, str]] = []
+    counts: dict[str, int] = {}
+    f_status: str = "any"
+    f_customer: str = "any"
+    f_installer: str = "any"
+    customers: list[dict[str, str]] = []
+    installers: list[dict[str, str]] = []
+    _watcher: str = ""
+    _watch_path: str = ""
+
+    def _fetch(self) -> None:
+        principal, now = current_principal(), get_clock().now()
+        with session_scope() as session:
+            items = svc.list_objects(
+                session, principal=principal, now=now, status="" if self.f_status == "any" else self.f_status,
+                customer_id=0 if self.f_customer == "any" else int(self.f_customer),
+                installer_id=0 if self.f_installer == "any" else int(self.f_installer))
+            if not self.customers:
+                self.customers = [{"id": str(i), "name": n} for i, n in svc.customers_with_objects(session)]
+                self.installers = [{"id": str(i), "name": n} for i, n in svc.installers(session)]
+        self.tiles = [{"id": str(s.id), "name": s.name, "detail": s.detail, "label": s.status_label,
+                       "colour": s.colour, "scheme": TILE[s.colour], "blink": "1" if s.blinking else ""}
+                      for s in items]
+        self.counts = {c: sum(1 for s in items if s.colour == c) for c in TILE}
+
+    @rx.event
+    @guard(*WALL)
+    async def load(self):
+        """Page load."""
+        self._fetch()
+
+    @rx.event(background=True)
+    @guard(*WALL, background=True)
+    async def watch(self):
+        """Live: refresh after every change."""
+        await watch(self, refresh=self._fetch, idle_seconds=30.0)
+
+    @rx.event
+    @guard(*WALL)
+    async def set_filter(self, name: str, value: str):
+        """Filter by status, customer or installer."""
+        name = coerce_str(name, name="Filter", max_len=20)
+        value = coerce_str(value, name="Value", max_len=40) or "any"
+        if name == "status":
+            if value != "any" and not OBJECT_WORKFLOW.has(value):
+                raise BadInput("Unknown status.")
+        elif name in ("customer", "installer"):
+            if value != "any":
+                coerce_int(value, name="Filter", minimum=1)
+        else:
+            raise BadInput("Unknown filter.")
+        setattr(self, f"f_{name}", value)
+        self._fetch()
+
+
+def _tile(t: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.text(t["name"], weight="bold", size="2"),
+        rx.text(t["label"], size="1"),
+        rx.text(t["detail"], size="1", color_scheme="gray", trim="both"),
+        background=rx.color(t["scheme"], 4),
+        border=f"2px solid {rx.color(t['scheme'], 8)}",
+        border_radius="var(--radius-3)",
+        padding="0.6em",
+        width="180px",
+        min_height="78px",
+        class_name=rx.cond(t["blink"] == "1", "ot-blink", ""),
+        data_colour=t["colour"],
+        data_name=t["name"],
+    )
+
+
+def _count(colour: str, label: str) -> rx.Component:
+    return rx.badge(label, ": ", WallState.counts.get(colour, 0), color_scheme=TILE[colour], size="3",
+                    id=f"count-{colour}")
+
+
+def wall_page() -> rx.Component:
+    """The wall."""
+    s = WallState
+    return shell(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Object wall", size="7"),
+                _count("red", "Urgent"), _count("yellow", "Overdue"), _count("blue", "Needs work"),
+                _count("green", "OK"),
+                align="center", spacing="3", wrap="wrap",
+            ),
+            rx.hstack(
+                rx.el.select(rx.el.option("All statuses", value="any"),
+                             *[rx.el.option(st.label, value=st.key) for st in OBJECT_WORKFLOW.statuses],
+                             value=s.f_status, on_change=lambda v: WallState.set_filter("status", v),
+                             aria_label="Status", class_name="ot-native-select"),
+                rx.el.select(rx.el.option("All customers", value="any"),
+                             rx.foreach(s.customers, lambda c: rx.el.option(c["name"], value=c["id"])),
+                             value=s.f_customer, on_change=lambda v: WallState.set_filter("customer", v),
+                             aria_label="Customer", class_name="ot-native-select"),
+                rx.el.select(rx.el.option("All installers", value="any"),
+                             rx.foreach(s.installers, lambda c: rx.el.option(c["name"], value=c["id"])),
+                             value=s.f_installer, on_change=lambda v: WallState.set_filter("installer", v),
+                             aria_label="Installer", class_name="ot-native-select"),
+            ),
+            rx.flex(rx.foreach(s.tiles, _tile), wrap="wrap", spacing="2", id="wall"),
+            spacing="4",
+            width="100%",
+        ),
+        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, on_logout=s.logout, wide=True,
+    )
