@@ -38,7 +38,7 @@ class ReflexSocket:
             return frame
 
     def emit(self, handler: str, payload: dict | None = None, *, path: str = "/", query: dict | None = None,
-             wait: float = 10.0) -> list[dict[str, Any]]:
+             wait: float = 10.0, quiet: float = 0.3) -> list[dict[str, Any]]:
         """Send one event and collect the updates until the final one (or ``wait`` seconds)."""
         event = {
             "name": handler,
@@ -49,8 +49,11 @@ class ReflexSocket:
         updates: list[dict[str, Any]] = []
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
+            # After the first update, a short quiet period ends the exchange (Reflex 0.10 sends no
+            # "final" marker); before it, wait up to ``wait``.
+            timeout = quiet if updates else max(0.05, deadline - time.monotonic())
             try:
-                frame = self._recv(max(0.05, deadline - time.monotonic()))
+                frame = self._recv(timeout)
             except TimeoutError:
                 break
             if not frame.startswith(f"42{NS},"):
