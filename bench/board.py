@@ -4,7 +4,7 @@
    time until the first card is visible and websocket bytes received (median of N runs).
 2. Cross-viewer latency: 1, 25, 100 other clients watch the board over raw sockets; one staff
    client moves an order; time until each viewer receives its board delta, next to the round
-   trip of a trivial event in the same run.
+   trip of a trivial event (toggling a boolean: one session check, no query) in the same run.
 Only 127.0.0.1 is contacted; every loop is bounded.
 """
 
@@ -128,8 +128,8 @@ def _login(url: str, user: str) -> ReflexSocket:
 
 
 def latency(url: str, db_url: str, viewers: int, moves: int) -> tuple[list[float], list[float]]:
-    from ordertrack.auth import AppState
     from ordertrack.db.models import Order
+    from ordertrack.pages.order_manager import OrderManagerState
     from ordertrack.pages.board import BoardState
     from ordertrack.pages.order import OrderState
 
@@ -181,7 +181,7 @@ def latency(url: str, db_url: str, viewers: int, moves: int) -> tuple[list[float
     trivial: list[float] = []
     for _ in range(50):
         t0 = time.perf_counter()
-        staff.emit(f"{AppState.get_full_name()}.load_shell", {}, path="/", wait=5, quiet=0.001)
+        staff.emit(f"{OrderManagerState.get_full_name()}.toggle_panel", {}, path="/manager", wait=5, quiet=0.001)
         trivial.append((time.perf_counter() - t0) * 1000)
     stop_flag.set()
     for s in [*socks, staff]:

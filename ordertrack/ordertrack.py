@@ -16,6 +16,7 @@ from ordertrack.pages.order_form import OrderFormState, order_form_page
 from ordertrack.pages.order_manager import OrderManagerState, order_manager_page
 from ordertrack.pages.orders import OrdersState, orders_page
 from ordertrack.pages.outbox import OutboxState, outbox_page
+from ordertrack.pages.overdue import OverdueState, overdue_page
 from ordertrack.pages.process_designer import (
     ProcessEditorState,
     ProcessListState,
@@ -58,5 +59,7 @@ app.add_page(objects_page, route=routes.OBJECTS, title="Objects · ordertrack",
              on_load=[StatusesState.load_objects, StatusesState.watch])
 app.add_page(wall_page, route=routes.WALL, title="Wall · ordertrack", on_load=[WallState.load, WallState.watch])
 app.add_page(urgency_page, route=routes.URGENCY, title="Urgency colours · ordertrack", on_load=UrgencyState.load)
+app.add_page(overdue_page, route=routes.OVERDUE, title="Overdue tasks · ordertrack",
+             on_load=[OverdueState.load, OverdueState.watch])
 app.add_page(orders_page, route=routes.ORDERS, title="Orders · ordertrack", on_load=[OrdersState.load, OrdersState.watch])
 app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_load=[OrderState.load, OrderState.watch])

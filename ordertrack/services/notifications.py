@@ -31,6 +31,12 @@ MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)
 
 DEFAULT_TEMPLATES: dict[str, tuple[str, str, str]] = {
+    "order_status_changed": (
+        "Order status changed",
+        "Order ${order_number} is now in ${phase} (${status})",
+        "Hello,\n\nYour order ${order_number} (${order_name}) moved to ${phase}; its status is ${status}.\n"
+        "Note: ${comment}\n\nTrack it here: ${order_link}\n",
+    ),
     "process_event": (
         "Process event",
         "${process}: ${event} — ${subject_name}",
@@ -72,6 +78,9 @@ SAMPLE_VARIABLES = {
     "event": "Task completed",
     "subject_name": "SO-20260123 SIP trunk for Acme",
     "detail": "Task: Provision Service",
+    "phase": "Customer Validation",
+    "status": "Validation",
+    "comment": "All services activated; please approve within 2 days.",
 }
 
 

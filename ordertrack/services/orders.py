@@ -307,8 +307,26 @@ def _apply(
         session.flush()
     except IntegrityError as exc:
         raise Conflict(CONFLICT_MESSAGE) from exc
+    if phase != order.phase:
+        _tell_customer(session, order=order, phase=phase, status=status, comment=comment, now=now)
     session.expire(order)
     return card_view(session.get(Order, order.id), customer_name)
+
+
+def _tell_customer(session: Session, *, order: Order, phase: str, status: str, comment: str, now: datetime) -> None:
+    """E-mail the customer's contact when the order changes phase (template "order_status_changed")."""
+    from ordertrack.services import notifications
+    from ordertrack.settings import get_settings
+
+    customer = session.get(Customer, order.customer_id)
+    if customer is None or not customer.contact_email:
+        return
+    base = get_settings().public_url.rstrip("/")
+    notifications.enqueue(session, event="order_status_changed", order_id=order.id,
+                          recipients=[("customer", customer.contact_email)], now=now, variables={
+                              "order_number": order.number, "order_name": order.name, "customer": customer.name,
+                              "phase": ORDER_WORKFLOW.label(phase), "status": OrderStatus(status).label,
+                              "comment": comment or "—", "order_link": f"{base}/orders/{order.number}"})
 
 
 def _load_for_write(session: Session, *, principal: Principal, order_id: int) -> tuple[Order, Customer]:

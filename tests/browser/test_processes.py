@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, create_engine, select
@@ -61,3 +63,12 @@ def test_customer_sees_no_action_buttons(page, server):
     expect(page.locator("#order-number")).to_be_visible()
     expect(page.get_by_role("button", name="Process")).to_have_count(0)
     expect(page.get_by_role("button", name="Skip")).to_have_count(0)
+
+
+def test_overdue_tasks_report_lists_actions_past_their_alarm_hours(page):
+    # demo: "Check customer credit" has 8 alarm hours; planning orders older than that are on the report
+    login(page, "manager")
+    page.goto("/overdue")
+    table = page.locator("#overdue-table")
+    expect(table.get_by_role("row").filter(has_text="Check customer credit").first).to_be_visible()
+    expect(table.get_by_role("link").first).to_have_text(re.compile(r"^SO-"))

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, create_engine, select
 
-from ordertrack.db.models import Customer, User
+from ordertrack.db.models import User
 from ordertrack.db.object_models import InstalledObject
 from tests.browser.conftest import login
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ordertrack.domain.colours import DEFAULT_RULES, Colour, UrgencyRule, blinking, colour, next_change
+from ordertrack.domain.colours import (
+    DEFAULT_RULES,
+    Colour,
+    UrgencyRule,
+    blinking,
+    colour,
+    next_change,
+)
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 EQUIPPED = UrgencyRule("equipped", Colour.BLUE, 72, 192)

@@ -141,3 +141,17 @@ def test_order_page_lists_only_permitted_moves(session, world):
     assert next(m for m in detail.moves if m.target == "canceled").irreversible
     detail = svc.get_order(session, principal=world["cust1"], number=world["o1"].number, now=NOW)
     assert detail.moves == ()
+
+
+def test_a_phase_change_emails_the_customer_contact(session, world, calendar):
+    from ordertrack.db.notify_models import OutboxMessage
+
+    world["c1"].contact_email = "it@c1.test"
+    session.add(world["c1"])
+    session.commit()
+    svc.move_order(session, principal=world["operator"], order_id=world["o1"].id, target="execution",
+                   expected_version=1, now=NOW, calendar=calendar)
+    session.commit()
+    mail = session.exec(select(OutboxMessage).where(OutboxMessage.event == "order_status_changed")).one()
+    assert mail.to_addr == "it@c1.test"
+    assert mail.subject == f"Order {world['o1'].number} is now in Execution (On Track)"
