@@ -25,9 +25,17 @@ _redis = None
 _lock = threading.Lock()
 
 
+_published = 0
+
+
 def current() -> int:
     """The number of changes seen so far in this process."""
     return _seq
+
+
+def version() -> tuple[int, int]:
+    """Changes published by this process and seen by it: a key for caches of shared views."""
+    return _published, _seq
 
 
 def _wake() -> None:
@@ -41,6 +49,8 @@ def _wake() -> None:
 
 def publish() -> None:
     """Tell every watcher (this worker and, through Redis, the others) that data changed."""
+    global _published
+    _published += 1
     if _redis is not None:
         try:
             _redis.publish(CHANNEL, "1")  # our own relay wakes this worker too

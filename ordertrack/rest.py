@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -167,6 +168,28 @@ def object_event(object_id: int, body: EventIn, key: Key):
             raise HTTPException(409, exc.message) from None
     publish()
     return ObjectOut(id=object_id, status=OBJECT_WORKFLOW.label(status))
+
+
+@api.get("/attachments/{attachment_id}", include_in_schema=False)
+def download(attachment_id: int, ot_session: Annotated[str | None, Cookie()] = None):
+    """An attachment, for a signed-in user who may see its message (session cookie)."""
+    from fastapi.responses import FileResponse
+
+    from ordertrack.services import accounts, attachments
+
+    settings = get_settings()
+    with session_scope() as session:
+        principal = accounts.resolve(session, secret=ot_session or "", now=get_clock().now())
+        if principal is None:
+            raise HTTPException(401, "Sign in to download attachments.")
+        try:
+            path, name, kind = attachments.for_download(session, principal=principal, attachment_id=attachment_id,
+                                                        folder=Path(settings.attachments_dir))
+        except NotFound:
+            raise HTTPException(404, "Attachment not found.") from None
+    if not path.is_file():
+        raise HTTPException(404, "Attachment not found.")
+    return FileResponse(path, media_type=kind, filename=name)
 
 
 @api.get("/api/v1/orders/{number}", response_model=OrderOut, tags=["orders"])

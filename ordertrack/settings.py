@@ -7,6 +7,7 @@
 ``ORDERTRACK_SCHEDULER``     "on" (default) or "off": run the timer sweep in this process.
 ``ORDERTRACK_SMTP_HOST/PORT/SECURITY/USER/PASSWORD``, ``ORDERTRACK_MAIL_FROM``,
 ``ORDERTRACK_SUPPORT_EMAIL``: where the outbox delivers e-mail.
+``ORDERTRACK_ATTACHMENTS_DIR``, ``ORDERTRACK_ATTACHMENT_MAX_BYTES``: where uploads are kept, how big.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class Settings(BaseSettings):
     mail_from: str = "ordertrack <noreply@ordertrack.example>"
     support_email: str = "support@ordertrack.example"
     escalation_business_hours: float = 2.0
+    attachments_dir: str = str(ROOT / "data" / "attachments")
+    attachment_max_bytes: int = 5 * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:

@@ -58,3 +58,17 @@ class TicketMessage(SQLModel, table=True):
     author_name: str = Field(max_length=200)
     body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Attachment(SQLModel, table=True):
+    """A file attached to an order message; stored on disk under a random name."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    message_id: int | None = Field(default=None, foreign_key="order_message.id", index=True)
+    original_name: str = Field(max_length=200)
+    stored_name: str = Field(max_length=64, unique=True)
+    size: int
+    content_type: str = Field(max_length=100)
+    uploaded_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

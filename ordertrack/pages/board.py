@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ordertrack import routes
+from ordertrack import realtime, routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components.layout import shell
@@ -24,7 +24,24 @@ from ordertrack.services.orders import PRIORITIES
 from ordertrack.settings import get_settings
 
 DROP_TARGETS = {"planning": "planning", "execution": "execution", "validation": "validation", "done": "closed"}
-WINDOW = 50
+WINDOW = 25
+_BOARD_CACHE: dict[tuple, tuple] = {}
+
+
+def _shared_board(principal, filters: board_service.BoardFilters, limits: dict[str, int]):
+    """One board computation per (scope, filters, window, change number, minute), shared by every
+    tab that shows the same thing: after a change, 100 watching managers cost one query set."""
+    now = get_clock().now()
+    scope = "staff" if principal.is_staff else (principal.role, principal.reseller_id, principal.customer_id)
+    key = (scope, filters, tuple(sorted(limits.items())), realtime.version(), now.replace(second=0, microsecond=0))
+    hit = _BOARD_CACHE.get(key)
+    if hit is None:
+        with session_scope() as session:
+            hit = (board_service.load_board(session, principal=principal, now=now, filters=filters, limits=limits),)
+        if len(_BOARD_CACHE) > 256:
+            _BOARD_CACHE.clear()
+        _BOARD_CACHE[key] = hit
+    return hit[0]
 CLOSED_PAGE = 25
 ANY = "any"
 
@@ -71,18 +88,12 @@ class BoardState(AppState):
         )
 
     def _fetch(self) -> None:
-        now = get_clock().now()
-        with session_scope() as session:
-            if self.tab == "closed":
+        if self.tab == "closed":
+            with session_scope() as session:
                 page = board_service.closed_orders(
                     session, principal=current_principal(), search=self.search,
                     offset=self.closed_page * CLOSED_PAGE, limit=CLOSED_PAGE,
                 )
-            else:
-                columns = board_service.load_board(
-                    session, principal=current_principal(), now=now, filters=self._filters(), limits=self._limits
-                )
-        if self.tab == "closed":
             self.closed_total = page.total
             self.closed_rows = [
                 {"number": c.number, "href": routes.order_url(c.number), "name": c.name,
@@ -91,6 +102,7 @@ class BoardState(AppState):
                 for c in page.cards
             ]
         else:
+            columns = _shared_board(current_principal(), self._filters(), self._limits)
             self.totals = {c.key: c.total for c in columns}
             self.cards = {
                 c.key: [
@@ -192,8 +204,8 @@ class BoardState(AppState):
             processes.after_order_move(session, principal=current_principal(), order_id=order_id, target=target,
                                        now=now, calendar=business_calendar(), base_url=settings.public_url,
                                        support=settings.support_email)
+        publish()  # first: it bumps the change number the shared board cache is keyed on
         self._fetch()
-        publish()
         return rx.toast.success(f"{card.number}: {card.phase_label}")
 
     @rx.event

@@ -4,6 +4,7 @@ this user may make (through a dialog that asks for a comment and confirms irreve
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import reflex as rx
@@ -20,7 +21,7 @@ from ordertrack.domain.timefmt import duration_words
 from ordertrack.domain.tracking import ETI_WAITING
 from ordertrack.live import watch
 from ordertrack.realtime import publish
-from ordertrack.services import messages, processes, provisioning, tickets
+from ordertrack.services import attachments, messages, processes, provisioning, tickets
 from ordertrack.services import orders as order_service
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, NotFound
@@ -76,6 +77,9 @@ class OrderState(AppState):
     compose_error: str = ""
     contact_email: str = ""
     client_hits: list[dict[str, str]] = []
+    pending_files: list[dict[str, str]] = []
+    message_files: list[dict[str, str]] = []
+    _pending_ids: list[int] = []
     tickets: list[dict[str, str]] = []
     ticket_tab: str = "open"
     process_name: str = ""
@@ -162,6 +166,10 @@ class OrderState(AppState):
             self.subscribed = messages.is_subscribed(session, principal=principal, order_id=row_id)
             self.contact_email = session.get(Customer, session.get(Order, row_id).customer_id).contact_email \
                 if principal.is_staff else ""
+        with session_scope() as session:
+            files = attachments.of_messages(session, message_ids=[m.id for m in msgs])
+        self.message_files = [{"message": str(mid), "name": f.name, "href": f"/attachments/{f.id}",
+                               "size": f"{max(1, f.size // 1024)} KB"} for mid, fs in files.items() for f in fs]
         self.messages = [
             {"id": str(m.id), "kind": {"followup": "Follow-up", "reply": "Reply", "comment": "Comment"}[m.kind],
              "author": m.author, "to": m.to, "subject": m.subject, "body": m.body, "at": _fmt(m.at),
@@ -312,6 +320,27 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
+    async def upload_attachments(self, files: list[rx.UploadFile]):
+        """Attach files to the message being written (size and type checked on the server)."""
+        if not self._order_id or not isinstance(files, list):
+            raise BadInput("Nothing to attach to.")
+        if len(files) + len(self._pending_ids) > 5:
+            raise BadInput("Attach at most 5 files to a message.")
+        settings = get_settings()
+        for file in files:
+            data = await file.read()
+            with session_scope() as session:
+                view = attachments.store(session, principal=current_principal(), order_id=self._order_id,
+                                         filename=file.name or "file", data=data,
+                                         folder=Path(settings.attachments_dir),
+                                         max_bytes=settings.attachment_max_bytes, now=get_clock().now())
+            self._pending_ids = [*self._pending_ids, view.id]
+            self.pending_files = [*self.pending_files, {"name": view.name,
+                                                        "size": f"{max(1, view.size // 1024)} KB"}]
+        return rx.toast.success("Attached.")
+
+    @rx.event
+    @guard(staff=True)
     async def send_message(self, form_data: dict):
         """Send the follow-up/reply as e-mail, or add the comment."""
         if not isinstance(form_data, dict) or not self.compose or not self._order_id:
@@ -329,7 +358,7 @@ class OrderState(AppState):
         assign = coerce_str(form_data.get("assign_to"), name="Assign to", max_len=10)
         settings = get_settings()
         with session_scope() as session:
-            messages.post(
+            message_id = messages.post(
                 session, principal=current_principal(), order_id=self._order_id, kind=kind, body=body,
                 to=coerce_str(form_data.get("to"), name="To", max_len=320),
                 subject=coerce_str(form_data.get("subject"), name="Subject", max_len=300),
@@ -338,6 +367,9 @@ class OrderState(AppState):
                 subscribe=form_data.get("subscribe") == "on", now=get_clock().now(), calendar=business_calendar(),
                 base_url=settings.public_url, expected_version=self._version,
             )
+            attachments.attach_to_message(session, order_id=self._order_id, message_id=message_id,
+                                          attachment_ids=list(self._pending_ids))
+        self._pending_ids, self.pending_files = [], []
         self.compose_open = False
         self._fetch(self.number)
         publish()
@@ -657,6 +689,11 @@ def _message(m: rx.Var) -> rx.Component:
             ),
             rx.text(m["subject"], weight="bold", size="2"),
             rx.text(m["body"], size="2", white_space="pre-wrap"),
+            rx.hstack(rx.foreach(OrderState.message_files, lambda f: rx.cond(
+                f["message"] == m["id"],
+                rx.link(rx.hstack(rx.icon("paperclip", size=12), f["name"], " (", f["size"], ")"), href=f["href"],
+                        is_external=True, size="1"),
+            )), wrap="wrap"),
             spacing="1",
             width="100%",
         ),
@@ -693,6 +730,16 @@ def _compose_dialog() -> rx.Component:
                                  rx.foreach(s.owners, lambda o: rx.el.option(o["name"], value=o["id"])),
                                  id="m-assign", name="assign_to", class_name="ot-native-select"),
                     rx.checkbox("Subscribe to order", name="subscribe"),
+                    rx.text("Attachments", weight="medium", size="2"),
+                    rx.upload(rx.button("Choose File", type="button", variant="soft", size="1"), id="attach",
+                              multiple=True, max_files=5, max_size=5 * 1024 * 1024, border="none", padding="0"),
+                    rx.hstack(rx.foreach(rx.selected_files("attach"), lambda n: rx.badge(n, variant="outline")),
+                              wrap="wrap"),
+                    rx.button("Upload", type="button", size="1", variant="soft",
+                              on_click=OrderState.upload_attachments(rx.upload_files(upload_id="attach"))),
+                    rx.hstack(rx.foreach(s.pending_files, lambda f: rx.badge(rx.icon("paperclip", size=12), f["name"],
+                                                                               " ", f["size"], color_scheme="green")),
+                              wrap="wrap", id="pending-files"),
                     rx.cond(s.compose_error != "", rx.text(s.compose_error, color_scheme="red", role="alert")),
                     rx.hstack(
                         rx.button("Cancel", type="button", variant="soft", color_scheme="gray", on_click=s.close_compose),

@@ -106,3 +106,37 @@ def test_customer_opens_a_ticket_and_staff_closes_it(browser, server):
     finally:
         cust.close()
         staff.close()
+
+
+def test_attachment_uploaded_with_a_followup_downloads_for_the_customer_only(browser, server, tmp_path):
+    number = _customer_order(server)
+    pdf = tmp_path / "quote.pdf"
+    pdf.write_bytes(b"%PDF-1.4 ordertrack quote")
+    staff = browser.new_context(base_url=server.url)
+    customer = browser.new_context(base_url=server.url)
+    anonymous = browser.new_context(base_url=server.url)
+    try:
+        spage = staff.new_page()
+        login(spage, "operator")
+        spage.goto(f"/orders/{number}")
+        spage.get_by_role("button", name="Post a Follow-up").click()
+        dialog = spage.get_by_role("dialog")
+        dialog.locator("#attach input[type=file]").set_input_files(str(pdf))
+        dialog.get_by_role("button", name="Upload").click()
+        expect(dialog.locator("#pending-files")).to_contain_text("quote.pdf")
+        dialog.get_by_label("Body").fill("Your quote is attached.")
+        dialog.get_by_role("button", name="Send Followup").click()
+        link = spage.locator("[data-message='Your quote is attached.']").get_by_role("link", name="quote.pdf",
+                                                                                     exact=False)
+        expect(link).to_be_visible()
+        href = link.get_attribute("href")
+
+        cpage = customer.new_page()
+        login(cpage, "customer2")
+        response = cpage.request.get(href)
+        assert response.status == 200 and response.body().startswith(b"%PDF-1.4 ordertrack")
+        assert anonymous.request.get(href).status == 401
+    finally:
+        staff.close()
+        customer.close()
+        anonymous.close()

@@ -1,0 +1,94 @@
+"""Attachments of order messages: stored on disk under random names (never the client's),
+with size and type limits; read back only by people who may see the message."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, col, select
+
+from ordertrack.db.message_models import Attachment, OrderMessage
+from ordertrack.db.models import Customer, Order
+from ordertrack.domain.access import Principal
+from ordertrack.services.errors import BadInput, Forbidden, NotFound
+
+TYPES = {
+    ".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+    ".gif": "image/gif", ".txt": "text/plain", ".csv": "text/csv",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentView:
+    id: int
+    name: str
+    size: int
+
+
+def safe_name(name: str) -> str:
+    """A display name without paths or odd characters (the stored name is random anyway)."""
+    base = Path((name or "").replace("\\", "/")).name
+    base = re.sub(r"[^A-Za-z0-9._ -]", "_", base).strip(" .") or "file"
+    return base[:120]
+
+
+def store(session: Session, *, principal: Principal, order_id: int, filename: str, data: bytes, folder: Path,
+          max_bytes: int, now: datetime) -> AttachmentView:
+    """Keep one uploaded file for the order (staff); refuses big files and unknown types."""
+    if not principal.is_staff:
+        raise Forbidden("Only staff attach files.")
+    if session.get(Order, order_id) is None:
+        raise NotFound("Order not found.")
+    name = safe_name(filename)
+    ext = Path(name).suffix.lower()
+    if ext not in TYPES:
+        raise BadInput(f"{name}: only {', '.join(sorted(TYPES))} files may be attached.")
+    if len(data) > max_bytes:
+        raise BadInput(f"{name} is larger than {max_bytes // (1024 * 1024)} MB.")
+    if not data:
+        raise BadInput(f"{name} is empty.")
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(16) + ext
+    (folder / stored).write_bytes(data)
+    row = Attachment(order_id=order_id, original_name=name, stored_name=stored, size=len(data),
+                     content_type=TYPES[ext], uploaded_by=principal.user_id, created_at=now)
+    session.add(row)
+    session.flush()
+    return AttachmentView(row.id, name, len(data))
+
+
+def attach_to_message(session: Session, *, order_id: int, message_id: int, attachment_ids: list[int]) -> None:
+    """Bind pending uploads of this order to the message just posted."""
+    for att in session.exec(select(Attachment).where(col(Attachment.id).in_(attachment_ids),
+                                                     Attachment.order_id == order_id,
+                                                     col(Attachment.message_id).is_(None))).all():
+        att.message_id = message_id
+        session.add(att)
+    session.flush()
+
+
+def of_messages(session: Session, *, message_ids: list[int]) -> dict[int, list[AttachmentView]]:
+    out: dict[int, list[AttachmentView]] = {}
+    for a in session.exec(select(Attachment).where(col(Attachment.message_id).in_(message_ids))).all():
+        out.setdefault(a.message_id, []).append(AttachmentView(a.id, a.original_name, a.size))
+    return out
+
+
+def for_download(session: Session, *, principal: Principal, attachment_id: int, folder: Path) -> tuple[Path, str, str]:
+    """(path, name, content type) when the principal may see the message it belongs to."""
+    att = session.get(Attachment, attachment_id)
+    if att is None or att.message_id is None:
+        raise NotFound("Attachment not found.")
+    message = session.get(OrderMessage, att.message_id)
+    order = session.get(Order, att.order_id)
+    customer = session.get(Customer, order.customer_id)
+    if not principal.can_see(customer_id=customer.id, reseller_id=customer.reseller_id) or \
+            (not principal.is_staff and not message.client_viewable):
+        raise NotFound("Attachment not found.")
+    return folder / att.stored_name, att.original_name, att.content_type
