@@ -65,6 +65,7 @@ class OrderList(BaseModel):
 
 class AttemptIn(BaseModel):
     succeeded: bool
+    item_id: int | None = Field(default=None, gt=0)
     reason_code: str = Field(default="", max_length=80)
     details: str = Field(default="", max_length=2000)
 
@@ -220,11 +221,14 @@ def record_attempt(number: str, body: AttemptIn, key: Key):
         try:
             provisioning.record_attempt(
                 session, actor_name=f"API ({key.name})", order_number=order.number, succeeded=body.succeeded,
-                reason_code=body.reason_code, details=body.details, now=get_clock().now(),
+                reason_code=body.reason_code, details=body.details, now=get_clock().now(), item_id=body.item_id,
                 calendar=business_calendar(),
                 recipients=provisioning.Recipients(support=settings.support_email, base_url=settings.public_url))
         except BadInput as exc:
             raise HTTPException(422, [{"loc": ["body", "reason_code"], "msg": exc.message,
+                                       "type": "value_error"}]) from None
+        except NotFound as exc:
+            raise HTTPException(422, [{"loc": ["body", "item_id"], "msg": exc.message,
                                        "type": "value_error"}]) from None
         result = _out(session, order)
     publish()

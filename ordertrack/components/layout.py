@@ -6,7 +6,8 @@ import reflex as rx
 
 
 def _nav_link(item: rx.Var) -> rx.Component:
-    return rx.link(item["label"], href=item["href"], size="3", weight="medium", underline="none")
+    return rx.link(item["label"], href=item["href"], size="2", weight="medium", underline="none",
+                   white_space="nowrap")
 
 
 def shell(
@@ -27,14 +28,14 @@ def shell(
                     underline="none",
                     color="inherit",
                 ),
-                rx.hstack(rx.foreach(nav, _nav_link), spacing="5", margin_left="2em"),
+                rx.flex(rx.foreach(nav, _nav_link), spacing="4", margin_left="1.5em", wrap="wrap", as_="nav"),
                 align="center",
             ),
             rx.hstack(
                 rx.cond(
                     user_name != "",
                     rx.hstack(
-                        rx.text(user_name, weight="medium", id="shell-user"),
+                        rx.text(user_name, weight="medium", id="shell-user", white_space="nowrap"),
                         rx.badge(role_label, variant="outline", id="shell-role"),
                         align="center",
                     ),

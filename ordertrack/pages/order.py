@@ -463,6 +463,10 @@ class OrderState(AppState):
         if outcome not in ("failed", "succeeded"):
             raise BadInput("Choose whether the attempt failed or succeeded.")
         reason = coerce_str(form_data.get("reason"), name="Reason", max_len=80)
+        item = coerce_str(form_data.get("item"), name="Item", max_len=10)
+        item_id = None if item in ("", "all") else coerce_int(item, name="Item", minimum=1)
+        if item_id is not None and str(item_id) not in {i["id"] for i in self.items}:
+            raise BadInput("That item is not part of this order.")
         if outcome == "failed" and reason not in {r["code"] for r in self.reasons}:
             raise BadInput("Choose the reason of the failure.")
         settings = get_settings()
@@ -471,7 +475,7 @@ class OrderState(AppState):
                 session, actor_name=current_principal().display_name, order_number=self.number,
                 succeeded=outcome == "succeeded", reason_code=reason if outcome == "failed" else "",
                 details=coerce_str(form_data.get("details"), name="Details", max_len=2000),
-                now=get_clock().now(), calendar=business_calendar(),
+                now=get_clock().now(), calendar=business_calendar(), item_id=item_id,
                 recipients=provisioning.Recipients(support=settings.support_email, base_url=settings.public_url),
             )
         self._fetch(self.number)
@@ -983,6 +987,9 @@ def order_page() -> rx.Component:
             rx.form(
                 rx.hstack(
                     rx.text("Provisioning attempt", weight="bold"),
+                    rx.el.select(rx.el.option("All items", value="all"),
+                                 rx.foreach(s.items, lambda i: rx.el.option(i["name"], value=i["id"])),
+                                 name="item", aria_label="Item", class_name="ot-native-select"),
                     rx.el.select(rx.el.option("Failed", value="failed"), rx.el.option("Succeeded", value="succeeded"),
                                  name="outcome", aria_label="Outcome", class_name="ot-native-select"),
                     rx.el.select(rx.el.option("— reason —", value=""),

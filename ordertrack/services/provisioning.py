@@ -10,7 +10,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from ordertrack.db.engine import session_scope
-from ordertrack.db.models import Customer, Order, Reseller
+from ordertrack.db.models import Customer, Order, OrderItem, Reseller
 from ordertrack.db.notify_models import OrderFailure, ProvisioningAttempt, Remedy
 from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
@@ -103,13 +103,16 @@ def record_attempt(
     reason_code: str = "",
     details: str = "",
     escalation_hours: float = 2.0,
+    item_id: int | None = None,
 ) -> FailureView | None:
     """Record one provisioning attempt (the caller commits; outbox rows go in the same transaction).
 
-    A failure opens (or updates) the order's failure, with its deadline 2 business hours
-    later, and notifies support always, the reseller and/or the customer per the reseller's
-    settings. A success resolves an open failure (reconciliation: an order never stays
-    "failed" after a later attempt succeeded).
+    The attempt concerns one item (``item_id``) or all the order's items; their provisioning
+    state follows (``provisioned`` / ``provisioning_failed``). A failure opens (or updates) the
+    order's failure, with its deadline 2 business hours later, and notifies support always, the
+    reseller and/or the customer per the reseller's settings. Once no item is failed any more,
+    an open failure is resolved (reconciliation: an order never stays "failed" after a later
+    attempt succeeded).
 
     Raises:
         NotFound: no such order.  BadInput: a failure without a reason code.
@@ -125,13 +128,21 @@ def record_attempt(
     if row is None:
         raise NotFound("Order not found.")
     order, customer = row
-    session.add(ProvisioningAttempt(order_id=order.id, at=now, succeeded=succeeded, reason_code=reason_code,
-                                    details=details, actor_name=actor_name[:200]))
+    items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+    if item_id is not None and item_id not in {i.id for i in items}:
+        raise NotFound("That item is not part of this order.")
+    for item in items:
+        if item_id is None or item.id == item_id:
+            item.status = "provisioned" if succeeded else "provisioning_failed"
+            session.add(item)
+    session.add(ProvisioningAttempt(order_id=order.id, item_id=item_id, at=now, succeeded=succeeded,
+                                    reason_code=reason_code, details=details, actor_name=actor_name[:200]))
     failure = session.exec(
         select(OrderFailure).where(OrderFailure.order_id == order.id, col(OrderFailure.state).in_(OPEN_STATES))
     ).first()
     if succeeded:
-        if failure is not None:
+        still_failed = any(i.status == "provisioning_failed" for i in items)
+        if failure is not None and not still_failed:
             failure.state, failure.resolved_at = "resolved", now
             failure.resolution = f"Provisioning succeeded on a later attempt ({actor_name})."
             failure.version += 1

@@ -230,3 +230,29 @@ def test_reseller_edits_its_customers_contact_email_only(session, world):
         prov.set_contact_email(session, principal=world["res"], customer_id=other.id, email="x@y.test")
     with pytest.raises(BadInput):
         prov.set_contact_email(session, principal=world["res"], customer_id=world["customer"].id, email="nope")
+
+
+def test_item_level_attempts_keep_the_order_failed_until_every_item_is_provisioned(session, world):
+    from ordertrack.db.models import OrderItem
+
+    first = session.exec(select(OrderItem).where(OrderItem.order_id == world["order"].id)).one()
+    second = OrderItem(order_id=world["order"].id, kind="voice", name="SIP trunk")
+    session.add(second)
+    session.commit()
+    cal = BusinessCalendar()
+
+    def attempt(item, ok, code=""):
+        prov.record_attempt(session, actor_name="Billing", order_number=world["order"].number, succeeded=ok,
+                            reason_code=code, now=NOW, calendar=cal, recipients=RCPT, item_id=item.id)
+        session.commit()
+
+    attempt(first, False, "service_creation_failed")
+    attempt(second, False, "missing_required_addons")
+    attempt(first, True)
+    assert prov.open_failure_exists(session, order_id=world["order"].id), "the SIP trunk still failed"
+    assert session.get(OrderItem, first.id).status == "provisioned"
+    attempt(second, True)
+    assert not prov.open_failure_exists(session, order_id=world["order"].id)
+    with pytest.raises(NotFound):
+        prov.record_attempt(session, actor_name="x", order_number=world["order"].number, succeeded=True, now=NOW,
+                            calendar=cal, recipients=RCPT, item_id=999999)
