@@ -72,3 +72,31 @@ def test_overdue_tasks_report_lists_actions_past_their_alarm_hours(page):
     table = page.locator("#overdue-table")
     expect(table.get_by_role("row").filter(has_text="Check customer credit").first).to_be_visible()
     expect(table.get_by_role("link").first).to_have_text(re.compile(r"^SO-"))
+
+
+def test_operator_works_a_voice_order_through_to_complete_then_cancel_is_final(page, server):
+    number = _order_running(server, "New Voice Service")
+    login(page, "operator")
+    page.goto(f"/orders/{number}")
+    actions = page.locator("#order-actions")
+
+    def act(name: str, button: str) -> None:
+        row = actions.locator(f"tr[data-action='{name}']")
+        row.get_by_role("button", name=button).click()
+        expect(row).not_to_have_attribute("data-status", "open")
+
+    act("Customer order confirmation", "Process")
+    act("LNP request", "Process")
+    act("Carrier confirmation", "Skip")
+    act("Billing completion", "Process")
+    expect(page.get_by_text("complete", exact=True)).to_be_visible()
+    expect(actions.get_by_role("button", name="Process")).to_have_count(0)
+    expect(page.get_by_text("Customer Validation", exact=True).first).to_be_visible()
+
+    page.get_by_role("button", name="Move to Canceled").click()
+    page.get_by_label("Comment (required)").fill("Customer withdrew")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Customer withdrew")
+    expect(page.get_by_role("button", name=re.compile("^(Move to|Approve|Reopen)"))).to_have_count(0)
+    page.reload()
+    expect(page.get_by_role("button", name=re.compile("^(Move to|Approve|Reopen)"))).to_have_count(0)
