@@ -394,7 +394,7 @@ class OrderState(AppState):
             tickets.open_ticket(session, principal=current_principal(), order_id=self._order_id,
                                 subject=coerce_str(form_data.get("subject"), name="Subject", max_len=300),
                                 body=coerce_str(form_data.get("body"), name="Message", max_len=20000),
-                                now=get_clock().now())
+                                now=get_clock().now(), calendar=business_calendar())
         self.ticket_tab = "open"
         self._fetch(self.number)
         publish()
@@ -407,7 +407,8 @@ class OrderState(AppState):
         with session_scope() as session:
             tickets.set_status(session, principal=current_principal(),
                                ticket_id=coerce_int(ticket_id, name="Ticket", minimum=1),
-                               status=coerce_str(status, name="Status", max_len=10))
+                               status=coerce_str(status, name="Status", max_len=10), now=get_clock().now(),
+                               calendar=business_calendar())
         self._fetch(self.number)
         publish()
         return rx.toast.success("Ticket updated.")
@@ -524,6 +525,7 @@ class OrderState(AppState):
             owner_id=None if form_data.get("owner") in (None, "", "none")
             else coerce_int(form_data.get("owner"), name="Owner", minimum=1),
             priority=coerce_str(form_data.get("priority"), name="Priority", max_len=20) or "normal",
+            name=coerce_str(form_data.get("name"), name="Name", max_len=200) or None,
         )
         with session_scope() as session:
             order_service.update_planning(
@@ -867,6 +869,8 @@ def _field(label: str, value: rx.Var) -> rx.Component:
 def _planning_form() -> rx.Component:
     s = OrderState
     return rx.form(
+        rx.vstack(rx.el.label("Order name", html_for="order-name"),
+                  rx.input(id="order-name", name="name", default_value=s.name, width="100%"), width="100%"),
         rx.grid(
             rx.vstack(rx.el.label("Requested completion", html_for="requested"),
                       rx.input(id="requested", name="requested", type="date", default_value=s.requested_value)),

@@ -112,6 +112,14 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
                                          "subject_name": f"{order.number} {order.name}",
                                          "detail": f"{message.subject}\n\n{body}",
                                          "order_link": f"{base_url.rstrip('/')}/orders/{order.number}"})
+    label = {"followup": f"Follow-up sent to {to}", "reply": f"Reply sent to {to}",
+             "comment": "Client-viewable comment added" if message.client_viewable else "Internal comment added"}[kind]
+    orders.add_note(session, principal=principal, order_id=order.id,
+                    expected_version=order.version if expected_version is None else expected_version,
+                    comment=f"{label}: {message.subject}", now=now, calendar=calendar)
+    if expected_version is not None:
+        expected_version += 1
+    session.refresh(order)
     if subscribe:
         set_subscription(session, principal=principal, order_id=order.id, subscribed=True)
     if assign_to is not None and assign_to != order.owner_id:
@@ -119,7 +127,7 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
         if owner is None or owner.role not in ("operator", "support", "manager", "admin"):
             raise BadInput("Assign the order to a staff member.")
         orders.update_planning(session, principal=principal, order_id=order.id,
-                               expected_version=order.version if expected_version is None else expected_version,
+                               expected_version=order.version,
                                change=orders.PlanningChange(order.requested_completion, order.planned_completion,
                                                             assign_to, order.priority), now=now, calendar=calendar)
     return message.id

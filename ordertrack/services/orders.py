@@ -417,6 +417,7 @@ class PlanningChange:
     planned_completion: date | None
     owner_id: int | None
     priority: str
+    name: str | None = None  # None keeps the name
 
 
 def staff_users(session: Session) -> tuple[tuple[int, str], ...]:
@@ -470,6 +471,11 @@ def update_planning(
         notes.append(f"Owner → {owner.display_name if owner else 'nobody'}")
     if change.priority != order.priority:
         notes.append(f"Priority {order.priority} → {change.priority}")
+    name = order.name if change.name is None else change.name.strip()
+    if not name or len(name) > 200:
+        raise BadInput("The order needs a name (200 characters at most).")
+    if name != order.name:
+        notes.append(f"Name “{order.name}” → “{name}”")
     if not notes:
         return card_view(order, customer.name)
     return _apply(
@@ -480,6 +486,7 @@ def update_planning(
             "planned_completion": change.planned_completion,
             "owner_id": change.owner_id,
             "priority": change.priority,
+            "name": name,
         },
     )
 

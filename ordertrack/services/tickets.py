@@ -10,6 +10,8 @@ from sqlmodel import Session, col, select
 from ordertrack.db.message_models import Ticket, TicketMessage
 from ordertrack.db.models import Customer, Order
 from ordertrack.domain.access import Principal
+from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.services import orders
 from ordertrack.services.errors import BadInput, NotFound
 
 STATUSES = {"open": "Open", "on_hold": "On Hold", "closed": "Closed"}
@@ -45,7 +47,7 @@ def tickets_of_order(session: Session, *, principal: Principal, order_id: int) -
 
 
 def open_ticket(session: Session, *, principal: Principal, order_id: int, subject: str, body: str,
-                now: datetime) -> int:
+                now: datetime, calendar: BusinessCalendar) -> int:
     """A client or staff opens a ticket about an order."""
     order = _order(session, principal, order_id)
     subject, body = (subject or "").strip(), (body or "").strip()
@@ -58,10 +60,13 @@ def open_ticket(session: Session, *, principal: Principal, order_id: int, subjec
     session.flush()
     session.add(TicketMessage(ticket_id=ticket.id, author_name=principal.display_name, body=body, created_at=now))
     session.flush()
+    orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
+                    comment=f"Ticket #{ticket.id} opened: {subject}", now=now, calendar=calendar)
     return ticket.id
 
 
-def set_status(session: Session, *, principal: Principal, ticket_id: int, status: str) -> None:
+def set_status(session: Session, *, principal: Principal, ticket_id: int, status: str, now: datetime,
+               calendar: BusinessCalendar) -> None:
     """Staff put a ticket on hold, close or reopen it."""
     if not principal.is_staff:
         raise BadInput("Only staff change a ticket's status.")
@@ -70,7 +75,11 @@ def set_status(session: Session, *, principal: Principal, ticket_id: int, status
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or ticket.order_id is None:
         raise NotFound("Ticket not found.")
-    _order(session, principal, ticket.order_id)
+    order = _order(session, principal, ticket.order_id)
+    if ticket.status == status:
+        return
     ticket.status = status
     session.add(ticket)
     session.flush()
+    orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
+                    comment=f"Ticket #{ticket.id} {STATUSES[status].lower()}", now=now, calendar=calendar)

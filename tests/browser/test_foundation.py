@@ -94,3 +94,19 @@ def test_cancel_asks_for_a_comment_and_warns(page, server):
     expect(page.get_by_text("This cannot be undone")).to_be_visible()
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("A comment is required for this change.")).to_be_visible()
+
+
+def test_staff_edits_dates_ownership_and_name_in_place(page, server):
+    number = _orders_of(server, "customer2", own=True, phase="execution")[-1]
+    login(page, "support")
+    page.goto(f"/orders/{number}")
+    page.get_by_role("button", name="Edit").click()
+    page.get_by_label("Order name").fill("Renamed by support")
+    page.get_by_label("Planned completion").fill("2020-01-31")
+    page.get_by_label("Priority").select_option("urgent")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Renamed by support").first).to_be_visible()
+    expect(page.locator("[data-status='delayed']").first).to_be_visible()
+    first = page.locator("#order-history").get_by_role("row").first
+    expect(first).to_contain_text("Planned completion")
+    expect(first).to_contain_text("Name “")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.services import attachments as svc
 from ordertrack.services import messages
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
@@ -52,9 +53,9 @@ def test_customers_cannot_upload_and_see_only_client_viewable_files(session, wor
     internal = _store(session, world, files, name="internal.txt", data=b"secret")
     shared = _store(session, world, files, name="quote.pdf")
     m1 = messages.post(session, principal=world["op"], order_id=world["order"].id, kind="comment", body="internal",
-                       now=NOW, calendar=None, base_url="x")
+                       now=NOW, calendar=BusinessCalendar(), base_url="x")
     m2 = messages.post(session, principal=world["op"], order_id=world["order"].id, kind="comment", body="quote",
-                       client_viewable=True, now=NOW, calendar=None, base_url="x")
+                       client_viewable=True, now=NOW, calendar=BusinessCalendar(), base_url="x")
     svc.attach_to_message(session, order_id=world["order"].id, message_id=m1, attachment_ids=[internal.id])
     svc.attach_to_message(session, order_id=world["order"].id, message_id=m2, attachment_ids=[shared.id])
     path, name, _ = svc.for_download(session, principal=world["cust"], attachment_id=shared.id, folder=files)

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from ordertrack.db.models import Order, StatusChange
 from ordertrack.db.notify_models import OutboxMessage
+from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.services import messages as svc
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
 from tests import factories as f
@@ -27,7 +28,7 @@ def world(session):
 
 
 def _post(session, world, **kw):
-    args = dict(principal=world["op"], order_id=world["order"].id, now=NOW, calendar=None, base_url="http://t")
+    args = dict(principal=world["op"], order_id=world["order"].id, now=NOW, calendar=BusinessCalendar(), base_url="http://t")
     args.update(kw)
     return svc.post(session, **args)
 
