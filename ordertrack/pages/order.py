@@ -81,6 +81,8 @@ class OrderState(AppState):
     message_files: list[dict[str, str]] = []
     _pending_ids: list[int] = []
     tickets: list[dict[str, str]] = []
+    ticket_tasks: list[dict[str, str]] = []
+    ticket_processes: list[dict[str, str]] = []
     ticket_tab: str = "open"
     process_name: str = ""
     process_status: str = ""
@@ -178,10 +180,20 @@ class OrderState(AppState):
         ]
         with session_scope() as session:
             found = tickets.tickets_of_order(session, principal=principal, order_id=row_id)
+            runs = {t.id: processes.run_view(session, entity_kind="ticket", entity_id=t.id) for t in found} \
+                if principal.is_staff else {}
+            self.ticket_processes = [{"id": str(p.id), "name": p.name}
+                                     for p in processes.startable(session, type="Ticket")] if principal.is_staff else []
+        self.ticket_tasks = [
+            {"ticket": str(tid), "id": str(t.id), "name": t.name, "status": t.status,
+             "open": "1" if t.status == "open" and ph.state == "current" else ""}
+            for tid, view in runs.items() if view is not None for ph in view.phases for t in ph.tasks
+        ]
         self.tickets = [
             {"id": str(t.id), "subject": t.subject, "status": t.status, "status_label": tickets.STATUSES[t.status],
              "group": "closed" if t.status == "closed" else "open", "created": _fmt(t.created_at),
-             "thread": "\n\n".join(f"{who} · {_fmt(at)}\n{body}" for who, body, at in t.messages)}
+             "thread": "\n\n".join(f"{who} · {_fmt(at)}\n{body}" for who, body, at in t.messages),
+             "process": (f"{runs[t.id].process_name}: {runs[t.id].status}" if runs.get(t.id) else "")}
             for t in found
         ]
         self.state = "found"
@@ -399,6 +411,19 @@ class OrderState(AppState):
         self._fetch(self.number)
         publish()
         return rx.toast.success("Ticket opened.")
+
+    @rx.event
+    @guard(staff=True)
+    async def start_ticket_process(self, form_data: dict):
+        """Start an active Ticket process on one of this order's tickets."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Choose a process.")
+        ticket_id = coerce_int(form_data.get("ticket_id"), name="Ticket", minimum=1)
+        if str(ticket_id) not in {t["id"] for t in self.tickets}:
+            raise BadInput("That ticket is not on this order.")
+        self._process_call(processes.start_run, entity_kind="ticket", entity_id=ticket_id,
+                           process_id=coerce_int(form_data.get("process_id"), name="Process", minimum=1))
+        return rx.toast.success("Process started on the ticket.")
 
     @rx.event
     @guard(staff=True)
@@ -781,6 +806,26 @@ def _ticket(t: rx.Var) -> rx.Component:
                                         on_click=OrderState.set_ticket_status(t["id"], "open")))),
                           width="100%", align="center"),
                 rx.text(t["thread"], size="2", white_space="pre-wrap"),
+                rx.cond(t["process"] != "", rx.badge(t["process"], variant="soft", color_scheme="indigo")),
+                rx.foreach(s.ticket_tasks, lambda k: rx.cond(
+                    k["ticket"] == t["id"],
+                    rx.hstack(
+                        rx.text(k["name"], size="2"), rx.badge(k["status"], variant="outline"),
+                        rx.cond(k["open"] == "1", rx.hstack(
+                            rx.button("Process", size="1", on_click=OrderState.process_task(k["id"])),
+                            rx.button("Skip", size="1", variant="soft", on_click=OrderState.skip_task(k["id"])))),
+                        align="center", data_task=k["name"],
+                    ),
+                )),
+                rx.cond(s.can_edit & (t["process"] == "") & (s.ticket_processes.length() > 0), rx.form(
+                    rx.hstack(
+                        rx.el.input(type="hidden", name="ticket_id", value=t["id"]),
+                        rx.el.select(rx.foreach(s.ticket_processes, lambda p: rx.el.option(p["name"], value=p["id"])),
+                                     name="process_id", aria_label="Ticket process", class_name="ot-native-select"),
+                        rx.button("Start process", size="1", variant="soft", type="submit"),
+                    ),
+                    on_submit=OrderState.start_ticket_process,
+                )),
                 width="100%",
             ),
             width="100%",

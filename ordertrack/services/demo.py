@@ -271,6 +271,17 @@ def _load_processes(session: Session, *, now: datetime, calendar: BusinessCalend
                                          group="Billing", on_complete=proc.OnComplete.COMPLETE_ORDER))
         return d
 
+    def ticket(d):
+        d = edit.add_phase(d, "Triage")
+        d = edit.add_phase(d, "Resolution")
+        d = edit.upsert_task(d, "ph1", T("", "Triage the ticket", type=proc.TaskType.TICKET, group="Support"))
+        d = edit.upsert_task(d, "ph2", T("", "Answer the client", type=proc.TaskType.STANDARD, group="Support",
+                                         alarm_hours=4))
+        return d
+
+    pid = processes.create_process(session, principal=admin, name="Support ticket", type="Ticket", now=now)
+    processes.edit(session, principal=admin, process_id=pid, change=ticket, now=now)
+    processes.activate(session, principal=admin, process_id=pid, now=now)
     ids = {}
     for name, build, kinds in (("Standard provisioning", standard, "server,hosting,network,security,backup,license"),
                                 ("New Voice Service", voice, "voice")):

@@ -140,3 +140,21 @@ def test_attachment_uploaded_with_a_followup_downloads_for_the_customer_only(bro
         staff.close()
         customer.close()
         anonymous.close()
+
+
+def test_support_runs_the_ticket_process_on_a_ticket(page, server):
+    with Session(create_engine(server.db_url)) as s:
+        user = s.exec(select(User).where(User.username == "customer")).one()
+        number = s.exec(select(Order.number).where(Order.customer_id == user.customer_id)
+                        .order_by(Order.number)).first()
+    login(page, "support")
+    page.goto(f"/orders/{number}")
+    page.get_by_label("Ticket subject").fill("Router keeps rebooting")
+    page.get_by_label("Ticket message").fill("Since Monday.")
+    page.get_by_role("button", name="Open ticket").click()
+    card = page.locator("[data-ticket='Router keeps rebooting']")
+    card.get_by_role("button", name="Start process").click()
+    expect(card).to_contain_text("Support ticket: running")
+    card.locator("[data-task='Triage the ticket']").get_by_role("button", name="Process").click()
+    expect(card.locator("[data-task='Answer the client']")).to_contain_text("open")
+    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Ticket #")
