@@ -94,3 +94,4 @@ class OutboxMessage(SQLModel, table=True):
     lease_until: datetime | None = _ts(nullable=True)
     last_error: str = Field(default="", max_length=1000)
     sent_at: datetime | None = _ts(nullable=True)
+    attachments: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))  # JSON files

@@ -370,7 +370,7 @@ class OrderState(AppState):
         assign = coerce_str(form_data.get("assign_to"), name="Assign to", max_len=10)
         settings = get_settings()
         with session_scope() as session:
-            message_id = messages.post(
+            messages.post(
                 session, principal=current_principal(), order_id=self._order_id, kind=kind, body=body,
                 to=coerce_str(form_data.get("to"), name="To", max_len=320),
                 subject=coerce_str(form_data.get("subject"), name="Subject", max_len=300),
@@ -378,9 +378,8 @@ class OrderState(AppState):
                 assign_to=None if assign in ("", "none") else coerce_int(assign, name="Assign to", minimum=1),
                 subscribe=form_data.get("subscribe") == "on", now=get_clock().now(), calendar=business_calendar(),
                 base_url=settings.public_url, expected_version=self._version,
+                attachment_ids=list(self._pending_ids), attachments_dir=settings.attachments_dir,
             )
-            attachments.attach_to_message(session, order_id=self._order_id, message_id=message_id,
-                                          attachment_ids=list(self._pending_ids))
         self._pending_ids, self.pending_files = [], []
         self.compose_open = False
         self._fetch(self.number)

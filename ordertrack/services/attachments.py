@@ -73,6 +73,13 @@ def attach_to_message(session: Session, *, order_id: int, message_id: int, attac
     session.flush()
 
 
+def files_for_mail(session: Session, *, attachment_ids: list[int], folder: Path) -> list[dict[str, str]]:
+    """The files of pending attachments as the outbox sender needs them."""
+    rows = session.exec(select(Attachment).where(col(Attachment.id).in_(attachment_ids))).all() if attachment_ids \
+        else []
+    return [{"path": str(folder / a.stored_name), "name": a.original_name, "type": a.content_type} for a in rows]
+
+
 def of_messages(session: Session, *, message_ids: list[int]) -> dict[int, list[AttachmentView]]:
     out: dict[int, list[AttachmentView]] = {}
     for a in session.exec(select(Attachment).where(col(Attachment.message_id).in_(message_ids))).all():

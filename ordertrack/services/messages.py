@@ -78,7 +78,8 @@ def set_subscription(session: Session, *, principal: Principal, order_id: int, s
 
 def post(session: Session, *, principal: Principal, order_id: int, kind: str, body: str, now: datetime,
          calendar: BusinessCalendar, base_url: str, to: str = "", subject: str = "", client_viewable: bool = False,
-         assign_to: int | None = None, subscribe: bool = False, expected_version: int | None = None) -> int:
+         assign_to: int | None = None, subscribe: bool = False, expected_version: int | None = None,
+         attachment_ids: list[int] | None = None, attachments_dir: str = "") -> int:
     """Send a follow-up/reply (an e-mail to ``to``) or add a comment; subscribers get a copy.
 
     Optionally assigns the order to a staff member (history) and subscribes the author.
@@ -95,11 +96,20 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
     if kind != "comment" and ("@" not in to or " " in to or len(to) > 320):
         raise BadInput("Enter the e-mail address to send to.")
     order, customer = _order(session, principal, order_id)
+    from pathlib import Path
+
+    from ordertrack.services import attachments
+
     message = OrderMessage(order_id=order.id, kind=kind, author_id=principal.user_id, author_name=principal.display_name,
                            to_addr=to if kind != "comment" else "", subject=subject or f"Order {order.number}",
                            body=body, client_viewable=client_viewable or kind != "comment", created_at=now)
     session.add(message)
     session.flush()
+    if attachment_ids:
+        attachments.attach_to_message(session, order_id=order.id, message_id=message.id,
+                                      attachment_ids=list(attachment_ids))
+    files = attachments.files_for_mail(session, attachment_ids=list(attachment_ids or []),
+                                       folder=Path(attachments_dir or "."))
     recipients = [("customer" if to.lower() == customer.contact_email.lower() else "user", to)] if kind != "comment" \
         else []
     subscribers = session.exec(select(User.email).join(Subscription, Subscription.user_id == User.id)
@@ -111,7 +121,8 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
                               variables={"process": f"Order {order.number}", "event": label,
                                          "subject_name": f"{order.number} {order.name}",
                                          "detail": f"{message.subject}\n\n{body}",
-                                         "order_link": f"{base_url.rstrip('/')}/orders/{order.number}"})
+                                         "order_link": f"{base_url.rstrip('/')}/orders/{order.number}"},
+                              files=files)
     label = {"followup": f"Follow-up sent to {to}", "reply": f"Reply sent to {to}",
              "comment": "Client-viewable comment added" if message.client_viewable else "Internal comment added"}[kind]
     orders.add_note(session, principal=principal, order_id=order.id,

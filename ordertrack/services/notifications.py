@@ -10,6 +10,7 @@ Message-ID, so a receiver can drop that rare duplicate).
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
 import ssl
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 from string import Template
 
 from sqlalchemy import Engine, or_, update
@@ -147,8 +149,12 @@ def enqueue(
     recipients: Iterable[tuple[str, str]],
     variables: dict[str, str],
     now: datetime,
+    files: list[dict[str, str]] | None = None,
 ) -> list[OutboxMessage]:
-    """Write one outbox message per distinct recipient (in the caller's transaction)."""
+    """Write one outbox message per distinct recipient (in the caller's transaction).
+
+    ``files``: attachments as ``{"path", "name", "type"}``; the sender attaches them.
+    """
     template = template_for(session, event)
     subject, body = render(template.subject, template.body, variables)
     rows, seen = [], set()
@@ -158,7 +164,7 @@ def enqueue(
             continue
         seen.add(addr.lower())
         row = OutboxMessage(created_at=now, event=event, order_id=order_id, recipient_kind=kind, to_addr=addr,
-                            subject=subject, body=body, next_attempt_at=now)
+                            subject=subject, body=body, next_attempt_at=now, attachments=json.dumps(files or []))
         session.add(row)
         rows.append(row)
     session.flush()
@@ -181,6 +187,10 @@ def smtp_sender(config: SmtpConfig) -> Callable[[OutboxMessage], None]:
         mail["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="ordertrack")
         mail["X-Ordertrack-Outbox-Id"] = str(message.id)
         mail.set_content(message.body)
+        for file in json.loads(message.attachments or "[]"):
+            maintype, _, subtype = file["type"].partition("/")
+            mail.add_attachment(Path(file["path"]).read_bytes(), maintype=maintype, subtype=subtype,
+                                filename=file["name"])
         if config.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(config.host, config.port, timeout=10,
                                                      context=ssl.create_default_context())

@@ -256,3 +256,20 @@ def test_item_level_attempts_keep_the_order_failed_until_every_item_is_provision
     with pytest.raises(NotFound):
         prov.record_attempt(session, actor_name="x", order_number=world["order"].number, succeeded=True, now=NOW,
                             calendar=cal, recipients=RCPT, item_id=999999)
+
+
+def test_followup_attachments_travel_with_the_email(engine, session, world, smtp, tmp_path):
+    from ordertrack.services import attachments, messages
+
+    files = tmp_path / "att"
+    _, op = f.user(session, role="operator")
+    view = attachments.store(session, principal=op, order_id=world["order"].id, filename="quote.pdf",
+                             data=b"%PDF-1.4 quote", folder=files, max_bytes=10_000, now=NOW)
+    messages.post(session, principal=op, order_id=world["order"].id, kind="followup", body="Quote attached",
+                  to="buyer@customer.test", now=NOW, calendar=BusinessCalendar(), base_url="x",
+                  attachment_ids=[view.id], attachments_dir=str(files))
+    session.commit()
+    assert notify.deliver_due(engine, now=NOW, send=notify.smtp_sender(smtp.config)).sent
+    mail = smtp.to("buyer@customer.test")[0]
+    parts = [p for p in mail.walk() if p.get_filename()]
+    assert [(p.get_filename(), p.get_payload(decode=True)) for p in parts] == [("quote.pdf", b"%PDF-1.4 quote")]
