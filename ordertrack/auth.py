@@ -62,8 +62,11 @@ def current_principal() -> Principal:
     return principal
 
 
-def coerce_int(value: Any, *, name: str = "value", minimum: int | None = None) -> int:
-    """An int from browser input, or BadInput with a message."""
+MAX_INT = 2**31 - 1
+
+
+def coerce_int(value: Any, *, name: str = "value", minimum: int | None = None, maximum: int = MAX_INT) -> int:
+    """An int from browser input (within ±2**31, what every database column takes), or BadInput."""
     if isinstance(value, bool):
         raise BadInput(f"{name} must be a whole number.")
     try:
@@ -72,6 +75,8 @@ def coerce_int(value: Any, *, name: str = "value", minimum: int | None = None) -
         raise BadInput(f"{name} must be a whole number.") from None
     if minimum is not None and number < minimum:
         raise BadInput(f"{name} must be at least {minimum}.")
+    if not -MAX_INT <= number <= maximum:
+        raise BadInput(f"{name} is too large.")
     return number
 
 

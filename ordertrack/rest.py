@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, Query
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -35,13 +36,17 @@ api = FastAPI(title="ordertrack API", version="1", docs_url="/docs", openapi_url
 ServiceType = Literal["server", "hosting", "voice", "network", "security", "colocation", "license", "backup"]
 
 
+MAX_ID = 2**31 - 1
+Id = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+
+
 class ItemIn(BaseModel):
     kind: ServiceType
     name: str = Field(min_length=1, max_length=200)
 
 
 class OrderIn(BaseModel):
-    customer_id: int = Field(gt=0)
+    customer_id: int = Field(gt=0, le=MAX_ID)
     name: str = Field(min_length=1, max_length=200)
     service_type: ServiceType
     items: list[ItemIn] = Field(min_length=1, max_length=50)
@@ -65,7 +70,7 @@ class OrderList(BaseModel):
 
 class AttemptIn(BaseModel):
     succeeded: bool
-    item_id: int | None = Field(default=None, gt=0)
+    item_id: int | None = Field(default=None, gt=0, le=MAX_ID)
     reason_code: str = Field(default="", max_length=80)
     details: str = Field(default="", max_length=2000)
 
@@ -154,7 +159,7 @@ class ObjectOut(BaseModel):
 
 
 @api.post("/api/v1/objects/{object_id}/events", response_model=ObjectOut, tags=["objects"])
-def object_event(object_id: int, body: EventIn, key: Key):
+def object_event(object_id: Id, body: EventIn, key: Key):
     """A device or integration reports an event; e.g. ``object.in_service`` moves an object that is
     Out of service back to Active (history names the system and the key)."""
     if key.scope != "integration":
@@ -172,7 +177,7 @@ def object_event(object_id: int, body: EventIn, key: Key):
 
 
 @api.get("/attachments/{attachment_id}", include_in_schema=False)
-def download(attachment_id: int, ot_session: Annotated[str | None, Cookie()] = None):
+def download(attachment_id: Id, ot_session: Annotated[str | None, Cookie()] = None):
     """An attachment, for a signed-in user who may see its message (session cookie)."""
     from fastapi.responses import FileResponse
 

@@ -3,6 +3,8 @@ API answers without a server error, and without a valid key it never answers wit
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -35,7 +37,7 @@ def fuzz_db(tmp_path, monkeypatch):
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")), deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_request_makes_the_api_fail(case):
     response = case.call(headers={"Authorization": f"Bearer {KEY['value']}"})
     assert response.status_code < 500, response.text

@@ -128,3 +128,9 @@ def test_device_reports_in_service_with_an_integration_key(world, session):
     assert again.status_code == 409
     assert c.post("/api/v1/objects/999999/events", json={"event": "object.in_service"},
                   headers={"Authorization": f"Bearer {key}"}).status_code == 404
+
+
+@pytest.mark.parametrize("field", ["customer_id"])
+def test_ids_beyond_what_a_database_stores_are_422_not_500(world, field):
+    r = world["client"].post("/api/v1/orders", json={**_body(world["ca"].id), field: 2**63}, headers=world["a"])
+    assert r.status_code == 422
