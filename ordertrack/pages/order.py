@@ -509,6 +509,35 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
+    async def add_item(self, form_data: dict):
+        """Add an item to the order."""
+        if not isinstance(form_data, dict) or not self._order_id:
+            raise BadInput("Nothing to change.")
+        with session_scope() as session:
+            order_service.add_item(session, principal=current_principal(), order_id=self._order_id,
+                                   kind=coerce_str(form_data.get("kind"), name="Kind", max_len=20),
+                                   name=coerce_str(form_data.get("name"), name="Item", max_len=200),
+                                   expected_version=self._version, now=get_clock().now(),
+                                   calendar=business_calendar())
+        self._fetch(self.number)
+        publish()
+        return rx.toast.success("Item added.")
+
+    @rx.event
+    @guard(staff=True)
+    async def remove_item(self, item_id: str):
+        """Remove an item from the order."""
+        with session_scope() as session:
+            order_service.remove_item(session, principal=current_principal(), order_id=self._order_id,
+                                      item_id=coerce_int(item_id, name="Item", minimum=1),
+                                      expected_version=self._version, now=get_clock().now(),
+                                      calendar=business_calendar())
+        self._fetch(self.number)
+        publish()
+        return rx.toast.success("Item removed.")
+
+    @rx.event
+    @guard(staff=True)
     async def approve_eti(self, item_id: str):
         """Record that an item passed its technical-interview approval (staff)."""
         item = coerce_int(item_id, name="Item", minimum=1)
@@ -1011,7 +1040,7 @@ def order_page() -> rx.Component:
         _tickets(),
         rx.heading("Items", size="4"),
         rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Item", "Kind", "Status", "")])),
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Item", "Kind", "Status", "", "")])),
             rx.table.body(
                 rx.foreach(
                     s.items,
@@ -1024,12 +1053,30 @@ def order_page() -> rx.Component:
                                 rx.text(i["note"], color_scheme="gray", size="1"),
                             )
                         ),
+                        rx.table.cell(rx.cond(
+                            OrderState.can_edit & (OrderState.moves.length() > 0),
+                            rx.icon_button(rx.icon("trash-2", size=12), size="1", variant="ghost", color_scheme="red",
+                                           aria_label="Remove item " + i["name"],
+                                           on_click=OrderState.remove_item(i["id"])),
+                        )),
                     ),
                 )
             ),
             width="100%",
             variant="surface",
+            id="order-items",
         ),
+        rx.cond(s.can_edit & (s.moves.length() > 0), rx.form(
+            rx.hstack(
+                rx.el.select(*[rx.el.option(k, value=k) for k in order_service.ITEM_KINDS], name="kind",
+                             aria_label="Item kind", class_name="ot-native-select"),
+                rx.input(name="name", placeholder="Item name", aria_label="Item name", width="260px"),
+                rx.button("Add item", type="submit", variant="soft", size="1"),
+                align="center",
+            ),
+            on_submit=s.add_item,
+            reset_on_submit=True,
+        )),
         rx.cond(
             s.can_edit,
             rx.form(

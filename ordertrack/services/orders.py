@@ -581,3 +581,52 @@ def associate_client(session: Session, *, principal: Principal, order_id: int, c
                   expected_version=expected_version, now=now, calendar=calendar,
                   comment=f"Associated with client {customer.name} (was {old.name})", changes={"customer_id": customer_id})
     return card
+
+
+ITEM_KINDS = ("server", "hosting", "voice", "network", "security", "colocation", "license", "backup")
+
+
+def add_item(session: Session, *, principal: Principal, order_id: int, kind: str, name: str, expected_version: int,
+             now: datetime, calendar: BusinessCalendar) -> OrderCard:
+    """Staff add an item to an open order (history row; status follows)."""
+    if not principal.is_staff:
+        raise Forbidden("Only staff edit order items.")
+    name = (name or "").strip()
+    if kind not in ITEM_KINDS:
+        raise BadInput("Unknown item kind.")
+    if not name or len(name) > 200:
+        raise BadInput("The item needs a name (200 characters at most).")
+    order, customer = _load_for_write(session, principal=principal, order_id=order_id)
+    if ORDER_WORKFLOW.is_terminal(order.phase):
+        raise BadInput("A closed or canceled order cannot change.")
+    session.add(OrderItem(order_id=order.id, kind=kind, name=name))
+    session.flush()
+    return _apply(session, order=order, customer_name=customer.name, principal=principal,
+                  expected_version=expected_version, now=now, calendar=calendar, comment=f"Item added: {name} ({kind})",
+                  changes={})
+
+
+def remove_item(session: Session, *, principal: Principal, order_id: int, item_id: int, expected_version: int,
+                now: datetime, calendar: BusinessCalendar) -> OrderCard:
+    """Staff remove an item (an order keeps at least one)."""
+    if not principal.is_staff:
+        raise Forbidden("Only staff edit order items.")
+    order, customer = _load_for_write(session, principal=principal, order_id=order_id)
+    if ORDER_WORKFLOW.is_terminal(order.phase):
+        raise BadInput("A closed or canceled order cannot change.")
+    items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id)).all()
+    item = next((i for i in items if i.id == item_id), None)
+    if item is None:
+        raise NotFound("Item not found.")
+    if len(items) == 1:
+        raise BadInput("An order keeps at least one item.")
+    from ordertrack.db.notify_models import ProvisioningAttempt
+
+    for attempt in session.exec(select(ProvisioningAttempt).where(ProvisioningAttempt.item_id == item.id)).all():
+        attempt.item_id = None
+        session.add(attempt)
+    session.delete(item)
+    session.flush()
+    return _apply(session, order=order, customer_name=customer.name, principal=principal,
+                  expected_version=expected_version, now=now, calendar=calendar,
+                  comment=f"Item removed: {item.name} ({item.kind})", changes={})

@@ -110,3 +110,17 @@ def test_staff_edits_dates_ownership_and_name_in_place(page, server):
     first = page.locator("#order-history").get_by_role("row").first
     expect(first).to_contain_text("Planned completion")
     expect(first).to_contain_text("Name “")
+
+
+def test_staff_add_and_remove_items_with_history(page, server):
+    number = _orders_of(server, "customer2", own=True, phase="execution")[0]
+    login(page, "operator")
+    page.goto(f"/orders/{number}")
+    page.get_by_label("Item name").fill("Static IP block /29")
+    page.get_by_role("button", name="Add item").click()
+    items = page.locator("#order-items")
+    expect(items).to_contain_text("Static IP block /29")
+    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Item added: Static IP block /29")
+    page.get_by_role("button", name="Remove item Static IP block /29").click()
+    expect(items).not_to_contain_text("Static IP block /29")
+    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Item removed")

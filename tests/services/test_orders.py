@@ -155,3 +155,22 @@ def test_a_phase_change_emails_the_customer_contact(session, world, calendar):
     mail = session.exec(select(OutboxMessage).where(OutboxMessage.event == "order_status_changed")).one()
     assert mail.to_addr == "it@c1.test"
     assert mail.subject == f"Order {world['o1'].number} is now in Execution (On Track)"
+
+
+def test_items_are_added_and_removed_by_staff_only_and_never_to_zero(session, world, calendar):
+    from ordertrack.services.errors import BadInput, Forbidden
+
+    card = svc.add_item(session, principal=world["operator"], order_id=world["o1"].id, kind="voice",
+                        name="SIP trunk", expected_version=1, now=NOW, calendar=calendar)
+    session.commit()
+    items = svc.get_order(session, principal=world["operator"], number=world["o1"].number, now=NOW).items
+    assert [i.name for i in items] == ["server item", "SIP trunk"]
+    with pytest.raises(Forbidden):
+        svc.add_item(session, principal=world["cust1"], order_id=world["o1"].id, kind="voice", name="x",
+                     expected_version=card.version, now=NOW, calendar=calendar)
+    svc.remove_item(session, principal=world["operator"], order_id=world["o1"].id, item_id=items[1].id,
+                    expected_version=card.version, now=NOW, calendar=calendar)
+    session.commit()
+    with pytest.raises(BadInput, match="at least one item"):
+        svc.remove_item(session, principal=world["operator"], order_id=world["o1"].id, item_id=items[0].id,
+                        expected_version=card.version + 1, now=NOW, calendar=calendar)
