@@ -31,7 +31,8 @@ from ordertrack.settings import get_settings
 GUARD_ATTR = "__ordertrack_guard__"
 _current: ContextVar[Principal | None] = ContextVar("ordertrack_principal", default=None)
 
-_NAV_COMMON = (("Home", routes.HOME), ("Track My Orders", routes.BOARD), ("All orders", routes.ORDERS))
+_NAV_COMMON = (("Home", routes.HOME), ("Track My Orders", routes.BOARD), ("All orders", routes.ORDERS),
+               ("Requests", routes.REQUESTS))
 _OBJ = (("Objects", routes.OBJECTS),)
 _NAV_EXTRA: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.CUSTOMER: _OBJ,

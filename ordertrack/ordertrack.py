@@ -23,6 +23,7 @@ from ordertrack.pages.process_designer import (
     process_editor_page,
     process_list_page,
 )
+from ordertrack.pages.requests import RequestsState, requests_page
 from ordertrack.pages.statuses import StatusesState, clients_page, objects_page
 from ordertrack.pages.urgency_settings import UrgencyState, urgency_page
 from ordertrack.pages.wall import WallState, wall_page
@@ -61,5 +62,7 @@ app.add_page(wall_page, route=routes.WALL, title="Wall · ordertrack", on_load=[
 app.add_page(urgency_page, route=routes.URGENCY, title="Urgency colours · ordertrack", on_load=UrgencyState.load)
 app.add_page(overdue_page, route=routes.OVERDUE, title="Overdue tasks · ordertrack",
              on_load=[OverdueState.load, OverdueState.watch])
+app.add_page(requests_page, route=routes.REQUESTS, title="Requests · ordertrack",
+             on_load=[RequestsState.load, RequestsState.watch])
 app.add_page(orders_page, route=routes.ORDERS, title="Orders · ordertrack", on_load=[OrdersState.load, OrdersState.watch])
 app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_load=[OrderState.load, OrderState.watch])

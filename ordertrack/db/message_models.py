@@ -72,3 +72,17 @@ class Attachment(SQLModel, table=True):
     content_type: str = Field(max_length=100)
     uploaded_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class ServiceRequest(SQLModel, table=True):
+    """A client's service request (not an order): processes of type Request run on it."""
+
+    __tablename__ = "service_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="open", max_length=20)
+    created_by: str = Field(max_length=200)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))

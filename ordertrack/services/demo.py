@@ -279,6 +279,16 @@ def _load_processes(session: Session, *, now: datetime, calendar: BusinessCalend
                                          alarm_hours=4))
         return d
 
+    def request(d):
+        d = edit.add_phase(d, "Assess")
+        d = edit.add_phase(d, "Deliver")
+        d = edit.upsert_task(d, "ph1", T("", "Assess the request", group="Sales"))
+        d = edit.upsert_task(d, "ph2", T("", "Deliver and confirm", group="Support"))
+        return d
+
+    rid = processes.create_process(session, principal=admin, name="Service request", type="Request", now=now)
+    processes.edit(session, principal=admin, process_id=rid, change=request, now=now)
+    processes.activate(session, principal=admin, process_id=rid, now=now)
     pid = processes.create_process(session, principal=admin, name="Support ticket", type="Ticket", now=now)
     processes.edit(session, principal=admin, process_id=pid, change=ticket, now=now)
     processes.activate(session, principal=admin, process_id=pid, now=now)

@@ -1,0 +1,156 @@
+"""Service requests: clients file them; staff run a Request process on them (Process / Skip)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
+from ordertrack.clock import get_clock
+from ordertrack.components.layout import shell
+from ordertrack.db.engine import session_scope
+from ordertrack.live import watch
+from ordertrack.realtime import publish
+from ordertrack.services import processes
+from ordertrack.services import requests as svc
+from ordertrack.services.calendars import business_calendar
+from ordertrack.services.errors import BadInput
+from ordertrack.settings import get_settings
+
+
+class RequestsState(AppState):
+    rows: list[dict[str, str]] = []
+    tasks: list[dict[str, str]] = []
+    startable: list[dict[str, str]] = []
+    is_staff: bool = False
+    _watcher: str = ""
+    _watch_path: str = ""
+
+    def _fetch(self) -> None:
+        principal = current_principal()
+        self.is_staff = principal.is_staff
+        with session_scope() as session:
+            found = svc.visible(session, principal=principal)
+            runs = {r.id: processes.run_view(session, entity_kind="request", entity_id=r.id) for r in found} \
+                if principal.is_staff else {}
+            self.startable = [{"id": str(p.id), "name": p.name} for p in processes.startable(session, type="Request")] \
+                if principal.is_staff else []
+        self.rows = [{"id": str(r.id), "subject": r.subject, "body": r.body, "customer": r.customer,
+                      "by": r.created_by, "at": r.created_at.strftime("%Y-%m-%d %H:%M"),
+                      "process": f"{runs[r.id].process_name}: {runs[r.id].status}" if runs.get(r.id) else ""}
+                     for r in found]
+        self.tasks = [{"request": str(rid), "id": str(t.id), "name": t.name, "status": t.status,
+                       "open": "1" if t.status == "open" and ph.state == "current" else ""}
+                      for rid, view in runs.items() if view is not None for ph in view.phases for t in ph.tasks]
+
+    def _call(self, fn, **kwargs) -> None:
+        settings = get_settings()
+        with session_scope() as session:
+            fn(session, principal=current_principal(), now=get_clock().now(), calendar=business_calendar(),
+               base_url=settings.public_url, support=settings.support_email, **kwargs)
+        publish()
+        self._fetch()
+
+    @rx.event
+    @guard()
+    async def load(self):
+        """Page load."""
+        self._fetch()
+
+    @rx.event(background=True)
+    @guard(background=True)
+    async def watch(self):
+        """Live."""
+        await watch(self, refresh=self._fetch)
+
+    @rx.event
+    @guard()
+    async def file_request(self, form_data: dict):
+        """File a new request (customers for themselves)."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Invalid form.")
+        with session_scope() as session:
+            svc.create(session, principal=current_principal(), now=get_clock().now(),
+                       subject=coerce_str(form_data.get("subject"), name="Subject", max_len=300),
+                       body=coerce_str(form_data.get("body"), name="Description", max_len=20000))
+        publish()
+        self._fetch()
+        return rx.toast.success("Request filed.")
+
+    @rx.event
+    @guard(staff=True)
+    async def start(self, form_data: dict):
+        """Start a Request process on a request."""
+        if not isinstance(form_data, dict):
+            raise BadInput("Choose a process.")
+        request_id = coerce_int(form_data.get("request_id"), name="Request", minimum=1)
+        if str(request_id) not in {r["id"] for r in self.rows}:
+            raise BadInput("Unknown request.")
+        self._call(processes.start_run, entity_kind="request", entity_id=request_id,
+                   process_id=coerce_int(form_data.get("process_id"), name="Process", minimum=1))
+        return rx.toast.success("Process started.")
+
+    @rx.event
+    @guard(staff=True)
+    async def finish(self, task_id: str, skip: bool):
+        """Process or skip a task of a request's process."""
+        if not isinstance(skip, bool):
+            raise BadInput("Process or skip.")
+        self._call(processes.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1), skip=skip)
+
+
+def _card(r: rx.Var) -> rx.Component:
+    s = RequestsState
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.text("#", r["id"], " ", r["subject"], weight="bold"), rx.spacer(),
+                      rx.text(r["customer"], " · ", r["by"], " · ", r["at"], size="1", color_scheme="gray"),
+                      width="100%"),
+            rx.text(r["body"], size="2", white_space="pre-wrap"),
+            rx.cond(r["process"] != "", rx.badge(r["process"], variant="soft", color_scheme="indigo")),
+            rx.foreach(s.tasks, lambda k: rx.cond(k["request"] == r["id"], rx.hstack(
+                rx.text(k["name"], size="2"), rx.badge(k["status"], variant="outline"),
+                rx.cond(k["open"] == "1", rx.hstack(
+                    rx.button("Process", size="1", on_click=RequestsState.finish(k["id"], False)),
+                    rx.button("Skip", size="1", variant="soft", on_click=RequestsState.finish(k["id"], True)))),
+                align="center", data_task=k["name"]))),
+            rx.cond(s.is_staff & (r["process"] == "") & (s.startable.length() > 0), rx.form(
+                rx.hstack(
+                    rx.el.input(type="hidden", name="request_id", value=r["id"]),
+                    rx.el.select(rx.foreach(s.startable, lambda p: rx.el.option(p["name"], value=p["id"])),
+                                 name="process_id", aria_label="Request process", class_name="ot-native-select"),
+                    rx.button("Start process", size="1", variant="soft", type="submit"),
+                ),
+                on_submit=RequestsState.start,
+            )),
+            width="100%",
+        ),
+        width="100%",
+        data_request=r["subject"],
+    )
+
+
+def requests_page() -> rx.Component:
+    s = RequestsState
+    return shell(
+        rx.vstack(
+            rx.heading("Service requests", size="7"),
+            rx.cond(~s.is_staff, rx.form(
+                rx.vstack(
+                    rx.input(name="subject", placeholder="What do you need?", aria_label="Request subject",
+                             width="100%"),
+                    rx.text_area(name="body", placeholder="Describe it", aria_label="Request description",
+                                 width="100%"),
+                    rx.button("File request", type="submit"),
+                    width="100%",
+                ),
+                on_submit=s.file_request,
+                reset_on_submit=True,
+                width="100%",
+            )),
+            rx.cond(s.rows.length() == 0, rx.callout("No requests yet.", icon="inbox", width="100%"),
+                    rx.vstack(rx.foreach(s.rows, _card), width="100%", spacing="2")),
+            spacing="4",
+            width="100%",
+        ),
+        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, on_logout=s.logout,
+    )
