@@ -140,6 +140,10 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
                 return None if background else rx.toast.error("You are not allowed to do that.")
             if principal is not None and not background:
                 self._show_user(principal)
+            if not background:
+                from ordertrack import fanout
+
+                fanout.left_page(self.router.session.client_token, self.router.page.path)
             token = _current.set(principal)
             try:
                 result = fn(self, *args, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
 
@@ -38,7 +39,39 @@ class FrozenClock:
         self.at += delta
 
 
-_clock: Clock = SystemClock(timedelta(hours=float(os.environ.get("ORDERTRACK_CLOCK_OFFSET_HOURS", "0"))))
+class OffsetFileClock:
+    """Wall-clock time shifted by the hours written in a file (``ORDERTRACK_CLOCK_FILE``).
+
+    Lets end-to-end tests and demos move a running server's time forward ("two days later")
+    without restarting it. Never set in production. The file is re-read when it changes.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._stamp: int | None = None
+        self._offset = timedelta()
+
+    def now(self) -> datetime:
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        if stamp != self._stamp:
+            self._stamp = stamp
+            try:
+                self._offset = timedelta(hours=float(self.path.read_text().strip() or 0))
+            except (OSError, ValueError):
+                self._offset = timedelta()
+        return datetime.now(UTC) + self._offset
+
+
+def _from_environment() -> Clock:
+    if path := os.environ.get("ORDERTRACK_CLOCK_FILE"):
+        return OffsetFileClock(path)
+    return SystemClock(timedelta(hours=float(os.environ.get("ORDERTRACK_CLOCK_OFFSET_HOURS", "0"))))
+
+
+_clock: Clock = _from_environment()
 
 
 def get_clock() -> Clock:

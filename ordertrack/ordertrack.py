@@ -41,7 +41,7 @@ app.register_lifespan_task(scheduler_lifespan)
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · ordertrack", on_load=LoginState.redirect_if_signed_in)
 app.add_page(home_page, route=routes.HOME, title="ordertrack", on_load=AppState.load_shell)
 app.add_page(board_page, route=routes.BOARD, title="Track My Orders · ordertrack",
-             on_load=[BoardState.load, BoardState.watch])
+             on_load=BoardState.load)
 app.add_page(failures_page, route=routes.FAILURES, title="Failed orders · ordertrack",
              on_load=[FailuresState.load, FailuresState.watch])
 app.add_page(notify_settings_page, route=routes.NOTIFY_SETTINGS, title="Notifications · ordertrack",
@@ -58,7 +58,7 @@ app.add_page(clients_page, route=routes.CLIENTS, title="Clients · ordertrack",
              on_load=[StatusesState.load_clients, StatusesState.watch])
 app.add_page(objects_page, route=routes.OBJECTS, title="Objects · ordertrack",
              on_load=[StatusesState.load_objects, StatusesState.watch])
-app.add_page(wall_page, route=routes.WALL, title="Wall · ordertrack", on_load=[WallState.load, WallState.watch])
+app.add_page(wall_page, route=routes.WALL, title="Wall · ordertrack", on_load=WallState.load)
 app.add_page(urgency_page, route=routes.URGENCY, title="Urgency colours · ordertrack", on_load=UrgencyState.load)
 app.add_page(overdue_page, route=routes.OVERDUE, title="Overdue tasks · ordertrack",
              on_load=[OverdueState.load, OverdueState.watch])

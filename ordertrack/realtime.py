@@ -139,9 +139,13 @@ async def realtime_lifespan():
 
         _redis = redis.Redis.from_url(url)
         relay = asyncio.create_task(_relay(url))
+    from ordertrack import fanout
+
+    pusher = asyncio.create_task(fanout.run())
     try:
         yield
     finally:
+        pusher.cancel()
         if relay is not None:
             relay.cancel()
         _loop, _redis = None, None

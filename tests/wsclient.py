@@ -69,6 +69,24 @@ class ReflexSocket:
         self.deltas += [u.get("delta") or {} for u in updates]
         return updates
 
+    def listen(self, seconds: float) -> list[dict[str, Any]]:
+        """Collect the updates the server pushes (without an event of ours) for ``seconds``."""
+        updates: list[dict[str, Any]] = []
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                frame = self._recv(left)
+            except TimeoutError:
+                break
+            if frame.startswith(f"42{NS},"):
+                name, data = json.loads(frame[len(f"42{NS},"):])[:2]
+                if isinstance(data, str):
+                    data = json.loads(data)
+                if name == "event":
+                    updates.append(data)
+        self.deltas += [u.get("delta") or {} for u in updates]
+        return updates
+
     def close(self) -> None:
         self.ws.close()
 

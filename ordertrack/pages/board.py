@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ordertrack import realtime, routes
+from ordertrack import fanout, realtime, routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components.layout import shell
@@ -14,7 +14,6 @@ from ordertrack.components.transition_dialog import transition_dialog
 from ordertrack.db.engine import session_scope
 from ordertrack.domain import engine
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
-from ordertrack.live import watch
 from ordertrack.realtime import publish
 from ordertrack.services import board as board_service
 from ordertrack.services import orders, processes
@@ -30,10 +29,10 @@ _BOARD_CACHE: dict[tuple, tuple] = {}
 
 def _shared_board(principal, filters: board_service.BoardFilters, limits: dict[str, int]):
     """One board computation per (scope, filters, window, change number, minute), shared by every
-    tab that shows the same thing: after a change, 100 watching managers cost one query set."""
+    tab that shows the same thing (a tab's own load and the live push use the same result)."""
     now = get_clock().now()
-    scope = "staff" if principal.is_staff else (principal.role, principal.reseller_id, principal.customer_id)
-    key = (scope, filters, tuple(sorted(limits.items())), realtime.version(), now.replace(second=0, microsecond=0))
+    key = (fanout.scope_of(principal), filters, tuple(sorted(limits.items())), realtime.version(),
+           now.replace(second=0, microsecond=0))
     hit = _BOARD_CACHE.get(key)
     if hit is None:
         with session_scope() as session:
@@ -44,6 +43,41 @@ def _shared_board(principal, filters: board_service.BoardFilters, limits: dict[s
     return hit[0]
 CLOSED_PAGE = 25
 ANY = "any"
+
+
+def _board_vars(principal, filters: board_service.BoardFilters, limits: dict[str, int]) -> dict:
+    """The board's vars (a window of cards per column) as this principal sees them."""
+    columns = _shared_board(principal, filters, limits)
+    return {
+        "totals": {c.key: c.total for c in columns},
+        "cards": {
+            c.key: [
+                {"number": k.number, "href": routes.order_url(k.number), "name": k.name,
+                 "customer": k.customer_name, "phase": k.phase_label, "status": k.status,
+                 "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline,
+                 "version": str(k.version), "failed": "1" if k.failed else ""}
+                for k in c.cards
+            ]
+            for c in columns
+        },
+    }
+
+
+def _closed_vars(principal, search: str, page: int) -> dict:
+    """One page of the Closed tab as this principal sees it."""
+    with session_scope() as session:
+        result = board_service.closed_orders(session, principal=principal, search=search,
+                                             offset=page * CLOSED_PAGE, limit=CLOSED_PAGE)
+    return {
+        "closed_total": result.total,
+        "closed_pages": max(1, -(-result.total // CLOSED_PAGE)),
+        "closed_rows": [
+            {"number": c.number, "href": routes.order_url(c.number), "name": c.name,
+             "customer": c.customer_name, "status": c.status, "status_label": c.status_label,
+             "since": c.phase_since.date().isoformat(), "failed": "1" if c.failed else ""}
+            for c in result.cards
+        ],
+    }
 
 
 class BoardState(AppState):
@@ -72,8 +106,6 @@ class BoardState(AppState):
     drop_error: str = ""
     _drop: dict[str, int | str] = {}
     _limits: dict[str, int] = {}
-    _watcher: str = ""
-    _watch_path: str = ""
 
     def _filters(self) -> board_service.BoardFilters:
         def opt_int(value: str) -> int | None:
@@ -88,32 +120,15 @@ class BoardState(AppState):
         )
 
     def _fetch(self) -> None:
+        """Recompute what this tab shows and keep pushing it on changes (``fanout``)."""
         if self.tab == "closed":
-            with session_scope() as session:
-                page = board_service.closed_orders(
-                    session, principal=current_principal(), search=self.search,
-                    offset=self.closed_page * CLOSED_PAGE, limit=CLOSED_PAGE,
-                )
-            self.closed_total = page.total
-            self.closed_rows = [
-                {"number": c.number, "href": routes.order_url(c.number), "name": c.name,
-                 "customer": c.customer_name, "status": c.status, "status_label": c.status_label,
-                 "since": c.phase_since.date().isoformat(), "failed": "1" if c.failed else ""}
-                for c in page.cards
-            ]
+            search, page = self.search, self.closed_page
+            fanout.serve(self, ("closed", search, page), lambda: _closed_vars(current_principal(), search, page),
+                         computed=("closed_pages",))
         else:
-            columns = _shared_board(current_principal(), self._filters(), self._limits)
-            self.totals = {c.key: c.total for c in columns}
-            self.cards = {
-                c.key: [
-                    {"number": k.number, "href": routes.order_url(k.number), "name": k.name,
-                     "customer": k.customer_name, "phase": k.phase_label, "status": k.status,
-                     "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline,
-                     "version": str(k.version), "failed": "1" if k.failed else ""}
-                    for k in c.cards
-                ]
-                for c in columns
-            }
+            filters, limits = self._filters(), dict(self._limits)
+            fanout.serve(self, ("board", filters, tuple(sorted(limits.items()))),
+                         lambda: _board_vars(current_principal(), filters, limits))
         self.loading = False
 
     @rx.var
@@ -132,12 +147,6 @@ class BoardState(AppState):
             self.customers = [{"id": i, "name": n} for i, n in options["customers"]]
             self.owners = [{"id": i, "name": n} for i, n in options["owners"]]
         self._fetch()
-
-    @rx.event(background=True)
-    @guard(background=True)
-    async def watch(self):
-        """Keep this tab's board current: refresh after every change anywhere."""
-        await watch(self, refresh=self._fetch)
 
     @rx.event
     @guard()

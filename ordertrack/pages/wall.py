@@ -6,18 +6,31 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ordertrack import fanout
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components.layout import shell
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import OBJECT_WORKFLOW
-from ordertrack.live import watch
 from ordertrack.services import status_moves as svc
 from ordertrack.services.errors import BadInput
 
 WALL = (Role.MANAGER, Role.ADMIN, Role.MODERATOR, Role.TECH_SUPPORT)
 TILE = {"green": "green", "blue": "blue", "yellow": "amber", "red": "red"}
+
+
+def _wall_vars(status: str, customer_id: int, installer_id: int) -> dict:
+    """The wall's tiles and colour counts for these filters, as the current principal sees them."""
+    with session_scope() as session:
+        items = svc.list_objects(session, principal=current_principal(), now=get_clock().now(), status=status,
+                                 customer_id=customer_id, installer_id=installer_id)
+    return {
+        "tiles": [{"id": str(s.id), "name": s.name, "detail": s.detail, "label": s.status_label,
+                   "colour": s.colour, "scheme": TILE[s.colour], "blink": "1" if s.blinking else ""}
+                  for s in items],
+        "counts": {c: sum(1 for s in items if s.colour == c) for c in TILE},
+    }
 
 
 class WallState(AppState):
@@ -30,35 +43,24 @@ class WallState(AppState):
     f_installer: str = "any"
     customers: list[dict[str, str]] = []
     installers: list[dict[str, str]] = []
-    _watcher: str = ""
-    _watch_path: str = ""
 
     def _fetch(self) -> None:
-        principal, now = current_principal(), get_clock().now()
-        with session_scope() as session:
-            items = svc.list_objects(
-                session, principal=principal, now=now, status="" if self.f_status == "any" else self.f_status,
-                customer_id=0 if self.f_customer == "any" else int(self.f_customer),
-                installer_id=0 if self.f_installer == "any" else int(self.f_installer))
-            if not self.customers:
+        """Tiles and counts for the filters; pushed to every wall with the same filters on change."""
+        if not self.customers:
+            with session_scope() as session:
                 self.customers = [{"id": str(i), "name": n} for i, n in svc.customers_with_objects(session)]
                 self.installers = [{"id": str(i), "name": n} for i, n in svc.installers(session)]
-        self.tiles = [{"id": str(s.id), "name": s.name, "detail": s.detail, "label": s.status_label,
-                       "colour": s.colour, "scheme": TILE[s.colour], "blink": "1" if s.blinking else ""}
-                      for s in items]
-        self.counts = {c: sum(1 for s in items if s.colour == c) for c in TILE}
+        status = "" if self.f_status == "any" else self.f_status
+        customer_id = 0 if self.f_customer == "any" else int(self.f_customer)
+        installer_id = 0 if self.f_installer == "any" else int(self.f_installer)
+        fanout.serve(self, ("wall", status, customer_id, installer_id),
+                     lambda: _wall_vars(status, customer_id, installer_id))
 
     @rx.event
     @guard(*WALL)
     async def load(self):
         """Page load."""
         self._fetch()
-
-    @rx.event(background=True)
-    @guard(*WALL, background=True)
-    async def watch(self):
-        """Live: refresh after every change."""
-        await watch(self, refresh=self._fetch, idle_seconds=30.0)
 
     @rx.event
     @guard(*WALL)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ordertrack.db.models import User, UserSession
 from ordertrack.domain.access import Principal
@@ -129,6 +129,23 @@ def resolve(session: Session, *, secret: str, now: datetime) -> Principal | None
     if user_session.revoked or user_session.expires_at <= now or not user.active:
         return None
     return principal_of(user)
+
+
+def resolve_many(session: Session, *, secret_values: set[str], now: datetime) -> dict[str, Principal]:
+    """The principals of the live sessions among ``secret_values`` (one query; the rest are absent)."""
+    by_hash = {_token_hash(s): s for s in secret_values if isinstance(s, str) and 20 <= len(s) <= 200}
+    if not by_hash:
+        return {}
+    rows = session.exec(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(col(UserSession.token_hash).in_(list(by_hash)))
+    ).all()
+    return {
+        by_hash[us.token_hash]: principal_of(user)
+        for us, user in rows
+        if not us.revoked and us.expires_at > now and user.active
+    }
 
 
 def logout(session: Session, *, secret: str) -> None:

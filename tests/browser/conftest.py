@@ -40,6 +40,16 @@ class Server:
     env: dict[str, str]
     log: Path
 
+    def advance_clock(self, hours: float) -> None:
+        """Move the running server's clock forward (``ORDERTRACK_CLOCK_FILE``)."""
+        path = Path(self.env["ORDERTRACK_CLOCK_FILE"])
+        path.write_text(str(float(path.read_text() or 0) + hours))
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Tests that move the shared server's clock run after every other test."""
+    items.sort(key=lambda item: item.get_closest_marker("clock_jump") is not None)
+
 
 def _wait_up(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
@@ -64,6 +74,8 @@ def server(tmp_path_factory) -> Iterator[Server]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs Debian's chromium)")
     tmp = tmp_path_factory.mktemp("server")
+    clock_file = tmp / "clock-offset-hours"
+    clock_file.write_text("0")
     port = _free_port()
     db_url = f"sqlite:///{tmp / 'browser.db'}"
     env = {
@@ -79,6 +91,9 @@ def server(tmp_path_factory) -> Iterator[Server]:
         # .web with a running `make run` would point that app's pages at this port.
         "REFLEX_WEB_WORKDIR": str(ROOT / ".web-test"),
         "REFLEX_STATES_WORKDIR": str(ROOT / ".states-test"),
+        # The server's clock: tests marked `clock_jump` (run last) move it forward.
+        "ORDERTRACK_CLOCK_FILE": str(clock_file),
+        "ORDERTRACK_SESSION_HOURS": "720",
     }
     subprocess.run([str(VENV_BIN / "reflex"), "db", "migrate"], cwd=ROOT, env=env, check=True,
                    capture_output=True)

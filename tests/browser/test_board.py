@@ -122,3 +122,51 @@ def test_closed_tab_lists_and_searches_closed_orders(page, server):
     page.get_by_label("Search orders").fill(closed[0])
     expect(table.get_by_role("link")).to_have_count(1)
     expect(table.get_by_role("link")).to_have_text(closed[0])
+
+
+def _closed_since(server, username: str) -> list[tuple[str, object]]:
+    """(number, phase_since) of the user's closed orders, oldest change first."""
+    with Session(create_engine(server.db_url)) as s:
+        user = s.exec(select(User).where(User.username == username)).one()
+        return list(s.exec(select(Order.number, Order.phase_since)
+                           .where(Order.customer_id == user.customer_id, Order.phase == "closed")
+                           .order_by(Order.phase_since)).all())
+
+
+def test_order_closed_more_than_a_month_ago_is_only_in_the_closed_tab(page, server):
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    closed = _closed_since(server, "customer")
+    old = next(n for n, since in closed if since.replace(tzinfo=None) < now - timedelta(days=31))
+    recent = next(n for n, since in reversed(closed) if since.replace(tzinfo=None) > now - timedelta(days=29))
+    login(page, "customer")
+    page.goto("/board")
+    search = page.get_by_label("Search orders")
+    search.fill(recent)
+    expect(_card(page, "done", recent)).to_be_visible()  # control: a recent one is on the board
+    search.fill(old)
+    expect(_card(page, "done", recent)).to_have_count(0)
+    expect(page.locator("[data-testid=order-card]")).to_have_count(0)
+    page.get_by_role("tab", name="Closed").click()
+    expect(page.locator("#closed-table").get_by_role("link", name=old)).to_be_visible()
+
+
+@pytest.mark.clock_jump
+def test_two_days_later_the_open_board_shows_the_order_approved_automatically(page, server):
+    number = _orders(server, "customer", "validation")[0]
+    login(page, "customer")
+    page.goto("/board")
+    page.get_by_label("Search orders").fill(number)
+    expect(_card(page, "validation", number)).to_be_visible()
+    expect(_card(page, "validation", number)).to_contain_text("auto-approves in")
+
+    server.advance_clock(49)  # the scheduler's next sweep sees the 2-day deadline passed
+
+    card = _card(page, "done", number)
+    expect(card).to_be_visible(timeout=10_000)  # pushed to the open board, no reload
+    expect(card).to_contain_text("Closed")
+    assert _phase(server, number) == "closed"
+    card.click()
+    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text(
+        "approved automatically after 2 days")

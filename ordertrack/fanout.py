@@ -1,0 +1,171 @@
+"""Shared live views: compute a view once, send the same bytes to every tab that shows it.
+
+A live page registers what its tab shows (``show``): the State, a key that fully decides
+the view's content (tenant scope, filters, window) and a function that computes the view's
+vars. After every change (see ``realtime``) and every ``IDLE_SECONDS`` one task per worker
+(``run``):
+
+1. drops tabs that disconnected or left the page (``left_page``, called by the guard on
+   every event),
+2. re-checks every registered tab's session in ONE query (a signed-out, expired or
+   deactivated session, or a changed role or tenant, stops its pushes),
+3. groups the tabs by (State, key), computes each view once, and emits it as one
+   Socket.IO packet, encoded once and written to every tab of the group.
+
+No tab's server-side state is locked or diffed, so a viewer costs one socket write; the
+per-tab watcher it replaces (``live.watch``) cost a state lock, a session query, a refresh
+and a delta per tab. The tab's server copy of the pushed vars goes stale, which is harmless
+because every handler that reads them recomputes them first (``BoardState._fetch``).
+Measured in ``bench/board.py`` and ``bench/fanout.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from ordertrack import push, realtime
+from ordertrack.auth import acting_as
+from ordertrack.clock import get_clock
+from ordertrack.db.engine import session_scope
+from ordertrack.domain.access import Principal
+from ordertrack.services import accounts
+
+log = logging.getLogger(__name__)
+IDLE_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What one tab shows: ``compute()`` (run as the tab's principal) gives the vars of
+    ``state`` for ``key``; every tab with the same state and key gets the same vars."""
+
+    state: str
+    key: Hashable
+    path: str
+    secret: str
+    principal: Principal
+    compute: Callable[[], dict[str, Any]]
+
+
+_views: dict[str, dict[str, View]] = {}  # client token → state full name → view
+pushes = 0  # packets sent (for tests and benchmarks)
+
+
+def show(token: str, view: View) -> None:
+    """Register (or replace) what a tab shows of one State."""
+    if token:
+        _views.setdefault(token, {})[view.state] = view
+
+
+def serve(state: Any, key: Hashable, compute: Callable[[], dict[str, Any]], *, computed: tuple[str, ...] = ()) -> None:
+    """In a guarded handler: set this tab's vars from ``compute()`` and keep pushing them.
+
+    ``key`` must decide everything ``compute`` reads besides the principal's tenant scope,
+    which is added to it here. ``computed`` names values that are computed vars of the
+    State: pushed to the browser, never set on the server copy.
+    """
+    from ordertrack.auth import current_principal
+
+    principal = current_principal()
+    for name, value in compute().items():
+        if name not in computed:
+            setattr(state, name, value)
+    show(state.router.session.client_token, View(
+        state=state.get_full_name(), key=(scope_of(principal), key), path=state.router.page.path,
+        secret=state.session_secret, principal=principal, compute=compute))
+
+
+def hide(token: str, state: str | None = None) -> None:
+    """Stop pushing to a tab (one State, or all of them)."""
+    if state is None:
+        _views.pop(token, None)
+    elif (views := _views.get(token)) is not None:
+        views.pop(state, None)
+        if not views:
+            _views.pop(token, None)
+
+
+def left_page(token: str, path: str) -> None:
+    """A tab's event came from ``path``: forget the views it registered on other pages."""
+    views = _views.get(token)
+    if views and any(v.path != path for v in views.values()):
+        for state in [s for s, v in views.items() if v.path != path]:
+            hide(token, state)
+
+
+def registered() -> int:
+    """How many tabs have views (for tests and benchmarks)."""
+    return len(_views)
+
+
+def scope_of(p: Principal) -> tuple:
+    """Who sees the same data: one role and tenant (a changed role or tenant stops the pushes)."""
+    return (p.role, p.reseller_id, p.customer_id)
+
+
+def _namespace():
+    from reflex.utils.prerequisites import get_and_validate_app
+
+    return get_and_validate_app().app.event_namespace
+
+
+def _live_views(token_to_sid: dict[str, str]) -> list[tuple[str, View]]:
+    """(sid, view) of every connected tab whose session still admits what it was shown."""
+    for token in [t for t in _views if t not in token_to_sid]:
+        _views.pop(token, None)
+    if not _views:
+        return []
+    secrets = {v.secret for views in _views.values() for v in views.values()}
+    with session_scope() as session:
+        alive = accounts.resolve_many(session, secret_values=secrets, now=get_clock().now())
+    out = []
+    for token, views in list(_views.items()):
+        for state, view in list(views.items()):
+            now_principal = alive.get(view.secret)
+            if now_principal is None or scope_of(now_principal) != scope_of(view.principal):
+                hide(token, state)
+                continue
+            out.append((token_to_sid[token], view))
+    return out
+
+
+async def push_all() -> int:
+    """Compute every registered view once per key and send it; the number of packets."""
+    global pushes
+    namespace = _namespace()
+    if namespace is None or not _views:
+        return 0
+    groups: dict[tuple[str, Hashable], list[tuple[str, View]]] = defaultdict(list)
+    for sid, view in _live_views(dict(namespace.token_to_sid)):
+        groups[(view.state, view.key)].append((sid, view))
+    sent = 0
+    for (state, _key), members in groups.items():
+        first = members[0][1]
+        try:
+            with acting_as(first.principal):
+                values = first.compute()
+        except Exception:  # one broken view never stops the others
+            log.exception("could not compute the live view of %s", state)
+            continue
+        await push.send(state, values, [sid for sid, _ in members])
+        sent += 1
+    pushes += sent
+    return sent
+
+
+async def run(idle_seconds: float = IDLE_SECONDS) -> None:
+    """Push every view after each change (and every ``idle_seconds``) until cancelled."""
+    seen = realtime.current()
+    while True:
+        seen = await realtime.wait_change(seen, idle_seconds)
+        try:
+            await push_all()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("live push failed")

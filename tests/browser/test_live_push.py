@@ -1,0 +1,125 @@
+"""Live board pushes (``ordertrack.fanout``) over raw sockets: who gets them and who stops.
+
+One view is computed per key and the same packet goes to every tab of the key, so these
+tests pin down what that must never break: a tenant's push holds only its own orders, a
+signed-out session gets nothing more, and a tab that left the board stops getting it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, create_engine, select, update
+
+from ordertrack.auth import LoginState
+from ordertrack.db.models import Customer, Order, User, UserSession
+from ordertrack.pages.board import BoardState
+from ordertrack.pages.order import OrderState
+from ordertrack.pages.orders import OrdersState
+from tests.wsclient import ReflexSocket, all_strings
+
+pytestmark = pytest.mark.browser
+BOARD = BoardState.get_full_name()
+
+
+def _socket(server, user: str) -> ReflexSocket:
+    sock = ReflexSocket(server.url)
+    sock.emit(f"{LoginState.get_full_name()}.submit", {"form_data": {"username": user, "password": "demo"}},
+              path="/login")
+    return sock
+
+
+def _on_board(server, user: str, search: str = "") -> ReflexSocket:
+    sock = _socket(server, user)
+    updates = sock.emit(f"{BOARD}.load", {}, path="/board")
+    assert BOARD in str([u.get("delta") for u in updates]), "the board should load for " + user
+    if search:  # staff see hundreds of orders: narrow the window to the one that moves
+        sock.emit(f"{BOARD}.set_search", {"value": search}, path="/board")
+    return sock
+
+
+def _board_pushes(updates: list[dict]) -> list[dict]:
+    return [(u.get("delta") or {})[BOARD] for u in updates if BOARD in (u.get("delta") or {})]
+
+
+def _orders_of(server, username: str, phase: str) -> list[str]:
+    with Session(create_engine(server.db_url)) as s:
+        user = s.exec(select(User).where(User.username == username)).one()
+        return list(s.exec(select(Order.number).where(Order.customer_id == user.customer_id, Order.phase == phase)
+                           .order_by(Order.id)).all())
+
+
+def _foreign_numbers(server, username: str) -> set[str]:
+    with Session(create_engine(server.db_url)) as s:
+        user = s.exec(select(User).where(User.username == username)).one()
+        rows = s.exec(select(Order.number, Customer.name).join(Customer, Customer.id == Order.customer_id)
+                      .where(Order.customer_id != user.customer_id)).all()
+    return {n for n, _ in rows} | {c for _, c in rows}
+
+
+def _move(staff: ReflexSocket, number: str, target: str) -> None:
+    path = f"/orders/{number}"
+    state = OrderState.get_full_name()
+    staff.emit(f"{state}.load", {}, path=path, query={"number": number})
+    staff.emit(f"{state}.open_move", {"target": target}, path=path, query={"number": number})
+    staff.emit(f"{state}.confirm_move", {"form_data": {"comment": "live push test"}}, path=path,
+               query={"number": number})
+
+
+def _phase(server, number: str) -> str:
+    with Session(create_engine(server.db_url)) as s:
+        return s.exec(select(Order.phase).where(Order.number == number)).one()
+
+
+def test_push_reaches_each_tenant_with_only_its_orders(server):
+    number = _orders_of(server, "customer", "planning")[0]
+    customer, other = _on_board(server, "customer"), _on_board(server, "customer2")
+    manager = _on_board(server, "manager", search=number)
+    staff = _socket(server, "operator")
+    try:
+        _move(staff, number, "execution")
+        assert _phase(server, number) == "execution"
+        mine, theirs, managers = (_board_pushes(s.listen(3.0)) for s in (customer, other, manager))
+        assert mine, "the customer's open board should get the change without reloading"
+        execution = [c["number"] for c in mine[-1]["cards_rx_state_"]["execution"]]
+        assert number in execution
+        assert not _foreign_numbers(server, "customer") & set(all_strings(mine))
+        assert number not in all_strings(theirs), "another tenant must never see this order"
+        assert number in all_strings(managers), "staff see every tenant's change"
+    finally:
+        _move(staff, number, "planning")  # leave the demo data as other tests expect it
+        for s in (customer, other, manager, staff):
+            s.close()
+
+
+def test_signed_out_session_gets_no_more_pushes(server):
+    number = _orders_of(server, "customer2", "planning")[0]
+    customer, manager = _on_board(server, "customer2"), _on_board(server, "manager", search=number)
+    staff = _socket(server, "operator")
+    try:
+        with Session(create_engine(server.db_url)) as s:
+            user = s.exec(select(User).where(User.username == "customer2")).one()
+            s.exec(update(UserSession).where(UserSession.user_id == user.id).values(revoked=True))
+            s.commit()
+        _move(staff, number, "execution")
+        assert _phase(server, number) == "execution"
+        assert number in all_strings(_board_pushes(manager.listen(3.0))), "control: pushes are flowing"
+        assert _board_pushes(customer.listen(1.0)) == [], "a revoked session must get nothing"
+    finally:
+        _move(staff, number, "planning")  # leave the demo data as other tests expect it
+        for s in (customer, manager, staff):
+            s.close()
+
+
+def test_tab_that_left_the_board_stops_getting_it(server):
+    number = _orders_of(server, "customer", "planning")[0]
+    customer, manager = _on_board(server, "customer"), _on_board(server, "manager", search=number)
+    staff = _socket(server, "operator")
+    try:
+        customer.emit(f"{OrdersState.get_full_name()}.load", {}, path="/orders")  # navigates away
+        _move(staff, number, "execution")
+        assert number in all_strings(_board_pushes(manager.listen(3.0))), "control: pushes are flowing"
+        assert _board_pushes(customer.listen(1.0)) == []
+    finally:
+        _move(staff, number, "planning")  # leave the demo data as other tests expect it
+        for s in (customer, manager, staff):
+            s.close()
