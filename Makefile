@@ -56,6 +56,8 @@ lint: install-test
 
 bench: install-test
 	$(PY) -m bench.board
+	$(PY) -m bench.fanout
+	$(PY) -m bench.sweep
 
 clean:
 	rm -rf .web .states $(VENV) .tools

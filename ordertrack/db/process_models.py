@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ordertrack.db.types import UtcDateTime
@@ -62,7 +62,8 @@ class TaskInstance(SQLModel, table=True):
 
     __tablename__ = "task_instance"
     __table_args__ = (
-        Index("ix_task_due", "due_kind", "due_at"),
+        Index("ix_task_due_at", "due_at", sqlite_where=text("due_at IS NOT NULL"),
+              postgresql_where=text("due_at IS NOT NULL")),
         Index("ix_task_alarm", "status", "alarm_at"),
     )
 

@@ -567,7 +567,7 @@ def sweep_tasks(engine: Engine, *, now: datetime, calendar: BusinessCalendar, ba
     escalates (notifies the group) — each once, through the same functions people use."""
     with Session(engine) as session:
         due = session.exec(select(TaskInstance.id, TaskInstance.due_kind)
-                           .where(col(TaskInstance.due_kind).is_not(None), col(TaskInstance.due_at) <= now)
+                           .where(col(TaskInstance.due_at) <= now, col(TaskInstance.due_kind).is_not(None))
                            .order_by(col(TaskInstance.due_at)).limit(500)).all()
     applied = []
     for task_id, kind in due:

@@ -1,6 +1,6 @@
 """The timer sweep: apply every automatic move that is due, exactly once.
 
-Timers live in rows (``orders.due_kind``/``due_at``, indexed together). The sweep reads
+Timers live in rows (``orders.due_kind``/``due_at``; a partial index on ``due_at``). The sweep reads
 due rows in batches and applies each through ``move_order`` (the same compare-and-set the
 people use) in a transaction of its own, so two schedulers, a restart or one broken row
 never double or block an effect.
@@ -40,7 +40,7 @@ def due_orders(session: Session, *, now: datetime, limit: int) -> list[tuple[int
     """(id, version, due_kind) of orders whose timer is due, oldest first."""
     rows = session.exec(
         select(Order.id, Order.version, Order.due_kind)
-        .where(col(Order.due_kind).is_not(None), col(Order.due_at) <= now)
+        .where(col(Order.due_at) <= now, col(Order.due_kind).is_not(None))
         .order_by(col(Order.due_at))
         .limit(limit)
     ).all()
