@@ -37,7 +37,8 @@ def start_server(tmp: Path, active: int):
     db_url = f"sqlite:///{tmp / f'bench-{active}.db'}"
     env = {**os.environ, "PORT": str(port), "ORDERTRACK_DATABASE_URL": db_url,
            "ORDERTRACK_PUBLIC_URL": f"http://127.0.0.1:{port}", "REFLEX_CHECK_LATEST_VERSION": "false",
-           "REFLEX_WEB_WORKDIR": str(ROOT / ".web-bench"), "REFLEX_STATES_WORKDIR": str(ROOT / ".states-bench")}
+           "REFLEX_WEB_WORKDIR": str(ROOT / ".web-bench"), "REFLEX_STATES_WORKDIR": str(ROOT / ".states-bench"),
+           "ORDERTRACK_MAIL_DIR": str(tmp / "mail")}
     venv = Path(sys.executable).parent
     subprocess.run([str(venv / "reflex"), "db", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "ordertrack.cli", "bootstrap", "--orders", "0"], cwd=ROOT, env=env,

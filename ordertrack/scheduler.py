@@ -39,6 +39,22 @@ def smtp_config() -> notifications.SmtpConfig:
                                     user=s.smtp_user, password=s.smtp_password, mail_from=s.mail_from)
 
 
+def mail_sender():
+    """SMTP when a host is configured, else the local Maildir (demos, development)."""
+    s = get_settings()
+    if s.smtp_host:
+        return notifications.smtp_sender(smtp_config())
+    return notifications.maildir_sender(smtp_config(), s.mail_dir)
+
+
+def mail_route() -> str:
+    """Where the outbox delivers, in words (the outbox page shows it)."""
+    s = get_settings()
+    if s.smtp_host:
+        return f"SMTP {s.smtp_host}:{s.smtp_port} ({s.smtp_security})"
+    return f"no SMTP server configured: messages are written to the folder {s.mail_dir} (set ORDERTRACK_SMTP_HOST)"
+
+
 def sweep_once() -> timers.SweepResult:
     """One sweep at the clock's now (blocking; run in a thread): due order timers, failure
     escalations, then the outbox."""
@@ -53,7 +69,7 @@ def sweep_once() -> timers.SweepResult:
         if _last_sweep is not None and status_moves.crossed_threshold(session, since=_last_sweep, now=now):
             result.applied.append(0)  # an object changed colour by itself: push the walls
     _last_sweep = now
-    notifications.deliver_due(engine, now=now, send=notifications.smtp_sender(smtp_config()))
+    notifications.deliver_due(engine, now=now, send=mail_sender())
     return result
 
 

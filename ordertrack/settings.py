@@ -6,7 +6,8 @@
 ``ORDERTRACK_PUBLIC_URL``    the origin browsers use (CORS for the websocket).
 ``ORDERTRACK_SCHEDULER``     "on" (default) or "off": run the timer sweep in this process.
 ``ORDERTRACK_SMTP_HOST/PORT/SECURITY/USER/PASSWORD``, ``ORDERTRACK_MAIL_FROM``,
-``ORDERTRACK_SUPPORT_EMAIL``: where the outbox delivers e-mail.
+``ORDERTRACK_SUPPORT_EMAIL``: where the outbox delivers e-mail (no host: into the Maildir
+``ORDERTRACK_MAIL_DIR``, for demos and development).
 ``ORDERTRACK_ATTACHMENTS_DIR``, ``ORDERTRACK_ATTACHMENT_MAX_BYTES``: where uploads are kept, how big.
 """
 
@@ -37,8 +38,9 @@ class Settings(BaseSettings):
     holiday_country: str = "GB"
     login_delay_after: int = 3
     login_delay_seconds: float = 1.0
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
+    order_form_per_hour: int = 20  # new anonymous web orders per client address
+    smtp_host: str = ""  # empty: no SMTP server; the outbox writes each message into mail_dir
+    smtp_port: int = 25
     smtp_security: str = "none"  # none | starttls | ssl
     smtp_user: str = ""
     smtp_password: str = ""
@@ -46,6 +48,7 @@ class Settings(BaseSettings):
     support_email: str = "support@ordertrack.example"
     escalation_business_hours: float = 2.0
     attachments_dir: str = str(ROOT / "data" / "attachments")
+    mail_dir: str = str(ROOT / "data" / "mail")
     attachment_max_bytes: int = 5 * 1024 * 1024
 
     @property

@@ -3,12 +3,15 @@ can be resumed from a signed link (sent by e-mail by staff, or copied by the cli
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import reflex as rx
 
 from ordertrack import routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, guard
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
+from ordertrack.domain.ratelimit import SlidingWindow
 from ordertrack.realtime import publish
 from ordertrack.services import intake
 from ordertrack.services.calendars import business_calendar
@@ -16,6 +19,15 @@ from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.settings import get_settings
 
 STEPS = ("Service", "Contact details", "Review")
+_NEW_DRAFTS: SlidingWindow | None = None
+
+
+def _new_drafts() -> SlidingWindow:
+    """New anonymous orders per client address and hour (``ORDERTRACK_ORDER_FORM_PER_HOUR``)."""
+    global _NEW_DRAFTS
+    if _NEW_DRAFTS is None:
+        _NEW_DRAFTS = SlidingWindow(get_settings().order_form_per_hour, timedelta(hours=1))
+    return _NEW_DRAFTS
 
 
 class OrderFormState(AppState):
@@ -33,6 +45,10 @@ class OrderFormState(AppState):
         return f"{get_settings().public_url.rstrip('/')}{routes.ORDER_FORM}?resume={token}"
 
     def _save(self, step: int) -> None:
+        if not self._draft_id and not _new_drafts().allow(self.router.session.client_ip or "?", get_clock().now()):
+            self.error = ("Too many new orders from your network in the last hour. Please try again later, "
+                          "or write to support.")
+            return  # nothing saved; the visitor stays on this step
         with session_scope() as session:
             self._draft_id = intake.save_draft(session, draft_id=self._draft_id or None, data=dict(self.data),
                                                step=step, now=get_clock().now())

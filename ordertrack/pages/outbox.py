@@ -23,6 +23,7 @@ class OutboxState(AppState):
 
     state_filter: str = "pending"
     rows: list[dict[str, str]] = []
+    route: str = ""
 
     def _fetch(self) -> None:
         zone = ZoneInfo(get_settings().business_tz)
@@ -39,6 +40,9 @@ class OutboxState(AppState):
     @guard(Role.ADMIN)
     async def load(self):
         """Page load."""
+        from ordertrack.scheduler import mail_route
+
+        self.route = mail_route()
         self._fetch()
 
     @rx.event
@@ -58,6 +62,7 @@ def outbox_page() -> rx.Component:
     return shell(
         rx.vstack(
             rx.heading("Outbox", size="7"),
+            rx.text("Delivery: ", s.route, size="2", color_scheme="gray", id="outbox-route"),
             rx.tabs.root(
                 rx.tabs.list(*[rx.tabs.trigger(x.capitalize(), value=x) for x in STATES]),
                 value=s.state_filter,

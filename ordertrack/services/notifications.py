@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import mailbox
 import smtplib
 import ssl
 from collections.abc import Callable, Iterable
@@ -176,21 +177,27 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), timedelta(hours=1))
 
 
+def compose(config: SmtpConfig, message: OutboxMessage) -> EmailMessage:
+    """The e-mail of an outbox message, attachments included."""
+    mail = EmailMessage()
+    mail["From"] = config.mail_from
+    mail["To"] = message.to_addr
+    mail["Subject"] = message.subject
+    mail["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="ordertrack")
+    mail["X-Ordertrack-Outbox-Id"] = str(message.id)
+    mail.set_content(message.body)
+    for file in json.loads(message.attachments or "[]"):
+        maintype, _, subtype = file["type"].partition("/")
+        mail.add_attachment(Path(file["path"]).read_bytes(), maintype=maintype, subtype=subtype,
+                            filename=file["name"])
+    return mail
+
+
 def smtp_sender(config: SmtpConfig) -> Callable[[OutboxMessage], None]:
     """A function that sends one message over SMTP (raises on failure)."""
 
     def send(message: OutboxMessage) -> None:
-        mail = EmailMessage()
-        mail["From"] = config.mail_from
-        mail["To"] = message.to_addr
-        mail["Subject"] = message.subject
-        mail["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="ordertrack")
-        mail["X-Ordertrack-Outbox-Id"] = str(message.id)
-        mail.set_content(message.body)
-        for file in json.loads(message.attachments or "[]"):
-            maintype, _, subtype = file["type"].partition("/")
-            mail.add_attachment(Path(file["path"]).read_bytes(), maintype=maintype, subtype=subtype,
-                                filename=file["name"])
+        mail = compose(config, message)
         if config.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(config.host, config.port, timeout=10,
                                                      context=ssl.create_default_context())
@@ -202,6 +209,16 @@ def smtp_sender(config: SmtpConfig) -> Callable[[OutboxMessage], None]:
             if config.user:
                 client.login(config.user, config.password)
             client.send_message(mail)
+
+    return send
+
+
+def maildir_sender(config: SmtpConfig, directory: str | Path) -> Callable[[OutboxMessage], None]:
+    """A function that delivers one message into a local Maildir (no SMTP server configured:
+    demos and development; read the files with any mail client or ``python -m mailbox``)."""
+
+    def send(message: OutboxMessage) -> None:
+        mailbox.Maildir(Path(directory), create=True).add(compose(config, message))
 
     return send
 

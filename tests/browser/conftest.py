@@ -94,6 +94,8 @@ def server(tmp_path_factory) -> Iterator[Server]:
         # The server's clock: tests marked `clock_jump` (run last) move it forward.
         "ORDERTRACK_CLOCK_FILE": str(clock_file),
         "ORDERTRACK_SESSION_HOURS": "720",
+        "ORDERTRACK_ORDER_FORM_PER_HOUR": "15",
+        "ORDERTRACK_MAIL_DIR": str(tmp / "mail"),
     }
     subprocess.run([str(VENV_BIN / "reflex"), "db", "migrate"], cwd=ROOT, env=env, check=True,
                    capture_output=True)

@@ -115,3 +115,18 @@ def test_operator_records_a_failed_then_a_successful_attempt(page, server):
     page.get_by_label("Outcome").select_option("succeeded")
     page.get_by_role("button", name="Record attempt").click()
     expect(page.locator("#failure-panel")).to_have_count(0)
+
+
+def test_without_smtp_the_admin_sees_where_mail_goes_and_it_is_delivered_there(page, server):
+    import mailbox
+    from pathlib import Path
+
+    login(page, "admin")
+    page.goto("/outbox")
+    expect(page.locator("#outbox-route")).to_contain_text("no SMTP server configured")
+    page.get_by_role("tab", name="Sent").click()
+    first = page.get_by_role("row").nth(1)
+    expect(first).to_contain_text("sent")
+    subject = first.locator("td").nth(3).inner_text()
+    delivered = [m["Subject"] for m in mailbox.Maildir(Path(server.env["ORDERTRACK_MAIL_DIR"]), create=False)]
+    assert subject in delivered

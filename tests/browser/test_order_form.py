@@ -90,3 +90,44 @@ def test_staff_sends_an_order_link_for_an_unfinished_order(browser, server):
     finally:
         visitor.close()
         staff.close()
+
+
+def _drafts(server) -> int:
+    from sqlmodel import Session, create_engine, func, select
+
+    from ordertrack.db.intake_models import DraftOrder
+
+    with Session(create_engine(server.db_url)) as s:
+        return s.exec(select(func.count()).select_from(DraftOrder)).one()
+
+
+@pytest.mark.clock_jump  # uses up this address's hourly budget, then moves the clock an hour on
+def test_too_many_new_orders_from_one_address_are_refused_until_the_hour_passes(page, server):
+    from ordertrack.pages.order_form import OrderFormState
+    from tests.wsclient import ReflexSocket
+
+    limit = int(server.env["ORDERTRACK_ORDER_FORM_PER_HOUR"])
+    step1 = {"form_data": {"service_type": "voice", "quantity": "1", "requested": "", "notes": ""}}
+    for _ in range(limit + 1):  # a script opening fresh sessions, one draft each
+        sock = ReflexSocket(server.url)
+        try:
+            updates = sock.emit(f"{OrderFormState.get_full_name()}.save_service", step1, path="/order-form")
+        finally:
+            sock.close()
+        if "Too many new orders" in str(updates):
+            break
+    else:
+        pytest.fail("the order form never refused a new draft")
+    before = _drafts(server)
+
+    page.goto("/order-form")
+    page.get_by_label("Service").select_option("voice")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text("Too many new orders from your network")).to_be_visible()
+    expect(page.get_by_label("Company")).to_have_count(0)  # still on step 1
+    assert _drafts(server) == before, "a refused visitor must not create a draft"
+
+    server.advance_clock(1.01)
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_label("Company")).to_be_visible()
+    assert _drafts(server) == before + 1

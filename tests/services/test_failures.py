@@ -273,3 +273,26 @@ def test_followup_attachments_travel_with_the_email(engine, session, world, smtp
     mail = smtp.to("buyer@customer.test")[0]
     parts = [p for p in mail.walk() if p.get_filename()]
     assert [(p.get_filename(), p.get_payload(decode=True)) for p in parts] == [("quote.pdf", b"%PDF-1.4 quote")]
+
+
+def test_without_an_smtp_host_mail_lands_in_the_maildir_with_attachments(engine, session, world, tmp_path):
+    import mailbox
+
+    from ordertrack.services import attachments, messages
+
+    files, maildir = tmp_path / "att", tmp_path / "mail"
+    _, op = f.user(session, role="operator")
+    view = attachments.store(session, principal=op, order_id=world["order"].id, filename="plan.txt",
+                             data=b"rack 4, unit 12", folder=files, max_bytes=10_000, now=NOW)
+    messages.post(session, principal=op, order_id=world["order"].id, kind="followup", body="Install plan",
+                  to="buyer@customer.test", now=NOW, calendar=BusinessCalendar(), base_url="x",
+                  attachment_ids=[view.id], attachments_dir=str(files))
+    session.commit()
+    sent = notify.deliver_due(engine, now=NOW, send=notify.maildir_sender(notify.SmtpConfig(host="", port=25), maildir)).sent
+    assert sent
+    mails = [m for m in mailbox.Maildir(maildir) if m["To"] == "buyer@customer.test"]
+    assert len(mails) == 1 and "Install plan" in mails[0].get_payload()[0].get_payload()
+    assert [(p.get_filename(), p.get_payload(decode=True)) for p in mails[0].walk() if p.get_filename()] == [
+        ("plan.txt", b"rack 4, unit 12")]
+    assert notify.deliver_due(engine, now=NOW, send=notify.maildir_sender(notify.SmtpConfig(host="", port=25), maildir)).sent \
+        == [], "each message is delivered once"
