@@ -28,8 +28,11 @@ def shell(
                     underline="none",
                     color="inherit",
                 ),
-                rx.flex(rx.foreach(nav, _nav_link), spacing="4", margin_left="1.5em", wrap="wrap", as_="nav"),
+                rx.flex(rx.foreach(nav, _nav_link), spacing="4", margin_left="1.5em", wrap="wrap", as_="nav",
+                        min_width="0"),
                 align="center",
+                flex="1 1 auto",
+                min_width="0",
             ),
             rx.hstack(
                 rx.cond(
@@ -44,8 +47,10 @@ def shell(
                 rx.button(rx.icon("log-out", size=16), "Sign out", variant="soft", on_click=on_logout),
                 align="center",
                 spacing="4",
+                flex_shrink="0",
             ),
             justify="between",
+            gap="1em",
             align="center",
             padding_x="1.5em",
             padding_y="0.8em",

@@ -199,7 +199,8 @@ def status_window() -> rx.Component:
                             rx.el.label("Next status", html_for="sw-next"),
                             rx.el.select(rx.foreach(s.moves, lambda m: rx.el.option(
                                 m["label"].to(str).replace("Change status to ", ""), value=m["target"])),
-                                id="sw-next", value=s.chosen, on_change=s.choose, class_name="ot-native-select"),
+                                id="sw-next", name="target", value=s.chosen, on_change=s.choose,
+                                class_name="ot-native-select"),
                             rx.cond(s.chosen_irreversible, rx.callout(
                                 "Decommissioned is permanent: once set, the object can never leave it.",
                                 icon="octagon-alert", color_scheme="red")),
