@@ -105,10 +105,14 @@ class OrderState(AppState):
     _move_targets: dict[str, dict[str, str]] = {}
 
     def _fetch(self, number: str) -> None:
-        now = get_clock().now()
+        """Every section of the page, read in one transaction (one consistent snapshot)."""
         with session_scope() as session:
-            detail = order_service.get_order(session, principal=current_principal(), number=number, now=now)
-            row_id = detail.card.id
+            self._fetch_in(session, number)
+
+    def _fetch_in(self, session, number: str) -> None:
+        now = get_clock().now()
+        detail = order_service.get_order(session, principal=current_principal(), number=number, now=now)
+        row_id = detail.card.id
         card = detail.card
         self._order_id, self._version = row_id, card.version
         self.number, self.name, self.customer = card.number, card.name, card.customer_name
@@ -148,28 +152,24 @@ class OrderState(AppState):
         principal = current_principal()
         self.can_edit = principal.is_staff
         if principal.is_staff and not self.reasons:
-            with session_scope() as session:
-                self.reasons = [{"code": c, "issue": i} for _, c, i, _ in provisioning.remedies(session)]
+            self.reasons = [{"code": c, "issue": i} for _, c, i, _ in provisioning.remedies(session)]
         self.owner_value = str(detail.owner_id) if detail.owner_id else "none"
         self.priority_value = card.priority
         self.requested_value = detail.requested_completion.isoformat() if detail.requested_completion else ""
         self.planned_value = detail.planned_completion.isoformat() if detail.planned_completion else ""
-        with session_scope() as session:
-            failure = provisioning.open_failure(session, principal=principal, order_id=row_id, now=now,
-                                                calendar=business_calendar())
+        failure = provisioning.open_failure(session, principal=principal, order_id=row_id, now=now,
+                                            calendar=business_calendar())
         self.failure = {} if failure is None else {
             "reason": failure.reason, "details": failure.details, "remedy": failure.remedy,
             "state": "claimed by " + failure.claimed_by if failure.state == "claimed" else "open",
             "countdown": failure.countdown, "age": failure.age,
         }
-        self._fetch_process(row_id, principal)
-        with session_scope() as session:
-            msgs = messages.list_messages(session, principal=principal, order_id=row_id)
-            self.subscribed = messages.is_subscribed(session, principal=principal, order_id=row_id)
-            self.contact_email = session.get(Customer, session.get(Order, row_id).customer_id).contact_email \
-                if principal.is_staff else ""
-        with session_scope() as session:
-            files = attachments.of_messages(session, message_ids=[m.id for m in msgs])
+        self._fetch_process(row_id, principal, session)
+        msgs = messages.list_messages(session, principal=principal, order_id=row_id)
+        self.subscribed = messages.is_subscribed(session, principal=principal, order_id=row_id)
+        self.contact_email = session.get(Customer, session.get(Order, row_id).customer_id).contact_email \
+            if principal.is_staff else ""
+        files = attachments.of_messages(session, message_ids=[m.id for m in msgs])
         self.message_files = [{"message": str(mid), "name": f.name, "href": f"/attachments/{f.id}",
                                "size": f"{max(1, f.size // 1024)} KB"} for mid, fs in files.items() for f in fs]
         self.messages = [
@@ -178,12 +178,11 @@ class OrderState(AppState):
              "internal": "" if m.client_viewable else "1"}
             for m in msgs
         ]
-        with session_scope() as session:
-            found = tickets.tickets_of_order(session, principal=principal, order_id=row_id)
-            runs = {t.id: processes.run_view(session, entity_kind="ticket", entity_id=t.id) for t in found} \
-                if principal.is_staff else {}
-            self.ticket_processes = [{"id": str(p.id), "name": p.name}
-                                     for p in processes.startable(session, type="Ticket")] if principal.is_staff else []
+        found = tickets.tickets_of_order(session, principal=principal, order_id=row_id)
+        runs = {t.id: processes.run_view(session, entity_kind="ticket", entity_id=t.id) for t in found} \
+            if principal.is_staff else {}
+        self.ticket_processes = [{"id": str(p.id), "name": p.name}
+                                 for p in processes.startable(session, type="Ticket")] if principal.is_staff else []
         self.ticket_tasks = [
             {"ticket": str(tid), "id": str(t.id), "name": t.name, "status": t.status,
              "open": "1" if t.status == "open" and ph.state == "current" else ""}
@@ -210,11 +209,13 @@ class OrderState(AppState):
             self._reset_order()
             self.state = "missing"
 
-    def _fetch_process(self, order_id: int, principal) -> None:
-        with session_scope() as session:
-            view = processes.run_view(session, entity_kind="order", entity_id=order_id)
-            startable = [] if (view and view.status == "running") or not principal.is_staff else [
-                {"id": str(s.id), "name": s.name} for s in processes.startable(session, type="Order")]
+    def _fetch_process(self, order_id: int, principal, session=None) -> None:
+        if session is None:
+            with session_scope() as own:
+                return self._fetch_process(order_id, principal, own)
+        view = processes.run_view(session, entity_kind="order", entity_id=order_id)
+        startable = [] if (view and view.status == "running") or not principal.is_staff else [
+            {"id": str(s.id), "name": s.name} for s in processes.startable(session, type="Order")]
         self.startable = startable
         if view is None:
             self.process_name, self.process_status, self.phases, self.actions, self.routes = "", "", [], [], []
