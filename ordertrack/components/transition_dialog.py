@@ -15,8 +15,10 @@ def transition_dialog(
     error: rx.Var,
     on_submit: rx.EventHandler,
     on_cancel: rx.EventHandler,
+    ask_channel: rx.Var | bool = False,
 ) -> rx.Component:
-    """A dialog that submits ``{"comment": ...}`` to ``on_submit``."""
+    """A dialog that submits ``{"comment": ...}`` (and ``"channel"`` when ``ask_channel``: how
+    the customer approved, for staff recording an approval) to ``on_submit``."""
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(title),
@@ -27,6 +29,23 @@ def transition_dialog(
                         irreversible,
                         rx.callout("This cannot be undone: nothing can leave this status.", icon="octagon-alert",
                                    color_scheme="red", width="100%"),
+                    ),
+                    rx.cond(
+                        ask_channel,
+                        rx.el.fieldset(
+                            rx.el.legend("How did the customer approve?", style={"marginBottom": "0.4em"}),
+                            rx.radio_group.root(
+                                rx.hstack(
+                                    *[rx.el.label(rx.hstack(rx.radio_group.item(value=value), rx.text(text),
+                                                            align="center", spacing="2"))
+                                      for value, text in (("email", "By e-mail"), ("telephone", "By telephone"))],
+                                    spacing="5",
+                                ),
+                                name="channel",
+                            ),
+                            id="approval-channel",
+                            style={"border": "none", "padding": "0", "margin": "0"},
+                        ),
                     ),
                     rx.el.label(rx.cond(needs_comment, "Comment (required)", "Comment (optional)"),
                                 html_for="move-comment"),

@@ -104,6 +104,7 @@ class BoardState(AppState):
     drop_needs_comment: bool = False
     drop_irreversible: bool = False
     drop_error: str = ""
+    drop_channel: bool = False
     _drop: dict[str, int | str] = {}
     _limits: dict[str, int] = {}
 
@@ -202,13 +203,13 @@ class BoardState(AppState):
         self._limits[column] = min(self._limits.get(column, WINDOW) + WINDOW, board_service.WINDOW_MAX)
         self._fetch()
 
-    def _move(self, order_id: int, version: int, target: str, comment: str) -> None:
+    def _move(self, order_id: int, version: int, target: str, comment: str, channel: str | None = None) -> None:
         now, settings = get_clock().now(), get_settings()
         with session_scope() as session:
             processes.before_order_move(session, order_id=order_id, target=target)
             card = orders.move_order(
                 session, principal=current_principal(), order_id=order_id, target=target,
-                expected_version=version, comment=comment, now=now, calendar=business_calendar(),
+                expected_version=version, comment=comment, now=now, calendar=business_calendar(), channel=channel,
             )
             processes.after_order_move(session, principal=current_principal(), order_id=order_id, target=target,
                                        now=now, calendar=business_calendar(), base_url=settings.public_url,
@@ -240,8 +241,10 @@ class BoardState(AppState):
                           roles=current_principal().roles, status_since=detail.card.phase_since, now=now,
                           comment="(drag)")
             raise BadInput(f"{number} cannot be moved there.")
-        if move.needs_comment or move.irreversible:
+        approval = orders.is_approval(detail.card.phase, target)  # staff record how the customer approved
+        if move.needs_comment or move.irreversible or approval:
             self._drop = {"id": detail.card.id, "version": version, "target": target}
+            self.drop_channel = approval
             self.drop_title = f"{number}: {move.label}"
             self.drop_subtitle = detail.card.name
             self.drop_needs_comment, self.drop_irreversible = move.needs_comment, move.irreversible
@@ -260,8 +263,12 @@ class BoardState(AppState):
         if self.drop_needs_comment and not comment:
             self.drop_error = "A comment is required for this change."
             return None
+        channel = coerce_str(form_data.get("channel"), name="Channel", max_len=20)
+        if self.drop_channel and channel not in orders.APPROVAL_CHANNELS:
+            self.drop_error = orders.CHANNEL_REQUIRED
+            return None
         drop, self._drop, self.drop_open = self._drop, {}, False
-        return self._move(int(drop["id"]), int(drop["version"]), str(drop["target"]), comment)
+        return self._move(int(drop["id"]), int(drop["version"]), str(drop["target"]), comment, channel or None)
 
     @rx.event
     @guard()
@@ -410,7 +417,7 @@ def board_page() -> rx.Component:
             transition_dialog(
                 title=s.drop_title, subtitle=s.drop_subtitle, open=s.drop_open,
                 needs_comment=s.drop_needs_comment, irreversible=s.drop_irreversible, error=s.drop_error,
-                on_submit=s.confirm_drop, on_cancel=s.cancel_drop,
+                on_submit=s.confirm_drop, on_cancel=s.cancel_drop, ask_channel=s.drop_channel,
             ),
             rx.script(src="/board-dnd.js"),
             spacing="4",

@@ -69,6 +69,8 @@ class OrderState(AppState):
     dialog_needs_comment: bool = False
     dialog_irreversible: bool = False
     dialog_error: str = ""
+    dialog_channel: bool = False
+    _phase: str = ""
     failure: dict[str, str] = {}
     messages: list[dict[str, str]] = []
     subscribed: bool = False
@@ -114,7 +116,7 @@ class OrderState(AppState):
         detail = order_service.get_order(session, principal=current_principal(), number=number, now=now)
         row_id = detail.card.id
         card = detail.card
-        self._order_id, self._version = row_id, card.version
+        self._order_id, self._version, self._phase = row_id, card.version, card.phase
         self.number, self.name, self.customer = card.number, card.name, card.customer_name
         self.phase_label, self.status, self.status_label = card.phase_label, card.status, card.status_label
         self.in_phase = duration_words(now - card.phase_since)
@@ -602,6 +604,7 @@ class OrderState(AppState):
         self.dialog_target, self.dialog_label = target, move["label"]
         self.dialog_needs_comment = bool(move["needs_comment"])
         self.dialog_irreversible = bool(move["irreversible"])
+        self.dialog_channel = current_principal().is_staff and order_service.is_approval(self._phase, target)
         self.dialog_error = ""
         self.dialog_open = True
 
@@ -621,6 +624,10 @@ class OrderState(AppState):
         if self.dialog_needs_comment and not comment:
             self.dialog_error = "A comment is required for this change."
             return None
+        channel = coerce_str(form_data.get("channel"), name="Channel", max_len=20)
+        if self.dialog_channel and channel not in order_service.APPROVAL_CHANNELS:
+            self.dialog_error = order_service.CHANNEL_REQUIRED
+            return None
         now = get_clock().now()
         settings = get_settings()
         try:
@@ -636,6 +643,7 @@ class OrderState(AppState):
                     comment=comment,
                     now=now,
                     calendar=business_calendar(),
+                    channel=channel or None,
                 )
                 processes.after_order_move(session, principal=current_principal(), order_id=self._order_id,
                                            target=self.dialog_target, now=now, calendar=business_calendar(),
@@ -661,7 +669,7 @@ def _move_dialog() -> rx.Component:
     return transition_dialog(
         title=s.dialog_label, subtitle=s.number + " — " + s.name, open=s.dialog_open,
         needs_comment=s.dialog_needs_comment, irreversible=s.dialog_irreversible, error=s.dialog_error,
-        on_submit=s.confirm_move, on_cancel=s.close_move,
+        on_submit=s.confirm_move, on_cancel=s.close_move, ask_channel=s.dialog_channel,
     )
 
 

@@ -20,6 +20,7 @@ from ordertrack.db.notify_models import OrderFailure
 from ordertrack.domain import engine
 from ordertrack.domain.access import SYSTEM, Principal
 from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, EXCLUDED_ITEM_KINDS, tracking_status
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
@@ -338,6 +339,29 @@ def _load_for_write(session: Session, *, principal: Principal, order_id: int) ->
     return row
 
 
+APPROVAL_CHANNELS = {"email": "e-mail", "telephone": "telephone"}
+CHANNEL_REQUIRED = "Say how the customer approved: by e-mail or by telephone."
+
+
+def is_approval(phase: str, target: str) -> bool:
+    """Whether moving ``phase`` → ``target`` is the customer's delivery approval."""
+    return phase == "validation" and target == "closed"
+
+
+def approval_comment(*, principal: Principal, channel: str | None, comment: str) -> str:
+    """The history note of a manual approval (seed 01: customers approve by e-mail or telephone
+    to support, who record it; a customer may also approve on the board).
+
+    Raises:
+        BadInput: staff did not say how the customer approved.
+    """
+    if principal.role is Role.CUSTOMER:
+        return comment or "Approved by the customer."
+    if channel not in APPROVAL_CHANNELS:
+        raise BadInput(CHANNEL_REQUIRED)
+    return f"Customer approved by {APPROVAL_CHANNELS[channel]} (recorded by {principal.display_name}). {comment}".strip()
+
+
 def move_order(
     session: Session,
     *,
@@ -349,6 +373,7 @@ def move_order(
     calendar: BusinessCalendar,
     comment: str = "",
     automatic: bool = False,
+    channel: str | None = None,
 ) -> OrderCard:
     """Move an order to phase ``target`` (the caller commits).
 
@@ -361,6 +386,8 @@ def move_order(
         calendar: the business calendar (for business-time timers).
         comment: the mover's comment (required by some moves).
         automatic: True when a timer or an event makes the move.
+        channel: for staff approving on the customer's behalf, how the customer approved
+            (``APPROVAL_CHANNELS``); required then.
 
     Raises:
         NotFound: no such order for this principal.
@@ -379,6 +406,8 @@ def move_order(
     )
     if automatic and not comment and transition.auto is not None:
         comment = transition.auto.note
+    elif not automatic and is_approval(order.phase, target):
+        comment = approval_comment(principal=principal, channel=channel, comment=comment)
     return _apply(
         session, order=order, customer_name=customer.name, principal=principal,
         expected_version=expected_version, now=now, calendar=calendar, comment=comment,

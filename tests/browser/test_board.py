@@ -124,6 +124,48 @@ def test_closed_tab_lists_and_searches_closed_orders(page, server):
     expect(table.get_by_role("link")).to_have_text(closed[0])
 
 
+def _other_tenants_order(server, username: str, phase: str) -> str:
+    """An order in ``phase`` of any customer but ``username``'s (left for that user's tests)."""
+    with Session(create_engine(server.db_url)) as s:
+        user = s.exec(select(User).where(User.username == username)).one()
+        return s.exec(select(Order.number).where(Order.customer_id != user.customer_id, Order.phase == phase)
+                      .order_by(Order.number)).first()
+
+
+def test_support_records_an_approval_by_telephone_on_the_customers_behalf(page, server):
+    number = _other_tenants_order(server, "customer", "validation")
+    login(page, "support")
+    page.goto(f"/orders/{number}")
+    page.get_by_role("button", name="Approve").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("How did the customer approve?")).to_be_visible()
+    dialog.get_by_role("button", name="Confirm").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("by e-mail or by telephone")
+    assert _phase(server, number) == "validation", "nothing changes until support says how"
+    dialog.get_by_role("radio", name="By telephone").click()
+    dialog.get_by_label("Comment (optional)").fill("Called the IT manager")
+    dialog.get_by_role("button", name="Confirm").click()
+    first = page.locator("#order-history").get_by_role("row").first
+    expect(first).to_contain_text("Customer approved by telephone")
+    expect(first).to_contain_text("Called the IT manager")
+    assert _phase(server, number) == "closed"
+
+
+def test_dragging_to_closed_asks_support_how_the_customer_approved(page, server):
+    number = _other_tenants_order(server, "customer", "validation")
+    login(page, "support")
+    page.goto("/board")
+    page.get_by_label("Search orders").fill(number)
+    card = _card(page, "validation", number)
+    expect(page.locator("[data-testid=order-card]")).to_have_count(1)
+    card.drag_to(page.locator("#column-done"))
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("radio", name="By e-mail").click()
+    dialog.get_by_role("button", name="Confirm").click()
+    expect(_card(page, "done", number)).to_be_visible()
+    assert _phase(server, number) == "closed"
+
+
 def _closed_since(server, username: str) -> list[tuple[str, object]]:
     """(number, phase_since) of the user's closed orders, oldest change first."""
     with Session(create_engine(server.db_url)) as s:

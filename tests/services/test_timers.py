@@ -81,11 +81,36 @@ def test_approval_by_support_before_deadline_cancels_the_timer(engine, session, 
     _, support = f.user(session, role="support")
     session.commit()
     svc.move_order(session, principal=support, order_id=in_validation[0], target="closed",
-                   expected_version=2, now=NOW + timedelta(hours=5), calendar=calendar,
-                   comment="Customer approved by telephone")
+                   expected_version=2, now=NOW + timedelta(hours=5), calendar=calendar, channel="telephone",
+                   comment="Called at 10:05")
     session.commit()
     result = sweep(engine, now=NOW + timedelta(days=3), calendar=calendar)
     assert sorted(result.applied) == sorted(in_validation[1:])
     rows = _closed_by_system(session, in_validation)
     assert len(rows) == 3
-    assert sum(r.comment == "Customer approved by telephone" for r in rows) == 1
+    assert sum(r.comment.startswith("Customer approved by telephone") and r.comment.endswith("Called at 10:05")
+               for r in rows) == 1
+
+
+def test_support_must_say_how_the_customer_approved_and_the_history_says_it(session, in_validation, calendar):
+    from ordertrack.services.errors import BadInput
+
+    _, support = f.user(session, role="support")
+    _, customer_user = f.user(session, role="customer",
+                              customer_id=session.get(Order, in_validation[1]).customer_id)
+    session.commit()
+    for channel in (None, "fax", ""):
+        with pytest.raises(BadInput, match="by e-mail or by telephone"):
+            svc.move_order(session, principal=support, order_id=in_validation[0], target="closed",
+                           expected_version=2, now=NOW, calendar=calendar, channel=channel)
+        session.rollback()
+    assert session.get(Order, in_validation[0]).phase == "validation", "a refused approval changes nothing"
+    svc.move_order(session, principal=support, order_id=in_validation[0], target="closed", expected_version=2,
+                   now=NOW, calendar=calendar, channel="email")
+    svc.move_order(session, principal=customer_user, order_id=in_validation[1], target="closed",
+                   expected_version=2, now=NOW, calendar=calendar)
+    session.commit()
+    notes = {r.entity_id: r.comment for r in session.exec(
+        select(StatusChange).where(StatusChange.to_state == "closed"))}
+    assert notes[in_validation[0]].startswith("Customer approved by e-mail (recorded by ")
+    assert notes[in_validation[1]] == "Approved by the customer."
