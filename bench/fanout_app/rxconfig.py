@@ -10,6 +10,6 @@ config = rx.Config(
     app_name="fanoutbench",
     telemetry_enabled=False,
     plugins=[],
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[rx.plugins.SitemapPlugin],
     **({"bun_path": _BUN} if _BUN.exists() else {}),
 )

@@ -39,8 +39,8 @@ def test_panel_toggles_and_pins(page):
     login(page, "support")
     page.goto("/manager")
     expect(page.locator("#om-panel")).to_be_visible()
-    # The page's load (which re-opens a pinned panel) has run once the panel lists its steps.
-    expect(page.locator("#om-panel [data-step]").first).to_be_visible()
+    # The page's load (which re-opens a pinned panel) has run once the panel lists its queues.
+    expect(page.locator("#om-panel").get_by_role("heading", level=3).first).to_be_visible()
     page.get_by_role("button", name="Toggle the order queue panel").click()
     expect(page.locator("#om-panel")).to_have_count(0)
     page.get_by_role("button", name="Toggle the order queue panel").click()
