@@ -9,8 +9,9 @@ vars. After every change (see ``realtime``) and every ``IDLE_SECONDS`` one task 
    every event),
 2. re-checks every registered tab's session in ONE query (a signed-out, expired or
    deactivated session, or a changed role or tenant, stops its pushes),
-3. groups the tabs by (State, key), computes each view once, and emits it as one
-   Socket.IO packet, encoded once and written to every tab of the group.
+3. groups the tabs by (State, key), computes each view once, and — unless it equals what
+   that key was last sent — emits it as one Socket.IO packet, encoded once and written to
+   every tab of the group.
 
 No tab's server-side state is locked or diffed, so a viewer costs one socket write; the
 per-tab watcher it replaces (``live.watch``) cost a state lock, a session query, a refresh
@@ -53,6 +54,7 @@ class View:
 
 
 _views: dict[str, dict[str, View]] = {}  # client token → state full name → view
+_last: dict[tuple[str, Hashable], dict[str, Any]] = {}  # what each (state, key) was last pushed
 pushes = 0  # packets sent (for tests and benchmarks)
 
 
@@ -152,8 +154,13 @@ async def push_all() -> int:
         except Exception:  # one broken view never stops the others
             log.exception("could not compute the live view of %s", state)
             continue
+        if _last.get((state, _key)) == values:
+            continue  # e.g. another tenant's order changed: this view did not, its tabs are current
+        _last[(state, _key)] = values
         await push.send(state, values, [sid for sid, _ in members])
         sent += 1
+    for gone in [k for k in _last if k not in groups]:
+        del _last[gone]
     pushes += sent
     return sent
 

@@ -1,0 +1,70 @@
+"""Rules of the live push registry (``ordertrack.fanout``) without a server: one computation
+and one packet per view key, nothing re-sent when a view did not change, tabs forgotten when
+they leave the page."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from ordertrack import fanout
+from ordertrack.domain.access import Principal
+from ordertrack.domain.roles import Role
+
+ALICE = Principal(user_id=1, username="a", display_name="A", role=Role.CUSTOMER, customer_id=1)
+BOB = Principal(user_id=2, username="b", display_name="B", role=Role.CUSTOMER, customer_id=2)
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    monkeypatch.setattr(fanout, "_views", {})
+    monkeypatch.setattr(fanout, "_last", {})
+    sent: list[tuple[str, dict, list[str]]] = []
+
+    async def send(state, values, sids):
+        sent.append((state, values, sorted(sids)))
+
+    monkeypatch.setattr(fanout.push, "send", send)
+    monkeypatch.setattr(fanout, "_namespace", lambda: type("NS", (), {"token_to_sid": {}})())
+    monkeypatch.setattr(fanout, "_live_views", lambda _map: [
+        (f"sid-{token}", view) for token, views in fanout._views.items() for view in views.values()])
+    return sent
+
+
+def _view(principal: Principal, data: dict, calls: list, key="board") -> fanout.View:
+    def compute():
+        calls.append(principal.username)
+        return dict(data)
+
+    return fanout.View(state="board_state", key=(fanout.scope_of(principal), key), path="/board",
+                       secret="s" * 32, principal=principal, compute=compute)
+
+
+def test_one_computation_and_packet_per_key_and_nothing_resent_when_unchanged(registry):
+    alice_board, bob_board, calls = {"cards": ["SO-1"]}, {"cards": ["SO-9"]}, []
+    for token in ("t1", "t2", "t3"):
+        fanout.show(token, _view(ALICE, alice_board, calls))
+    fanout.show("t4", _view(BOB, bob_board, calls))
+
+    assert asyncio.run(fanout.push_all()) == 2
+    assert sorted(calls) == ["a", "b"], "each key is computed once, whatever its number of tabs"
+    assert sorted((v["cards"], sids) for _, v, sids in registry) == [
+        (["SO-1"], ["sid-t1", "sid-t2", "sid-t3"]), (["SO-9"], ["sid-t4"])]
+
+    registry.clear()
+    bob_board["cards"] = ["SO-9", "SO-10"]  # only Bob's tenant changed
+    assert asyncio.run(fanout.push_all()) == 1
+    assert registry == [("board_state", {"cards": ["SO-9", "SO-10"]}, ["sid-t4"])]
+
+
+def test_leaving_the_page_or_hiding_stops_the_pushes(registry):
+    calls: list = []
+    fanout.show("t1", _view(ALICE, {"cards": []}, calls))
+    fanout.show("t2", _view(ALICE, {"cards": []}, calls))
+    fanout.left_page("t1", "/board")  # still on the board: kept
+    fanout.left_page("t2", "/orders")  # navigated away: forgotten
+    assert asyncio.run(fanout.push_all()) == 1
+    assert registry[0][2] == ["sid-t1"]
+    fanout.hide("t1")
+    assert fanout.registered() == 0
