@@ -77,13 +77,16 @@ class Order(SQLModel, table=True):
     __table_args__ = (
         Index("ix_orders_due_at", "due_at", sqlite_where=text("due_at IS NOT NULL"),
               postgresql_where=text("due_at IS NOT NULL")),
+        # The board's columns: a phase's window in order without sorting the whole phase.
+        Index("ix_orders_phase_since", "phase", "phase_since"),
+        Index("ix_orders_phase_due", "phase", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(index=True, unique=True, max_length=40)
     name: str = Field(max_length=200)
     customer_id: int = Field(foreign_key="customer.id", index=True)
-    phase: str = Field(max_length=40, index=True)
+    phase: str = Field(max_length=40)  # indexed with phase_since / due_at (board columns)
     status: str = Field(max_length=40, index=True)
     phase_since: datetime = _ts()
     status_since: datetime = _ts()

@@ -154,7 +154,12 @@ def load_board(
             ordered = base.order_by(col(Order.due_at).asc(), col(Order.id))
         else:
             ordered = base.order_by(col(Order.phase_since).asc(), col(Order.id))
-        total = session.exec(select(func.count()).select_from(base.subquery())).one()
+        counted = select(Order.id) if principal.is_staff else select(Order.id).join(
+            Customer, Customer.id == Order.customer_id)  # tenants are scoped through their customer
+        counted = _filtered(counted, principal, f).where(col(Order.phase).in_(column.phases))
+        if column.key == "done":
+            counted = counted.where(col(Order.phase_since) >= now - ON_BOARD_AFTER_DONE)
+        total = session.exec(select(func.count()).select_from(counted.subquery())).one()
         cards = tuple(
             BoardCard(
                 number=o.number, name=o.name, customer_name=name, phase=o.phase,
