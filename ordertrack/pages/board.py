@@ -127,7 +127,8 @@ class BoardState(AppState):
             fanout.serve(self, ("closed", search, page), lambda: _closed_vars(current_principal(), search, page),
                          computed=("closed_pages",))
         else:
-            filters, limits = self._filters(), dict(self._limits)
+            filters = self._filters()
+            limits = {c.key: self._limits.get(c.key, WINDOW) for c in board_service.COLUMNS}
             fanout.serve(self, ("board", filters, tuple(sorted(limits.items()))),
                          lambda: _board_vars(current_principal(), filters, limits))
         self.loading = False

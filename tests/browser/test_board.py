@@ -212,3 +212,17 @@ def test_two_days_later_the_open_board_shows_the_order_approved_automatically(pa
     card.click()
     expect(page.locator("#order-history").get_by_role("row").first).to_contain_text(
         "approved automatically after 2 days")
+
+
+def test_a_long_column_shows_25_cards_then_25_more_on_request(page, server):
+    with Session(create_engine(server.db_url)) as s:
+        execution = len(s.exec(select(Order.id).where(Order.phase == "execution")).all())
+    assert execution > 50, "the demo data should give staff a long Execution column"
+    login(page, "manager")
+    page.goto("/board")
+    column = page.locator("#column-execution")
+    cards = column.locator("[data-testid=order-card]")
+    expect(cards).to_have_count(25)
+    expect(column).to_contain_text(str(execution))  # the column's total
+    column.get_by_role("button", name="Show more").click()
+    expect(cards).to_have_count(50)
