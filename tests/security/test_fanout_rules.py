@@ -5,6 +5,7 @@ they leave the page."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -32,6 +33,16 @@ def registry(monkeypatch):
     return sent
 
 
+def _push_all() -> int:
+    """Run one push round in a thread of its own (the browser tests' Playwright keeps an event
+    loop running in the main thread of the same pytest session)."""
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(asyncio.run(fanout.push_all())))
+    worker.start()
+    worker.join(10)
+    return result[0]
+
+
 def _view(principal: Principal, data: dict, calls: list, key="board") -> fanout.View:
     def compute():
         calls.append(principal.username)
@@ -47,14 +58,14 @@ def test_one_computation_and_packet_per_key_and_nothing_resent_when_unchanged(re
         fanout.show(token, _view(ALICE, alice_board, calls))
     fanout.show("t4", _view(BOB, bob_board, calls))
 
-    assert asyncio.run(fanout.push_all()) == 2
+    assert _push_all() == 2
     assert sorted(calls) == ["a", "b"], "each key is computed once, whatever its number of tabs"
     assert sorted((v["cards"], sids) for _, v, sids in registry) == [
         (["SO-1"], ["sid-t1", "sid-t2", "sid-t3"]), (["SO-9"], ["sid-t4"])]
 
     registry.clear()
     bob_board["cards"] = ["SO-9", "SO-10"]  # only Bob's tenant changed
-    assert asyncio.run(fanout.push_all()) == 1
+    assert _push_all() == 1
     assert registry == [("board_state", {"cards": ["SO-9", "SO-10"]}, ["sid-t4"])]
 
 
@@ -64,7 +75,7 @@ def test_leaving_the_page_or_hiding_stops_the_pushes(registry):
     fanout.show("t2", _view(ALICE, {"cards": []}, calls))
     fanout.left_page("t1", "/board")  # still on the board: kept
     fanout.left_page("t2", "/orders")  # navigated away: forgotten
-    assert asyncio.run(fanout.push_all()) == 1
+    assert _push_all() == 1
     assert registry[0][2] == ["sid-t1"]
     fanout.hide("t1")
     assert fanout.registered() == 0
