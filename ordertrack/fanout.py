@@ -29,11 +29,15 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel import col, select
+
 from ordertrack import push, realtime
 from ordertrack.auth import acting_as
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
+from ordertrack.db.models import Customer
 from ordertrack.domain.access import Principal
+from ordertrack.domain.roles import Role
 from ordertrack.services import accounts
 
 log = logging.getLogger(__name__)
@@ -136,8 +140,31 @@ def _live_views(token_to_sid: dict[str, str]) -> list[tuple[str, View]]:
     return out
 
 
-async def push_all() -> int:
-    """Compute every registered view once per key and send it; the number of packets."""
+def _unaffected(principal: Principal, changed: set[int], resellers: set[int | None]) -> bool:
+    """Whether a tenant's views cannot have changed when only ``changed`` customers did."""
+    if principal.is_staff:
+        return False
+    if principal.role is Role.CUSTOMER:
+        return principal.customer_id not in changed
+    if principal.role in (Role.RESELLER, Role.PARTNER):
+        return principal.reseller_id not in resellers
+    return False
+
+
+def _resellers_of(customers: set[int]) -> set[int | None]:
+    if not customers:
+        return set()
+    with session_scope() as session:
+        return set(session.exec(select(Customer.reseller_id).where(col(Customer.id).in_(customers))).all())
+
+
+async def push_all(changed: set[int] | None = None) -> int:
+    """Compute every registered view once per key and send it; the number of packets.
+
+    Args:
+        changed: the customers whose data changed, if known: views of other tenants are then
+            left alone (staff views are always recomputed); None recomputes everything.
+    """
     global pushes
     namespace = _namespace()
     if namespace is None or not _views:
@@ -145,9 +172,12 @@ async def push_all() -> int:
     groups: dict[tuple[str, Hashable], list[tuple[str, View]]] = defaultdict(list)
     for sid, view in _live_views(dict(namespace.token_to_sid)):
         groups[(view.state, view.key)].append((sid, view))
+    resellers = _resellers_of(changed) if changed is not None else set()
     sent = 0
     for (state, _key), members in groups.items():
         first = members[0][1]
+        if changed is not None and _unaffected(first.principal, changed, resellers):
+            continue
         try:
             with acting_as(first.principal):
                 values = first.compute()
@@ -166,12 +196,21 @@ async def push_all() -> int:
 
 
 async def run(idle_seconds: float = IDLE_SECONDS) -> None:
-    """Push every view after each change (and every ``idle_seconds``) until cancelled."""
+    """Push every affected view after each change, and every view at least every
+    ``idle_seconds`` (time in words moves on), until cancelled."""
     seen = realtime.current()
+    loop = asyncio.get_running_loop()
+    last_full = loop.time()
     while True:
-        seen = await realtime.wait_change(seen, idle_seconds)
+        now_seen = await realtime.wait_change(seen, idle_seconds)
+        changed = realtime.take_dirty()
+        if now_seen == seen or loop.time() - last_full >= idle_seconds:
+            changed = None
+        seen = now_seen
+        if changed is None:
+            last_full = loop.time()
         try:
-            await push_all()
+            await push_all(changed)
         except asyncio.CancelledError:
             raise
         except Exception:

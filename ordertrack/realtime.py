@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,30 @@ def version() -> tuple[int, int]:
     return _published, _seq
 
 
-def _wake() -> None:
+_dirty: set[int] | None = set()  # customers whose data changed since ``take_dirty``; None: anything
+
+
+def _mark(payload: str) -> None:
+    global _dirty
+    if payload == "*" or _dirty is None:
+        _dirty = None
+        return
+    try:
+        _dirty |= {int(part) for part in payload.split(",") if part}
+    except ValueError:
+        _dirty = None
+
+
+def take_dirty() -> set[int] | None:
+    """The customers changed since the last call (None: possibly anything), and reset."""
+    global _dirty
+    dirty, _dirty = _dirty, set()
+    return dirty
+
+
+def _wake(payload: str = "*") -> None:
     global _seq
+    _mark(payload)
     _seq += 1
     for fut in list(_waiters):
         if not fut.done():
@@ -47,19 +69,25 @@ def _wake() -> None:
     _waiters.clear()
 
 
-def publish() -> None:
-    """Tell every watcher (this worker and, through Redis, the others) that data changed."""
+def publish(customers: Iterable[int] | None = None) -> None:
+    """Tell every watcher (this worker and, through Redis, the others) that data changed.
+
+    Args:
+        customers: the customers whose data changed, when the caller knows (live views of
+            other tenants are then not recomputed); None: anything may have changed.
+    """
     global _published
     _published += 1
+    payload = "*" if customers is None else ",".join(str(int(c)) for c in customers) or "*"
     if _redis is not None:
         try:
-            _redis.publish(CHANNEL, "1")  # our own relay wakes this worker too
+            _redis.publish(CHANNEL, payload)  # our own relay wakes this worker too
             return
         except Exception:  # a broken relay must never fail the change itself
             log.exception("could not relay a change through Redis")
     loop = _loop
     if loop is not None and not loop.is_closed():
-        loop.call_soon_threadsafe(_wake)
+        loop.call_soon_threadsafe(_wake, payload)
 
 
 async def wait_change(after: int, timeout: float) -> int:
@@ -118,7 +146,8 @@ async def _relay(url: str) -> None:
     try:
         async for message in pubsub.listen():
             if message.get("type") == "message":
-                _wake()
+                data = message.get("data")
+                _wake(data.decode() if isinstance(data, bytes) else str(data or "*"))
     finally:
         with suppress(Exception):
             await pubsub.aclose()

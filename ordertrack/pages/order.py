@@ -71,6 +71,7 @@ class OrderState(AppState):
     dialog_error: str = ""
     dialog_channel: bool = False
     _phase: str = ""
+    _customer_id: int = 0
     failure: dict[str, str] = {}
     messages: list[dict[str, str]] = []
     subscribed: bool = False
@@ -117,6 +118,7 @@ class OrderState(AppState):
         row_id = detail.card.id
         card = detail.card
         self._order_id, self._version, self._phase = row_id, card.version, card.phase
+        self._customer_id = session.get(Order, row_id).customer_id
         self.number, self.name, self.customer = card.number, card.name, card.customer_name
         self.phase_label, self.status, self.status_label = card.phase_label, card.status, card.status_label
         self.in_phase = duration_words(now - card.phase_since)
@@ -169,8 +171,7 @@ class OrderState(AppState):
         self._fetch_process(row_id, principal, session)
         msgs = messages.list_messages(session, principal=principal, order_id=row_id)
         self.subscribed = messages.is_subscribed(session, principal=principal, order_id=row_id)
-        self.contact_email = session.get(Customer, session.get(Order, row_id).customer_id).contact_email \
-            if principal.is_staff else ""
+        self.contact_email = session.get(Customer, self._customer_id).contact_email if principal.is_staff else ""
         files = attachments.of_messages(session, message_ids=[m.id for m in msgs])
         self.message_files = [{"message": str(mid), "name": f.name, "href": f"/attachments/{f.id}",
                                "size": f"{max(1, f.size // 1024)} KB"} for mid, fs in files.items() for f in fs]
@@ -239,7 +240,7 @@ class OrderState(AppState):
             fn(session, principal=current_principal(), now=get_clock().now(), calendar=business_calendar(),
                base_url=settings.public_url, support=settings.support_email, **kwargs)
         self._fetch(self.number)
-        publish()
+        publish(customers=[self._customer_id])
 
     @rx.event
     @guard(staff=True)
@@ -386,7 +387,7 @@ class OrderState(AppState):
         self._pending_ids, self.pending_files = [], []
         self.compose_open = False
         self._fetch(self.number)
-        publish()
+        publish(customers=[self._customer_id])
         return rx.toast.success("Comment added." if kind == "comment" else "Sent.")
 
     @rx.event
@@ -411,7 +412,7 @@ class OrderState(AppState):
                                 now=get_clock().now(), calendar=business_calendar())
         self.ticket_tab = "open"
         self._fetch(self.number)
-        publish()
+        publish(customers=[self._customer_id])
         return rx.toast.success("Ticket opened.")
 
     @rx.event
@@ -437,7 +438,7 @@ class OrderState(AppState):
                                status=coerce_str(status, name="Status", max_len=10), now=get_clock().now(),
                                calendar=business_calendar())
         self._fetch(self.number)
-        publish()
+        publish(customers=[self._customer_id])
         return rx.toast.success("Ticket updated.")
 
     @rx.event
@@ -507,7 +508,7 @@ class OrderState(AppState):
                 recipients=provisioning.Recipients(support=settings.support_email, base_url=settings.public_url),
             )
         self._fetch(self.number)
-        publish()
+        publish(customers=[self._customer_id])
         return rx.toast.success("Provisioning attempt recorded.")
 
     @rx.event
@@ -523,7 +524,7 @@ class OrderState(AppState):
                                    expected_version=self._version, now=get_clock().now(),
                                    calendar=business_calendar())
         self._fetch(self.number)
-        publish()
+        publish(customers=[self._customer_id])
         return rx.toast.success("Item added.")
 
     @rx.event
@@ -536,7 +537,7 @@ class OrderState(AppState):
                                       expected_version=self._version, now=get_clock().now(),
                                       calendar=business_calendar())
         self._fetch(self.number)
-        publish()
+        publish(customers=[self._customer_id])
         return rx.toast.success("Item removed.")
 
     @rx.event
@@ -552,7 +553,7 @@ class OrderState(AppState):
                 expected_version=self._version, now=get_clock().now(), calendar=business_calendar(),
             )
         self._fetch(self.number)
-        publish()
+        publish(customers=[self._customer_id])
         return rx.toast.success("Technical interview approved.")
 
     @rx.event
@@ -590,7 +591,7 @@ class OrderState(AppState):
             )
         self.editing = False
         self._fetch(self.number)
-        publish()
+        publish(customers=[self._customer_id])
         return rx.toast.success("Saved.")
 
     @rx.event
@@ -651,7 +652,7 @@ class OrderState(AppState):
         finally:
             self.dialog_open = False
             self._fetch(self.number)
-        publish()
+        publish(customers=[self._customer_id])
         return rx.toast.success(f"{self.number}: {self.phase_label}")
 
 

@@ -27,17 +27,18 @@ def registry(monkeypatch):
         sent.append((state, values, sorted(sids)))
 
     monkeypatch.setattr(fanout.push, "send", send)
+    monkeypatch.setattr(fanout, "_resellers_of", lambda customers: {10} if 2 in customers else set())  # Bob's
     monkeypatch.setattr(fanout, "_namespace", lambda: type("NS", (), {"token_to_sid": {}})())
     monkeypatch.setattr(fanout, "_live_views", lambda _map: [
         (f"sid-{token}", view) for token, views in fanout._views.items() for view in views.values()])
     return sent
 
 
-def _push_all() -> int:
+def _push_all(changed: set[int] | None = None) -> int:
     """Run one push round in a thread of its own (the browser tests' Playwright keeps an event
     loop running in the main thread of the same pytest session)."""
     result: list[int] = []
-    worker = threading.Thread(target=lambda: result.append(asyncio.run(fanout.push_all())))
+    worker = threading.Thread(target=lambda: result.append(asyncio.run(fanout.push_all(changed))))
     worker.start()
     worker.join(10)
     return result[0]
@@ -79,3 +80,34 @@ def test_leaving_the_page_or_hiding_stops_the_pushes(registry):
     assert registry[0][2] == ["sid-t1"]
     fanout.hide("t1")
     assert fanout.registered() == 0
+
+
+def test_a_change_of_one_customer_recomputes_staff_views_and_that_tenant_only(registry):
+    calls: list = []
+    staff = Principal(user_id=3, username="m", display_name="M", role=Role.MANAGER)
+    bobs_reseller = Principal(user_id=4, username="r", display_name="R", role=Role.RESELLER, reseller_id=10)
+    other_reseller = Principal(user_id=5, username="q", display_name="Q", role=Role.RESELLER, reseller_id=11)
+    fanout.show("t1", _view(ALICE, {"cards": ["SO-1"]}, calls))
+    fanout.show("t2", _view(BOB, {"cards": ["SO-9"]}, calls))
+    fanout.show("t3", _view(staff, {"cards": ["SO-1", "SO-9"]}, calls))
+    fanout.show("t4", _view(bobs_reseller, {"cards": ["SO-9"]}, calls))
+    fanout.show("t5", _view(other_reseller, {"cards": []}, calls))
+    assert _push_all(changed={2}) == 3  # Bob's customer changed
+    assert sorted(calls) == ["b", "m", "r"], "other tenants' boards cannot have changed: not even computed"
+    calls.clear()
+    assert _push_all(changed=None) == 2  # anything may have changed: all computed, the two not yet sent go out
+    assert sorted(calls) == ["a", "b", "m", "q", "r"]
+
+
+def test_changes_accumulate_until_taken_and_an_unknown_change_means_everything():
+    from ordertrack import realtime
+
+    realtime.take_dirty()
+    realtime._mark("3,4")
+    realtime._mark("7")
+    assert realtime.take_dirty() == {3, 4, 7}
+    assert realtime.take_dirty() == set()
+    realtime._mark("3")
+    realtime._mark("*")
+    realtime._mark("5")
+    assert realtime.take_dirty() is None
