@@ -26,6 +26,7 @@ from sqlmodel import Session, create_engine, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import pct  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _wait_up  # noqa: E402
 from tests.wsclient import ReflexSocket  # noqa: E402
 
@@ -190,11 +191,6 @@ def latency(url: str, db_url: str, viewers: int, moves: int) -> tuple[list[float
     for s in [*socks, staff]:
         s.close()
     return samples, trivial, own
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
 def main() -> None:

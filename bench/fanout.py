@@ -35,6 +35,8 @@ from pathlib import Path
 
 from websockets.asyncio.client import connect
 
+from bench import pct
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "bench" / "fanout_app"
 NS = "/_event"
@@ -143,11 +145,6 @@ async def run_mode(url: str, mode: str, viewers: int, changes: int, base: int) -
     for c in [mover, *views]:
         await c.close()
     return seen, trivial, own
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
 def main() -> None:

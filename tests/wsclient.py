@@ -13,6 +13,16 @@ from websockets.sync.client import connect
 NS = "/_event"
 
 
+def _update(frame: str) -> dict[str, Any] | None:
+    """The state update a frame carries (None for any other frame)."""
+    if not frame.startswith(f"42{NS},"):
+        return None
+    name, data = json.loads(frame[len(f"42{NS},"):])[:2]
+    if isinstance(data, str):
+        data = json.loads(data)
+    return data if name == "event" else None
+
+
 class ReflexSocket:
     """One connection with its own client token."""
 
@@ -56,12 +66,8 @@ class ReflexSocket:
                 frame = self._recv(timeout)
             except TimeoutError:
                 break
-            if not frame.startswith(f"42{NS},"):
-                continue
-            name, data = json.loads(frame[len(f"42{NS},"):])[:2]
-            if isinstance(data, str):
-                data = json.loads(data)
-            if name != "event":
+            data = _update(frame)
+            if data is None:
                 continue
             updates.append(data)
             if data.get("final"):
@@ -78,12 +84,8 @@ class ReflexSocket:
                 frame = self._recv(left)
             except TimeoutError:
                 break
-            if frame.startswith(f"42{NS},"):
-                name, data = json.loads(frame[len(f"42{NS},"):])[:2]
-                if isinstance(data, str):
-                    data = json.loads(data)
-                if name == "event":
-                    updates.append(data)
+            if (data := _update(frame)) is not None:
+                updates.append(data)
         self.deltas += [u.get("delta") or {} for u in updates]
         return updates
 
