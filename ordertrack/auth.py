@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import inspect
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,16 +21,17 @@ from typing import Any
 
 import reflex as rx
 
-from ordertrack import routes
+from ordertrack import offload, routes
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.access import Principal
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.roles import STAFF_ROLES, Role
 from ordertrack.services import accounts
-from ordertrack.services.errors import BadInput, LoginFailed, ServiceError
+from ordertrack.services.errors import BadInput, LoginFailed, UserFacingError
 from ordertrack.settings import get_settings
 
+log = logging.getLogger(__name__)
 GUARD_ATTR = "__ordertrack_guard__"
 _current: ContextVar[Principal | None] = ContextVar("ordertrack_principal", default=None)
 
@@ -95,9 +99,48 @@ def coerce_str(value: Any, *, name: str = "value", max_len: int = 200, required:
     return text
 
 
+_CACHE_SECONDS = 5.0
+_principals: dict[str, tuple[float, Principal]] = {}  # sha256(secret) -> (checked at, principal)
+
+
+def _key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def cached_principal(secret: str, *, max_age: float = _CACHE_SECONDS) -> Principal | None:
+    """The principal of ``secret`` if this worker confirmed it within ``max_age`` seconds."""
+    if not secret:
+        return None
+    hit = _principals.get(_key(secret))
+    if hit is None or time.monotonic() - hit[0] > max_age:
+        return None
+    return hit[1]
+
+
+def forget_secret(secret: str) -> None:
+    """Drop a session from this worker's cache (sign-out)."""
+    if secret:
+        _principals.pop(_key(secret), None)
+
+
 def _resolve(secret: str) -> Principal | None:
+    """The principal of a session secret (blocking: run it off the event loop).
+
+    A confirmed session is trusted for ``_CACHE_SECONDS`` on this worker, so a burst of
+    events costs one query; a sign-out on this worker forgets it at once, one on another
+    worker (or an expiry or deactivation) takes effect within those seconds.
+    """
+    if (hit := cached_principal(secret)) is not None:
+        return hit
     with session_scope() as session:
-        return accounts.resolve(session, secret=secret, now=get_clock().now())
+        principal = accounts.resolve(session, secret=secret, now=get_clock().now())
+    if principal is not None:
+        if len(_principals) > 10_000:
+            _principals.clear()
+        _principals[_key(secret)] = (time.monotonic(), principal)
+    else:
+        forget_secret(secret)
+    return principal
 
 
 @contextmanager
@@ -111,12 +154,44 @@ def acting_as(principal: Principal) -> Iterator[None]:
 
 
 def resolve_secret(secret: str) -> Principal | None:
-    """The principal of a session secret right now (None: signed out or expired)."""
+    """The principal of a session secret right now (None: signed out or expired). Blocking."""
     return _resolve(secret)
+
+
+_ADMITTED = object()
+
+
+def _admit(state: AppState, principal: Principal | None, allowed: frozenset, public: bool, background: bool) -> Any:
+    """``_ADMITTED``, or what the handler answers instead (a redirect to sign in, a refusal)."""
+    if principal is None and not public:
+        if background:
+            return None
+        state._clear_user()
+        return [rx.redirect(routes.LOGIN), rx.toast.info("Please sign in.")]
+    if principal is not None and allowed and principal.role not in allowed:
+        return None if background else rx.toast.error("You are not allowed to do that.")
+    if principal is not None and not background:
+        state._show_user(principal)
+    return _ADMITTED
+
+
+def _run_blocking(state: AppState, fn: Callable, args: tuple, kwargs: dict, allowed: frozenset, public: bool) -> Any:
+    """A synchronous handler with its session check, in one trip to the blocking-work pool."""
+    principal = _resolve(state.session_secret)
+    answer = _admit(state, principal, allowed, public, False)
+    if answer is not _ADMITTED:
+        return answer
+    _current.set(principal)  # this runs in a copy of the caller's context
+    return fn(state, *args, **kwargs)
 
 
 def guard(*roles: Role, public: bool = False, staff: bool = False, background: bool = False) -> Callable:
     """Wrap a State handler: resolve the session, check the role, translate errors.
+
+    A plain ``def`` handler may block (database, hashing): it runs, session check included,
+    in the worker's bounded thread pool (``offload``) with a deadline. An ``async def``
+    handler runs on the event loop and must not block: it awaits ``offload.run`` for such
+    work (uploads, background watchers, UI-only handlers that need no query).
 
     Args:
         roles: roles admitted (none given: any logged-in user).
@@ -128,39 +203,59 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
     allowed = frozenset(roles) | (STAFF_ROLES if staff else frozenset())
 
     def decorate(fn: Callable) -> Callable:
+        is_async = inspect.iscoroutinefunction(fn)
+        if background and not is_async:
+            raise TypeError(f"background handler {fn.__qualname__} must be async")
+
         @functools.wraps(fn)
         async def wrapper(self: AppState, *args: Any, **kwargs: Any) -> Any:
-            principal = _resolve(self.session_secret)
-            if principal is None and not public:
-                if background:
-                    return None
-                self._clear_user()
-                return [rx.redirect(routes.LOGIN), rx.toast.info("Please sign in.")]
-            if principal is not None and allowed and principal.role not in allowed:
-                return None if background else rx.toast.error("You are not allowed to do that.")
-            if principal is not None and not background:
-                self._show_user(principal)
             if not background:
                 from ordertrack import fanout
 
                 fanout.left_page(self.router.session.client_token, self.router.page.path)
-            token = _current.set(principal)
             try:
-                result = fn(self, *args, **kwargs)
-                if inspect.isawaitable(result):
-                    result = await result
-                return result
+                if not is_async:
+                    return await offload.run(_run_blocking, self, fn, args, kwargs, allowed, public)
+                secret = self.session_secret
+                principal = cached_principal(secret) or (await offload.run(_resolve, secret) if secret else None)
+                answer = _admit(self, principal, allowed, public, background)
+                if answer is not _ADMITTED:
+                    return answer
+                token = _current.set(principal)
+                try:
+                    return await fn(self, *args, **kwargs)
+                finally:
+                    _current.reset(token)
             except TransitionRefused as exc:
-                return rx.toast.error(exc.reason)
-            except ServiceError as exc:
-                return rx.toast.error(exc.message)
-            finally:
-                _current.reset(token)
+                return None if background else rx.toast.error(exc.reason)
+            except UserFacingError as exc:
+                return None if background else rx.toast.error(exc.message)
+            except TypeError as exc:  # wrong number or names of arguments from a forged event
+                if _arity_error(exc, fn):
+                    log.warning("refused %s: %s", fn.__qualname__, exc)
+                    return None if background else rx.toast.error("Invalid request.")
+                log.exception("handler %s failed", fn.__qualname__)
+                return None if background else rx.toast.error(_FAILED)
+            except Exception:
+                log.exception("handler %s failed", fn.__qualname__)
+                return None if background else rx.toast.error(_FAILED)
 
         setattr(wrapper, GUARD_ATTR, {"roles": allowed, "public": public, "background": background})
         return wrapper
 
     return decorate
+
+
+_FAILED = "Something went wrong on our side; please try again. If it keeps happening, tell support."
+
+
+def _arity_error(error: TypeError, fn: Callable) -> bool:
+    """Whether ``error`` was raised by calling ``fn`` itself with arguments it does not take."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name in ("_run_blocking", "wrapper") and \
+        fn.__name__ in str(error)
 
 
 class AppState(rx.State):
@@ -192,10 +287,11 @@ class AppState(rx.State):
 
     @rx.event
     @guard()
-    async def logout(self):
+    def logout(self):
         """End the session on the server and in the browser."""
         with session_scope() as session:
             accounts.logout(session, secret=self.session_secret)
+        forget_secret(self.session_secret)
         self.session_secret = ""
         self._clear_user()
         return [rx.redirect(routes.LOGIN), rx.toast.success("Signed out.")]
@@ -224,9 +320,10 @@ class LoginState(AppState):
         username = coerce_str(form_data.get("username"), name="Username", max_len=80)
         password = coerce_str(form_data.get("password"), name="Password", max_len=200)
         settings = get_settings()
-        try:
+
+        def check() -> tuple[str, Principal]:  # argon2 and the database: off the event loop
             with session_scope() as session:
-                secret, principal = accounts.login(
+                return accounts.login(
                     session,
                     username=username,
                     password=password,
@@ -235,6 +332,9 @@ class LoginState(AppState):
                     free_attempts=settings.login_delay_after,
                     step_seconds=settings.login_delay_seconds,
                 )
+
+        try:
+            secret, principal = await offload.run(check)
         except LoginFailed as exc:
             if exc.delay:
                 await asyncio.sleep(exc.delay)

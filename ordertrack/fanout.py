@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -31,10 +32,11 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from ordertrack import push, realtime
+from ordertrack import offload, push, realtime
 from ordertrack.auth import acting_as
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
+from ordertrack.db.errors import DatabaseUnavailable
 from ordertrack.db.models import Customer
 from ordertrack.domain.access import Principal
 from ordertrack.domain.roles import Role
@@ -42,6 +44,7 @@ from ordertrack.services import accounts
 
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 60.0
+PUSH_TIMEOUT = 30.0  # one round of computing every open view
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +63,14 @@ class View:
 _views: dict[str, dict[str, View]] = {}  # client token → state full name → view
 _last: dict[tuple[str, Hashable], dict[str, Any]] = {}  # what each (state, key) was last pushed
 pushes = 0  # packets sent (for tests and benchmarks)
+_lock = threading.RLock()  # handlers register from the blocking-work pool, the pusher reads on the loop
 
 
 def show(token: str, view: View) -> None:
     """Register (or replace) what a tab shows of one State."""
     if token:
-        _views.setdefault(token, {})[view.state] = view
+        with _lock:
+            _views.setdefault(token, {})[view.state] = view
 
 
 def serve(state: Any, key: Hashable, compute: Callable[[], dict[str, Any]], *, computed: tuple[str, ...] = ()) -> None:
@@ -88,20 +93,22 @@ def serve(state: Any, key: Hashable, compute: Callable[[], dict[str, Any]], *, c
 
 def hide(token: str, state: str | None = None) -> None:
     """Stop pushing to a tab (one State, or all of them)."""
-    if state is None:
-        _views.pop(token, None)
-    elif (views := _views.get(token)) is not None:
-        views.pop(state, None)
-        if not views:
+    with _lock:
+        if state is None:
             _views.pop(token, None)
+        elif (views := _views.get(token)) is not None:
+            views.pop(state, None)
+            if not views:
+                _views.pop(token, None)
 
 
 def left_page(token: str, path: str) -> None:
     """A tab's event came from ``path``: forget the views it registered on other pages."""
-    views = _views.get(token)
-    if views and any(v.path != path for v in views.values()):
-        for state in [s for s, v in views.items() if v.path != path]:
-            hide(token, state)
+    with _lock:
+        views = _views.get(token)
+        if views and any(v.path != path for v in views.values()):
+            for state in [s for s, v in views.items() if v.path != path]:
+                hide(token, state)
 
 
 def registered() -> int:
@@ -122,16 +129,18 @@ def _namespace():
 
 def _live_views(token_to_sid: dict[str, str]) -> list[tuple[str, View]]:
     """(sid, view) of every connected tab whose session still admits what it was shown."""
-    for token in [t for t in _views if t not in token_to_sid]:
-        _views.pop(token, None)
-    if not _views:
+    with _lock:
+        for token in [t for t in _views if t not in token_to_sid]:
+            _views.pop(token, None)
+        snapshot = [(token, list(views.items())) for token, views in _views.items()]
+    if not snapshot:
         return []
-    secrets = {v.secret for views in _views.values() for v in views.values()}
+    secrets = {v.secret for _, views in snapshot for _, v in views}
     with session_scope() as session:
         alive = accounts.resolve_many(session, secret_values=secrets, now=get_clock().now())
     out = []
-    for token, views in list(_views.items()):
-        for state, view in list(views.items()):
+    for token, views in snapshot:
+        for state, view in views:
             now_principal = alive.get(view.secret)
             if now_principal is None or scope_of(now_principal) != scope_of(view.principal):
                 hide(token, state)
@@ -158,6 +167,34 @@ def _resellers_of(customers: set[int]) -> set[int | None]:
         return set(session.exec(select(Customer.reseller_id).where(col(Customer.id).in_(customers))).all())
 
 
+def _compute(token_to_sid: dict[str, str], changed: set[int] | None) -> list[tuple[str, list[str], dict]]:
+    """(state, sids, values) of every view to send now (blocking: sessions and views query)."""
+    groups: dict[tuple[str, Hashable], list[tuple[str, View]]] = defaultdict(list)
+    for sid, view in _live_views(token_to_sid):
+        groups[(view.state, view.key)].append((sid, view))
+    resellers = _resellers_of(changed) if changed is not None else set()
+    out = []
+    for (state, _key), members in groups.items():
+        first = members[0][1]
+        if changed is not None and _unaffected(first.principal, changed, resellers):
+            continue
+        try:
+            with acting_as(first.principal):
+                values = first.compute()
+        except DatabaseUnavailable:
+            raise
+        except Exception:  # one broken view never stops the others
+            log.exception("could not compute the live view of %s", state)
+            continue
+        if _last.get((state, _key)) == values:
+            continue  # e.g. another tenant's order changed: this view did not, its tabs are current
+        _last[(state, _key)] = values
+        out.append((state, [sid for sid, _ in members], values))
+    for gone in [k for k in _last if k not in groups]:
+        del _last[gone]
+    return out
+
+
 async def push_all(changed: set[int] | None = None) -> int:
     """Compute every registered view once per key and send it; the number of packets.
 
@@ -169,30 +206,11 @@ async def push_all(changed: set[int] | None = None) -> int:
     namespace = _namespace()
     if namespace is None or not _views:
         return 0
-    groups: dict[tuple[str, Hashable], list[tuple[str, View]]] = defaultdict(list)
-    for sid, view in _live_views(dict(namespace.token_to_sid)):
-        groups[(view.state, view.key)].append((sid, view))
-    resellers = _resellers_of(changed) if changed is not None else set()
-    sent = 0
-    for (state, _key), members in groups.items():
-        first = members[0][1]
-        if changed is not None and _unaffected(first.principal, changed, resellers):
-            continue
-        try:
-            with acting_as(first.principal):
-                values = first.compute()
-        except Exception:  # one broken view never stops the others
-            log.exception("could not compute the live view of %s", state)
-            continue
-        if _last.get((state, _key)) == values:
-            continue  # e.g. another tenant's order changed: this view did not, its tabs are current
-        _last[(state, _key)] = values
-        await push.send(state, values, [sid for sid, _ in members])
-        sent += 1
-    for gone in [k for k in _last if k not in groups]:
-        del _last[gone]
-    pushes += sent
-    return sent
+    batch = await offload.run(_compute, dict(namespace.token_to_sid), changed, timeout=PUSH_TIMEOUT)
+    for state, sids, values in batch:
+        await push.send(state, values, sids)
+    pushes += len(batch)
+    return len(batch)
 
 
 async def run(idle_seconds: float = IDLE_SECONDS) -> None:
@@ -213,5 +231,7 @@ async def run(idle_seconds: float = IDLE_SECONDS) -> None:
             await push_all(changed)
         except asyncio.CancelledError:
             raise
+        except DatabaseUnavailable:
+            pass  # logged where it failed; the next change or tick tries again
         except Exception:
             log.exception("live push failed")

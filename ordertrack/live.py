@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from ordertrack import realtime
+from ordertrack import offload, realtime
 from ordertrack.auth import AppState, acting_as, resolve_secret
+from ordertrack.db.errors import DatabaseUnavailable
 
 PROCESS_ID = f"{os.getpid()}-{id(realtime)}"
 
@@ -25,16 +26,22 @@ async def watch(state: AppState, *, refresh: Callable[[], None], idle_seconds: f
         state._watcher, state._watch_path = PROCESS_ID, path
         token = state.router.session.client_token
 
+    def blocking_step() -> bool:  # the session check and the refresh query the database
+        principal = resolve_secret(state.session_secret)
+        if principal is None:
+            return False
+        with acting_as(principal):
+            refresh()
+        return True
+
     async def step() -> bool:
         async with state:
             if state._watch_path != path or state.router.page.path != path:
                 return False
-            principal = resolve_secret(state.session_secret)
-            if principal is None:
-                return False
-            with acting_as(principal):
-                refresh()
-        return True
+            try:
+                return await offload.run(blocking_step)
+            except DatabaseUnavailable:
+                return True  # keep watching: the next change or tick tries again
 
     try:
         await realtime.follow(token, step, idle_seconds=idle_seconds)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
+import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
 
@@ -21,8 +21,7 @@ CHANNEL = "ordertrack:changes"
 _seq = 0
 _loop: asyncio.AbstractEventLoop | None = None
 _waiters: set[asyncio.Future] = set()
-_redis = None
-_lock = threading.Lock()
+_relay: Relay | None = None
 
 
 _published = 0
@@ -70,7 +69,9 @@ def _wake(payload: str = "*") -> None:
 
 
 def publish(customers: Iterable[int] | None = None) -> None:
-    """Tell every watcher (this worker and, through Redis, the others) that data changed.
+    """Tell every watcher (this worker at once and, through Redis, the others) that data changed.
+
+    Callable from any thread; never blocks and never fails the change that calls it.
 
     Args:
         customers: the customers whose data changed, when the caller knows (live views of
@@ -79,15 +80,15 @@ def publish(customers: Iterable[int] | None = None) -> None:
     global _published
     _published += 1
     payload = "*" if customers is None else ",".join(str(int(c)) for c in customers) or "*"
-    if _redis is not None:
-        try:
-            _redis.publish(CHANNEL, payload)  # our own relay wakes this worker too
-            return
-        except Exception:  # a broken relay must never fail the change itself
-            log.exception("could not relay a change through Redis")
     loop = _loop
     if loop is not None and not loop.is_closed():
-        loop.call_soon_threadsafe(_wake, payload)
+        loop.call_soon_threadsafe(_publish_here, payload)
+
+
+def _publish_here(payload: str) -> None:
+    _wake(payload)  # this worker's watchers never depend on the relay
+    if _relay is not None:
+        _relay.send(payload)
 
 
 async def wait_change(after: int, timeout: float) -> int:
@@ -137,37 +138,108 @@ async def follow(
             return
 
 
-async def _relay(url: str) -> None:
-    import redis.asyncio as aioredis
+class Relay:
+    """Carries changes between workers over Redis pub/sub and survives Redis outages.
 
-    client = aioredis.from_url(url)
-    pubsub = client.pubsub()
-    await pubsub.subscribe(CHANNEL)
-    try:
-        async for message in pubsub.listen():
-            if message.get("type") == "message":
-                data = message.get("data")
-                _wake(data.decode() if isinstance(data, bytes) else str(data or "*"))
-    finally:
-        with suppress(Exception):
-            await pubsub.aclose()
-            await client.aclose()
+    Each message is ``"<origin>|<payload>"``; a worker ignores its own (it woke its watchers
+    when it published). A lost connection is re-made with back-off (0.5 s doubling to 3 s),
+    logged once when it is lost and once when it is back; on reconnecting, the relay tells the
+    others "anything may have changed", since what was published during the outage is gone.
+    """
+
+    BACKOFF_MAX = 3.0
+    PING_SECONDS = 5.0
+
+    def __init__(self, url: str, *, origin: str, wake: Callable[[str], None]) -> None:
+        self.url, self.origin, self.wake = url, origin, wake
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1000)
+        self.connected = asyncio.Event()
+        self.outages = 0
+
+    def send(self, payload: str) -> None:
+        """Relay a change to the other workers (dropped while Redis is away)."""
+        if self.connected.is_set():
+            with suppress(asyncio.QueueFull):
+                self.queue.put_nowait(payload)
+
+    async def run(self) -> None:
+        """Relay until cancelled."""
+        import redis.asyncio as aioredis
+
+        backoff, lost_at = 0.5, None
+        loop = asyncio.get_running_loop()
+        while True:
+            client = aioredis.from_url(self.url, socket_connect_timeout=2)
+            try:
+                pubsub = client.pubsub()
+                await pubsub.subscribe(CHANNEL)
+                while not self.queue.empty():
+                    self.queue.get_nowait()
+                self.connected.set()
+                if lost_at is not None:
+                    log.warning("change relay: Redis is back after %.0f s; live pushes across workers resume",
+                                loop.time() - lost_at)
+                    await client.publish(CHANNEL, f"{self.origin}|*")
+                    lost_at = None
+                backoff = 0.5
+                async with asyncio.TaskGroup() as group:
+                    group.create_task(self._listen(pubsub))
+                    group.create_task(self._forward(client))
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - any failure means: reconnect
+                self.connected.clear()
+                if lost_at is None:
+                    lost_at = loop.time()
+                    self.outages += 1
+                    cause = error.exceptions[0] if isinstance(error, ExceptionGroup) else error
+                    log.warning("change relay: lost Redis (%s: %s); this worker still pushes its own changes, "
+                                "retrying with back-off", type(cause).__name__, cause)
+            finally:
+                self.connected.clear()
+                with suppress(Exception):
+                    await client.aclose()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.BACKOFF_MAX)
+
+    async def _listen(self, pubsub) -> None:
+        loop = asyncio.get_running_loop()
+        last_seen = next_ping = loop.time()
+        while True:
+            message = await pubsub.get_message(timeout=1.0)
+            now = loop.time()
+            if message is not None:
+                last_seen = now
+                if message.get("type") == "message":
+                    data = message.get("data")
+                    text = data.decode() if isinstance(data, bytes) else str(data or "")
+                    origin, _, payload = text.partition("|")
+                    if origin != self.origin:
+                        self.wake(payload or "*")
+            if now >= next_ping:
+                await pubsub.ping()
+                next_ping = now + self.PING_SECONDS
+            if now - last_seen > 3 * self.PING_SECONDS:
+                raise ConnectionError("no answer from Redis")
+
+    async def _forward(self, client) -> None:
+        while True:
+            payload = await self.queue.get()
+            await client.publish(CHANNEL, f"{self.origin}|{payload}")
 
 
 @asynccontextmanager
 async def realtime_lifespan():
     """Bind the bus to the server's event loop; relay through Redis when configured."""
-    global _loop, _redis
+    global _loop, _relay
     from reflex.config import get_config
 
     _loop = asyncio.get_running_loop()
-    relay = None
+    relay_task = None
     url = get_config().redis_url
     if url:
-        import redis
-
-        _redis = redis.Redis.from_url(url)
-        relay = asyncio.create_task(_relay(url))
+        _relay = Relay(url, origin=uuid.uuid4().hex, wake=_wake)
+        relay_task = asyncio.create_task(_relay.run())
     from ordertrack import fanout
 
     pusher = asyncio.create_task(fanout.run())
@@ -175,6 +247,6 @@ async def realtime_lifespan():
         yield
     finally:
         pusher.cancel()
-        if relay is not None:
-            relay.cancel()
-        _loop, _redis = None, None
+        if relay_task is not None:
+            relay_task.cancel()
+        _loop, _relay = None, None

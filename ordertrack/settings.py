@@ -8,6 +8,8 @@
 ``ORDERTRACK_SMTP_HOST/PORT/SECURITY/USER/PASSWORD``, ``ORDERTRACK_MAIL_FROM``,
 ``ORDERTRACK_SUPPORT_EMAIL``: where the outbox delivers e-mail (no host: into the Maildir
 ``ORDERTRACK_MAIL_DIR``, for demos and development).
+``ORDERTRACK_DB_TIMEOUT_SECONDS``, ``..._DB_STATEMENT_TIMEOUT_MS``, ``..._DB_THREADS``: how long a
+user waits for the database at most, PostgreSQL's statement timeout, the blocking-work pool.
 ``ORDERTRACK_ATTACHMENTS_DIR``, ``ORDERTRACK_ATTACHMENT_MAX_BYTES``: where uploads are kept, how big.
 """
 
@@ -50,6 +52,9 @@ class Settings(BaseSettings):
     attachments_dir: str = str(ROOT / "data" / "attachments")
     mail_dir: str = str(ROOT / "data" / "mail")
     attachment_max_bytes: int = 5 * 1024 * 1024
+    db_timeout_seconds: float = 4.5  # a user waits at most this long for the database
+    db_statement_timeout_ms: int = 4000  # PostgreSQL statement_timeout and lock_timeout
+    db_threads: int = 8  # blocking work (transactions, password hashing) per worker
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,33 +1,63 @@
-"""Engine and session factory: SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE``."""
+"""Engine and session factory, with a bounded wait everywhere.
+
+SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` (one writer at a time per process, in
+the order they asked, through a lock instead of SQLite's sleeping busy handler). PostgreSQL
+gets a connect timeout, a statement and lock timeout, and a bounded wait for a pooled
+connection. A transaction that fails for want of a database raises ``DatabaseUnavailable`` (one
+log line, no traceback); one whose caller gave up (``deadline``) is rolled back, not committed.
+"""
 
 from __future__ import annotations
 
+import contextvars
+import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, exc
 from sqlmodel import Session, create_engine
 
+from ordertrack.db.errors import DatabaseUnavailable
 from ordertrack.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("ordertrack_db_deadline", default=None)
+"""``time.monotonic()`` after which the caller of this thread's work has given up (see ``offload``)."""
+
+_sqlite_writer = threading.RLock()
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; on SQLite every transaction starts ``BEGIN IMMEDIATE``.
+    """Create an engine for ``url`` with the timeouts of the settings.
 
-    Immediate transactions take the write lock up front, so two writers queue on the busy
-    timeout instead of failing with "database is locked" when a read upgrades to a write.
+    On SQLite every transaction starts ``BEGIN IMMEDIATE``: immediate transactions take the
+    write lock up front, so two writers queue instead of failing with "database is locked"
+    when a read upgrades to a write.
     """
+    settings = get_settings()
+    timeout = settings.db_timeout_seconds
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        statement_ms = settings.db_statement_timeout_ms
+        connect_args = {"connect_timeout": max(1, int(timeout * 0.6))}
+        if url.startswith("postgresql"):
+            connect_args["options"] = (
+                f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms}"
+                " -c idle_in_transaction_session_timeout=60000"
+            )
+            connect_args["tcp_user_timeout"] = int(timeout * 1000)
+        return create_engine(url, pool_pre_ping=True, pool_timeout=timeout * 0.6, connect_args=connect_args)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -50,13 +80,62 @@ def get_engine() -> Engine:
     return engine_for(get_settings().database_url)
 
 
+def _abandoned() -> bool:
+    at = deadline.get()
+    return at is not None and time.monotonic() > at
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database could not be reached or did not answer in time
+    (as opposed to a bug or a constraint violation)."""
+    if isinstance(error, DatabaseUnavailable | exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        return isinstance(error, exc.OperationalError) or error.connection_invalidated
+    return False
+
+
+def _reason(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"[:200]
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on error."""
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
+    """A session whose transaction commits on success and rolls back on error.
+
+    Raises:
+        DatabaseUnavailable: the database refused, timed out, or the caller gave up waiting
+            (then the transaction is rolled back even if the work finished).
+    """
+    engine = engine or get_engine()
+    lock = _sqlite_writer if engine.dialect.name == "sqlite" else None
+    if lock is not None:
+        wait = deadline.get()
+        budget = get_settings().db_timeout_seconds if wait is None else wait - time.monotonic()
+        if budget <= 0 or not lock.acquire(timeout=budget):
+            log.warning("database unavailable: waited too long for the SQLite write lock")
+            raise DatabaseUnavailable()
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                if _abandoned():
+                    raise DatabaseUnavailable()
+                session.commit()
+            except BaseException as error:
+                session.rollback()
+                if isinstance(error, DatabaseUnavailable):
+                    raise
+                if unavailable(error):
+                    log.warning("database unavailable: %s", _reason(error))
+                    raise DatabaseUnavailable() from None
+                raise
+    except exc.DBAPIError as error:  # the rollback itself, or closing, could not reach the database
+        if not unavailable(error):
             raise
+        log.warning("database unavailable: %s", _reason(error))
+        raise DatabaseUnavailable() from None
+    finally:
+        if lock is not None:
+            lock.release()

@@ -139,7 +139,7 @@ class BoardState(AppState):
 
     @rx.event
     @guard()
-    async def load(self):
+    def load(self):
         """Page load: the board (or the Closed tab) for this viewer."""
         principal = current_principal()
         self.is_staff = principal.is_staff
@@ -152,7 +152,7 @@ class BoardState(AppState):
 
     @rx.event
     @guard()
-    async def set_tab(self, tab: str):
+    def set_tab(self, tab: str):
         """Switch between the board and the Closed tab."""
         tab = coerce_str(tab, name="Tab", max_len=10)
         if tab not in ("board", "closed"):
@@ -163,7 +163,7 @@ class BoardState(AppState):
 
     @rx.event
     @guard()
-    async def set_search(self, value: str):
+    def set_search(self, value: str):
         """Search by order number or name."""
         self.search = coerce_str(value, name="Search", max_len=100)
         self.closed_page = 0
@@ -171,7 +171,7 @@ class BoardState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def set_filter(self, name: str, value: str):
+    def set_filter(self, name: str, value: str):
         """Staff filters: customer, status, owner, priority ("any" clears one)."""
         name = coerce_str(name, name="Filter", max_len=20)
         value = coerce_str(value, name="Filter value", max_len=40) or ANY
@@ -188,7 +188,7 @@ class BoardState(AppState):
 
     @rx.event
     @guard()
-    async def clear_filters(self):
+    def clear_filters(self):
         """Back to every order this viewer may see."""
         self.search = ""
         self.f_customer = self.f_status = self.f_owner = self.f_priority = ANY
@@ -196,7 +196,7 @@ class BoardState(AppState):
 
     @rx.event
     @guard()
-    async def show_more(self, column: str):
+    def show_more(self, column: str):
         """Show 50 more cards in one column."""
         column = coerce_str(column, name="Column", max_len=20)
         if column not in {c.key for c in board_service.COLUMNS}:
@@ -221,7 +221,7 @@ class BoardState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def drop_card(self, form_data: dict):
+    def drop_card(self, form_data: dict):
         """A card dropped on a column (staff): move it, asking for a comment when the move needs one."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid drop.")
@@ -256,7 +256,7 @@ class BoardState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def confirm_drop(self, form_data: dict):
+    def confirm_drop(self, form_data: dict):
         """Apply the dropped move with the comment from the dialog."""
         if not isinstance(form_data, dict) or not self._drop:
             raise BadInput("Nothing to move.")
@@ -279,7 +279,7 @@ class BoardState(AppState):
 
     @rx.event
     @guard()
-    async def go_to_closed_page(self, page: int):
+    def go_to_closed_page(self, page: int):
         """A page of the Closed tab (0-based)."""
         page = coerce_int(page, name="Page", minimum=0)
         self.closed_page = min(page, max(0, -(-self.closed_total // CLOSED_PAGE) - 1))

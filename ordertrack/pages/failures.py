@@ -58,7 +58,7 @@ class FailuresState(AppState):
 
     @rx.event
     @guard(*SUPPORT)
-    async def load(self):
+    def load(self):
         """Page load."""
         self._fetch()
 
@@ -70,7 +70,7 @@ class FailuresState(AppState):
 
     @rx.event
     @guard(*SUPPORT)
-    async def claim(self, failure_id: str):
+    def claim(self, failure_id: str):
         """Take a failure."""
         fid, version = self._version(failure_id)
         with session_scope() as session:
@@ -82,7 +82,7 @@ class FailuresState(AppState):
 
     @rx.event
     @guard(*SUPPORT)
-    async def retry(self, failure_id: str):
+    def retry(self, failure_id: str):
         """Request another provisioning attempt (back-off doubles the wait each time)."""
         fid, version = self._version(failure_id)
         with session_scope() as session:
@@ -112,7 +112,7 @@ class FailuresState(AppState):
 
     @rx.event
     @guard(*SUPPORT)
-    async def resolve(self, form_data: dict):
+    def resolve(self, form_data: dict):
         """Resolve with a note (required)."""
         if not isinstance(form_data, dict) or not self._resolving:
             raise BadInput("Nothing to resolve.")

@@ -65,13 +65,13 @@ class NotifySettingsState(AppState):
 
     @rx.event
     @guard(*EDITORS)
-    async def load(self):
+    def load(self):
         """Page load."""
         self._fetch()
 
     @rx.event
     @guard(Role.RESELLER)
-    async def save_recipients(self, form_data: dict):
+    def save_recipients(self, form_data: dict):
         """The reseller chooses whether failed-order e-mails also go to itself and/or its customers."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")
@@ -84,7 +84,7 @@ class NotifySettingsState(AppState):
 
     @rx.event
     @guard(*EDITORS)
-    async def save_contact(self, form_data: dict):
+    def save_contact(self, form_data: dict):
         """Change one customer's contact e-mail (the recipient of its notifications)."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")
@@ -116,7 +116,7 @@ class NotifySettingsState(AppState):
 
     @rx.event
     @guard(*TEMPLATE_EDITORS)
-    async def save_template(self):
+    def save_template(self):
         """Save the template being edited."""
         with session_scope() as session:
             notifications.update_template(session, event=self.template_event, subject=self.subject, body=self.body)
@@ -127,7 +127,7 @@ class NotifySettingsState(AppState):
 
     @rx.event
     @guard(*TEMPLATE_EDITORS)
-    async def save_remedy(self, form_data: dict):
+    def save_remedy(self, form_data: dict):
         """Add or change a row of the remedy table."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from ordertrack import routes
+from ordertrack import offload, routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components.layout import shell
@@ -202,7 +202,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard()
-    async def load(self):
+    def load(self):
         """Load the order named in the URL; another tenant's order is simply "not found"."""
         self.dialog_open = False
         number = coerce_str(self.router.page.params.get("number", ""), name="Order number", max_len=40)
@@ -244,7 +244,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def process_task(self, task_id: str):
+    def process_task(self, task_id: str):
         """Process (complete) an order action: it turns green and the next one appears."""
         self._process_call(processes.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1),
                            skip=False)
@@ -252,7 +252,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def skip_task(self, task_id: str):
+    def skip_task(self, task_id: str):
         """Skip an order action."""
         self._process_call(processes.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1),
                            skip=True)
@@ -260,7 +260,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def take_route(self, route_id: str):
+    def take_route(self, route_id: str):
         """Choose where a completed phase goes next."""
         run = self._run_id()
         self._process_call(processes.choose_route, run_id=run,
@@ -269,7 +269,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def start_process(self, form_data: dict):
+    def start_process(self, form_data: dict):
         """Start an active process on this order."""
         if not isinstance(form_data, dict) or not self._order_id:
             raise BadInput("Choose a process.")
@@ -304,7 +304,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def open_compose(self, kind: str, quote_id: str):
+    def open_compose(self, kind: str, quote_id: str):
         """Open the Follow-up / Reply / Reply & Quote / Comment form."""
         kind = coerce_str(kind, name="Kind", max_len=20)
         if kind not in messages.KINDS:
@@ -343,13 +343,17 @@ class OrderState(AppState):
         if len(files) + len(self._pending_ids) > 5:
             raise BadInput("Attach at most 5 files to a message.")
         settings = get_settings()
+        order_id = self._order_id
+
+        def store(name: str, data: bytes):
+            with session_scope() as session:
+                return attachments.store(session, principal=current_principal(), order_id=order_id,
+                                         filename=name, data=data, folder=Path(settings.attachments_dir),
+                                         max_bytes=settings.attachment_max_bytes, now=get_clock().now())
+
         for file in files:
             data = await file.read()
-            with session_scope() as session:
-                view = attachments.store(session, principal=current_principal(), order_id=self._order_id,
-                                         filename=file.name or "file", data=data,
-                                         folder=Path(settings.attachments_dir),
-                                         max_bytes=settings.attachment_max_bytes, now=get_clock().now())
+            view = await offload.run(store, file.name or "file", data)
             self._pending_ids = [*self._pending_ids, view.id]
             self.pending_files = [*self.pending_files, {"name": view.name,
                                                         "size": f"{max(1, view.size // 1024)} KB"}]
@@ -357,7 +361,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def send_message(self, form_data: dict):
+    def send_message(self, form_data: dict):
         """Send the follow-up/reply as e-mail, or add the comment."""
         if not isinstance(form_data, dict) or not self.compose or not self._order_id:
             raise BadInput("Nothing to send.")
@@ -401,7 +405,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard()
-    async def new_ticket(self, form_data: dict):
+    def new_ticket(self, form_data: dict):
         """Open a ticket about this order (clients and staff)."""
         if not isinstance(form_data, dict) or not self._order_id:
             raise BadInput("Invalid form.")
@@ -417,7 +421,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def start_ticket_process(self, form_data: dict):
+    def start_ticket_process(self, form_data: dict):
         """Start an active Ticket process on one of this order's tickets."""
         if not isinstance(form_data, dict):
             raise BadInput("Choose a process.")
@@ -430,7 +434,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def set_ticket_status(self, ticket_id: str, status: str):
+    def set_ticket_status(self, ticket_id: str, status: str):
         """Put on hold, close or reopen a ticket (staff)."""
         with session_scope() as session:
             tickets.set_status(session, principal=current_principal(),
@@ -443,7 +447,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def search_clients(self, form_data: dict):
+    def search_clients(self, form_data: dict):
         """Associate With Client: search by name, e-mail or id."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")
@@ -458,7 +462,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def associate(self, customer_id: str):
+    def associate(self, customer_id: str):
         """Associate the order with the chosen client."""
         cid = coerce_int(customer_id, name="Client", minimum=1)
         if str(cid) not in {h["id"] for h in self.client_hits}:
@@ -474,7 +478,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def toggle_subscription(self):
+    def toggle_subscription(self):
         """Subscribe to (or unsubscribe from) copies of every follow-up, e-mail and comment."""
         with session_scope() as session:
             messages.set_subscription(session, principal=current_principal(), order_id=self._order_id,
@@ -484,7 +488,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def record_attempt(self, form_data: dict):
+    def record_attempt(self, form_data: dict):
         """An operator records a provisioning attempt: success resolves, failure opens the queue item."""
         if not isinstance(form_data, dict) or not self.number:
             raise BadInput("Nothing to record.")
@@ -513,7 +517,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def add_item(self, form_data: dict):
+    def add_item(self, form_data: dict):
         """Add an item to the order."""
         if not isinstance(form_data, dict) or not self._order_id:
             raise BadInput("Nothing to change.")
@@ -529,7 +533,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def remove_item(self, item_id: str):
+    def remove_item(self, item_id: str):
         """Remove an item from the order."""
         with session_scope() as session:
             order_service.remove_item(session, principal=current_principal(), order_id=self._order_id,
@@ -542,7 +546,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def approve_eti(self, item_id: str):
+    def approve_eti(self, item_id: str):
         """Record that an item passed its technical-interview approval (staff)."""
         item = coerce_int(item_id, name="Item", minimum=1)
         if not self._order_id:
@@ -558,7 +562,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def start_edit(self):
+    def start_edit(self):
         """Show the dates-and-ownership form (staff)."""
         with session_scope() as session:
             self.owners = [{"id": str(i), "name": n} for i, n in order_service.staff_users(session)]
@@ -566,13 +570,13 @@ class OrderState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def cancel_edit(self):
+    def cancel_edit(self):
         """Leave the form without saving."""
         self.editing = False
 
     @rx.event
     @guard(staff=True)
-    async def save_planning(self, form_data: dict):
+    def save_planning(self, form_data: dict):
         """Save requested/planned completion, owner and priority (staff)."""
         if not isinstance(form_data, dict) or not self._order_id:
             raise BadInput("Nothing to change.")
@@ -596,7 +600,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard()
-    async def open_move(self, target: str):
+    def open_move(self, target: str):
         """Open the confirmation dialog for a move the user may make."""
         target = coerce_str(target, name="Move", max_len=40)
         move = self._move_targets.get(target)
@@ -617,7 +621,7 @@ class OrderState(AppState):
 
     @rx.event
     @guard()
-    async def confirm_move(self, form_data: dict):
+    def confirm_move(self, form_data: dict):
         """Apply the move through the service (engine guard, compare-and-set, history)."""
         if not isinstance(form_data, dict) or not self._order_id:
             raise BadInput("Nothing to change.")

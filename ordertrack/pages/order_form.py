@@ -57,7 +57,7 @@ class OrderFormState(AppState):
 
     @rx.event
     @guard(public=True)
-    async def load(self):
+    def load(self):
         """Start fresh, or resume from ``?resume=<signed token>``."""
         self.error, self.done_number = "", ""
         token = coerce_str(self.router.page.params.get("resume", ""), name="Link", max_len=200)
@@ -80,7 +80,7 @@ class OrderFormState(AppState):
 
     @rx.event
     @guard(public=True)
-    async def save_service(self, form_data: dict):
+    def save_service(self, form_data: dict):
         """Step 1: service type, quantity, requested completion."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")
@@ -99,7 +99,7 @@ class OrderFormState(AppState):
 
     @rx.event
     @guard(public=True)
-    async def save_contact(self, form_data: dict):
+    def save_contact(self, form_data: dict):
         """Step 2: who orders."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")
@@ -123,7 +123,7 @@ class OrderFormState(AppState):
 
     @rx.event
     @guard(public=True)
-    async def submit(self):
+    def submit(self):
         """Step 3: place the order; it goes to the queue of its service type."""
         if not self._draft_id or self.step != 3:
             raise BadInput("Complete the previous steps first.")

@@ -59,7 +59,7 @@ class OrderManagerState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def load(self):
+    def load(self):
         """Page load."""
         self.panel_open = self.pinned == "1" or self.panel_open
         self._fetch()
@@ -72,7 +72,7 @@ class OrderManagerState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def set_view(self, view: str):
+    def set_view(self, view: str):
         """View by Order Queue or by Order Status."""
         view = coerce_str(view, name="View", max_len=10)
         if view not in ("queue", "status"):
@@ -82,7 +82,7 @@ class OrderManagerState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def choose(self, node: str, step: str):
+    def choose(self, node: str, step: str):
         """List the orders of one step."""
         node = coerce_str(node, name="Queue", max_len=40)
         step = coerce_str(step, name="Step", max_len=40)
@@ -114,7 +114,7 @@ class OrderManagerState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def send_link(self, form_data: dict):
+    def send_link(self, form_data: dict):
         """E-mail the client a signed link to continue the order."""
         if not isinstance(form_data, dict) or not self.link_for:
             raise BadInput("Nothing to send.")

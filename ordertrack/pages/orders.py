@@ -67,7 +67,7 @@ class OrdersState(AppState):
 
     @rx.event
     @guard()
-    async def load(self):
+    def load(self):
         """Page load: first page, current filters."""
         self._fetch()
 
@@ -79,7 +79,7 @@ class OrdersState(AppState):
 
     @rx.event
     @guard()
-    async def set_search(self, value: str):
+    def set_search(self, value: str):
         """Search by number or name."""
         self.search = coerce_str(value, name="Search", max_len=100)
         self.page = 0
@@ -87,7 +87,7 @@ class OrdersState(AppState):
 
     @rx.event
     @guard()
-    async def set_phase(self, value: str):
+    def set_phase(self, value: str):
         """Filter by phase ("all" for every phase)."""
         value = coerce_str(value, name="Phase", max_len=40)
         if value != "all" and value not in dict(PHASES):
@@ -98,7 +98,7 @@ class OrdersState(AppState):
 
     @rx.event
     @guard()
-    async def go_to_page(self, page: int):
+    def go_to_page(self, page: int):
         """Show page ``page`` (0-based), clamped to the pages that exist."""
         page = coerce_int(page, name="Page", minimum=0)
         self.page = min(page, max(0, -(-self.total // PAGE_SIZE) - 1))

@@ -38,7 +38,7 @@ class OutboxState(AppState):
 
     @rx.event
     @guard(Role.ADMIN)
-    async def load(self):
+    def load(self):
         """Page load."""
         from ordertrack.scheduler import mail_route
 
@@ -47,7 +47,7 @@ class OutboxState(AppState):
 
     @rx.event
     @guard(Role.ADMIN)
-    async def set_state_filter(self, value: str):
+    def set_state_filter(self, value: str):
         """Show another state."""
         value = coerce_str(value, name="State", max_len=10)
         if value not in STATES:

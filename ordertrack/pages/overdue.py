@@ -27,7 +27,7 @@ class OverdueState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def load(self):
+    def load(self):
         """Page load."""
         self._fetch()
 

@@ -48,13 +48,13 @@ class ProcessListState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def load(self):
+    def load(self):
         """Page load."""
         self._fetch()
 
     @rx.event
     @guard(*DESIGNERS)
-    async def create(self, form_data: dict):
+    def create(self, form_data: dict):
         """New Process: create it inactive and open the editor."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")
@@ -146,7 +146,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def load(self):
+    def load(self):
         """Page load: the process named in the URL."""
         self.pid = coerce_int(self.router.page.params.get("pid", "0"), name="Process", minimum=0)
         self.task_open, self.found, self.missing = False, False, False
@@ -157,7 +157,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def save_header(self, form_data: dict):
+    def save_header(self, form_data: dict):
         """Name, type, auto-assign and service types."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")
@@ -182,7 +182,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def activate(self):
+    def activate(self):
         """Validate and activate (a changed draft becomes a new version)."""
         with session_scope() as session:
             version = processes.activate(session, principal=current_principal(), process_id=self.pid,
@@ -193,7 +193,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def deactivate(self):
+    def deactivate(self):
         """Stop new orders from starting it; running ones go on."""
         with session_scope() as session:
             processes.deactivate(session, principal=current_principal(), process_id=self.pid)
@@ -202,7 +202,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def add_phase(self, form_data: dict):
+    def add_phase(self, form_data: dict):
         """Add New Phase."""
         name = coerce_str((form_data or {}).get("name") if isinstance(form_data, dict) else None, name="Phase name",
                           max_len=200, required=True)
@@ -210,7 +210,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def rename_phase(self, form_data: dict):
+    def rename_phase(self, form_data: dict):
         """Rename a phase."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")
@@ -221,7 +221,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def move_phase(self, phase_id: str, delta: int):
+    def move_phase(self, phase_id: str, delta: int):
         """Move a phase up (-1) or down (+1)."""
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         delta = coerce_int(delta, name="Direction")
@@ -231,7 +231,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def delete_phase(self, phase_id: str):
+    def delete_phase(self, phase_id: str):
         """Delete a phase; one with tasks asks first."""
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         phase = next((ph for ph in self.phases if ph["id"] == phase_id), None)
@@ -252,7 +252,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def open_task(self, phase_id: str, task_id: str):
+    def open_task(self, phase_id: str, task_id: str):
         """Open the task form (empty task id: a new task)."""
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         task_id = coerce_str(task_id, name="Task", max_len=40)
@@ -281,7 +281,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def save_task(self, form_data: dict):
+    def save_task(self, form_data: dict):
         """Save the task form."""
         if not isinstance(form_data, dict) or not self.task_form:
             raise BadInput("Invalid form.")
@@ -313,7 +313,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def delete_task(self, phase_id: str, task_id: str):
+    def delete_task(self, phase_id: str, task_id: str):
         """Remove a task from its phase."""
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         task_id = coerce_str(task_id, name="Task", max_len=40)
@@ -321,7 +321,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def add_route(self, form_data: dict):
+    def add_route(self, form_data: dict):
         """Add a route: description, target process and next phase."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")
@@ -337,7 +337,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def delete_route(self, phase_id: str, route_id: str):
+    def delete_route(self, phase_id: str, route_id: str):
         """Remove a route."""
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         route_id = coerce_str(route_id, name="Route", max_len=40)
@@ -345,7 +345,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def add_notification(self, form_data: dict):
+    def add_notification(self, form_data: dict):
         """E-mail on a process event to me, the customer, a team member or a group."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")
@@ -361,7 +361,7 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
-    async def delete_notification(self, note_id: str):
+    def delete_notification(self, note_id: str):
         """Remove an e-mail notification."""
         note_id = coerce_str(note_id, name="Notification", max_len=40)
         self._edit(lambda d: e.delete_notification(d, note_id))

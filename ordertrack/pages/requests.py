@@ -52,7 +52,7 @@ class RequestsState(AppState):
 
     @rx.event
     @guard()
-    async def load(self):
+    def load(self):
         """Page load."""
         self._fetch()
 
@@ -64,7 +64,7 @@ class RequestsState(AppState):
 
     @rx.event
     @guard()
-    async def file_request(self, form_data: dict):
+    def file_request(self, form_data: dict):
         """File a new request (customers for themselves)."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")
@@ -78,7 +78,7 @@ class RequestsState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def start(self, form_data: dict):
+    def start(self, form_data: dict):
         """Start a Request process on a request."""
         if not isinstance(form_data, dict):
             raise BadInput("Choose a process.")
@@ -91,7 +91,7 @@ class RequestsState(AppState):
 
     @rx.event
     @guard(staff=True)
-    async def finish(self, task_id: str, skip: bool):
+    def finish(self, task_id: str, skip: bool):
         """Process or skip a task of a request's process."""
         if not isinstance(skip, bool):
             raise BadInput("Process or skip.")

@@ -88,14 +88,14 @@ class StatusesState(AppState):
 
     @rx.event
     @guard(*CLIENT_VIEWERS)
-    async def load_clients(self):
+    def load_clients(self):
         """Page load: clients."""
         self.kind, self.open = "customer", False
         self._fetch()
 
     @rx.event
     @guard(*OBJECT_VIEWERS)
-    async def load_objects(self):
+    def load_objects(self):
         """Page load: installed objects."""
         self.kind, self.open = "object", False
         self._fetch()
@@ -108,7 +108,7 @@ class StatusesState(AppState):
 
     @rx.event
     @guard()
-    async def set_status_filter(self, value: str):
+    def set_status_filter(self, value: str):
         """Filter objects by status."""
         value = coerce_str(value, name="Status", max_len=40)
         if value != "any" and not OBJECT_WORKFLOW.has(value):
@@ -118,7 +118,7 @@ class StatusesState(AppState):
 
     @rx.event
     @guard()
-    async def open_status(self, entity_id: str):
+    def open_status(self, entity_id: str):
         """Click on a status icon: the status window."""
         if self.kind not in ("customer", "object"):
             raise BadInput("Nothing to open.")
@@ -143,7 +143,7 @@ class StatusesState(AppState):
 
     @rx.event
     @guard()
-    async def change(self, form_data: dict):
+    def change(self, form_data: dict):
         """Change status to the chosen one (the engine checks role, window and comment)."""
         if not isinstance(form_data, dict) or not self.subject or not self.chosen:
             raise BadInput("Choose the next status.")

@@ -25,13 +25,13 @@ class UrgencyState(AppState):
 
     @rx.event
     @guard(Role.ADMIN)
-    async def load(self):
+    def load(self):
         """Page load."""
         self._fetch()
 
     @rx.event
     @guard(Role.ADMIN)
-    async def save(self, form_data: dict):
+    def save(self, form_data: dict):
         """Save one status's rule; every wall recolours."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")

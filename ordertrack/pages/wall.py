@@ -58,13 +58,13 @@ class WallState(AppState):
 
     @rx.event
     @guard(*WALL)
-    async def load(self):
+    def load(self):
         """Page load."""
         self._fetch()
 
     @rx.event
     @guard(*WALL)
-    async def set_filter(self, name: str, value: str):
+    def set_filter(self, name: str, value: str):
         """Filter by status, customer or installer."""
         name = coerce_str(name, name="Filter", max_len=20)
         value = coerce_str(value, name="Value", max_len=40) or "any"

@@ -1,12 +1,14 @@
 """Errors the services raise; entry points turn them into a toast or an HTTP status."""
 
+from ordertrack.db.errors import DatabaseUnavailable
+from ordertrack.domain.errors import UserFacingError
 
-class ServiceError(Exception):
+__all__ = ["BadInput", "Conflict", "DatabaseUnavailable", "Forbidden", "LoginFailed", "NotFound",
+           "ServiceError", "UserFacingError"]
+
+
+class ServiceError(UserFacingError):
     """An error whose message may be shown to the user as it is."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 class NotFound(ServiceError):
