@@ -7,6 +7,8 @@ import reflex as rx
 
 from ordertrack.settings import get_settings
 
+# State files, the SQLite database, uploads and mail are this user's alone (not world-readable).
+os.umask(0o077)
 _settings = get_settings()
 _bun = Path(__file__).resolve().parent / ".tools" / "node_modules" / ".bin" / "bun"
 _port = os.environ.get("PORT", "3000")

@@ -8,7 +8,6 @@ translates service errors into toasts. ``tests/security`` fails if a handler lac
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import inspect
@@ -17,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 import reflex as rx
@@ -28,12 +28,25 @@ from ordertrack.domain.access import Principal
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.roles import STAFF_ROLES, Role
 from ordertrack.services import accounts
-from ordertrack.services.errors import BadInput, LoginFailed, UserFacingError
-from ordertrack.settings import get_settings
+from ordertrack.services.errors import BadInput, UserFacingError
 
 log = logging.getLogger(__name__)
 GUARD_ATTR = "__ordertrack_guard__"
 _current: ContextVar[Principal | None] = ContextVar("ordertrack_principal", default=None)
+COOKIE = "ot_session"
+
+
+def secret_from_cookie_header(header: str | None) -> str:
+    """The session secret in a raw ``Cookie`` header ("" when there is none)."""
+    if not header or len(header) > 8192:
+        return ""
+    jar = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return ""
+    morsel = jar.get(COOKIE)
+    return morsel.value if morsel is not None else ""
 
 _NAV_COMMON = (("Home", routes.HOME), ("Track My Orders", routes.BOARD), ("All orders", routes.ORDERS),
                ("Requests", routes.REQUESTS))
@@ -159,6 +172,44 @@ def resolve_secret(secret: str) -> Principal | None:
 
 
 _ADMITTED = object()
+_UPLOAD_GRANT_SECONDS = 120.0
+_upload_grants: dict[str, tuple[str, float]] = {}  # client token -> (sha256 of the secret, until)
+
+
+def grant_upload(client_token: str, secret: str) -> None:
+    """An upload request to ``/_upload`` for this tab carried this session's cookie (``security``)."""
+    now = time.monotonic()
+    for token in [t for t, (_, until) in _upload_grants.items() if until < now]:
+        _upload_grants.pop(token, None)
+    _upload_grants[client_token] = (_key(secret), now + _UPLOAD_GRANT_SECONDS)
+
+
+@functools.cache
+def upload_handler_names() -> frozenset[str]:
+    """Full names of the handlers that take files (``@guard(upload=True)``), as ``/_upload``
+    requests name them."""
+    names: set[str] = set()
+
+    def walk(cls: type[rx.State]) -> None:
+        for name, handler in cls.event_handlers.items():
+            if getattr(handler.fn, GUARD_ATTR, {}).get("upload"):
+                names.add(f"{cls.get_full_name()}.{name}")
+        for sub in cls.get_substates():
+            walk(sub)
+
+    walk(rx.State)
+    return frozenset(names)
+
+
+def _upload_secret(state: AppState) -> str:
+    """The secret of an upload event: the upload request's own cookie, if it is the same
+    session as the tab's websocket (a captured client token alone, or with another session's
+    cookie, uploads nothing)."""
+    grant = _upload_grants.pop(state.router.session.client_token, None)
+    secret = state._secret()
+    if grant is None or grant[1] < time.monotonic() or not secret or grant[0] != _key(secret):
+        return ""
+    return secret
 
 
 def _admit(state: AppState, principal: Principal | None, allowed: frozenset, public: bool, background: bool) -> Any:
@@ -177,7 +228,7 @@ def _admit(state: AppState, principal: Principal | None, allowed: frozenset, pub
 
 def _run_blocking(state: AppState, fn: Callable, args: tuple, kwargs: dict, allowed: frozenset, public: bool) -> Any:
     """A synchronous handler with its session check, in one trip to the blocking-work pool."""
-    principal = _resolve(state.session_secret)
+    principal = _resolve(state._secret())
     answer = _admit(state, principal, allowed, public, False)
     if answer is not _ADMITTED:
         return answer
@@ -185,7 +236,8 @@ def _run_blocking(state: AppState, fn: Callable, args: tuple, kwargs: dict, allo
     return fn(state, *args, **kwargs)
 
 
-def guard(*roles: Role, public: bool = False, staff: bool = False, background: bool = False) -> Callable:
+def guard(*roles: Role, public: bool = False, staff: bool = False, background: bool = False,
+          upload: bool = False) -> Callable:
     """Wrap a State handler: resolve the session, check the role, translate errors.
 
     A plain ``def`` handler may block (database, hashing): it runs, session check included,
@@ -199,13 +251,15 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
         staff: admit every staff role.
         background: the handler is a background task (it may not write state outside
             ``async with self``, so the shell is not touched here).
+        upload: the handler receives files through ``/_upload``: it is authorised by the
+            upload request's own cookie, which must be the tab's session.
     """
     allowed = frozenset(roles) | (STAFF_ROLES if staff else frozenset())
 
     def decorate(fn: Callable) -> Callable:
         is_async = inspect.iscoroutinefunction(fn)
-        if background and not is_async:
-            raise TypeError(f"background handler {fn.__qualname__} must be async")
+        if (background or upload) and not is_async:
+            raise TypeError(f"background and upload handler {fn.__qualname__} must be async")
 
         @functools.wraps(fn)
         async def wrapper(self: AppState, *args: Any, **kwargs: Any) -> Any:
@@ -216,7 +270,7 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
             try:
                 if not is_async:
                     return await offload.run(_run_blocking, self, fn, args, kwargs, allowed, public)
-                secret = self.session_secret
+                secret = _upload_secret(self) if upload else self._secret()
                 principal = cached_principal(secret) or (await offload.run(_resolve, secret) if secret else None)
                 answer = _admit(self, principal, allowed, public, background)
                 if answer is not _ADMITTED:
@@ -240,7 +294,8 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
                 log.exception("handler %s failed", fn.__qualname__)
                 return None if background else rx.toast.error(_FAILED)
 
-        setattr(wrapper, GUARD_ATTR, {"roles": allowed, "public": public, "background": background})
+        setattr(wrapper, GUARD_ATTR, {"roles": allowed, "public": public, "background": background,
+                                      "upload": upload})
         return wrapper
 
     return decorate
@@ -259,13 +314,20 @@ def _arity_error(error: TypeError, fn: Callable) -> bool:
 
 
 class AppState(rx.State):
-    """The signed-in user as the shell shows it. Never trusted: the guard re-checks."""
+    """The signed-in user as the shell shows it. Never trusted: the guard re-checks.
 
-    session_secret: str = rx.Cookie("", name="ot_session", same_site="strict", max_age=60 * 60 * 24)
+    No credential lives here: the session secret is an HttpOnly cookie, read from the headers
+    of this tab's websocket connection (set by the server, see ``signin``).
+    """
+
     user_name: str = ""
     user_role: str = ""
     user_role_label: str = ""
     nav: list[dict[str, str]] = []
+
+    def _secret(self) -> str:
+        """The session secret of this tab's connection ("" when signed out)."""
+        return secret_from_cookie_header(self.router.headers.cookie)
 
     def _show_user(self, principal: Principal) -> None:
         if self.user_name != principal.display_name:
@@ -285,62 +347,26 @@ class AppState(rx.State):
         """On every protected page: redirect to login unless signed in."""
         return
 
-    @rx.event
-    @guard()
-    def logout(self):
-        """End the session on the server and in the browser."""
-        with session_scope() as session:
-            accounts.logout(session, secret=self.session_secret)
-        forget_secret(self.session_secret)
-        self.session_secret = ""
-        self._clear_user()
-        return [rx.redirect(routes.LOGIN), rx.toast.success("Signed out.")]
+
+LOGIN_ERRORS = {
+    "invalid": "Wrong username or password.",
+    "unavailable": "The database is not answering; nothing was changed. Try again in a moment.",
+}
 
 
 class LoginState(AppState):
-    """The login form."""
+    """The sign-in page: the form posts to ``/auth/login`` (HTTP); errors come back in the URL."""
 
     error: str = ""
-    busy: bool = False
+    notice: str = ""
 
     @rx.event
     @guard(public=True)
     async def redirect_if_signed_in(self):
-        """On the login page: a signed-in user goes home."""
+        """On the login page: a signed-in user goes home; otherwise show why we are here."""
         if _current.get() is not None:
             return rx.redirect(routes.HOME)
+        params = self.router.page.params
+        self.error = LOGIN_ERRORS.get(str(params.get("error", "")), "")
+        self.notice = "You are signed out." if params.get("signed_out") and not self.error else ""
         return None
-
-    @rx.event
-    @guard(public=True)
-    async def submit(self, form_data: dict):
-        """Check the credentials; one generic error for every failure, slower when repeated."""
-        if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
-        username = coerce_str(form_data.get("username"), name="Username", max_len=80)
-        password = coerce_str(form_data.get("password"), name="Password", max_len=200)
-        settings = get_settings()
-
-        def check() -> tuple[str, Principal]:  # argon2 and the database: off the event loop
-            with session_scope() as session:
-                return accounts.login(
-                    session,
-                    username=username,
-                    password=password,
-                    now=get_clock().now(),
-                    session_hours=settings.session_hours,
-                    free_attempts=settings.login_delay_after,
-                    step_seconds=settings.login_delay_seconds,
-                )
-
-        try:
-            secret, principal = await offload.run(check)
-        except LoginFailed as exc:
-            if exc.delay:
-                await asyncio.sleep(exc.delay)
-            self.error = exc.message
-            return None
-        self.error = ""
-        self.session_secret = secret
-        self._show_user(principal)
-        return [rx.redirect(routes.HOME), rx.toast.success(f"Welcome, {principal.display_name}.")]

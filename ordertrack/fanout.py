@@ -88,7 +88,7 @@ def serve(state: Any, key: Hashable, compute: Callable[[], dict[str, Any]], *, c
             setattr(state, name, value)
     show(state.router.session.client_token, View(
         state=state.get_full_name(), key=(scope_of(principal), key), path=state.router.page.path,
-        secret=state.session_secret, principal=principal, compute=compute))
+        secret=state._secret(), principal=principal, compute=compute))
 
 
 def hide(token: str, state: str | None = None) -> None:

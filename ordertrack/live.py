@@ -27,7 +27,7 @@ async def watch(state: AppState, *, refresh: Callable[[], None], idle_seconds: f
         token = state.router.session.client_token
 
     def blocking_step() -> bool:  # the session check and the refresh query the database
-        principal = resolve_secret(state.session_secret)
+        principal = resolve_secret(state._secret())
         if principal is None:
             return False
         with acting_as(principal):

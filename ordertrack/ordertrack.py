@@ -30,9 +30,12 @@ from ordertrack.pages.wall import WallState, wall_page
 from ordertrack.realtime import realtime_lifespan
 from ordertrack.rest import api
 from ordertrack.scheduler import scheduler_lifespan
+from ordertrack.security import SecurityMiddleware
+from ordertrack.signin import router as signin_router
 
+api.include_router(signin_router)
 app = rx.App(
-    api_transformer=api,
+    api_transformer=[api, SecurityMiddleware],
     toaster=rx.toast.provider(position="top-right", close_button=True),
     stylesheets=["/styles.css"],
 )

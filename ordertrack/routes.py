@@ -3,6 +3,8 @@
 from urllib.parse import quote
 
 LOGIN = "/login"
+SIGN_IN = "/auth/login"  # POST: the form (HTTP, sets the HttpOnly cookie)
+SIGN_OUT = "/auth/logout"  # POST
 HOME = "/"
 ORDERS = "/orders"
 BOARD = "/board"

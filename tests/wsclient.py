@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
+from http.cookies import SimpleCookie
 from typing import Any
 
 from websockets.sync.client import connect
@@ -23,13 +27,38 @@ def _update(frame: str) -> dict[str, Any] | None:
     return data if name == "event" else None
 
 
-class ReflexSocket:
-    """One connection with its own client token."""
+def sign_in(base_url: str, username: str, password: str = "demo") -> str:
+    """Sign in through the HTTP form endpoint as a browser does; the session cookie's value."""
+    body = urllib.parse.urlencode({"username": username, "password": password}).encode()
+    request = urllib.request.Request(base_url + "/auth/login", data=body, method="POST",
+                                     headers={"Origin": base_url,
+                                              "Content-Type": "application/x-www-form-urlencoded"})
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        opener.open(request, timeout=30)
+    except urllib.error.HTTPError as answer:
+        cookie = SimpleCookie(answer.headers.get("Set-Cookie", "")).get("ot_session")
+        if answer.code == 303 and cookie is not None and cookie.value:
+            return cookie.value
+        raise AssertionError(f"sign-in of {username} failed: {answer.code} {answer.headers.get('Location')}")
+    raise AssertionError(f"sign-in of {username} did not redirect")
 
-    def __init__(self, base_url: str, token: str | None = None) -> None:
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class ReflexSocket:
+    """One connection with its own client token (and, if given, the session cookie the
+    browser would send with the websocket handshake)."""
+
+    def __init__(self, base_url: str, token: str | None = None, *, cookie: str | None = None) -> None:
         self.token = token or str(uuid.uuid4())
+        self.cookie = cookie
         ws_url = base_url.replace("http", "ws", 1) + f"/_event/?token={self.token}&EIO=4&transport=websocket"
-        self.ws = connect(ws_url, open_timeout=10, max_size=None)
+        headers = {"Cookie": f"ot_session={cookie}"} if cookie else None
+        self.ws = connect(ws_url, open_timeout=10, max_size=None, additional_headers=headers)
         opening = self.ws.recv(timeout=10)
         assert opening.startswith("0"), opening
         self.ws.send(f"40{NS},")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ordertrack import routes
+from ordertrack.components.native_form import native_form
+
 
 def _nav_link(item: rx.Var) -> rx.Component:
     return rx.link(item["label"], href=item["href"], size="2", weight="medium", underline="none",
@@ -15,7 +18,6 @@ def shell(
     user_name: rx.Var,
     role_label: rx.Var,
     nav: rx.Var,
-    on_logout: rx.EventHandler,
     wide: bool = False,
 ) -> rx.Component:
     """Wrap a page's content in the shell."""
@@ -44,7 +46,10 @@ def shell(
                     ),
                 ),
                 rx.color_mode.button(variant="ghost", aria_label="Toggle light/dark mode"),
-                rx.button(rx.icon("log-out", size=16), "Sign out", variant="soft", on_click=on_logout),
+                native_form(  # a native post: the server revokes the session and clears the cookie
+                    rx.button(rx.icon("log-out", size=16), "Sign out", variant="soft", type="submit"),
+                    action=routes.SIGN_OUT, method="post", margin="0",
+                ),
                 align="center",
                 spacing="4",
                 flex_shrink="0",

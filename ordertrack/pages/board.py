@@ -427,6 +427,5 @@ def board_page() -> rx.Component:
         user_name=s.user_name,
         role_label=s.user_role_label,
         nav=s.nav,
-        on_logout=s.logout,
         wide=True,
     )

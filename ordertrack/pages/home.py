@@ -42,5 +42,4 @@ def home_page() -> rx.Component:
         user_name=AppState.user_name,
         role_label=AppState.user_role_label,
         nav=AppState.nav,
-        on_logout=AppState.logout,
     )

@@ -280,5 +280,4 @@ def notify_settings_page() -> rx.Component:
         user_name=s.user_name,
         role_label=s.user_role_label,
         nav=s.nav,
-        on_logout=s.logout,
     )

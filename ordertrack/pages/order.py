@@ -335,7 +335,7 @@ class OrderState(AppState):
         self.compose_open = False
 
     @rx.event
-    @guard(staff=True)
+    @guard(staff=True, upload=True)
     async def upload_attachments(self, files: list[rx.UploadFile]):
         """Attach files to the message being written (size and type checked on the server)."""
         if not self._order_id or not isinstance(files, list):
@@ -1147,5 +1147,4 @@ def order_page() -> rx.Component:
         user_name=s.user_name,
         role_label=s.user_role_label,
         nav=s.nav,
-        on_logout=s.logout,
     )

@@ -279,5 +279,5 @@ def order_manager_page() -> rx.Component:
             width="100%",
             spacing="4",
         ),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, on_logout=s.logout, wide=True,
+        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, wide=True,
     )

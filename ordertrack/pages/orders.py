@@ -178,5 +178,4 @@ def orders_page() -> rx.Component:
         user_name=s.user_name,
         role_label=s.user_role_label,
         nav=s.nav,
-        on_logout=s.logout,
     )

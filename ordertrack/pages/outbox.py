@@ -91,5 +91,4 @@ def outbox_page() -> rx.Component:
         user_name=s.user_name,
         role_label=s.user_role_label,
         nav=s.nav,
-        on_logout=s.logout,
     )

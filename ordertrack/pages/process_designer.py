@@ -570,7 +570,7 @@ def process_list_page() -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, on_logout=s.logout,
+        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav,
     )
 
 
@@ -672,5 +672,5 @@ def process_editor_page() -> rx.Component:
         rx.link(rx.hstack(rx.icon("arrow-left", size=16), "All processes"), href=routes.PROCESSES),
         rx.cond(s.found, body, rx.cond(s.missing, rx.callout("Process not found.", icon="search-x"),
                                        rx.center(rx.spinner(size="3"), padding="3em"))),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, on_logout=s.logout, wide=True,
+        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, wide=True,
     )

@@ -250,7 +250,7 @@ def _list(title: str, with_filter: bool) -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, on_logout=s.logout,
+        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav,
     )
 
 

@@ -86,5 +86,5 @@ def urgency_page() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, on_logout=s.logout,
+        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav,
     )

@@ -131,5 +131,5 @@ def wall_page() -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, on_logout=s.logout, wide=True,
+        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, wide=True,
     )

@@ -136,7 +136,10 @@ def page(browser, server, request):
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     pg = context.new_page()
+    violations: list[str] = []
+    pg.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     yield pg
+    assert violations == [], f"the page broke its Content-Security-Policy: {violations[:3]}"
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         out = ROOT / "test-artifacts"

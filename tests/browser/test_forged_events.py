@@ -10,11 +10,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, create_engine, select
 
-from ordertrack.auth import LoginState
 from ordertrack.db.models import Customer, Order, StatusChange, User
 from ordertrack.pages.order import OrderState
 from ordertrack.pages.orders import OrdersState
-from tests.wsclient import ReflexSocket, all_strings
+from tests.wsclient import ReflexSocket, all_strings, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,10 +41,7 @@ def _tenants(server):
 
 @pytest.fixture
 def customer_socket(server):
-    sock = ReflexSocket(server.url)
-    updates = sock.emit(f"{LoginState.get_full_name()}.submit",
-                        {"form_data": {"username": "customer", "password": "demo"}}, path="/login")
-    assert any("redirect" in str(u.get("events")) or u.get("delta") for u in updates)
+    sock = ReflexSocket(server.url, cookie=sign_in(server.url, "customer"))
     yield sock
     sock.close()
 

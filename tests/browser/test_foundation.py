@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -45,7 +46,8 @@ def test_wrong_password_shows_one_generic_error(page):
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
-    assert page.url.rstrip("/").endswith("/login")
+    assert urlsplit(page.url).path.rstrip("/").endswith("/login")
+    expect(page.locator("#shell-user")).to_have_count(0)
 
 
 def test_signed_out_visitor_is_sent_to_login(page):

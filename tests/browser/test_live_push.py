@@ -10,22 +10,18 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, create_engine, select, update
 
-from ordertrack.auth import LoginState
 from ordertrack.db.models import Customer, Order, User, UserSession
 from ordertrack.pages.board import BoardState
 from ordertrack.pages.order import OrderState
 from ordertrack.pages.orders import OrdersState
-from tests.wsclient import ReflexSocket, all_strings
+from tests.wsclient import ReflexSocket, all_strings, sign_in
 
 pytestmark = pytest.mark.browser
 BOARD = BoardState.get_full_name()
 
 
 def _socket(server, user: str) -> ReflexSocket:
-    sock = ReflexSocket(server.url)
-    sock.emit(f"{LoginState.get_full_name()}.submit", {"form_data": {"username": user, "password": "demo"}},
-              path="/login")
-    return sock
+    return ReflexSocket(server.url, cookie=sign_in(server.url, user))
 
 
 def _on_board(server, user: str, search: str = "") -> ReflexSocket:

@@ -27,7 +27,7 @@ def _our_handlers():
 
 def test_there_are_handlers_to_check():
     names = {f"{s.__name__}.{n}" for s, n, _ in _our_handlers()}
-    assert {"LoginState.submit", "OrderState.confirm_move", "OrdersState.set_search"} <= names
+    assert {"LoginState.redirect_if_signed_in", "OrderState.confirm_move", "OrdersState.set_search"} <= names
 
 
 def test_every_handler_is_guarded():
@@ -37,5 +37,5 @@ def test_every_handler_is_guarded():
 
 def test_only_the_login_handlers_are_public():
     public = {f"{s.__name__}.{n}" for s, n, fn in _our_handlers() if getattr(fn, GUARD_ATTR)["public"]}
-    assert public <= {"LoginState.submit", "LoginState.redirect_if_signed_in"} | {
+    assert public <= {"LoginState.redirect_if_signed_in"} | {
         f"OrderFormState.{n}" for n in ("load", "save_service", "save_contact", "back", "submit")}
