@@ -8,7 +8,6 @@ translates service errors into toasts. ``tests/security`` fails if a handler lac
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from ordertrack.db.engine import session_scope
 from ordertrack.domain.access import Principal
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.roles import STAFF_ROLES, Role
-from ordertrack.services import accounts
+from ordertrack.services import accounts, ratelimit
 from ordertrack.services.errors import BadInput, LoginFailed, ServiceError
 from ordertrack.settings import get_settings
 
@@ -218,7 +217,8 @@ class LoginState(AppState):
     @rx.event
     @guard(public=True)
     async def submit(self, form_data: dict):
-        """Check the credentials; one generic error for every failure, slower when repeated."""
+        """Check the credentials; one generic error for every failure; a lockout (counted per
+        account name and per client address, before the password is checked) when repeated."""
         if not isinstance(form_data, dict):
             raise BadInput("Invalid form.")
         username = coerce_str(form_data.get("username"), name="Username", max_len=80)
@@ -230,14 +230,13 @@ class LoginState(AppState):
                     session,
                     username=username,
                     password=password,
+                    client_address=self.router.session.client_ip,  # trusted_proxy_hops applied by Reflex
                     now=get_clock().now(),
                     session_hours=settings.session_hours,
-                    free_attempts=settings.login_delay_after,
-                    step_seconds=settings.login_delay_seconds,
+                    limiter=ratelimit.shared_limiter(),
+                    limits=accounts.login_limits(settings),
                 )
-        except LoginFailed as exc:
-            if exc.delay:
-                await asyncio.sleep(exc.delay)
+        except LoginFailed as exc:  # LoginLocked too: its message says when to retry
             self.error = exc.message
             return None
         self.error = ""
