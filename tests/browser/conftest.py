@@ -83,7 +83,6 @@ def server(tmp_path_factory) -> Iterator[Server]:
         "PORT": str(port),
         "ORDERTRACK_DATABASE_URL": db_url,
         "ORDERTRACK_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "ORDERTRACK_LOGIN_DELAY_SECONDS": "0.2",
         "REFLEX_CHECK_LATEST_VERSION": "false",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "PYTHONUNBUFFERED": "1",
