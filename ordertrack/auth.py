@@ -359,6 +359,7 @@ class LoginState(AppState):
 
     error: str = ""
     notice: str = ""
+    username: str = ""  # typed before a refused attempt: filled in again
 
     @rx.event
     @guard(public=True)
@@ -367,6 +368,12 @@ class LoginState(AppState):
         if _current.get() is not None:
             return rx.redirect(routes.HOME)
         params = self.router.page.params
-        self.error = LOGIN_ERRORS.get(str(params.get("error", "")), "")
+        code = str(params.get("error", ""))
+        self.error = LOGIN_ERRORS.get(code, "")
+        if code == "locked":
+            minutes = coerce_int(params.get("minutes", 1), name="Minutes", minimum=1, maximum=24 * 60)
+            self.error = accounts.LOCKED_ONE_MINUTE if minutes == 1 else \
+                accounts.LOCKED_MINUTES.format(minutes=minutes)
+        self.username = coerce_str(params.get("user", ""), name="Username", max_len=80) if self.error else ""
         self.notice = "You are signed out." if params.get("signed_out") and not self.error else ""
         return None

@@ -10,6 +10,8 @@
 ``ORDERTRACK_MAIL_DIR``, for demos and development).
 ``ORDERTRACK_DB_TIMEOUT_SECONDS``, ``..._DB_STATEMENT_TIMEOUT_MS``, ``..._DB_THREADS``: how long a
 user waits for the database at most, PostgreSQL's statement timeout, the blocking-work pool.
+``ORDERTRACK_LOGIN_FAILURES_PER_ACCOUNT/_PER_ADDRESS``, ``ORDERTRACK_LOGIN_LOCKOUT_MINUTES``: failed
+sign-ins per account name and per client address that lock it until its window ends.
 ``ORDERTRACK_ATTACHMENTS_DIR``, ``ORDERTRACK_ATTACHMENT_MAX_BYTES``: where uploads are kept, how big.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,8 +41,9 @@ class Settings(BaseSettings):
     business_start_hour: int = 9
     business_end_hour: int = 17
     holiday_country: str = "GB"
-    login_delay_after: int = 3
-    login_delay_seconds: float = 1.0
+    login_failures_per_account: int = Field(default=5, ge=1)  # failed sign-ins that lock an account name
+    login_failures_per_address: int = Field(default=20, ge=1)  # ... that lock a client address
+    login_lockout_minutes: float = Field(default=15.0, gt=0)  # the counting window, and the longest lock
     order_form_per_hour: int = 20  # new anonymous web orders per client address
     smtp_host: str = ""  # empty: no SMTP server; the outbox writes each message into mail_dir
     smtp_port: int = 25

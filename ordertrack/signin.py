@@ -21,8 +21,9 @@ from ordertrack import routes
 from ordertrack.auth import COOKIE, forget_secret, secret_from_cookie_header
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
-from ordertrack.services import accounts
-from ordertrack.services.errors import DatabaseUnavailable, LoginFailed
+from ordertrack.domain.ratelimit import minutes_until
+from ordertrack.services import accounts, ratelimit
+from ordertrack.services.errors import DatabaseUnavailable, LoginFailed, LoginLocked
 from ordertrack.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -78,16 +79,20 @@ def sign_in(request: Request, username: Annotated[str, Form(max_length=200)] = "
     if not _same_origin(request):
         return Response("Sign in from this site's own sign-in page.", status_code=403, media_type="text/plain")
     settings = get_settings()
+    name = username.strip()[:80]
+    now = get_clock().now()
     try:
         with session_scope() as session:
             secret, principal = accounts.login(
-                session, username=username[:80], password=password[:200], now=get_clock().now(),
-                session_hours=settings.session_hours, free_attempts=settings.login_delay_after,
-                step_seconds=settings.login_delay_seconds)
+                session, username=name, password=password[:200], client_address=client_address(request),
+                now=now, session_hours=settings.session_hours, limiter=ratelimit.shared_limiter(),
+                limits=accounts.login_limits(settings))
+    except LoginLocked as exc:
+        return _back_to_login(error="locked", minutes=str(minutes_until(exc.retry_at, now)), user=name)
     except LoginFailed:
-        return _back_to_login(error="invalid")
+        return _back_to_login(error="invalid", user=name)
     except DatabaseUnavailable:
-        return _back_to_login(error="unavailable")
+        return _back_to_login(error="unavailable", user=name)
     response = RedirectResponse(routes.HOME, status_code=303)
     set_session_cookie(response, secret)
     log.info("signed in: %s from %s", principal.username, client_address(request))

@@ -40,7 +40,7 @@ def sign_in(base_url: str, username: str, password: str = "demo") -> str:
         cookie = SimpleCookie(answer.headers.get("Set-Cookie", "")).get("ot_session")
         if answer.code == 303 and cookie is not None and cookie.value:
             return cookie.value
-        raise AssertionError(f"sign-in of {username} failed: {answer.code} {answer.headers.get('Location')}")
+        raise AssertionError(f"sign-in of {username} failed: {answer.code} {answer.headers.get('Location')}") from None
     raise AssertionError(f"sign-in of {username} did not redirect")
 
 

@@ -11,23 +11,22 @@ from ordertrack import routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, guard
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
-from ordertrack.domain.ratelimit import SlidingWindow
 from ordertrack.realtime import publish
-from ordertrack.services import intake
+from ordertrack.services import intake, ratelimit
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.settings import get_settings
 
 STEPS = ("Service", "Contact details", "Review")
-_NEW_DRAFTS: SlidingWindow | None = None
 
 
-def _new_drafts() -> SlidingWindow:
-    """New anonymous orders per client address and hour (``ORDERTRACK_ORDER_FORM_PER_HOUR``)."""
-    global _NEW_DRAFTS
-    if _NEW_DRAFTS is None:
-        _NEW_DRAFTS = SlidingWindow(get_settings().order_form_per_hour, timedelta(hours=1))
-    return _NEW_DRAFTS
+def _new_draft_allowed(client_ip: str) -> bool:
+    """Count one new anonymous order for this client address, in the limiter every worker
+    shares: ``ORDERTRACK_ORDER_FORM_PER_HOUR`` per address and hour."""
+    return ratelimit.shared_limiter().hit(
+        ratelimit.address_bucket("order-form", client_ip), limit=get_settings().order_form_per_hour,
+        window=timedelta(hours=1), now=get_clock().now(),
+    ).allowed
 
 
 class OrderFormState(AppState):
@@ -45,7 +44,7 @@ class OrderFormState(AppState):
         return f"{get_settings().public_url.rstrip('/')}{routes.ORDER_FORM}?resume={token}"
 
     def _save(self, step: int) -> None:
-        if not self._draft_id and not _new_drafts().allow(self.router.session.client_ip or "?", get_clock().now()):
+        if not self._draft_id and not _new_draft_allowed(self.router.session.client_ip):
             self.error = ("Too many new orders from your network in the last hour. Please try again later, "
                           "or write to support.")
             return  # nothing saved; the visitor stays on this step

@@ -1,9 +1,15 @@
-"""Accounts: argon2 password hashes, server-side expiring sessions, login throttling."""
+"""Accounts: argon2 password hashes, server-side expiring sessions, sign-in lockout.
+
+Sign-in attempts are counted per account name and per client address in the shared rate
+limiter (``ordertrack/services/ratelimit.py``) before any password is checked; a full counter
+locks the name or the address until its window ends.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -12,12 +18,17 @@ from sqlmodel import Session, col, select
 
 from ordertrack.db.models import User, UserSession
 from ordertrack.domain.access import Principal
+from ordertrack.domain.ratelimit import minutes_until
 from ordertrack.domain.roles import Role
-from ordertrack.services.errors import LoginFailed
+from ordertrack.services import ratelimit
+from ordertrack.services.errors import LoginFailed, LoginLocked
+from ordertrack.services.ratelimit import RateLimiter
+from ordertrack.settings import Settings
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-FAILURE_WINDOW = timedelta(minutes=15)
+LOCKED_MINUTES = "Too many sign-in attempts. Try again in {minutes} minutes."
+LOCKED_ONE_MINUTE = "Too many sign-in attempts. Try again in 1 minute."
 
 
 def hash_password(password: str) -> str:
@@ -41,17 +52,38 @@ def principal_of(user: User) -> Principal:
     )
 
 
-def login_delay(*, failed_logins: int, free_attempts: int, step_seconds: float) -> float:
-    """Seconds to wait before answering a login after ``failed_logins`` recent failures.
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many failed sign-ins lock an account name or a client address, and for how long."""
+
+    per_account: int = 5
+    per_address: int = 20
+    window: timedelta = timedelta(minutes=15)
+
+
+def login_limits(settings: Settings) -> LoginLimits:
+    """The limits configured by ``ORDERTRACK_LOGIN_FAILURES_PER_ACCOUNT`` / ``..._PER_ADDRESS`` /
+    ``ORDERTRACK_LOGIN_LOCKOUT_MINUTES``.
 
     Args:
-        failed_logins: failures in the current window, including this one.
-        free_attempts: failures answered without delay.
-        step_seconds: the first delay; it doubles with each failure, up to 30 s.
+        settings: the running settings.
     """
-    if failed_logins <= free_attempts:
-        return 0.0
-    return min(step_seconds * 2 ** (failed_logins - free_attempts - 1), 30.0)
+    return LoginLimits(per_account=settings.login_failures_per_account,
+                       per_address=settings.login_failures_per_address,
+                       window=timedelta(minutes=settings.login_lockout_minutes))
+
+
+def _locked(retry_at: datetime, now: datetime) -> LoginLocked:
+    minutes = minutes_until(retry_at, now)
+    message = LOCKED_ONE_MINUTE if minutes == 1 else LOCKED_MINUTES.format(minutes=minutes)
+    return LoginLocked(message, retry_at=retry_at)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def login(
@@ -59,47 +91,64 @@ def login(
     *,
     username: str,
     password: str,
+    client_address: str,
     now: datetime,
     session_hours: float,
-    free_attempts: int = 3,
-    step_seconds: float = 1.0,
+    limiter: RateLimiter,
+    limits: LoginLimits,
 ) -> tuple[str, Principal]:
-    """Check credentials and open a session.
+    """Check credentials and open a session, unless the account name or the address is locked.
+
+    Every attempt is counted BEFORE the password is checked, once per account name and once
+    per client address, in counters every worker shares (``limiter``). When either is full
+    the attempt is refused without checking the password, saying when to retry. Unknown
+    names are counted, locked and hashed exactly like known ones, so nothing tells them
+    apart. A successful sign-in clears the account's counter and gives its address back the
+    one attempt it used; attempts refused by the account's lock do not use the address's.
+
+    Args:
+        session: the database session; its transaction is committed before the hash is
+            checked, so no lock is held while hashing.
+        username: as typed; compared stripped and lower-case.
+        password: as typed.
+        client_address: the client's IP address as Reflex resolved it.
+        now: the injected current time.
+        session_hours: the new session's lifetime.
+        limiter: the shared rate limiter (``ratelimit.shared_limiter()``).
+        limits: failures per account and per address per window.
 
     Returns:
         The session secret for the browser and the principal.
 
     Raises:
-        LoginFailed: one generic message for unknown user, wrong password or inactive
-            account, with ``delay`` seconds the caller should wait before answering.
+        LoginLocked: too many recent attempts for this name or address; the password was
+            not checked. Carries ``retry_at``.
+        LoginFailed: one generic message for unknown user, wrong password or inactive account.
     """
     username = (username or "").strip().lower()[:80]
+    password = password or ""
+    by_address = ratelimit.address_bucket("login", client_address)
+    by_account = ratelimit.account_bucket("login", username)
+    address = limiter.hit(by_address, limit=limits.per_address, window=limits.window, now=now)
+    if not address.allowed:
+        raise _locked(address.reset_at, now)
+    account = limiter.hit(by_account, limit=limits.per_account, window=limits.window, now=now)
+    if not account.allowed:
+        limiter.refund(by_address, now=now)  # nothing was checked: the address keeps its attempt
+        raise _locked(account.reset_at, now)
+
     user = session.exec(select(User).where(User.username == username)).first()
-    if user is None:
-        try:
-            _hasher.verify(_DUMMY_HASH, password or "")  # same cost as a real check
-        except VerificationError:
-            pass
-        raise LoginFailed()
-    try:
-        ok = _hasher.verify(user.password_hash, password or "") and user.active
-    except (VerificationError, InvalidHashError):
-        ok = False
+    user_id, password_hash, active = (user.id, user.password_hash, user.active) if user else (None, _DUMMY_HASH, False)
+    session.commit()  # end the read: no transaction (on SQLite, no write lock) is held while hashing
+    ok = _verify(password_hash, password) and user_id is not None and active
     if not ok:
-        recent = user.last_failed_at is not None and now - user.last_failed_at < FAILURE_WINDOW
-        user.failed_logins = (user.failed_logins if recent else 0) + 1
-        user.last_failed_at = now
-        session.add(user)
-        session.commit()
-        raise LoginFailed(
-            delay=login_delay(
-                failed_logins=user.failed_logins, free_attempts=free_attempts, step_seconds=step_seconds
-            )
-        )
+        raise LoginFailed()
+
+    user = session.get(User, user_id)
+    if user is None:  # deleted while we hashed
+        raise LoginFailed()
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.failed_logins = 0
-    user.last_failed_at = None
     secret = secrets.token_urlsafe(32)
     session.add(user)
     session.add(
@@ -111,6 +160,8 @@ def login(
         )
     )
     session.commit()
+    limiter.reset(by_account)
+    limiter.refund(by_address, now=now)
     return secret, principal_of(user)
 
 

@@ -1,5 +1,7 @@
 """Errors the services raise; entry points turn them into a toast or an HTTP status."""
 
+from datetime import datetime
+
 from ordertrack.db.errors import DatabaseUnavailable
 from ordertrack.domain.errors import UserFacingError
 
@@ -30,6 +32,13 @@ class BadInput(ServiceError):
 class LoginFailed(ServiceError):
     """Wrong user name or password (one generic message)."""
 
-    def __init__(self, message: str = "Wrong username or password.", *, delay: float = 0.0) -> None:
+    def __init__(self, message: str = "Wrong username or password.") -> None:
         super().__init__(message)
-        self.delay = delay
+
+
+class LoginLocked(LoginFailed):
+    """Too many recent sign-in attempts: refused without checking the password until ``retry_at``."""
+
+    def __init__(self, message: str, *, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
