@@ -113,6 +113,7 @@ def coerce_str(value: Any, *, name: str = "value", max_len: int = 200, required:
 
 
 _CACHE_SECONDS = 5.0
+_UI_CACHE_SECONDS = 60.0  # async handlers only change what a tab shows; they read no data
 _principals: dict[str, tuple[float, Principal]] = {}  # sha256(secret) -> (checked at, principal)
 
 
@@ -243,7 +244,9 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
     A plain ``def`` handler may block (database, hashing): it runs, session check included,
     in the worker's bounded thread pool (``offload``) with a deadline. An ``async def``
     handler runs on the event loop and must not block: it awaits ``offload.run`` for such
-    work (uploads, background watchers, UI-only handlers that need no query).
+    work (uploads, background watchers). UI-only handlers (open a dialog, switch a tab) are
+    ``async`` and admit a session this worker confirmed within the last minute, so they keep
+    answering while the database does not.
 
     Args:
         roles: roles admitted (none given: any logged-in user).
@@ -271,7 +274,8 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
                 if not is_async:
                     return await offload.run(_run_blocking, self, fn, args, kwargs, allowed, public)
                 secret = _upload_secret(self) if upload else self._secret()
-                principal = cached_principal(secret) or (await offload.run(_resolve, secret) if secret else None)
+                principal = (None if upload else cached_principal(secret, max_age=_UI_CACHE_SECONDS)) or (
+                    await offload.run(_resolve, secret) if secret else None)
                 answer = _admit(self, principal, allowed, public, background)
                 if answer is not _ADMITTED:
                     return answer

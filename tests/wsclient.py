@@ -104,6 +104,21 @@ class ReflexSocket:
         self.deltas += [u.get("delta") or {} for u in updates]
         return updates
 
+    def first_answer(self, handler: str, payload: dict | None = None, *, path: str = "/",
+                     wait: float = 10.0) -> tuple[float, dict[str, Any]]:
+        """Send one event; seconds until its first update arrives, and that update."""
+        event = {"name": handler, "payload": payload or {},
+                 "router_data": {"pathname": path, "asPath": path, "query": {}}}
+        start = time.monotonic()
+        self.ws.send(f"42{NS}," + json.dumps(["event", event]))
+        while True:
+            left = wait - (time.monotonic() - start)
+            if left <= 0:
+                raise TimeoutError(f"no answer to {handler} within {wait} s")
+            data = _update(self._recv(left))
+            if data is not None:
+                return time.monotonic() - start, data
+
     def listen(self, seconds: float) -> list[dict[str, Any]]:
         """Collect the updates the server pushes (without an event of ours) for ``seconds``."""
         updates: list[dict[str, Any]] = []

@@ -8,7 +8,11 @@ locks the name or the address until its window ends.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,7 +37,7 @@ LOCKED_ONE_MINUTE = "Too many sign-in attempts. Try again in 1 minute."
 
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password``."""
-    return _hasher.hash(password)
+    return _hashing(_hasher.hash, password)
 
 
 def _token_hash(secret: str) -> str:
@@ -79,9 +83,32 @@ def _locked(retry_at: datetime, now: datetime) -> LoginLocked:
     return LoginLocked(message, retry_at=retry_at)
 
 
+_HASH_THREADS = 2
+_hash_pool: ThreadPoolExecutor | None = None
+_hash_pool_lock = threading.Lock()
+
+
+def _lower_priority() -> None:
+    """Hashing threads yield the CPU to everything else (on Linux the nice value is per thread,
+    and argon2's lane threads inherit it)."""
+    with suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, 0, 10)
+
+
+def _hashing(fn, *args):
+    """Run an argon2 call on one of ``_HASH_THREADS`` low-priority threads: a burst of
+    sign-ins queues here instead of taking every core from the worker's event loop."""
+    global _hash_pool
+    if _hash_pool is None:
+        with _hash_pool_lock:
+            if _hash_pool is None:
+                _hash_pool = ThreadPoolExecutor(_HASH_THREADS, thread_name_prefix="ot-hash", initializer=_lower_priority)
+    return _hash_pool.submit(fn, *args).result()
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hashing(_hasher.verify, password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -148,7 +175,7 @@ def login(
     if user is None:  # deleted while we hashed
         raise LoginFailed()
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = _hashing(_hasher.hash, password)
     secret = secrets.token_urlsafe(32)
     session.add(user)
     session.add(
