@@ -1,0 +1,64 @@
+"""Data tables from column specs, and the empty state shown instead of an empty table.
+Components take Vars or plain values, never a State class."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import reflex as rx
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its header and what a row shows in it (a key of the row dict, or a
+    function from the row Var to a component)."""
+
+    header: str
+    cell: str | Callable[[rx.Var], rx.Component | rx.Var]
+    width: str = ""
+
+
+def empty_state(message: str | rx.Var, *, icon: str = "inbox", **props: Any) -> rx.Component:
+    """What a list says when it has nothing to show."""
+    return rx.callout(message, icon=icon, width="100%", color_scheme="gray", **props)
+
+
+def loading_state() -> rx.Component:
+    """A spinner where a list is loading."""
+    return rx.center(rx.spinner(size="3"), padding="3em", width="100%", aria_busy="true")
+
+
+def data_table(rows: rx.Var, columns: Sequence[Column], *, empty: str | rx.Var = "Nothing here yet.",
+               loading: rx.Var | None = None, row_props: Callable[[rx.Var], dict] | None = None,
+               **props: Any) -> rx.Component:
+    """A table of ``rows`` (a list Var of dicts), or ``empty`` when there are none."""
+
+    def cell(column: Column, row: rx.Var) -> rx.Component:
+        content = row[column.cell] if isinstance(column.cell, str) else column.cell(row)
+        return rx.table.cell(content)
+
+    def row(r: rx.Var) -> rx.Component:
+        return rx.table.row(*[cell(c, r) for c in columns], **(row_props(r) if row_props else {}))
+
+    table = rx.table.root(
+        rx.table.header(rx.table.row(*[
+            rx.table.column_header_cell(c.header, **({"width": c.width} if c.width else {})) for c in columns])),
+        rx.table.body(rx.foreach(rows, row)),
+        width="100%",
+        variant=props.pop("variant", "surface"),
+        **props,
+    )
+    body = rx.cond(rows.length() > 0, table, empty_state(empty))
+    return body if loading is None else rx.cond(loading, loading_state(), body)
+
+
+def pager(page: rx.Var, pages: rx.Var, *, on_page: Callable[[rx.Var], Any]) -> rx.Component:
+    """Previous / "Page n of m" / Next."""
+    return rx.hstack(
+        rx.button("Previous", on_click=on_page(page - 1), disabled=page <= 0, variant="soft"),
+        rx.text("Page ", page + 1, " of ", pages),
+        rx.button("Next", on_click=on_page(page + 1), disabled=page + 1 >= pages, variant="soft"),
+        align="center",
+    )
