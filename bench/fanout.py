@@ -7,8 +7,8 @@ payload — a board window of 4 columns x 25 cards, ~30 KB — in three ways:
 - ``watch``:  a background watcher per tab sets its own state (lock + delta + encode per tab);
 - ``shared``: ``rx.SharedState`` linked to one token (Reflex's own fan-out: per linked tab a
   state lock, a delta and an encode);
-- ``room``:   the update is encoded once and written to every tab (``ordertrack.push``, what
-  ``ordertrack.fanout`` uses for the board).
+- ``room``:   the update is encoded once and written to every tab (``ordertrack.live.push``, what
+  ``ordertrack.live.fanout`` uses for the board).
 
 For 1, 25 and 100 viewers one more client makes a trivial change (it sets a number) and we
 time how long until each viewer has it, next to the round trip of a trivial event (toggling a

@@ -9,45 +9,34 @@ translates service errors into toasts. ``tests/security`` fails if a handler lac
 from __future__ import annotations
 
 import functools
-import hashlib
 import inspect
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from http.cookies import CookieError, SimpleCookie
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
 
-from ordertrack import offload, routes
-from ordertrack.clock import get_clock
-from ordertrack.db.engine import session_scope
+from ordertrack import offload, routes, sessions
 from ordertrack.domain.access import Principal
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.roles import STAFF_ROLES, Role
+from ordertrack.live import fanout
+from ordertrack.principal import (
+    acting_as,
+    admitted,
+    current_principal,
+    reset_admitted,
+    set_admitted,
+)
 from ordertrack.services import accounts
 from ordertrack.services.errors import BadInput, UserFacingError
 
+__all__ = ["GUARD_ATTR", "AppState", "LoginState", "acting_as", "coerce_int", "coerce_str", "current_principal",
+           "guard"]
+
 log = logging.getLogger(__name__)
 GUARD_ATTR = "__ordertrack_guard__"
-_current: ContextVar[Principal | None] = ContextVar("ordertrack_principal", default=None)
-COOKIE = "ot_session"
-
-
-def secret_from_cookie_header(header: str | None) -> str:
-    """The session secret in a raw ``Cookie`` header ("" when there is none)."""
-    if not header or len(header) > 8192:
-        return ""
-    jar = SimpleCookie()
-    try:
-        jar.load(header)
-    except CookieError:
-        return ""
-    morsel = jar.get(COOKIE)
-    return morsel.value if morsel is not None else ""
-
 _NAV_COMMON = (("Home", routes.HOME), ("Track My Orders", routes.BOARD), ("All orders", routes.ORDERS),
                ("Requests", routes.REQUESTS))
 _OBJ = (("Objects", routes.OBJECTS),)
@@ -70,14 +59,6 @@ _NAV_EXTRA: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.RESELLER: (("Notifications", routes.NOTIFY_SETTINGS),),
 }
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {role: _NAV_COMMON + _NAV_EXTRA.get(role, ()) for role in Role}
-
-
-def current_principal() -> Principal:
-    """The principal the guard admitted for the running handler."""
-    principal = _current.get()
-    if principal is None:  # only reachable if a handler skipped the guard
-        raise RuntimeError("handler ran without the guard")
-    return principal
 
 
 MAX_INT = 2**31 - 1
@@ -112,66 +93,7 @@ def coerce_str(value: Any, *, name: str = "value", max_len: int = 200, required:
     return text
 
 
-_CACHE_SECONDS = 5.0
 _UI_CACHE_SECONDS = 60.0  # async handlers only change what a tab shows; they read no data
-_principals: dict[str, tuple[float, Principal]] = {}  # sha256(secret) -> (checked at, principal)
-
-
-def _key(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def cached_principal(secret: str, *, max_age: float = _CACHE_SECONDS) -> Principal | None:
-    """The principal of ``secret`` if this worker confirmed it within ``max_age`` seconds."""
-    if not secret:
-        return None
-    hit = _principals.get(_key(secret))
-    if hit is None or time.monotonic() - hit[0] > max_age:
-        return None
-    return hit[1]
-
-
-def forget_secret(secret: str) -> None:
-    """Drop a session from this worker's cache (sign-out)."""
-    if secret:
-        _principals.pop(_key(secret), None)
-
-
-def _resolve(secret: str) -> Principal | None:
-    """The principal of a session secret (blocking: run it off the event loop).
-
-    A confirmed session is trusted for ``_CACHE_SECONDS`` on this worker, so a burst of
-    events costs one query; a sign-out on this worker forgets it at once, one on another
-    worker (or an expiry or deactivation) takes effect within those seconds.
-    """
-    if (hit := cached_principal(secret)) is not None:
-        return hit
-    with session_scope() as session:
-        principal = accounts.resolve(session, secret=secret, now=get_clock().now())
-    if principal is not None:
-        if len(_principals) > 10_000:
-            _principals.clear()
-        _principals[_key(secret)] = (time.monotonic(), principal)
-    else:
-        forget_secret(secret)
-    return principal
-
-
-@contextmanager
-def acting_as(principal: Principal) -> Iterator[None]:
-    """Run a block (e.g. a background refresh) as ``principal``."""
-    token = _current.set(principal)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def resolve_secret(secret: str) -> Principal | None:
-    """The principal of a session secret right now (None: signed out or expired). Blocking."""
-    return _resolve(secret)
-
-
 _ADMITTED = object()
 _UPLOAD_GRANT_SECONDS = 120.0
 _upload_grants: dict[str, tuple[str, float]] = {}  # client token -> (sha256 of the secret, until)
@@ -182,7 +104,7 @@ def grant_upload(client_token: str, secret: str) -> None:
     now = time.monotonic()
     for token in [t for t, (_, until) in _upload_grants.items() if until < now]:
         _upload_grants.pop(token, None)
-    _upload_grants[client_token] = (_key(secret), now + _UPLOAD_GRANT_SECONDS)
+    _upload_grants[client_token] = (sessions.hash_of(secret), now + _UPLOAD_GRANT_SECONDS)
 
 
 @functools.cache
@@ -208,7 +130,7 @@ def _upload_secret(state: AppState) -> str:
     cookie, uploads nothing)."""
     grant = _upload_grants.pop(state.router.session.client_token, None)
     secret = state._secret()
-    if grant is None or grant[1] < time.monotonic() or not secret or grant[0] != _key(secret):
+    if grant is None or grant[1] < time.monotonic() or not secret or grant[0] != sessions.hash_of(secret):
         return ""
     return secret
 
@@ -229,11 +151,11 @@ def _admit(state: AppState, principal: Principal | None, allowed: frozenset, pub
 
 def _run_blocking(state: AppState, fn: Callable, args: tuple, kwargs: dict, allowed: frozenset, public: bool) -> Any:
     """A synchronous handler with its session check, in one trip to the blocking-work pool."""
-    principal = _resolve(state._secret())
+    principal = sessions.resolve(state._secret())
     answer = _admit(state, principal, allowed, public, False)
     if answer is not _ADMITTED:
         return answer
-    _current.set(principal)  # this runs in a copy of the caller's context
+    set_admitted(principal)  # this runs in a copy of the caller's context
     return fn(state, *args, **kwargs)
 
 
@@ -267,23 +189,21 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
         @functools.wraps(fn)
         async def wrapper(self: AppState, *args: Any, **kwargs: Any) -> Any:
             if not background:
-                from ordertrack import fanout
-
                 fanout.left_page(self.router.session.client_token, self.router.page.path)
             try:
                 if not is_async:
                     return await offload.run(_run_blocking, self, fn, args, kwargs, allowed, public)
                 secret = _upload_secret(self) if upload else self._secret()
-                principal = (None if upload else cached_principal(secret, max_age=_UI_CACHE_SECONDS)) or (
-                    await offload.run(_resolve, secret) if secret else None)
+                principal = (None if upload else sessions.cached(secret, max_age=_UI_CACHE_SECONDS)) or (
+                    await offload.run(sessions.resolve, secret) if secret else None)
                 answer = _admit(self, principal, allowed, public, background)
                 if answer is not _ADMITTED:
                     return answer
-                token = _current.set(principal)
+                token = set_admitted(principal)
                 try:
                     return await fn(self, *args, **kwargs)
                 finally:
-                    _current.reset(token)
+                    reset_admitted(token)
             except TransitionRefused as exc:
                 return None if background else rx.toast.error(exc.reason)
             except UserFacingError as exc:
@@ -331,7 +251,7 @@ class AppState(rx.State):
 
     def _secret(self) -> str:
         """The session secret of this tab's connection ("" when signed out)."""
-        return secret_from_cookie_header(self.router.headers.cookie)
+        return sessions.secret_from_cookie_header(self.router.headers.cookie)
 
     def _show_user(self, principal: Principal) -> None:
         if self.user_name != principal.display_name:
@@ -369,7 +289,7 @@ class LoginState(AppState):
     @guard(public=True)
     async def redirect_if_signed_in(self):
         """On the login page: a signed-in user goes home; otherwise show why we are here."""
-        if _current.get() is not None:
+        if admitted() is not None:
             return rx.redirect(routes.HOME)
         params = self.router.page.params
         code = str(params.get("error", ""))

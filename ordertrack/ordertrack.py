@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ordertrack import routes
+from ordertrack import live, routes
 from ordertrack.auth import AppState, LoginState
 from ordertrack.pages.board import BoardState, board_page
 from ordertrack.pages.failures import FailuresState, failures_page
@@ -27,7 +27,6 @@ from ordertrack.pages.requests import RequestsState, requests_page
 from ordertrack.pages.statuses import StatusesState, clients_page, objects_page
 from ordertrack.pages.urgency_settings import UrgencyState, urgency_page
 from ordertrack.pages.wall import WallState, wall_page
-from ordertrack.realtime import realtime_lifespan
 from ordertrack.rest import api
 from ordertrack.scheduler import scheduler_lifespan
 from ordertrack.security import SecurityMiddleware
@@ -39,7 +38,7 @@ app = rx.App(
     toaster=rx.toast.provider(position="top-right", close_button=True),
     stylesheets=["/styles.css"],
 )
-app.register_lifespan_task(realtime_lifespan)
+app.register_lifespan_task(live.lifespan)
 app.register_lifespan_task(scheduler_lifespan)
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · ordertrack", on_load=LoginState.redirect_if_signed_in)
 app.add_page(home_page, route=routes.HOME, title="ordertrack", on_load=AppState.load_shell)

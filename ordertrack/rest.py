@@ -25,7 +25,7 @@ from ordertrack.db.engine import session_scope
 from ordertrack.db.intake_models import IdempotencyRecord
 from ordertrack.db.models import Customer, Order
 from ordertrack.domain.workflows import OBJECT_WORKFLOW, ORDER_WORKFLOW, OrderStatus
-from ordertrack.realtime import publish
+from ordertrack.live import publish
 from ordertrack.services import intake, provisioning, status_moves
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, NotFound

@@ -17,7 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import get_engine, session_scope
-from ordertrack.realtime import publish
+from ordertrack.live import publish
 from ordertrack.services import notifications, processes, provisioning, status_moves, timers
 from ordertrack.services.calendars import business_calendar
 from ordertrack.settings import get_settings

@@ -15,13 +15,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from ordertrack import offload
-from ordertrack.auth import (
-    grant_upload,
-    resolve_secret,
-    secret_from_cookie_header,
-    upload_handler_names,
-)
+from ordertrack.auth import grant_upload, upload_handler_names
 from ordertrack.db.errors import DatabaseUnavailable
+from ordertrack.sessions import resolve, secret_from_cookie_header
 from ordertrack.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -126,7 +122,7 @@ class SecurityMiddleware:
             return None
         secret = secret_from_cookie_header(_header(scope, b"cookie"))
         try:
-            principal = await offload.run(resolve_secret, secret) if secret else None
+            principal = await offload.run(resolve, secret) if secret else None
         except DatabaseUnavailable as exc:
             await _plain(send, 503, exc.message)
             return None

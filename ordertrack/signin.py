@@ -17,13 +17,13 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ordertrack import routes
-from ordertrack.auth import COOKIE, forget_secret, secret_from_cookie_header
+from ordertrack import routes, sessions
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.ratelimit import minutes_until
 from ordertrack.services import accounts, ratelimit
 from ordertrack.services.errors import DatabaseUnavailable, LoginFailed, LoginLocked
+from ordertrack.sessions import COOKIE, secret_from_cookie_header
 from ordertrack.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def sign_out(request: Request) -> Response:
                 accounts.logout(session, secret=secret)
         except DatabaseUnavailable:
             return _back_to_login(error="unavailable")
-        forget_secret(secret)
+        sessions.forget(secret)
     response = _back_to_login(signed_out="1")
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
     return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ordertrack import fanout, realtime, routes
+from ordertrack import live, routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components.layout import shell
@@ -14,7 +14,7 @@ from ordertrack.components.transition_dialog import transition_dialog
 from ordertrack.db.engine import session_scope
 from ordertrack.domain import engine
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
-from ordertrack.realtime import publish
+from ordertrack.live import publish
 from ordertrack.services import board as board_service
 from ordertrack.services import orders, processes
 from ordertrack.services.calendars import business_calendar
@@ -24,23 +24,19 @@ from ordertrack.settings import get_settings
 
 DROP_TARGETS = {"planning": "planning", "execution": "execution", "validation": "validation", "done": "closed"}
 WINDOW = 25
-_BOARD_CACHE: dict[tuple, tuple] = {}
 
 
 def _shared_board(principal, filters: board_service.BoardFilters, limits: dict[str, int]):
-    """One board computation per (scope, filters, window, change number, minute), shared by every
-    tab that shows the same thing (a tab's own load and the live push use the same result)."""
-    now = get_clock().now()
-    key = (fanout.scope_of(principal), filters, tuple(sorted(limits.items())), realtime.version(),
-           now.replace(second=0, microsecond=0))
-    hit = _BOARD_CACHE.get(key)
-    if hit is None:
+    """One board computation per (scope, filters, window), shared by every tab that shows the
+    same thing (a tab's own load and the live push use the same result)."""
+    def compute():
         with session_scope() as session:
-            hit = (board_service.load_board(session, principal=principal, now=now, filters=filters, limits=limits),)
-        if len(_BOARD_CACHE) > 256:
-            _BOARD_CACHE.clear()
-        _BOARD_CACHE[key] = hit
-    return hit[0]
+            return board_service.load_board(session, principal=principal, now=get_clock().now(), filters=filters,
+                                            limits=limits)
+
+    return live.shared(("board", live.scope_of(principal), filters, tuple(sorted(limits.items()))), compute)
+
+
 CLOSED_PAGE = 25
 ANY = "any"
 
@@ -124,12 +120,12 @@ class BoardState(AppState):
         """Recompute what this tab shows and keep pushing it on changes (``fanout``)."""
         if self.tab == "closed":
             search, page = self.search, self.closed_page
-            fanout.serve(self, ("closed", search, page), lambda: _closed_vars(current_principal(), search, page),
+            live.serve(self, ("closed", search, page), lambda: _closed_vars(current_principal(), search, page),
                          computed=("closed_pages",))
         else:
             filters = self._filters()
             limits = {c.key: self._limits.get(c.key, WINDOW) for c in board_service.COLUMNS}
-            fanout.serve(self, ("board", filters, tuple(sorted(limits.items()))),
+            live.serve(self, ("board", filters, tuple(sorted(limits.items()))),
                          lambda: _board_vars(current_principal(), filters, limits))
         self.loading = False
 

@@ -12,8 +12,7 @@ from ordertrack.components.layout import shell
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
 from ordertrack.domain.timefmt import duration_words
-from ordertrack.live import watch
-from ordertrack.realtime import publish
+from ordertrack.live import publish, watch
 from ordertrack.services import provisioning
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput

@@ -19,8 +19,7 @@ from ordertrack.db.engine import session_scope
 from ordertrack.db.models import Customer, Order
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.domain.tracking import ETI_WAITING
-from ordertrack.live import watch
-from ordertrack.realtime import publish
+from ordertrack.live import publish, watch
 from ordertrack.services import attachments, messages, processes, provisioning, tickets
 from ordertrack.services import orders as order_service
 from ordertrack.services.calendars import business_calendar

@@ -11,7 +11,7 @@ from ordertrack import routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, guard
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
-from ordertrack.realtime import publish
+from ordertrack.live import publish
 from ordertrack.services import intake, ratelimit
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, NotFound

@@ -14,7 +14,7 @@ from ordertrack.db.engine import session_scope
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
 from ordertrack.domain.roles import Role
-from ordertrack.realtime import publish
+from ordertrack.live import publish
 from ordertrack.services import orders as order_service
 from ordertrack.services import processes
 from ordertrack.services.errors import BadInput, NotFound

@@ -8,8 +8,7 @@ from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal,
 from ordertrack.clock import get_clock
 from ordertrack.components.layout import shell
 from ordertrack.db.engine import session_scope
-from ordertrack.live import watch
-from ordertrack.realtime import publish
+from ordertrack.live import publish, watch
 from ordertrack.services import processes
 from ordertrack.services import requests as svc
 from ordertrack.services.calendars import business_calendar

@@ -9,7 +9,7 @@ from ordertrack.components.layout import shell
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import OBJECT_WORKFLOW
-from ordertrack.realtime import publish
+from ordertrack.live import publish
 from ordertrack.services import status_moves as svc
 from ordertrack.services.errors import BadInput
 

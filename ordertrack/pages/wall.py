@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ordertrack import fanout
+from ordertrack import live
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components.layout import shell
@@ -53,7 +53,7 @@ class WallState(AppState):
         status = "" if self.f_status == "any" else self.f_status
         customer_id = 0 if self.f_customer == "any" else int(self.f_customer)
         installer_id = 0 if self.f_installer == "any" else int(self.f_installer)
-        fanout.serve(self, ("wall", status, customer_id, installer_id),
+        live.serve(self, ("wall", status, customer_id, installer_id),
                      lambda: _wall_vars(status, customer_id, installer_id))
 
     @rx.event

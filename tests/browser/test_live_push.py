@@ -1,4 +1,4 @@
-"""Live board pushes (``ordertrack.fanout``) over raw sockets: who gets them and who stops.
+"""Live board pushes (``ordertrack.live.fanout``) over raw sockets: who gets them and who stops.
 
 One view is computed per key and the same packet goes to every tab of the key, so these
 tests pin down what that must never break: a tenant's push holds only its own orders, a

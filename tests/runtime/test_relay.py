@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from ordertrack import realtime
+from ordertrack.live import bus
 
 REDIS_URL = os.environ.get("ORDERTRACK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -56,8 +56,8 @@ async def _received(inbox: list[str], what: str, seconds: float) -> float | None
 def test_relay_carries_changes_to_other_workers_but_not_back_to_the_sender(redis_url):
     async def scenario():
         inbox_a, inbox_b = [], []
-        a = realtime.Relay(redis_url, origin="worker-a", wake=inbox_a.append)
-        b = realtime.Relay(redis_url, origin="worker-b", wake=inbox_b.append)
+        a = bus.Relay(redis_url, origin="worker-a", wake=inbox_a.append)
+        b = bus.Relay(redis_url, origin="worker-b", wake=inbox_b.append)
         tasks = [asyncio.create_task(a.run()), asyncio.create_task(b.run())]
         await asyncio.wait_for(asyncio.gather(a.connected.wait(), b.connected.wait()), 5)
         await asyncio.sleep(0.2)
@@ -78,8 +78,8 @@ def test_relay_reconnects_after_redis_kills_its_connection(redis_url):
 
     async def scenario():
         inbox_b: list[str] = []
-        a = realtime.Relay(redis_url, origin="worker-a", wake=lambda _p: None)
-        b = realtime.Relay(redis_url, origin="worker-b", wake=inbox_b.append)
+        a = bus.Relay(redis_url, origin="worker-a", wake=lambda _p: None)
+        b = bus.Relay(redis_url, origin="worker-b", wake=inbox_b.append)
         tasks = [asyncio.create_task(a.run()), asyncio.create_task(b.run())]
         await asyncio.wait_for(asyncio.gather(a.connected.wait(), b.connected.wait()), 5)
         await asyncio.sleep(0.2)
@@ -109,17 +109,17 @@ def test_relay_reconnects_after_redis_kills_its_connection(redis_url):
 def test_publish_wakes_this_worker_even_when_redis_is_unreachable():
     async def scenario():
         loop = asyncio.get_running_loop()
-        realtime._loop = loop
-        relay = realtime.Relay("redis://127.0.0.1:1/0", origin="lonely", wake=realtime._wake)
-        realtime._relay = relay
+        bus._loop = loop
+        relay = bus.Relay("redis://127.0.0.1:1/0", origin="lonely", wake=bus._wake)
+        bus._relay = relay
         task = asyncio.create_task(relay.run())
         try:
-            seen = realtime.current()
-            threading.Thread(target=realtime.publish, args=([42],)).start()  # as a handler thread does
-            after = await realtime.wait_change(seen, 5)
+            seen = bus.current()
+            threading.Thread(target=bus.publish, args=([42],)).start()  # as a handler thread does
+            after = await bus.wait_change(seen, 5)
             return after > seen
         finally:
             task.cancel()
-            realtime._loop, realtime._relay = None, None
+            bus._loop, bus._relay = None, None
 
     assert _run(scenario()) is True

@@ -1,4 +1,4 @@
-"""Rules of the live push registry (``ordertrack.fanout``) without a server: one computation
+"""Rules of the live push registry (``ordertrack.live.fanout``) without a server: one computation
 and one packet per view key, nothing re-sent when a view did not change, tabs forgotten when
 they leave the page."""
 
@@ -9,9 +9,9 @@ import threading
 
 import pytest
 
-from ordertrack import fanout
 from ordertrack.domain.access import Principal
 from ordertrack.domain.roles import Role
+from ordertrack.live import fanout
 
 ALICE = Principal(user_id=1, username="a", display_name="A", role=Role.CUSTOMER, customer_id=1)
 BOB = Principal(user_id=2, username="b", display_name="B", role=Role.CUSTOMER, customer_id=2)
@@ -100,7 +100,7 @@ def test_a_change_of_one_customer_recomputes_staff_views_and_that_tenant_only(re
 
 
 def test_changes_accumulate_until_taken_and_an_unknown_change_means_everything():
-    from ordertrack import realtime
+    from ordertrack.live import bus as realtime
 
     realtime.take_dirty()
     realtime._mark("3,4")

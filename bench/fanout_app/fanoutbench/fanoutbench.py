@@ -3,8 +3,8 @@
 - ``watch``: every tab runs a background watcher that wakes on a change and sets its own
   state (a state lock, a delta and an encode per tab): ordertrack's design before ``fanout``.
 - ``shared``: ``rx.SharedState`` linked to one token; Reflex fans the change out itself.
-- ``room``: the change is encoded once and written to every tab (``ordertrack.push``), as
-  ``ordertrack.fanout`` does.
+- ``room``: the change is encoded once and written to every tab (``ordertrack.live.push``), as
+  ``ordertrack.live.fanout`` does.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import asyncio
 
 import reflex as rx
 
-from ordertrack.push import send
+from ordertrack.live.push import send
 
 CARD = {"number": "SO-1000000", "href": "/orders/SO-1000000", "name": "Bench order with a name",
         "customer": "Northwind Traders", "phase": "Execution", "status": "on_track", "status_label": "On Track",

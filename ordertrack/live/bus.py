@@ -1,10 +1,9 @@
-"""Push changes to every open browser.
+"""The change bus: "data changed" signals within a worker, and between workers over Redis.
 
-Services and the scheduler call ``publish()`` after a commit (from any thread). Every page
-that shows live data runs one background watcher per browser tab (``follow``) that waits
-for the next change and refreshes its own window of data, so each viewer gets only what it
-shows. Across several workers the change is relayed through Redis pub/sub (when Reflex is
-configured with a Redis URL).
+Handlers, the REST API and the scheduler call ``publish()`` after a commit (from any thread,
+never blocking); live views (``fanout``) and per-tab watchers (``watch``) wait for the next
+change with ``wait_change``. Across several workers the ``Relay`` carries changes through
+Redis pub/sub (when Reflex is configured with a Redis URL) and survives its outages.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 
 log = logging.getLogger(__name__)
 CHANNEL = "ordertrack:changes"
@@ -228,25 +227,17 @@ class Relay:
             await client.publish(CHANNEL, f"{self.origin}|{payload}")
 
 
-@asynccontextmanager
-async def realtime_lifespan():
-    """Bind the bus to the server's event loop; relay through Redis when configured."""
+def bind(loop: asyncio.AbstractEventLoop, redis_url: str | None) -> asyncio.Task | None:
+    """Attach the bus to the server's event loop; with a Redis URL, start the relay (its task)."""
     global _loop, _relay
-    from reflex.config import get_config
+    _loop = loop
+    if not redis_url:
+        return None
+    _relay = Relay(redis_url, origin=uuid.uuid4().hex, wake=_wake)
+    return loop.create_task(_relay.run())
 
-    _loop = asyncio.get_running_loop()
-    relay_task = None
-    url = get_config().redis_url
-    if url:
-        _relay = Relay(url, origin=uuid.uuid4().hex, wake=_wake)
-        relay_task = asyncio.create_task(_relay.run())
-    from ordertrack import fanout
 
-    pusher = asyncio.create_task(fanout.run())
-    try:
-        yield
-    finally:
-        pusher.cancel()
-        if relay_task is not None:
-            relay_task.cancel()
-        _loop, _relay = None, None
+def unbind() -> None:
+    """Detach the bus (the server is stopping)."""
+    global _loop, _relay
+    _loop, _relay = None, None

@@ -1,19 +1,21 @@
 """Live pages: one background watcher per browser tab refreshes the page's own window of
-data after every change (see ``realtime``), re-checking the session each time."""
+data after every change (see ``bus``), re-checking the session each time."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
-from ordertrack import offload, realtime
-from ordertrack.auth import AppState, acting_as, resolve_secret
+from ordertrack import offload, sessions
 from ordertrack.db.errors import DatabaseUnavailable
+from ordertrack.live import bus
+from ordertrack.principal import acting_as
 
-PROCESS_ID = f"{os.getpid()}-{id(realtime)}"
+PROCESS_ID = f"{os.getpid()}-{id(bus)}"
 
 
-async def watch(state: AppState, *, refresh: Callable[[], None], idle_seconds: float = 60.0) -> None:
+async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float = 60.0) -> None:
     """Run in a background handler: refresh ``state`` after each change while the tab stays on
     the page it started on and its session is valid.
 
@@ -27,7 +29,7 @@ async def watch(state: AppState, *, refresh: Callable[[], None], idle_seconds: f
         token = state.router.session.client_token
 
     def blocking_step() -> bool:  # the session check and the refresh query the database
-        principal = resolve_secret(state._secret())
+        principal = sessions.resolve(state._secret())
         if principal is None:
             return False
         with acting_as(principal):
@@ -44,7 +46,7 @@ async def watch(state: AppState, *, refresh: Callable[[], None], idle_seconds: f
                 return True  # keep watching: the next change or tick tries again
 
     try:
-        await realtime.follow(token, step, idle_seconds=idle_seconds)
+        await bus.follow(token, step, idle_seconds=idle_seconds)
     finally:
         async with state:
             if state._watch_path == path:

@@ -2,7 +2,7 @@
 
 A live page registers what its tab shows (``show``): the State, a key that fully decides
 the view's content (tenant scope, filters, window) and a function that computes the view's
-vars. After every change (see ``realtime``) and every ``IDLE_SECONDS`` one task per worker
+vars. After every change (see ``bus``) and every ``IDLE_SECONDS`` one task per worker
 (``run``):
 
 1. drops tabs that disconnected or left the page (``left_page``, called by the guard on
@@ -14,7 +14,7 @@ vars. After every change (see ``realtime``) and every ``IDLE_SECONDS`` one task 
    every tab of the group.
 
 No tab's server-side state is locked or diffed, so a viewer costs one socket write; the
-per-tab watcher it replaces (``live.watch``) cost a state lock, a session query, a refresh
+per-tab watcher it replaces (``watch``) cost a state lock, a session query, a refresh
 and a delta per tab. The tab's server copy of the pushed vars goes stale, which is harmless
 because every handler that reads them recomputes them first (``BoardState._fetch``).
 Measured in ``bench/board.py`` and ``bench/fanout.py``.
@@ -32,14 +32,15 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from ordertrack import offload, push, realtime
-from ordertrack.auth import acting_as
+from ordertrack import offload
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
 from ordertrack.db.errors import DatabaseUnavailable
 from ordertrack.db.models import Customer
 from ordertrack.domain.access import Principal
 from ordertrack.domain.roles import Role
+from ordertrack.live import bus, push
+from ordertrack.principal import acting_as, current_principal
 from ordertrack.services import accounts
 
 log = logging.getLogger(__name__)
@@ -80,8 +81,6 @@ def serve(state: Any, key: Hashable, compute: Callable[[], dict[str, Any]], *, c
     which is added to it here. ``computed`` names values that are computed vars of the
     State: pushed to the browser, never set on the server copy.
     """
-    from ordertrack.auth import current_principal
-
     principal = current_principal()
     for name, value in compute().items():
         if name not in computed:
@@ -216,12 +215,12 @@ async def push_all(changed: set[int] | None = None) -> int:
 async def run(idle_seconds: float = IDLE_SECONDS) -> None:
     """Push every affected view after each change, and every view at least every
     ``idle_seconds`` (time in words moves on), until cancelled."""
-    seen = realtime.current()
+    seen = bus.current()
     loop = asyncio.get_running_loop()
     last_full = loop.time()
     while True:
-        now_seen = await realtime.wait_change(seen, idle_seconds)
-        changed = realtime.take_dirty()
+        now_seen = await bus.wait_change(seen, idle_seconds)
+        changed = bus.take_dirty()
         if now_seen == seen or loop.time() - last_full >= idle_seconds:
             changed = None
         seen = now_seen
