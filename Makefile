@@ -37,6 +37,7 @@ migrate: install
 	$(VENV)/bin/reflex db migrate
 
 bootstrap: install
+	$(PY) -m ordertrack.cli ensure-secret
 	$(PY) -m ordertrack.cli bootstrap
 
 browser:

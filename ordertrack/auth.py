@@ -86,6 +86,10 @@ def coerce_str(value: Any, *, name: str = "value", max_len: int = 200, required:
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise BadInput(f"{name} must be text.")
     text = str(value).strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(f"{name} contains characters that are not valid text.") from None
     if required and not text:
         raise BadInput(f"{name} is required.")
     if len(text) > max_len:
@@ -196,6 +200,8 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
                 secret = _upload_secret(self) if upload else self._secret()
                 principal = (None if upload else sessions.cached(secret, max_age=_UI_CACHE_SECONDS)) or (
                     await offload.run(sessions.resolve, secret) if secret else None)
+                if upload and principal is None:  # never touch the tab's state for a refused upload
+                    return rx.toast.error("Sign in again to upload files.")
                 answer = _admit(self, principal, allowed, public, background)
                 if answer is not _ADMITTED:
                     return answer

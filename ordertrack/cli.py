@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
 from ordertrack.services import demo
 from ordertrack.services.calendars import business_calendar
+from ordertrack.settings import ensure_secret_key_file, get_settings
 
 
 def bootstrap(*, orders: int) -> None:
@@ -39,7 +41,16 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     boot = sub.add_parser("bootstrap", help="load demo data into an empty database")
     boot.add_argument("--orders", type=int, default=300)
+    sub.add_parser("ensure-secret", help="create the secret key file (data/secret_key) unless one exists")
     args = parser.parse_args(argv)
+    if args.command == "ensure-secret":
+        settings = get_settings()
+        if settings.secret_key:
+            return 0
+        if ensure_secret_key_file(Path(settings.secret_key_file)):
+            print(f"Created a random secret key in {settings.secret_key_file} (keep it; set ORDERTRACK_SECRET_KEY "
+                  "in production).")
+        return 0
     if args.command == "bootstrap":
         bootstrap(orders=args.orders)
     return 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from contextlib import asynccontextmanager
+
 import reflex as rx
 
 from ordertrack import live, routes
@@ -29,15 +32,29 @@ from ordertrack.pages.urgency_settings import UrgencyState, urgency_page
 from ordertrack.pages.wall import WallState, wall_page
 from ordertrack.rest import api
 from ordertrack.scheduler import scheduler_lifespan
-from ordertrack.security import SecurityMiddleware
+from ordertrack.security import SecurityMiddleware, backend_exception_handler
+from ordertrack.settings import InsecureSecretKey, get_settings
 from ordertrack.signin import router as signin_router
 
 api.include_router(signin_router)
 app = rx.App(
     api_transformer=[api, SecurityMiddleware],
+    backend_exception_handler=backend_exception_handler,
     toaster=rx.toast.provider(position="top-right", close_button=True),
     stylesheets=["/styles.css"],
 )
+@asynccontextmanager
+async def refuse_insecure_secret():
+    """The server does not start without a real secret key (links would be forgeable)."""
+    try:
+        get_settings().signing_key()
+    except InsecureSecretKey as exc:
+        logging.getLogger("ordertrack").critical("refusing to start: %s", exc)
+        raise
+    yield
+
+
+app.register_lifespan_task(refuse_insecure_secret)
 app.register_lifespan_task(live.lifespan)
 app.register_lifespan_task(scheduler_lifespan)
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · ordertrack", on_load=LoginState.redirect_if_signed_in)

@@ -12,11 +12,13 @@ import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, Query
 from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -33,24 +35,60 @@ from ordertrack.settings import get_settings
 
 api = FastAPI(title="ordertrack API", version="1", docs_url="/docs", openapi_url="/openapi.json")
 
+
+@api.exception_handler(RequestValidationError)
+async def _invalid(_request, exc: RequestValidationError) -> JSONResponse:
+    """422 with each field's location and message. What was sent is not echoed back: it may
+    not even be encodable (a lone surrogate), and the client has it anyway."""
+    detail = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")).encode("utf-8", "replace").decode(),
+               "type": e.get("type", "value_error")} for e in exc.errors()]
+    return JSONResponse({"detail": detail}, status_code=422)
+
 ServiceType = Literal["server", "hosting", "voice", "network", "security", "colocation", "license", "backup"]
 
 
 MAX_ID = 2**31 - 1
 Id = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+FURTHEST_YEARS = 5
+
+
+def _encodable(value: str) -> str:
+    """Text that can be stored and sent as UTF-8 (a lone surrogate cannot)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains characters that are not valid text") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
+OrderNumber = Annotated[str, PathParam(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9-]+$")]
 
 
 class ItemIn(BaseModel):
     kind: ServiceType
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
 
 
 class OrderIn(BaseModel):
     customer_id: int = Field(gt=0, le=MAX_ID)
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     service_type: ServiceType
     items: list[ItemIn] = Field(min_length=1, max_length=50)
-    requested_completion: date | None = None
+    requested_completion: date | None = Field(
+        default=None, description=f"Today or later, at most {FURTHEST_YEARS} years ahead (business time zone).")
+
+    @field_validator("requested_completion")
+    @classmethod
+    def _not_in_the_past(cls, value: date | None) -> date | None:
+        if value is None:
+            return value
+        today = get_clock().now().astimezone(ZoneInfo(get_settings().business_tz)).date()
+        if value < today:
+            raise ValueError(f"must be today ({today.isoformat()}) or later")
+        if value > today.replace(year=today.year + FURTHEST_YEARS):
+            raise ValueError(f"must be within {FURTHEST_YEARS} years")
+        return value
 
 
 class OrderOut(BaseModel):
@@ -71,8 +109,8 @@ class OrderList(BaseModel):
 class AttemptIn(BaseModel):
     succeeded: bool
     item_id: int | None = Field(default=None, gt=0, le=MAX_ID)
-    reason_code: str = Field(default="", max_length=80)
-    details: str = Field(default="", max_length=2000)
+    reason_code: Text = Field(default="", max_length=80)
+    details: Text = Field(default="", max_length=2000)
 
 
 def key_principal(authorization: Annotated[str | None, Header()] = None) -> intake.KeyPrincipal:
@@ -199,7 +237,7 @@ def download(attachment_id: Id, ot_session: Annotated[str | None, Cookie()] = No
 
 
 @api.get("/api/v1/orders/{number}", response_model=OrderOut, tags=["orders"])
-def read_order(number: str, key: Key):
+def read_order(number: OrderNumber, key: Key):
     """The status of one of your orders."""
     with session_scope() as session:
         return _out(session, _visible(session, key, number))
@@ -216,10 +254,34 @@ def list_orders(key: Key, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
         return OrderList(total=total, orders=[_out(session, o) for o in rows])
 
 
+class CustomerOut(BaseModel):
+    id: int
+    name: str
+    status: str
+
+
+class CustomerList(BaseModel):
+    total: int
+    customers: list[CustomerOut]
+
+
+@api.get("/api/v1/customers", response_model=CustomerList, tags=["customers"])
+def list_customers(key: Key, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                   limit: Annotated[int, Query(ge=1, le=200)] = 100):
+    """Your customers (their ``id`` is what ``POST /api/v1/orders`` takes as ``customer_id``), by name."""
+    if key.reseller_id is None:
+        raise HTTPException(403, "Only a reseller's key lists customers.")
+    with session_scope() as session:
+        total, rows = intake.customers_of_reseller(session, reseller_id=key.reseller_id, offset=offset, limit=limit)
+        return CustomerList(total=total, customers=[CustomerOut(id=c.id, name=c.name, status=c.status) for c in rows])
+
+
 @api.post("/api/v1/orders/{number}/provisioning", response_model=OrderOut, tags=["provisioning"])
-def record_attempt(number: str, body: AttemptIn, key: Key):
+def record_attempt(number: OrderNumber, body: AttemptIn, key: Key):
     """An integration reports a provisioning attempt: a failure opens the support queue item and
-    notifies per settings; a success resolves an open failure."""
+    notifies per settings; a success resolves an open failure. Needs an integration key."""
+    if key.scope != "integration":
+        raise HTTPException(403, "Only an integration key reports provisioning attempts.")
     settings = get_settings()
     with session_scope() as session:
         order = _visible(session, key, number)

@@ -150,3 +150,20 @@ class SecurityMiddleware:
             return message
 
         return capped
+
+
+CLIENT_ERRORS = (AttributeError, KeyError, TypeError, ValueError, UnicodeError)
+
+
+def backend_exception_handler(exception: Exception):
+    """Errors that escape Reflex's own handlers (every ordertrack handler is wrapped by the
+    guard): forged events such as ``setvar`` with a name that does not exist or arguments of
+    the wrong shape. One log line, a clear toast, no traceback; anything else is a bug and is
+    logged with its traceback."""
+    import reflex as rx
+
+    if isinstance(exception, CLIENT_ERRORS):
+        log.warning("refused an event: %s: %s", type(exception).__name__, str(exception)[:200])
+    else:
+        log.error("event failed", exc_info=exception)
+    return rx.toast.error("That request could not be processed.", id="backend_error")

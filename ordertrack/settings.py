@@ -1,7 +1,8 @@
 """Runtime settings read from the environment (prefix ``ORDERTRACK_``).
 
 ``ORDERTRACK_DATABASE_URL``  SQLAlchemy URL; default: SQLite file ``ordertrack.db`` here.
-``ORDERTRACK_SECRET_KEY``    signs links; set it in production.
+``ORDERTRACK_SECRET_KEY``    signs links; set it in production (else ``data/secret_key``, which
+                             ``make run`` creates once; the server refuses to start without one).
 ``ORDERTRACK_SESSION_HOURS`` how long a login lasts.
 ``ORDERTRACK_PUBLIC_URL``    the origin browsers use (CORS for the websocket).
 ``ORDERTRACK_SCHEDULER``     "on" (default) or "off": run the timer sweep in this process.
@@ -26,13 +27,34 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 
 
+KNOWN_WEAK_KEYS = frozenset({"insecure-dev-key-set-ORDERTRACK_SECRET_KEY", "changeme", "secret"})
+
+
+class InsecureSecretKey(RuntimeError):
+    """The server must not run with this secret key (missing, known or too short)."""
+
+
+def ensure_secret_key_file(path: Path) -> bool:
+    """Create ``path`` with a random key (mode 0600) unless it exists; whether it was created."""
+    import secrets
+
+    if path.is_file() and path.read_text().strip():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(secrets.token_hex(32) + "\n")
+    return True
+
+
 class Settings(BaseSettings):
     """All knobs of a running ordertrack, with sensible local defaults."""
 
     model_config = SettingsConfigDict(env_prefix="ORDERTRACK_", extra="ignore")
 
     database_url: str = f"sqlite:///{ROOT / 'ordertrack.db'}"
-    secret_key: str = "insecure-dev-key-set-ORDERTRACK_SECRET_KEY"
+    secret_key: str = ""  # empty: read from secret_key_file (``make run`` creates one)
+    secret_key_file: str = str(ROOT / "data" / "secret_key")
     session_hours: float = 12.0
     public_url: str = "http://localhost:3000"
     scheduler: str = "on"
@@ -59,6 +81,26 @@ class Settings(BaseSettings):
     db_timeout_seconds: float = 4.5  # a user waits at most this long for the database
     db_statement_timeout_ms: int = 4000  # PostgreSQL statement_timeout and lock_timeout
     db_threads: int = 8  # blocking work (transactions, password hashing) per worker
+
+    def signing_key(self) -> str:
+        """The deployment's secret (signs order-form links, outbox Message-IDs).
+
+        Raises:
+            InsecureSecretKey: none is set, or it is a known or short one.
+        """
+        key = self.secret_key.strip()
+        if not key:
+            path = Path(self.secret_key_file)
+            key = path.read_text().strip() if path.is_file() else ""
+        if not key:
+            raise InsecureSecretKey(
+                "No secret key: set ORDERTRACK_SECRET_KEY (at least 32 random characters, e.g. "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`), or run `make run`, which "
+                f"creates {self.secret_key_file} once.")
+        if key in KNOWN_WEAK_KEYS or len(key) < 32:
+            raise InsecureSecretKey("ORDERTRACK_SECRET_KEY is a development or short key: use at least 32 "
+                                    "random characters.")
+        return key
 
     @property
     def is_sqlite(self) -> bool:

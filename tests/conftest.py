@@ -15,6 +15,8 @@ from ordertrack.db import models  # noqa: F401  (registers the tables)
 from ordertrack.db.engine import make_engine
 from ordertrack.domain.calendar import BusinessCalendar
 
+pytest_plugins = ["tests.server_fixtures"]  # the production server and Chromium (browser, security tests)
+
 PG_URL = os.environ.get("ORDERTRACK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 

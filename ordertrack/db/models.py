@@ -136,3 +136,4 @@ class StatusChange(SQLModel, table=True):
     actor_name: str = Field(max_length=200)
     at: datetime = _ts()
     comment: str = Field(default="", max_length=4000)
+    internal: bool = False  # staff only: never shown to customers, resellers or partners

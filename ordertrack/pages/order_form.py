@@ -40,7 +40,7 @@ class OrderFormState(AppState):
     _draft_id: int = 0
 
     def _link(self) -> str:
-        token = intake.sign_link(self._draft_id, secret=get_settings().secret_key, now=get_clock().now())
+        token = intake.sign_link(self._draft_id, secret=get_settings().signing_key(), now=get_clock().now())
         return f"{get_settings().public_url.rstrip('/')}{routes.ORDER_FORM}?resume={token}"
 
     def _save(self, step: int) -> None:
@@ -63,7 +63,7 @@ class OrderFormState(AppState):
         if not token:
             return None
         try:
-            draft_id = intake.open_link(token, secret=get_settings().secret_key, now=get_clock().now())
+            draft_id = intake.open_link(token, secret=get_settings().signing_key(), now=get_clock().now())
             with session_scope() as session:
                 data, step, submitted = intake.load_draft(session, draft_id=draft_id)
         except (BadInput, NotFound) as exc:

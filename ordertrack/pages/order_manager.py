@@ -125,7 +125,7 @@ class OrderManagerState(AppState):
                              sender=coerce_str(form_data.get("from"), name="From", max_len=200),
                              subject=coerce_str(form_data.get("subject"), name="Subject", max_len=300),
                              message=coerce_str(form_data.get("message"), name="Message", max_len=5000),
-                             now=get_clock().now(), secret=settings.secret_key, base_url=settings.public_url)
+                             now=get_clock().now(), secret=settings.signing_key(), base_url=settings.public_url)
         self.link_open = False
         return rx.toast.success(f"Order link sent to {self.link_for['email']}.")
 

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ordertrack.db.intake_models import ApiKey, DraftOrder
@@ -19,7 +20,7 @@ from ordertrack.domain.access import SYSTEM
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.services import processes, provisioning
 from ordertrack.services.errors import BadInput, NotFound
-from ordertrack.services.orders import next_order_timer
+from ordertrack.services.orders import add_note, next_order_timer
 
 SERVICE_TYPES = {
     "server": "Dedicated server", "hosting": "Virtual hosting", "voice": "SIP trunk / Cloud PBX",
@@ -132,30 +133,45 @@ def orders_of_reseller(session: Session, *, reseller_id: int, offset: int, limit
     return total, list(rows)
 
 
+def customers_of_reseller(session: Session, *, reseller_id: int, offset: int, limit: int) -> tuple[int, list[Customer]]:
+    """(total, page) of a reseller's customers, by name."""
+    where = Customer.reseller_id == reseller_id
+    total = session.exec(select(func.count()).select_from(Customer).where(where)).one()
+    rows = session.exec(select(Customer).where(where).order_by(Customer.name, Customer.id).offset(offset)
+                        .limit(limit)).all()
+    return total, list(rows)
+
+
+def _mac(payload: str, secret: str) -> str:
+    return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+LINK_INVALID = "This link is invalid or has expired."
+
+
 def sign_link(draft_id: int, *, secret: str, now: datetime) -> str:
-    """A token that lets the client continue draft ``draft_id`` until it expires."""
+    """A token that lets the client continue draft ``draft_id`` until it expires (HMAC-SHA256
+    over id and expiry with the deployment's secret key)."""
     expires = int((now + timedelta(days=LINK_DAYS)).timestamp())
     payload = f"{draft_id}.{expires}"
-    mac = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()[:32]
-    return f"{payload}.{mac}"
+    return f"{payload}.{_mac(payload, secret)}"
 
 
 def open_link(token: str, *, secret: str, now: datetime) -> int:
     """The draft id of a valid, unexpired token.
 
     Raises:
-        BadInput: tampered, malformed or expired links, with a message the client understands.
+        BadInput: tampered, forged, malformed or expired links, all with one message (nothing
+            tells a forger which part was wrong).
     """
     try:
-        draft_id, expires, mac = (token or "").split(".")
+        draft_id, expires, mac = str(token or "").split(".")
         payload = f"{int(draft_id)}.{int(expires)}"
-    except ValueError:
-        raise BadInput("This order link is not valid.") from None
-    good = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()[:32]
-    if not hmac.compare_digest(good, mac):
-        raise BadInput("This order link is not valid.")
-    if now.timestamp() > int(expires):
-        raise BadInput("This order link has expired. Ask us for a new one.")
+        good = hmac.compare_digest(_mac(payload, secret).encode(), mac.encode("utf-8", "surrogatepass"))
+    except (ValueError, TypeError, UnicodeError):
+        raise BadInput(LINK_INVALID) from None
+    if not good or now.timestamp() > int(expires):
+        raise BadInput(LINK_INVALID)
     return int(draft_id)
 
 
@@ -194,11 +210,13 @@ def submit_draft(session: Session, *, draft_id: int, now: datetime, calendar: Bu
     email = str(data.get("email", "")).strip()
     if not company or "@" not in email:
         raise BadInput("Company and contact e-mail are required.")
-    customer = session.exec(select(Customer).where(Customer.contact_email == email)).first()
-    if customer is None:
-        customer = Customer(name=company[:200], contact_email=email[:320], status="new", status_since=now)
-        session.add(customer)
-        session.flush()
+    # A typed e-mail proves nothing: the order always goes to a new, unverified client, and staff
+    # associate it with an existing one (seed 03's Associate With Client) when it is theirs.
+    customer = Customer(name=company[:200], contact_email=email[:320], status="new", status_since=now)
+    session.add(customer)
+    session.flush()
+    known = session.exec(select(Customer.id, Customer.name).where(
+        func.lower(Customer.contact_email) == email.lower(), Customer.id != customer.id).limit(3)).all()
     service_type = str(data.get("service_type", ""))
     quantity = max(1, min(int(data.get("quantity", 1) or 1), 50))
     label = SERVICE_TYPES.get(service_type, service_type)
@@ -210,6 +228,13 @@ def submit_draft(session: Session, *, draft_id: int, now: datetime, calendar: Bu
     row.submitted_order_id = created.id
     session.add(row)
     session.flush()
+    if known:
+        clients = ", ".join(f"{name} (#{cid})" for cid, name in known)
+        order = session.get(Order, created.id)
+        add_note(session, principal=SYSTEM, order_id=created.id, expected_version=order.version, now=now,
+                 calendar=calendar, internal=True,
+                 comment=f"Placed through the web form with the e-mail of existing client {clients}. "
+                         "The e-mail is not verified: use Associate With Client if the order is theirs.")
     return created
 
 

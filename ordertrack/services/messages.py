@@ -127,7 +127,8 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
              "comment": "Client-viewable comment added" if message.client_viewable else "Internal comment added"}[kind]
     orders.add_note(session, principal=principal, order_id=order.id,
                     expected_version=order.version if expected_version is None else expected_version,
-                    comment=f"{label}: {message.subject}", now=now, calendar=calendar)
+                    comment=f"{label}: {message.subject}", now=now, calendar=calendar,
+                    internal=kind == "comment" and not message.client_viewable)
     if expected_version is not None:
         expected_version += 1
     session.refresh(order)

@@ -195,11 +195,10 @@ def get_order(session: Session, *, principal: Principal, number: str, now: datet
     """
     order, customer = _load_visible(session, principal=principal, number=number)
     items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)).all()
-    changes = session.exec(
-        select(StatusChange)
-        .where(StatusChange.entity_kind == ENTITY, StatusChange.entity_id == order.id)
-        .order_by(col(StatusChange.at).desc(), col(StatusChange.id).desc())
-    ).all()
+    history = select(StatusChange).where(StatusChange.entity_kind == ENTITY, StatusChange.entity_id == order.id)
+    if not principal.is_staff:
+        history = history.where(col(StatusChange.internal).is_(False))
+    changes = session.exec(history.order_by(col(StatusChange.at).desc(), col(StatusChange.id).desc())).all()
     owner = session.get(User, order.owner_id) if order.owner_id else None
 
     def label(state: str | None) -> str:
@@ -273,8 +272,10 @@ def _apply(
     calendar: BusinessCalendar,
     comment: str,
     changes: dict,
+    internal: bool = False,
 ) -> OrderCard:
-    """Write ``changes`` with compare-and-set, recompute status and timer, add the history row."""
+    """Write ``changes`` with compare-and-set, recompute status and timer, add the history row
+    (``internal``: staff only)."""
     if order.version != expected_version:
         raise Conflict(CONFLICT_MESSAGE)
     phase = changes.get("phase", order.phase)
@@ -302,6 +303,7 @@ def _apply(
             entity_kind=ENTITY, entity_id=order.id, from_version=expected_version,
             from_state=order.phase, to_state=phase, from_tracking=order.status, to_tracking=status,
             actor_id=principal.user_id, actor_name=principal.display_name, at=now, comment=comment,
+            internal=internal,
         )
     )
     try:
@@ -557,14 +559,16 @@ def approve_item_eti(
 
 
 def add_note(session: Session, *, principal: Principal, order_id: int, expected_version: int, comment: str,
-             now: datetime, calendar: BusinessCalendar) -> OrderCard:
-    """A history row without a move (e.g. "Order put on hold by task …"); the caller commits."""
+             now: datetime, calendar: BusinessCalendar, internal: bool = False) -> OrderCard:
+    """A history row without a move (e.g. "Order put on hold by task …"); the caller commits.
+    ``internal`` rows are shown to staff only."""
     comment = (comment or "").strip()
     if not comment:
         raise BadInput("A note needs text.")
     order, customer = _load_for_write(session, principal=principal, order_id=order_id)
     return _apply(session, order=order, customer_name=customer.name, principal=principal,
-                  expected_version=expected_version, now=now, calendar=calendar, comment=comment[:4000], changes={})
+                  expected_version=expected_version, now=now, calendar=calendar, comment=comment[:4000], changes={},
+                  internal=internal)
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,8 +83,8 @@ def test_a_key_of_reseller_a_cannot_touch_reseller_b(world, session):
     assert c.get("/api/v1/orders", headers=world["a"]).json()["total"] == 0
     r = c.post("/api/v1/orders", json=_body(world["cb"].id), headers=world["a"])
     assert r.status_code == 422 and _count(session) == 1
-    assert c.post(f"/api/v1/orders/{b_order}/provisioning", json={"succeeded": True},
-                  headers=world["a"]).status_code == 404
+    assert c.get("/api/v1/customers", headers=world["a"]).json()["customers"] == [
+        {"id": world["ca"].id, "name": world["ca"].name, "status": world["ca"].status}]
 
 
 def test_no_or_wrong_key_is_401(world):
@@ -93,16 +93,42 @@ def test_no_or_wrong_key_is_401(world):
     assert c.get("/api/v1/orders", headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
-def test_provisioning_reports(world):
+def test_provisioning_reports_need_an_integration_key(world, session):
     c = world["client"]
     number = c.post("/api/v1/orders", json=_body(world["ca"].id, service_type="voice",
                                                   items=[{"kind": "voice", "name": "SIP"}]),
                     headers=world["a"]).json()["number"]
-    r = c.post(f"/api/v1/orders/{number}/provisioning", json={"succeeded": False}, headers=world["a"])
+    refused = c.post(f"/api/v1/orders/{number}/provisioning", json={"succeeded": True}, headers=world["a"])
+    assert refused.status_code == 403 and "integration key" in refused.json()["detail"]
+    key = intake.create_api_key(session, name="Provisioner", reseller_id=None, scope="integration", now=NOW)
+    session.commit()
+    integration = {"Authorization": f"Bearer {key}"}
+    r = c.post(f"/api/v1/orders/{number}/provisioning", json={"succeeded": False}, headers=integration)
     assert r.status_code == 422
-    r = c.post(f"/api/v1/orders/{number}/provisioning",
-               json={"succeeded": True}, headers=world["a"])
+    r = c.post(f"/api/v1/orders/{number}/provisioning", json={"succeeded": True}, headers=integration)
     assert r.json()["provisioning_failed"] is False, "a success resolves the missing-queue failure too"
+
+
+@pytest.mark.parametrize("bad", [
+    {"requested_completion": "9999-12-31"}, {"requested_completion": "0001-01-01"},
+    {"requested_completion": "2020-01-01"}, {"name": "bad \ud800 text"},
+    {"items": [{"kind": "network", "name": "\udfff"}]},
+])
+def test_far_or_past_dates_and_lone_surrogates_are_a_clear_422(world, session, bad):
+    import json as _json
+
+    raw = _json.dumps({**_body(world["ca"].id), **bad}).replace("\\\\ud", "\\ud")
+    r = world["client"].post("/api/v1/orders", content=raw, headers={**world["a"], "Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["msg"]
+    assert _count(session) == 0
+
+
+def test_the_api_documents_how_to_find_customer_ids(world):
+    schema = world["client"].get("/openapi.json").json()
+    assert "/api/v1/customers" in schema["paths"]
+    described = schema["components"]["schemas"]["OrderIn"]["properties"]["requested_completion"]
+    assert "Today or later" in str(described)
 
 
 def test_openapi_docs_exist(world):

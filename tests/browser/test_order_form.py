@@ -52,7 +52,7 @@ def test_web_order_resumes_from_its_link_and_lands_in_its_queue(browser, server)
 
 def test_tampered_link_is_refused(page):
     page.goto("/order-form?resume=1.9999999999.deadbeefdeadbeefdeadbeefdeadbeef")
-    expect(page.locator("#of-error")).to_have_text("This order link is not valid.")
+    expect(page.locator("#of-error")).to_have_text("This link is invalid or has expired.")
     page.goto("/order-form")
     page.get_by_role("button", name="Next").click()
     expect(page.locator("#of-error")).to_have_text("Choose a service.")

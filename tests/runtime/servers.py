@@ -5,6 +5,7 @@ backend started on its own port."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -127,6 +128,7 @@ def app_env(db_url: str, port: int, tmp: Path, **extra: str) -> dict[str, str]:
         "REFLEX_WEB_WORKDIR": str(tmp / "web"),
         "REFLEX_STATES_WORKDIR": str(tmp / "states"),
         "ORDERTRACK_MAIL_DIR": str(tmp / "mail"),
+        "ORDERTRACK_SECRET_KEY": secrets.token_hex(32),
         **extra,
     }
 
