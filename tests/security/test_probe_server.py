@@ -22,7 +22,7 @@ from ordertrack.db.models import Customer, Order, User
 from ordertrack.pages.board import BoardState
 from ordertrack.pages.order import OrderState
 from ordertrack.pages.orders import OrdersState
-from tests.server_fixtures import ROOT, login
+from tests.server_fixtures import login
 from tests.wsclient import ReflexSocket, all_strings, sign_in
 
 pytestmark = pytest.mark.browser
