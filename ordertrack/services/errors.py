@@ -31,3 +31,10 @@ class LoginFailed(ServiceError):
     def __init__(self, message: str = "Wrong username or password.", *, delay: float = 0.0) -> None:
         super().__init__(message)
         self.delay = delay
+
+
+class DatabaseUnavailable(ServiceError):
+    """The database refused the connection or did not answer in time; nothing was changed."""
+
+    def __init__(self, message: str = "The database is not answering; nothing was changed. Try again in a moment.") -> None:
+        super().__init__(message)
