@@ -72,7 +72,7 @@ for _kind in (OperationalError, PoolTimeout, DatabaseUnavailable):
     api.add_exception_handler(_kind, _database_unavailable_answer)
 
 
-@api.api_route("/health", methods=["GET", "HEAD"], tags=["operations"])
+@api.api_route("/health", methods=["GET", "HEAD"], include_in_schema=False)
 async def health() -> JSONResponse:
     """Readiness: 200 when the database and Redis (if configured) answer, else 503 saying which
     does not; within 3 s whatever they do."""

@@ -66,6 +66,7 @@ def test_healthy_without_redis_says_not_configured(sqlite_ok, client, monkeypatc
     assert r.status_code == 200
     assert r.json() == {"database": "ok", "redis": "not configured"}
     assert r.headers["cache-control"] == "no-store"
+    assert client.head("/health").status_code == 200  # load balancers probing with HEAD
 
 
 def test_healthy_on_postgres_and_redis(use_database, client, monkeypatch, redis_url):
