@@ -1,19 +1,26 @@
 # ordertrack: `make run` starts the app on http://localhost:$(PORT); `make test` runs every test.
+# `make run-cluster` runs the production build with $(WORKERS) workers on PostgreSQL + Redis (README).
 SHELL := /bin/bash
 PYTHON ?= python3
 PORT ?= 3000
+WORKERS ?= 2
 VENV := .venv
 PY := $(VENV)/bin/python
 BUN_VERSION := 1.4.4
 BUN := .tools/node_modules/.bin/bun
 export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_TELEMETRY_ENABLED := false
-export PORT
+export PORT WORKERS
 
-.PHONY: run test install install-test browser migrate bootstrap lint bench clean
+.PHONY: run run-cluster test install install-test browser migrate bootstrap lint bench clean
 
 run: install migrate bootstrap
 	$(VENV)/bin/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT) --loglevel warning
+
+# Needs ORDERTRACK_DATABASE_URL (PostgreSQL), REFLEX_REDIS_URL and ORDERTRACK_SECRET_KEY; checks
+# them, migrates (one machine at a time), then serves with respawning workers (ordertrack/serve.py).
+run-cluster: install
+	$(PY) -m ordertrack.serve
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (PYTHON=$(PYTHON))"; exit 1; }

@@ -3,36 +3,45 @@
 Authenticated by per-reseller API keys (``Authorization: Bearer <key>``). A key of reseller
 A never sees reseller B's orders (404, as for an order that does not exist). POST requests
 with an ``Idempotency-Key`` header are safe to retry: the first answer is stored and repeated.
+
+When the database refuses connections or does not answer, every endpoint answers 503 with
+``{"detail": "The database is not answering; nothing was changed. Try again in a moment."}``
+and ``Retry-After``, and logs one line (no traceback). ``GET /health`` is the readiness check
+(ordertrack.health); Reflex's ``/ping`` stays the liveness probe.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, Query
+from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field, field_validator
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import select
 
+from ordertrack import health as checks
 from ordertrack.clock import get_clock
-from ordertrack.db.engine import session_scope
+from ordertrack.db.engine import session_scope, unavailable
 from ordertrack.db.intake_models import IdempotencyRecord
 from ordertrack.db.models import Customer, Order
 from ordertrack.domain.workflows import OBJECT_WORKFLOW, ORDER_WORKFLOW, OrderStatus
 from ordertrack.live import publish
 from ordertrack.services import intake, provisioning, status_moves
 from ordertrack.services.calendars import business_calendar
-from ordertrack.services.errors import BadInput, NotFound
+from ordertrack.services.errors import BadInput, DatabaseUnavailable, NotFound
 from ordertrack.settings import get_settings
 
+log = logging.getLogger(__name__)
 api = FastAPI(title="ordertrack API", version="1", docs_url="/docs", openapi_url="/openapi.json")
 
 
@@ -43,6 +52,29 @@ async def _invalid(_request, exc: RequestValidationError) -> JSONResponse:
     detail = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")).encode("utf-8", "replace").decode(),
                "type": e.get("type", "value_error")} for e in exc.errors()]
     return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def _database_unavailable_answer(request: Request, exc: Exception) -> JSONResponse:
+    """503 with the one message people see everywhere, and one log line instead of a traceback."""
+    if not unavailable(exc):
+        raise exc
+    first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0][:200]
+    log.warning("REST %s %s: database unavailable (%s: %s)", getattr(request, "method", "WEBSOCKET"),
+                request.url.path, type(exc).__name__, first)
+    return JSONResponse({"detail": DatabaseUnavailable().message}, status_code=503, headers={"Retry-After": "5"})
+
+
+for _kind in (OperationalError, PoolTimeout, DatabaseUnavailable):
+    api.add_exception_handler(_kind, _database_unavailable_answer)
+
+
+@api.api_route("/health", methods=["GET", "HEAD"], include_in_schema=False)
+async def health() -> JSONResponse:
+    """Readiness: 200 when the database and Redis (if configured) answer, else 503 saying which
+    does not; within 3 s whatever they do."""
+    healthy, states = await checks.check(checks.redis_url())
+    return JSONResponse(states, status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"})
+
 
 ServiceType = Literal["server", "hosting", "voice", "network", "security", "colocation", "license", "backup"]
 

@@ -85,14 +85,25 @@ def _abandoned() -> bool:
     return at is not None and time.monotonic() > at
 
 
+# SQLite reports these as OperationalError when it cannot be used right now; its other
+# OperationalErrors ("no such table") are bugs and keep their traceback.
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error", "database is busy")
+
+
 def unavailable(error: BaseException) -> bool:
     """Whether ``error`` means the database could not be reached or did not answer in time
     (as opposed to a bug or a constraint violation)."""
     if isinstance(error, DatabaseUnavailable | exc.TimeoutError):
         return True
-    if isinstance(error, exc.DBAPIError):
-        return isinstance(error, exc.OperationalError) or error.connection_invalidated
-    return False
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, exc.OperationalError):
+        return False
+    if type(error.orig).__module__.startswith("sqlite3"):
+        return any(marker in str(error.orig).lower() for marker in _SQLITE_UNAVAILABLE)
+    return True  # PostgreSQL: refused, dropped, timed out, or rolled back (deadlock): nothing was kept
 
 
 def _reason(error: BaseException) -> str:

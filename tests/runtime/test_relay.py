@@ -4,34 +4,9 @@ own changes never wait for Redis (real Redis at REDIS_URL; skipped locally witho
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 
-import pytest
-
 from ordertrack.live import bus
-
-REDIS_URL = os.environ.get("ORDERTRACK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_reason() -> str | None:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-        return None
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        return f"Redis not reachable at {REDIS_URL}: {type(exc).__name__}"
-
-
-@pytest.fixture
-def redis_url() -> str:
-    reason = _redis_reason()
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the Redis tests: {reason}")
-        pytest.skip(reason)
-    return REDIS_URL
 
 
 def _run(coro):

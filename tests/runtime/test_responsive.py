@@ -16,17 +16,8 @@ import pytest
 from ordertrack.db.errors import UNAVAILABLE
 from ordertrack.pages.order_manager import OrderManagerState
 from ordertrack.pages.orders import OrdersState
-from tests.runtime.servers import (
-    HangingProxy,
-    app_env,
-    backend,
-    free_port,
-    postgres_reason,
-    prepare,
-    require,
-    scratch_database,
-    timed_get,
-)
+from tests.runtime.servers import app_env, backend, prepare, timed_get
+from tests.runtime.tcpproxy import TcpProxy, free_port
 from tests.wsclient import ReflexSocket, sign_in
 
 pytestmark = pytest.mark.postgres
@@ -36,20 +27,18 @@ QUICK = 0.2  # seconds: what "still answering" means
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    require(postgres_reason())
+def app(tmp_path_factory, scratch_pg):
     tmp = tmp_path_factory.mktemp("responsive")
-    with scratch_database() as url:
-        prepare(app_env(url, 0, tmp))
-        proxy = HangingProxy(("127.0.0.1", 5432))
-        port = free_port()
-        env = app_env(url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"), port, tmp,
-                      ORDERTRACK_SCHEDULER="off")
-        try:
-            with backend(env, port, tmp / "server.log") as base:
-                yield base, proxy, tmp / "server.log"
-        finally:
-            proxy.close()
+    prepare(app_env(scratch_pg, 0, tmp))
+    proxy = TcpProxy(5432)
+    port = free_port()
+    env = app_env(scratch_pg.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"), port, tmp,
+                  ORDERTRACK_SCHEDULER="off")
+    try:
+        with backend(env, port, tmp / "server.log") as base:
+            yield base, proxy, tmp / "server.log"
+    finally:
+        proxy.close()
 
 
 def _trivial(sock: ReflexSocket) -> float:
@@ -89,7 +78,7 @@ def test_a_hanging_database_freezes_nothing_else(app):
         new_lines = log.read_text().splitlines()[log_before:]
         assert not any("Traceback" in line for line in new_lines)
     finally:
-        proxy.resume()
+        proxy.forward()
     deadline = time.monotonic() + 30  # hung connections drain once it answers again
     while True:
         updates = tab_a.emit(f"{ORDERS}.set_search", {"value": ""}, path="/orders", wait=10)
