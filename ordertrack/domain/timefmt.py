@@ -1,8 +1,10 @@
-"""Durations and deadlines in words ("1 day 3 h", "auto-approves in 2 h")."""
+"""Durations in words ("1 day 3 h", "2 дня 3 ч"), in the current language (``ordertrack.i18n``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+
+from ordertrack.i18n import _, ngettext
 
 
 def duration_words(delta: timedelta) -> str:
@@ -16,10 +18,11 @@ def duration_words(delta: timedelta) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        day = f"{days} day" + ("s" if days != 1 else "")
-        return f"{day} {hours} h" if hours else day
+        day = ngettext("{n} day", "{n} days", days).format(n=days)
+        return _("{days} {hours} h").format(days=day, hours=hours) if hours else day
     if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        return _("{hours} h {minutes} min").format(hours=hours, minutes=minutes) if minutes else \
+            _("{hours} h").format(hours=hours)
     if minutes:
-        return f"{minutes} min"
-    return "less than a minute"
+        return _("{minutes} min").format(minutes=minutes)
+    return _("less than a minute")
