@@ -18,7 +18,6 @@ from ordertrack.domain.tracking import ETI_WAITING
 from ordertrack.pages.order.common import Snapshot
 from ordertrack.pages.order.moves import MovesState
 from ordertrack.pages.order.state import OrderState
-from ordertrack.realtime import publish
 from ordertrack.services import orders as order_service
 from ordertrack.services import provisioning
 from ordertrack.services.calendars import business_calendar
@@ -65,10 +64,6 @@ class ItemsState(OrderState):
 
     def _read(self, session: Session, snap: Snapshot) -> dict[str, Any]:
         return read(session, snap, with_reasons=not self.reasons)
-
-    def _changed(self, notice: str) -> list:
-        publish(customers=[self._customer_id])
-        return [OrderState.refresh, rx.toast.success(notice)]
 
     @rx.event
     @guard(staff=True)

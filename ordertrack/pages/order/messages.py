@@ -17,7 +17,6 @@ from ordertrack.db.models import Customer
 from ordertrack.pages.order.common import Snapshot, fmt, size_words
 from ordertrack.pages.order.compose import UPLOAD_ID, compose_dialog
 from ordertrack.pages.order.state import OrderState
-from ordertrack.realtime import publish
 from ordertrack.services import attachments, messages
 from ordertrack.services import orders as order_service
 from ordertrack.services.calendars import business_calendar
@@ -152,8 +151,7 @@ class MessagesState(OrderState):
             )
         self._pending_ids, self.pending_files = [], []
         self.compose_open = False
-        publish(customers=[self._customer_id])
-        return [OrderState.refresh, rx.toast.success("Comment added." if kind == "comment" else "Sent.")]
+        return self._changed("Comment added." if kind == "comment" else "Sent.")
 
     @rx.event
     @guard(staff=True)

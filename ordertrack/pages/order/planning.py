@@ -14,7 +14,6 @@ from ordertrack.components.forms import select
 from ordertrack.db.engine import session_scope
 from ordertrack.pages.order.common import Snapshot, parse_date
 from ordertrack.pages.order.state import OrderState
-from ordertrack.realtime import publish
 from ordertrack.services import orders as order_service
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
@@ -89,8 +88,7 @@ class PlanningState(OrderState):
                 expected_version=self._version, change=change, now=get_clock().now(), calendar=business_calendar(),
             )
         self.editing = False
-        publish(customers=[self._customer_id])
-        return [OrderState.refresh, rx.toast.success("Saved.")]
+        return self._changed("Saved.")
 
 
 def _fact(label: str, value: rx.Var) -> rx.Component:

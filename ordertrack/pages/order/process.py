@@ -16,7 +16,6 @@ from ordertrack.components.tables import Column, data_table
 from ordertrack.db.engine import session_scope
 from ordertrack.pages.order.common import Snapshot
 from ordertrack.pages.order.state import OrderState
-from ordertrack.realtime import publish
 from ordertrack.services import processes
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
@@ -68,23 +67,19 @@ class ProcessState(OrderState):
     def _read(self, session: Session, snap: Snapshot) -> dict[str, Any]:
         return read(session, snap)
 
-    def _done(self, notice: str) -> list:
-        publish(customers=[self._customer_id])
-        return [OrderState.refresh, rx.toast.success(notice)]
-
     @rx.event
     @guard(staff=True)
     def process_task(self, task_id: str):
         """Process (complete) an order action: it turns green and the next one appears."""
         run_step(processes.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1), skip=False)
-        return self._done("Done.")
+        return self._changed("Done.")
 
     @rx.event
     @guard(staff=True)
     def skip_task(self, task_id: str):
         """Skip an order action."""
         run_step(processes.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1), skip=True)
-        return self._done("Skipped.")
+        return self._changed("Skipped.")
 
     @rx.event
     @guard(staff=True)
@@ -96,7 +91,7 @@ class ProcessState(OrderState):
             raise BadInput("No process runs on this order.")
         run_step(processes.choose_route, run_id=run.id,
                  route_id=coerce_str(route_id, name="Route", max_len=40, required=True))
-        return self._done("Route taken.")
+        return self._changed("Route taken.")
 
     @rx.event
     @guard(staff=True)
@@ -106,10 +101,10 @@ class ProcessState(OrderState):
             raise BadInput("Choose a process.")
         process_id = coerce_int(form_data.get("process_id"), name="Process", minimum=1)
         run_step(processes.start_run, entity_kind="order", entity_id=self._order_id, process_id=process_id)
-        return self._done("Process started.")
+        return self._changed("Process started.")
 
 
-def _done(status: rx.Var) -> rx.Var:
+def _finished(status: rx.Var) -> rx.Var:
     return (status == "done") | (status == "skipped") | (status == "expired")
 
 
@@ -119,7 +114,7 @@ def _action_name(a: rx.Var) -> rx.Component:
 
 
 def _action_state(a: rx.Var) -> rx.Component:
-    return rx.badge(a["status"], color_scheme=rx.cond(_done(a["status"]), "green",
+    return rx.badge(a["status"], color_scheme=rx.cond(_finished(a["status"]), "green",
                                                       rx.cond(a["status"] == "canceled", "gray", "amber")))
 
 

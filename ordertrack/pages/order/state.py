@@ -6,9 +6,10 @@ parent's (``self._order_id``, ``self._version``, ...) and provides ``_read`` (it
 ``Snapshot``). ``load``, ``refresh`` and the live ``watch`` read the header and every section in
 ONE transaction and hand each section its slice. An event on ``OrderState`` loads all its
 substates whatever the state manager (memory, disk or Redis), so this runs in one trip to the
-blocking-work pool, session check included. A section handler that changes what other sections
-show returns ``OrderState.refresh`` (Reflex runs it next, on the server, before the tab's later
-events).
+blocking-work pool, session check included. An event of a section loads only that section and
+its parents, so a section handler that changes what other sections show returns
+``OrderState.refresh`` (``_changed``): Reflex queues it on the server as the handler returns, ahead
+of whatever the tab sends after seeing the change.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ordertrack.db.models import Order
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.live import watch
 from ordertrack.pages.order.common import Snapshot, fmt
+from ordertrack.realtime import publish
 from ordertrack.services import orders as order_service
 from ordertrack.services.errors import NotFound
 
@@ -90,6 +92,12 @@ class OrderState(AppState):
     def _busy(self) -> bool:
         """Whether a form of this section is bound to the version shown (no live refresh then)."""
         return False
+
+    def _changed(self, notice: str) -> list:
+        """After a change to the order: tell every open view of it, then read this page again and
+        say ``notice``."""
+        publish(customers=[self._customer_id])
+        return [OrderState.refresh, rx.toast.success(notice)]
 
     def _sections(self) -> list[OrderState]:
         """Every section of the page (an event of ``OrderState`` has them all loaded)."""

@@ -15,7 +15,6 @@ from ordertrack.db.engine import session_scope
 from ordertrack.pages.order.common import Snapshot, fmt
 from ordertrack.pages.order.process import run_step, task_buttons
 from ordertrack.pages.order.state import OrderState
-from ordertrack.realtime import publish
 from ordertrack.services import processes, tickets
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
@@ -80,8 +79,7 @@ class TicketsState(OrderState):
                                 body=coerce_str(form_data.get("body"), name="Message", max_len=20000),
                                 now=get_clock().now(), calendar=business_calendar())
         self.ticket_tab = "open"
-        publish(customers=[self._customer_id])
-        return [OrderState.refresh, rx.toast.success("Ticket opened.")]
+        return self._changed("Ticket opened.")
 
     @rx.event
     @guard(staff=True)
@@ -94,8 +92,7 @@ class TicketsState(OrderState):
             raise BadInput("That ticket is not on this order.")
         run_step(processes.start_run, entity_kind="ticket", entity_id=ticket_id,
                  process_id=coerce_int(form_data.get("process_id"), name="Process", minimum=1))
-        publish(customers=[self._customer_id])
-        return [OrderState.refresh, rx.toast.success("Process started on the ticket.")]
+        return self._changed("Process started on the ticket.")
 
     @rx.event
     @guard(staff=True)
@@ -106,8 +103,7 @@ class TicketsState(OrderState):
                                ticket_id=coerce_int(ticket_id, name="Ticket", minimum=1),
                                status=coerce_str(status, name="Status", max_len=10), now=get_clock().now(),
                                calendar=business_calendar())
-        publish(customers=[self._customer_id])
-        return [OrderState.refresh, rx.toast.success("Ticket updated.")]
+        return self._changed("Ticket updated.")
 
 
 def _status_buttons(ticket_id: rx.Var) -> rx.Component:
