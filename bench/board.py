@@ -135,6 +135,7 @@ def latency(url: str, db_url: str, viewers: int, moves: int) -> tuple[list[float
     from ordertrack.db.models import Order
     from ordertrack.pages.board import BoardState
     from ordertrack.pages.order import OrderState
+    from ordertrack.pages.order.moves import MovesState
     from ordertrack.pages.order_manager import OrderManagerState
 
     board = BoardState.get_full_name()
@@ -170,11 +171,11 @@ def latency(url: str, db_url: str, viewers: int, moves: int) -> tuple[list[float
     for number in numbers:
         path = f"/orders/{number}"
         staff.emit(f"{OrderState.get_full_name()}.load", {}, path=path, query={"number": number}, wait=5)
-        staff.emit(f"{OrderState.get_full_name()}.open_move", {"target": "execution"}, path=path,
+        staff.emit(f"{MovesState.get_full_name()}.open_move", {"target": "execution"}, path=path,
                    query={"number": number}, wait=5)
         before = [len(a) for a in arrivals]
         t0 = time.perf_counter()
-        staff.emit(f"{OrderState.get_full_name()}.confirm_move", {"form_data": {"comment": "bench"}}, path=path,
+        staff.emit(f"{MovesState.get_full_name()}.confirm_move", {"form_data": {"comment": "bench"}}, path=path,
                    query={"number": number}, wait=5, quiet=0.001)
         own.append((time.perf_counter() - t0) * 1000)
         deadline = time.monotonic() + 10

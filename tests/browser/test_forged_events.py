@@ -12,6 +12,8 @@ from sqlmodel import Session, create_engine, select
 
 from ordertrack.db.models import Customer, Order, StatusChange, User
 from ordertrack.pages.order import OrderState
+from ordertrack.pages.order.moves import MovesState
+from ordertrack.pages.order.planning import PlanningState
 from ordertrack.pages.orders import OrdersState
 from tests.wsclient import ReflexSocket, all_strings, sign_in
 
@@ -60,20 +62,20 @@ def test_customer_cannot_call_staff_handler_or_reach_other_tenant(server, custom
     assert "missing" in text
 
     # Staff-only handler with a well-formed payload: refused by role.
-    updates = sock.emit(f"{OrderState.get_full_name()}.save_planning",
+    updates = sock.emit(f"{PlanningState.get_full_name()}.save_planning",
                         {"form_data": {"planned": "2020-01-01", "priority": "urgent", "owner": "1"}},
                         path=f"/orders/{foreign}", query={"number": foreign})
     assert "You are not allowed to do that." in str(updates)
 
     # A move on the foreign order (nothing loaded): refused.
-    updates = sock.emit(f"{OrderState.get_full_name()}.confirm_move", {"form_data": {"comment": "x"}},
+    updates = sock.emit(f"{MovesState.get_full_name()}.confirm_move", {"form_data": {"comment": "x"}},
                         path=f"/orders/{foreign}", query={"number": foreign})
     assert "Nothing to change." in str(updates)
 
     # Garbage arguments: a clear message, no crash.
     updates = sock.emit(f"{OrdersState.get_full_name()}.go_to_page", {"page": "DROP TABLE"}, path="/orders")
     assert "Page must be a whole number." in str(updates)
-    updates = sock.emit(f"{OrderState.get_full_name()}.open_move", {"target": ["closed"]},
+    updates = sock.emit(f"{MovesState.get_full_name()}.open_move", {"target": ["closed"]},
                         path=f"/orders/{own[0]}")
     assert "must be text" in str(updates) or "not available" in str(updates)
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, create_engine, select, update
 from ordertrack.db.models import Customer, Order, User, UserSession
 from ordertrack.pages.board import BoardState
 from ordertrack.pages.order import OrderState
+from ordertrack.pages.order.moves import MovesState
 from ordertrack.pages.orders import OrdersState
 from tests.wsclient import ReflexSocket, all_strings, sign_in
 
@@ -54,10 +55,10 @@ def _foreign_numbers(server, username: str) -> set[str]:
 
 def _move(staff: ReflexSocket, number: str, target: str) -> None:
     path = f"/orders/{number}"
-    state = OrderState.get_full_name()
+    state, moves = OrderState.get_full_name(), MovesState.get_full_name()
     staff.emit(f"{state}.load", {}, path=path, query={"number": number})
-    staff.emit(f"{state}.open_move", {"target": target}, path=path, query={"number": number})
-    staff.emit(f"{state}.confirm_move", {"form_data": {"comment": "live push test"}}, path=path,
+    staff.emit(f"{moves}.open_move", {"target": target}, path=path, query={"number": number})
+    staff.emit(f"{moves}.confirm_move", {"form_data": {"comment": "live push test"}}, path=path,
                query={"number": number})
 
 

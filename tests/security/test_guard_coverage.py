@@ -27,7 +27,7 @@ def _our_handlers():
 
 def test_there_are_handlers_to_check():
     names = {f"{s.__name__}.{n}" for s, n, _ in _our_handlers()}
-    assert {"LoginState.redirect_if_signed_in", "OrderState.confirm_move", "OrdersState.set_search"} <= names
+    assert {"LoginState.redirect_if_signed_in", "MovesState.confirm_move", "OrdersState.set_search"} <= names
 
 
 def test_every_handler_is_guarded():

@@ -21,6 +21,8 @@ from ordertrack.db.message_models import Attachment
 from ordertrack.db.models import Customer, Order, User
 from ordertrack.pages.board import BoardState
 from ordertrack.pages.order import OrderState
+from ordertrack.pages.order.messages import MessagesState
+from ordertrack.pages.order.moves import MovesState
 from ordertrack.pages.orders import OrdersState
 from tests.server_fixtures import login
 from tests.wsclient import ReflexSocket, all_strings, sign_in
@@ -122,7 +124,7 @@ def _attachments(server) -> int:
 
 
 def test_upload_is_refused_before_its_body_is_read_and_only_for_the_tabs_own_session(server):
-    handler = f"{ORDER}.upload_attachments"
+    handler = f"{MessagesState.get_full_name()}.upload_attachments"
     with Session(create_engine(server.db_url)) as s:
         number = s.exec(select(Order.number).join(Customer, Customer.id == Order.customer_id)
                         .order_by(Order.id)).first()
@@ -143,7 +145,7 @@ def test_upload_is_refused_before_its_body_is_read_and_only_for_the_tabs_own_ses
     time.sleep(1)
     assert _attachments(server) == before, "another session's cookie uploads nothing into the victim's tab"
 
-    status, _ = _raw_post(server, "/_upload", {**headers, "reflex-event-handler": f"{ORDER}.confirm_move"}, small)
+    status, _ = _raw_post(server, "/_upload", {**headers, "reflex-event-handler": f"{MovesState.get_full_name()}.confirm_move"}, small)
     assert status == 400, "a handler that takes no files is a 4xx, not a 500"
     status, _ = _raw_post(server, "/_upload", {**fifty_mb, "Cookie": f"ot_session={attacker}"})
     assert status == 413

@@ -1,0 +1,156 @@
+"""The order page's own State: the order's header and timeline, and the loading of the whole page.
+
+Each section of the page (planning, moves, process, messages, tickets, client, items) is a
+substate of ``OrderState`` in its own module: it holds only its vars and handlers, reads the
+parent's (``self._order_id``, ``self._version``, ...) and provides ``_read`` (its vars from a
+``Snapshot``). ``load``, ``refresh`` and the live ``watch`` read the header and every section in
+ONE transaction and hand each section its slice. An event on ``OrderState`` loads all its
+substates whatever the state manager (memory, disk or Redis), so this runs in one trip to the
+blocking-work pool, session check included. An event of a section loads only that section and
+its parents, so a section handler that changes what other sections show returns
+``OrderState.refresh`` (``_changed``): Reflex queues it on the server as the handler returns, ahead
+of whatever the tab sends after seeing the change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from sqlmodel import Session
+
+from ordertrack.auth import AppState, coerce_str, current_principal, guard
+from ordertrack.clock import get_clock
+from ordertrack.db.engine import session_scope
+from ordertrack.db.models import Order
+from ordertrack.domain.timefmt import duration_words
+from ordertrack.live import publish, watch
+from ordertrack.pages.order.common import Snapshot, fmt
+from ordertrack.services import orders as order_service
+from ordertrack.services.errors import NotFound
+
+AUTO_APPROVES_IN = "Auto-approves in {duration}"
+AUTO_APPROVAL_DUE = "Auto-approval is due now"
+
+
+def read_header(snap: Snapshot) -> dict[str, Any]:
+    """The header and timeline of the order in ``snap``."""
+    card, detail, now = snap.detail.card, snap.detail, snap.now
+    deadline = ""
+    if card.due_at is not None and card.due_kind == "order:closed":
+        remaining = card.due_at - now
+        deadline = AUTO_APPROVES_IN.format(duration=duration_words(remaining)) \
+            if remaining.total_seconds() > 0 else AUTO_APPROVAL_DUE
+    return {
+        "_order_id": snap.order_id, "_version": card.version, "_customer_id": snap.customer_id,
+        "number": card.number, "name": card.name, "customer": card.customer_name,
+        "phase_label": card.phase_label, "status": card.status, "status_label": card.status_label,
+        "in_phase": duration_words(now - card.phase_since), "next_deadline": deadline,
+        "can_edit": snap.principal.is_staff,
+        "history": [
+            {"at": fmt(h.at), "who": h.actor_name, "from": h.from_label or "—", "to": h.to_label,
+             "status": h.to_status_label, "comment": h.comment}
+            for h in detail.history
+        ],
+    }
+
+
+class OrderState(AppState):
+    """One order, loaded only by the guarded ``load`` (starts empty: nothing leaks on hydrate)."""
+
+    state: str = "loading"  # loading | found | missing
+    number: str = ""
+    name: str = ""
+    customer: str = ""
+    phase_label: str = ""
+    status: str = ""
+    status_label: str = ""
+    in_phase: str = ""
+    next_deadline: str = ""
+    history: list[dict[str, str]] = []
+    can_edit: bool = False
+    _order_id: int = 0
+    _version: int = 0
+    _customer_id: int = 0
+    _watcher: str = ""
+    _watch_path: str = ""
+
+    # What a section substate overrides (the page itself has none of its own).
+    def _read(self, session: Session, snap: Snapshot) -> dict[str, Any]:
+        """This section's vars for the order in ``snap`` (inside the page's transaction)."""
+        return {}
+
+    def _show(self, values: dict[str, Any]) -> None:
+        """Set the vars read by ``_read``."""
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def _opened(self) -> None:
+        """The page was (re)opened: close what must not stay open."""
+
+    def _busy(self) -> bool:
+        """Whether a form of this section is bound to the version shown (no live refresh then)."""
+        return False
+
+    def _changed(self, notice: str) -> list:
+        """After a change to the order: tell every open view of it, then read this page again and
+        say ``notice``."""
+        publish(customers=[self._customer_id])
+        return [OrderState.refresh, rx.toast.success(notice)]
+
+    def _sections(self) -> list[OrderState]:
+        """Every section of the page (an event of ``OrderState`` has them all loaded)."""
+        return [self.substates[section.get_name()] for section in OrderState.get_substates()]
+
+    def _fetch(self, number: str) -> None:
+        """The header and every section, read in one transaction (one consistent snapshot)."""
+        sections = self._sections()
+        now, principal = get_clock().now(), current_principal()
+        with session_scope() as session:
+            detail = order_service.get_order(session, principal=principal, number=number, now=now)
+            customer_id = session.get(Order, detail.card.id).customer_id
+            snap = Snapshot(principal=principal, detail=detail, order_id=detail.card.id, customer_id=customer_id,
+                            now=now)
+            slices = [(section, section._read(session, snap)) for section in sections]
+        self._show(read_header(snap))
+        for section, values in slices:
+            section._show(values)
+        self.state = "found"
+
+    def _clear(self) -> None:
+        self._order_id = self._version = self._customer_id = 0
+        self.number = self.name = self.customer = self.phase_label = self.status = self.status_label = ""
+        self.in_phase = self.next_deadline = ""
+        self.history = []
+        for section in self._sections():
+            section.reset()
+
+    @rx.event
+    @guard()
+    def load(self):
+        """Load the order named in the URL; another tenant's order is simply "not found"."""
+        for section in self._sections():
+            section._opened()
+        number = coerce_str(self.router.page.params.get("number", ""), name="Order number", max_len=40)
+        try:
+            self._fetch(number)
+        except NotFound:
+            self._clear()
+            self.state = "missing"
+
+    @rx.event
+    @guard()
+    def refresh(self):
+        """Read the whole page again (a section returns this after a change others show)."""
+        if self.number:
+            self._fetch(self.number)
+
+    def _refresh_if_idle(self) -> None:
+        if self.number and not any(section._busy() for section in self._sections()):
+            self._fetch(self.number)
+
+    @rx.event(background=True)
+    @guard(background=True)
+    async def watch(self):
+        """Keep this tab's order current while it is open (changes by others appear live)."""
+        await watch(self, refresh=self._refresh_if_idle)
