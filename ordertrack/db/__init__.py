@@ -10,4 +10,5 @@ from ordertrack.db import (  # noqa: F401
     notify_models,
     object_models,
     process_models,
+    sla_models,
 )
