@@ -835,6 +835,6 @@ def seed_clocks(session: Session, orders: Sequence[SeedOrder], *, now: datetime,
                        "next_threshold": nxt, "due_at": due, "version": len(events)})
     for table, values in ((OrderSla, clocks), (SlaPause, pauses), (SlaWarning, warnings), (StatusChange, history)):
         if values:
-            session.execute(insert(table), values)
+            session.execute(insert(table.__table__), values)  # Core: no ORM bookkeeping per row
     session.flush()
     return len(clocks)
