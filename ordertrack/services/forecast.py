@@ -97,7 +97,7 @@ def closed_history(session: Session, *, calendar: BusinessCalendar,
     return out
 
 
-_cache: weakref.WeakKeyDictionary[Engine, dict[tuple[date, BusinessCalendar], fc.ForecastModel]] = \
+_cache: weakref.WeakKeyDictionary[Engine, dict[tuple[date, BusinessCalendar, int], fc.ForecastModel]] = \
     weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
@@ -109,19 +109,21 @@ def clear_cache() -> None:
 
 
 def model_for(session: Session, *, now: datetime, calendar: BusinessCalendar) -> fc.ForecastModel:
-    """The forecast model of this database for the local day of ``now`` (built once a day)."""
+    """The forecast model of this database for the local day of ``now`` (built once a day, and
+    again when the SLA policy changes which phases the clock counts)."""
     day = now.astimezone(calendar.zone).date()
     engine = session.get_bind()
     engine = getattr(engine, "engine", engine)
+    policy = sla.policy(session)  # which phases the clock counts
+    key = (day, calendar, policy.version)
     with _lock:
         models = _cache.setdefault(engine, {})
-        model = models.get((day, calendar))
+        model = models.get(key)
         if model is None:
-            rules = sla.policy(session).rules
-            counted = [p for p in fc.PHASES if PauseRule(PauseKind.PHASE, p) not in rules]
+            counted = [p for p in fc.PHASES if PauseRule(PauseKind.PHASE, p) not in policy.rules]
             model = fc.ForecastModel.build(closed_history(session, calendar=calendar), counted_phases=counted)
-            models.clear()  # yesterday's model is stale
-            models[(day, calendar)] = model
+            models.clear()  # yesterday's model (or the old policy's) is stale
+            models[key] = model
     return model
 
 

@@ -197,8 +197,9 @@ def get_order(session: Session, *, principal: Principal, number: str, now: datet
     order, customer = _load_visible(session, principal=principal, number=number)
     items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)).all()
     changes = session.exec(
-        select(StatusChange)  # the order's rows and its SLA clock's (pauses, warnings), a move above its effects
-        .where(col(StatusChange.entity_kind).in_((ENTITY, "sla")), StatusChange.entity_id == order.id)
+        select(StatusChange)  # the order's rows and, for staff, its SLA clock's; a move above its effects
+        .where(col(StatusChange.entity_kind).in_((ENTITY, "sla") if principal.is_staff else (ENTITY,)),
+               StatusChange.entity_id == order.id)
         .order_by(col(StatusChange.at).desc(), col(StatusChange.entity_kind), col(StatusChange.id).desc())
     ).all()
     owner = session.get(User, order.owner_id) if order.owner_id else None
