@@ -20,8 +20,8 @@ it. Priority changes the pace of the work (urgent work is expedited), but splitt
 service type by priority leaves too few orders per group; so each priority gets one speed
 factor learned across all service types (the median ratio of its orders' work time to
 their service type's median), and the service type's work phases are scaled by it. In the
-backtest (bench/forecast_backtest.py) this cut false "likely late" alarms from 20 % to 13 %
-at the same share of breaches caught. When fewer than ``min_samples`` orders of the service type survived as long, the
+backtest (bench/forecast_backtest.py) this roughly halves the false "likely late" alarms for
+a few points fewer breaches caught; the bench prints both variants. When fewer than ``min_samples`` orders of the service type survived as long, the
 longest ones are used with the rest of the current phase taken as zero, and the forecast
 says so (``basis`` "tail": this order is slower than almost all of its history).
 

@@ -191,12 +191,12 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
             else:
                 t = t + timedelta(seconds=span * rng.uniform(0.15, 0.5) / max(len(steps), 1))
             t = min(t, now - timedelta(minutes=10 - i))
+            automatic = nxt == "closed" and rng.random() < 0.3  # drawn here as always: ``rng``'s stream stays
             if real is not None:
                 t = real.steps[i][1]
+                if nxt == "closed":  # approved when the drawn mover says: by the 2-day timer or by hand
+                    t = real.steps[i - 1][1] + (timedelta(days=2) if automatic else real.manual_approval)
             new_status = tracking_status(phase=nxt, planned_completion=planned, today=t.date(), item_states=item_rows)
-            automatic = nxt == "closed" and rng.random() < 0.3
-            if real is not None and nxt == "closed":
-                automatic = real.automatic
             if nxt == "closed" and automatic:
                 mover_name, note = "System", "approved automatically after 2 days"
                 mover_id = None
@@ -257,6 +257,7 @@ class _Timeline:
     created: datetime
     steps: tuple[tuple[str, datetime], ...]  # (phase entered, when) after Planning
     automatic: bool  # approved by the 2-day timer
+    manual_approval: timedelta  # how long the customer took when approving by hand
 
 
 def _business_start(rng: random.Random, calendar: BusinessCalendar, day: datetime) -> datetime:
@@ -286,10 +287,10 @@ def _timeline(rng: random.Random, calendar: BusinessCalendar, *, kind: str, prio
         in_planning = rng.random() < 0.5
         at = calendar.add(created, timedelta(hours=plan * rng.uniform(0.2, 1.0)))
         if in_planning:
-            return _Timeline(created, (("canceled", at),), False)
+            return _Timeline(created, (("canceled", at),), False, timedelta())
         end = calendar.add(calendar.add(created, timedelta(hours=plan)), timedelta(hours=work * rng.uniform(0.1, 0.9)))
         return _Timeline(created, (("execution", calendar.add(created, timedelta(hours=plan))), ("canceled", end)),
-                         False)
+                         False, timedelta())
     t_exec = calendar.add(created, timedelta(hours=plan))
     t_val = calendar.add(t_exec, timedelta(hours=work))
     steps = [("execution", t_exec), ("validation", t_val)]
@@ -298,17 +299,18 @@ def _timeline(rng: random.Random, calendar: BusinessCalendar, *, kind: str, prio
         t_val = calendar.add(back, timedelta(hours=rng.lognormvariate(math.log(6), 0.5)))
         steps += [("execution", back), ("validation", t_val)]
     automatic = rng.random() < 0.3
-    approval = timedelta(days=2) if automatic else timedelta(days=rng.uniform(0.1, 1.9))
-    steps.append(("closed", t_val + approval))
-    return _Timeline(created, tuple(steps), automatic)
+    manual = timedelta(days=rng.uniform(0.1, 1.9))
+    steps.append(("closed", t_val + (timedelta(days=2) if automatic else manual)))
+    return _Timeline(created, tuple(steps), automatic, manual)
 
 
 def _closed_timeline(rng: random.Random, calendar: BusinessCalendar, *, kind: str, priority: str,
                      created: datetime, now: datetime, rework: bool) -> _Timeline:
-    """A realistic timeline that ended before ``now`` (the start moves back until it does)."""
+    """A realistic timeline that ended before ``now`` even if approved by the 2-day timer (the
+    start moves back until it does)."""
     for _ in range(20):
         line = _timeline(rng, calendar, kind=kind, priority=priority, created=created, now=now, rework=rework)
-        late = line.steps[-1][1] - (now - timedelta(hours=1))
+        late = line.steps[-2][1] + timedelta(days=2) - (now - timedelta(hours=1))
         if late <= timedelta():
             return line
         created -= late + timedelta(days=rng.uniform(0, 20))
