@@ -218,6 +218,27 @@ def test_an_order_on_hold_pauses_until_released_or_moved_on(session, world, cale
         sla.set_hold(session, principal=world["cust"], order_id=oid, on=True, now=NOW, calendar=calendar)
 
 
+def test_a_process_task_that_holds_the_order_pauses_its_clock(session, world, calendar):
+    from ordertrack.db.process_models import TaskInstance
+    from ordertrack.domain import process as p
+    from ordertrack.domain import process_edit as e
+    from ordertrack.services import processes
+
+    oid = _new(session, world, calendar)
+    pid = processes.create_process(session, principal=world["admin"], name="Credit", type="Order", now=NOW)
+    processes.edit(session, principal=world["admin"], process_id=pid, now=NOW, change=lambda d: e.upsert_task(
+        e.add_phase(d, "Only"), "ph1", p.TaskDef("", "Check credit", user_id=1, on_cancel=p.OnCancel.HOLD_ORDER)))
+    processes.activate(session, principal=world["admin"], process_id=pid, now=NOW)
+    processes.start_run(session, principal=world["op"], entity_kind="order", entity_id=oid, process_id=pid, now=NOW,
+                        calendar=calendar)
+    task = session.exec(select(TaskInstance)).first()
+    processes.cancel_task(session, principal=world["op"], task_instance_id=task.id, now=NOW + H, calendar=calendar)
+    session.commit()
+    row = session.get(OrderSla, oid)
+    assert (row.state, row.on_hold, row.due_at) == ("paused", True, None)
+    assert _sla_history(session, oid)[-1] == "SLA clock paused: order on hold."
+
+
 def test_a_new_pause_rule_pauses_open_orders_at_once_and_thresholds_reschedule(session, world, calendar):
     oid = _new(session, world, calendar)
     _move(session, world, calendar, oid, "execution", NOW + H)
