@@ -11,4 +11,5 @@ from ordertrack.db import (  # noqa: F401
     object_models,
     process_models,
     ratelimit_models,
+    sla_models,
 )

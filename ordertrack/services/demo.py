@@ -1,4 +1,6 @@
-"""Demo data: 3 resellers, 12 customers, ~300 orders with history, and one user per role.
+"""Demo data: 3 resellers, 12 customers, ~300 orders with history, a year of closed orders
+(realistic phase durations per service type, for the breach forecast), SLA clocks for every
+order, and one user per role.
 
 Loaded only into an empty database (``python -m ordertrack.cli bootstrap``). Every demo
 password is ``demo``.
@@ -6,10 +8,13 @@ password is ``demo``.
 
 from __future__ import annotations
 
+import math
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, func, select
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, func, select
 
 from ordertrack.db.models import Customer, Order, OrderItem, Reseller, StatusChange, User
 from ordertrack.db.object_models import InstalledObject
@@ -18,7 +23,7 @@ from ordertrack.domain import process_edit as edit
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, tracking_status
-from ordertrack.services import intake, notifications, processes, provisioning
+from ordertrack.services import intake, notifications, processes, provisioning, sla
 from ordertrack.services.accounts import hash_password, principal_of
 from ordertrack.services.orders import next_order_timer
 from ordertrack.settings import get_settings
@@ -78,9 +83,17 @@ def is_empty(session: Session) -> bool:
     return session.exec(select(func.count()).select_from(User)).one() == 0
 
 
-def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders: int = 300, seed: int = 7) -> None:
-    """Fill an empty database with demo data (the caller commits)."""
+def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders: int = 300, seed: int = 7,
+         history: int | None = None) -> None:
+    """Fill an empty database with demo data (the caller commits).
+
+    Args:
+        orders: open and recent orders (0: none, for benchmarks that add their own).
+        history: closed orders spread over the past year (default: HISTORY_ORDERS, none
+            when ``orders`` is 0).
+    """
     rng = random.Random(seed)
+    timing = random.Random(seed * 7919)  # realistic durations, drawn apart so ``rng``'s stream stays as it was
     pw = hash_password(DEMO_PASSWORD)
     resellers = [Reseller(name=n, contact_email=f"noc@{n.split()[0].lower()}.example") for n in RESELLERS]
     session.add_all(resellers)
@@ -123,6 +136,7 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
     weights = {"planning": 60, "execution": 80, "validation": 30, "closed": 90, "canceled": 40}
     phases = list(weights)
     today = now.date()
+    service_of: dict[int, str] = {}
     for n in range(orders):
         final = rng.choices(phases, weights=[weights[p] for p in phases])[0]
         customer = customers[n % len(customers)] if n < 24 else rng.choice(customers)
@@ -144,8 +158,14 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
             priority=rng.choices(["low", "normal", "high", "urgent"], weights=[2, 6, 3, 1])[0],
             created_at=created,
         )
+        real = None
+        if final == "closed":  # closed orders took as long as their service type usually does
+            real = _closed_timeline(timing, calendar, kind=_kind, priority=order.priority, created=created,
+                                    now=now, rework=False)
+            created = order.created_at = order.phase_since = order.status_since = real.created
         session.add(order)
         session.flush()
+        service_of[order.id] = _kind
         item_rows = [(_kind, "active" if final == "closed" else "pending")]
         for _extra, ekind in rng.sample(SERVICES, rng.randint(0, 2)):
             item_rows.append((ekind, "active" if final == "closed" else "pending"))
@@ -171,8 +191,13 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
             else:
                 t = t + timedelta(seconds=span * rng.uniform(0.15, 0.5) / max(len(steps), 1))
             t = min(t, now - timedelta(minutes=10 - i))
+            automatic = nxt == "closed" and rng.random() < 0.3  # drawn here as always: ``rng``'s stream stays
+            if real is not None:
+                t = real.steps[i][1]
+                if nxt == "closed":  # approved when the drawn mover says: by the 2-day timer or by hand
+                    t = real.steps[i - 1][1] + (timedelta(days=2) if automatic else real.manual_approval)
             new_status = tracking_status(phase=nxt, planned_completion=planned, today=t.date(), item_states=item_rows)
-            if nxt == "closed" and rng.random() < 0.3:
+            if nxt == "closed" and automatic:
                 mover_name, note = "System", "approved automatically after 2 days"
                 mover_id = None
             elif nxt == "closed":
@@ -197,14 +222,186 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
         )
         session.add(order)
     session.flush()
+    if history is None:
+        history = HISTORY_ORDERS if orders else 0
+    service_of.update(_load_history(session, now=now, calendar=calendar, customers=customers, users=users,
+                                    count=history, rng=timing))
     _load_failures(session, now=now, calendar=calendar, rng=rng)
     _load_processes(session, now=now, calendar=calendar, users=users)
     _load_objects(session, now=now, customers=customers, users=users, rng=rng)
+    _start_clocks(session, now=now, calendar=calendar, service_of=service_of)
     intake.create_api_key(session, name="Terminal telemetry", reseller_id=None, scope="integration", now=now,
                           secret=DEMO_INTEGRATION_KEY)
     for reseller, (key, _) in zip(resellers, DEMO_API_KEYS, strict=False):
         intake.create_api_key(session, name=reseller.name, reseller_id=reseller.id, scope="reseller", now=now,
                               secret=key)
+
+
+# Business hours a service type usually spends in Planning and in Execution (medians) and how much
+# they vary (log-normal sigma), with how often it is ordered. Fibre waits for carriers, numbers
+# take weeks to port, licences are an hour's work.
+PROFILES = {  # kind: (weight, planning median h, execution median h, sigma)
+    "server": (16, 10.0, 28.0, 0.6), "hosting": (14, 3.0, 6.0, 0.5), "voice": (18, 12.0, 34.0, 0.7),
+    "network": (10, 28.0, 95.0, 0.6), "security": (10, 8.0, 22.0, 0.55), "colocation": (6, 16.0, 55.0, 0.55),
+    "license": (14, 1.5, 3.0, 0.5), "backup": (12, 4.0, 10.0, 0.5),
+}
+PRIORITY_SPEED = {"low": 1.1, "normal": 1.0, "high": 0.8, "urgent": 0.6}  # urgent work is expedited
+BUSY_MONTHS = {1: 1.1, 8: 1.2, 12: 1.25}  # holidays and year-end: fewer hands
+HISTORY_ORDERS = 1400
+HISTORY_DAYS = 365
+PRIORITY_WEIGHTS = {"low": 2, "normal": 6, "high": 3, "urgent": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class _Timeline:
+    created: datetime
+    steps: tuple[tuple[str, datetime], ...]  # (phase entered, when) after Planning
+    automatic: bool  # approved by the 2-day timer
+    manual_approval: timedelta  # how long the customer took when approving by hand
+
+
+def _business_start(rng: random.Random, calendar: BusinessCalendar, day: datetime) -> datetime:
+    """When an order placed around ``day`` arrives: mostly in working hours, some at night or weekends."""
+    zone = calendar.zone
+    local = day.astimezone(zone)
+    if rng.random() < 0.2:
+        return local.astimezone(day.tzinfo)
+    d = local.date()
+    while not calendar.is_working_day(d):
+        d += timedelta(days=1)
+    minutes = rng.uniform(0, (calendar.end.hour - calendar.start.hour) * 60)
+    return (datetime.combine(d, calendar.start, tzinfo=zone) + timedelta(minutes=minutes)).astimezone(day.tzinfo)
+
+
+def _timeline(rng: random.Random, calendar: BusinessCalendar, *, kind: str, priority: str, created: datetime,
+              now: datetime, rework: bool = True, cancel: bool = False) -> _Timeline:
+    """A realistic life of one order: business hours per phase drawn for its service type (the
+    two phases share the order's own difficulty), the customer's approval in wall time."""
+    _, plan_median, exec_median, sigma = PROFILES.get(kind, PROFILES["server"])
+    age = max(0.0, min(1.0, (now - created) / timedelta(days=HISTORY_DAYS)))
+    speed = PRIORITY_SPEED.get(priority, 1.0) * BUSY_MONTHS.get(created.month, 1.0) * (0.95 + 0.15 * age)
+    own = rng.gauss(0, sigma * 0.6)
+    plan = plan_median * speed * math.exp(own + rng.gauss(0, sigma * 0.8))
+    work = exec_median * speed * math.exp(own + rng.gauss(0, sigma * 0.8))
+    if cancel:
+        in_planning = rng.random() < 0.5
+        at = calendar.add(created, timedelta(hours=plan * rng.uniform(0.2, 1.0)))
+        if in_planning:
+            return _Timeline(created, (("canceled", at),), False, timedelta())
+        end = calendar.add(calendar.add(created, timedelta(hours=plan)), timedelta(hours=work * rng.uniform(0.1, 0.9)))
+        return _Timeline(created, (("execution", calendar.add(created, timedelta(hours=plan))), ("canceled", end)),
+                         False, timedelta())
+    t_exec = calendar.add(created, timedelta(hours=plan))
+    t_val = calendar.add(t_exec, timedelta(hours=work))
+    steps = [("execution", t_exec), ("validation", t_val)]
+    if rework and rng.random() < 0.06:  # the customer finds something missing: back to Execution
+        back = t_val + timedelta(days=rng.uniform(0.2, 1.5))
+        t_val = calendar.add(back, timedelta(hours=rng.lognormvariate(math.log(6), 0.5)))
+        steps += [("execution", back), ("validation", t_val)]
+    automatic = rng.random() < 0.3
+    manual = timedelta(days=rng.uniform(0.1, 1.9))
+    steps.append(("closed", t_val + (timedelta(days=2) if automatic else manual)))
+    return _Timeline(created, tuple(steps), automatic, manual)
+
+
+def _closed_timeline(rng: random.Random, calendar: BusinessCalendar, *, kind: str, priority: str,
+                     created: datetime, now: datetime, rework: bool) -> _Timeline:
+    """A realistic timeline that ended before ``now`` even if approved by the 2-day timer (the
+    start moves back until it does)."""
+    for _ in range(20):
+        line = _timeline(rng, calendar, kind=kind, priority=priority, created=created, now=now, rework=rework)
+        late = line.steps[-2][1] + timedelta(days=2) - (now - timedelta(hours=1))
+        if late <= timedelta():
+            return line
+        created -= late + timedelta(days=rng.uniform(0, 20))
+    return line
+
+
+def _load_history(session: Session, *, now: datetime, calendar: BusinessCalendar, customers: list[Customer],
+                  users: list[User], count: int, rng: random.Random) -> dict[int, str]:
+    """A year of orders that were closed (a few canceled), with their history rows, in bulk.
+
+    Returns the service type of each order created.
+    """
+    if count <= 0:
+        return {}
+    movers = [u for u in users if u.role in ("operator", "support")]
+    owners = [u for u in users if u.role in ("operator", "support", "manager")]
+    customer_user = {u.customer_id: u for u in users if u.role == "customer"}
+    kinds = list(PROFILES)
+    weights = [PROFILES[k][0] for k in kinds]
+    names = {k: next(s for s, kk in SERVICES if kk == k) for k in kinds}
+    plans = []
+    for _ in range(count):
+        kind = rng.choices(kinds, weights=weights)[0]
+        priority = rng.choices(list(PRIORITY_WEIGHTS), weights=list(PRIORITY_WEIGHTS.values()))[0]
+        customer = rng.choice(customers)
+        created = _business_start(rng, calendar, now - timedelta(days=rng.uniform(1, HISTORY_DAYS)))
+        line = _timeline(rng, calendar, kind=kind, priority=priority, created=created, now=now,
+                         cancel=rng.random() < 0.07)
+        if line.steps[-1][1] > now - timedelta(hours=1):
+            continue  # still open: the recent orders above stand for those
+        plans.append((kind, priority, customer, line))
+    plans.sort(key=lambda p: p[3].created)
+    rows = []
+    for i, (kind, priority, customer, line) in enumerate(plans):
+        ends = line.steps[-1][1]
+        rows.append({
+            "number": f"SO-H{i:05d}", "name": f"{names[kind]} for {customer.name.split()[0]}",
+            "customer_id": customer.id, "phase": line.steps[-1][0], "status": line.steps[-1][0],
+            "phase_since": ends, "status_since": ends, "requested_completion": None,
+            "planned_completion": (line.created + timedelta(days=rng.randint(10, 45))).date(),
+            "owner_id": rng.choice(owners).id, "priority": priority, "version": len(line.steps) + 1,
+            "due_kind": None, "due_at": None, "created_at": line.created,
+        })
+    orders = Order.__table__  # Core inserts: no ORM bookkeeping for thousands of rows
+    ids = list(session.execute(insert(orders).returning(orders.c.id, sort_by_parameter_order=True), rows).scalars())
+    session.execute(update(Order), [{"id": oid, "number": f"SO-{20260100 + oid}"} for oid in ids])
+    items, changes = [], []
+    for oid, (kind, _priority, customer, line) in zip(ids, plans, strict=True):
+        final = line.steps[-1][0]
+        items.append({"order_id": oid, "kind": kind, "name": f"{names[kind]} #1",
+                      "status": "active" if final == "closed" else "pending"})
+        changes.append({"entity_kind": "order", "entity_id": oid, "from_version": 0, "from_state": None,
+                        "to_state": "planning", "from_tracking": None, "to_tracking": "on_track", "actor_id": None,
+                        "actor_name": "Online order form", "at": line.created, "comment": "Order received."})
+        phase, status = "planning", "on_track"
+        for version, (nxt, at) in enumerate(line.steps, start=1):
+            new_status = {"validation": "validation", "closed": "closed", "canceled": "canceled"}.get(nxt, "on_track")
+            if nxt == "closed" and line.automatic:
+                actor_id, actor, note = None, "System", "approved automatically after 2 days"
+            elif nxt == "closed":
+                cu = customer_user.get(customer.id)
+                mover = cu if cu and rng.random() < 0.5 else rng.choice(movers)
+                actor_id, actor, note = mover.id, mover.display_name, COMMENTS[nxt]
+            else:
+                mover = rng.choice(movers)
+                actor_id, actor = mover.id, mover.display_name
+                note = COMMENTS.get(nxt, "") if phase != "validation" else "Customer reported a missing item."
+            changes.append({"entity_kind": "order", "entity_id": oid, "from_version": version, "from_state": phase,
+                            "to_state": nxt, "from_tracking": status, "to_tracking": new_status,
+                            "actor_id": actor_id, "actor_name": actor, "at": at, "comment": note})
+            phase, status = nxt, new_status
+    session.execute(insert(OrderItem.__table__), items)
+    session.execute(insert(StatusChange.__table__), changes)
+    session.flush()
+    return {oid: plan[0] for oid, plan in zip(ids, plans, strict=True)}
+
+
+def _start_clocks(session: Session, *, now: datetime, calendar: BusinessCalendar, service_of: dict[int, str]) -> None:
+    """Every demo order gets the SLA clock it would have had, replayed from its history."""
+    changes: dict[int, list[tuple[datetime, str, str]]] = {}
+    for oid, at, phase, tracking in session.exec(
+            select(StatusChange.entity_id, StatusChange.at, StatusChange.to_state, StatusChange.to_tracking)
+            .where(StatusChange.entity_kind == "order").order_by(StatusChange.entity_id, StatusChange.at,
+                                                                 StatusChange.id)).all():
+        changes.setdefault(oid, []).append((at, phase, tracking or ""))
+    seeds = [sla.SeedOrder(order_id=oid, service_type=service_of.get(oid, "server"), priority=priority,
+                           created_at=created, changes=tuple(changes.get(oid, ())))
+             for oid, priority, created in session.exec(
+                 select(Order.id, Order.priority, Order.created_at).where(col(Order.id).in_(list(service_of)))
+                 .order_by(Order.id)).all()]
+    sla.seed_clocks(session, seeds, now=now, calendar=calendar)
 
 
 def _load_failures(session: Session, *, now: datetime, calendar: BusinessCalendar, rng: random.Random) -> None:

@@ -18,7 +18,7 @@ from ordertrack.db.intake_models import ApiKey, DraftOrder
 from ordertrack.db.models import Customer, Order, OrderItem, Reseller, StatusChange
 from ordertrack.domain.access import SYSTEM
 from ordertrack.domain.calendar import BusinessCalendar
-from ordertrack.services import processes, provisioning
+from ordertrack.services import processes, provisioning, sla
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.services.orders import add_note, next_order_timer
 
@@ -109,6 +109,7 @@ def create_order(
                              to_tracking="on_track", actor_name=source[:200], at=now, comment="Order received."))
     session.add(order)
     session.flush()
+    sla.start_clock(session, order_id=order.id, service_type=service_type, now=now, calendar=calendar)
     queue = ""
     process_id = processes.process_for_service(session, service_type=service_type)
     if process_id is not None:

@@ -66,6 +66,12 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str, str]] = {
         "Hello,\n\nThe provisioning problem of order ${order_number} (${customer}) is resolved.\n"
         "Note: ${resolution}\n\nOrder: ${order_link}\n",
     ),
+    "sla_threshold": (
+        "SLA warning",
+        "${headline}: order ${order_number} ${order_name}",
+        "Hello,\n\nOrder ${order_number} (${order_name}, ${customer}) has used ${used} of its ${target} "
+        "business-hour resolution target (${percent}).\nTarget deadline: ${deadline}\n\nOpen: ${order_link}\n",
+    ),
 }
 
 SAMPLE_VARIABLES = {
@@ -84,6 +90,11 @@ SAMPLE_VARIABLES = {
     "phase": "Customer Validation",
     "status": "Validation",
     "comment": "All services activated; please approve within 2 days.",
+    "headline": "SLA 75 % reached",
+    "percent": "75 %",
+    "used": "30",
+    "target": "40",
+    "deadline": "Thu 26 Nov 2026 14:00 GMT",
 }
 
 

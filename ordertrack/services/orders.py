@@ -23,6 +23,7 @@ from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, EXCLUDED_ITEM_KINDS, tracking_status
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
+from ordertrack.services import sla
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 ENTITY = "order"
@@ -195,10 +196,12 @@ def get_order(session: Session, *, principal: Principal, number: str, now: datet
     """
     order, customer = _load_visible(session, principal=principal, number=number)
     items = session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)).all()
-    history = select(StatusChange).where(StatusChange.entity_kind == ENTITY, StatusChange.entity_id == order.id)
+    kinds = (ENTITY, "sla") if principal.is_staff else (ENTITY,)  # staff also see the SLA clock's rows
+    history = select(StatusChange).where(col(StatusChange.entity_kind).in_(kinds), StatusChange.entity_id == order.id)
     if not principal.is_staff:
         history = history.where(col(StatusChange.internal).is_(False))
-    changes = session.exec(history.order_by(col(StatusChange.at).desc(), col(StatusChange.id).desc())).all()
+    changes = session.exec(history.order_by(  # a move above its effects at the same moment
+        col(StatusChange.at).desc(), col(StatusChange.entity_kind), col(StatusChange.id).desc())).all()
     owner = session.get(User, order.owner_id) if order.owner_id else None
 
     def label(state: str | None) -> str:
@@ -310,6 +313,7 @@ def _apply(
         session.flush()
     except IntegrityError as exc:
         raise Conflict(CONFLICT_MESSAGE) from exc
+    sla.on_order_changed(session, order_id=order.id, principal=principal, now=now, calendar=calendar)
     if phase != order.phase:
         _tell_customer(session, order=order, phase=phase, status=status, comment=comment, now=now)
     session.expire(order)

@@ -26,7 +26,7 @@ from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.process_edit import EditRefused
 from ordertrack.domain.roles import Role
-from ordertrack.services import notifications, orders
+from ordertrack.services import notifications, orders, sla
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 DESIGNERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -361,6 +361,8 @@ def _order_action(session: Session, action: str, order: Order, task_id: str, def
             raise BadInput(f"Task “{name}” should {action} the order, but: {exc.reason}") from None
     label = {"confirm": "Order confirmed", "complete": "Order completed", "hold": "Order put on hold",
              "error": "Order set to error"}[action]
+    if action == "hold":  # pauses the SLA clock while the "order on hold" rule is on
+        sla.set_hold(session, principal=principal, order_id=order.id, on=True, now=now, calendar=calendar)
     orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
                     comment=f"{label} by task “{name}” of {definition.name}", now=now, calendar=calendar)
 
