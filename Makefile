@@ -12,14 +12,14 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_TELEMETRY_ENABLED := false
 export PORT WORKERS
 
-.PHONY: run run-cluster test install install-test browser migrate bootstrap lint bench clean
+.PHONY: run run-cluster test install install-test browser migrate bootstrap catalogs i18n-update lint bench clean
 
-run: install migrate bootstrap
+run: install catalogs migrate bootstrap
 	$(VENV)/bin/reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT) --loglevel warning
 
 # Needs ORDERTRACK_DATABASE_URL (PostgreSQL), REFLEX_REDIS_URL and ORDERTRACK_SECRET_KEY; checks
 # them, migrates (one machine at a time), then serves with respawning workers (ordertrack/serve.py).
-run-cluster: install
+run-cluster: install catalogs
 	$(PY) -m ordertrack.serve
 
 $(VENV)/.installed: pyproject.toml
@@ -40,6 +40,19 @@ $(BUN):
 
 install: $(VENV)/.installed $(BUN)
 
+# The message catalogs (ordertrack/locale/*.po) compiled for Python (.mo) and for pages
+# (assets/ot_i18n.js); neither output is committed.
+catalogs: install
+	$(PY) -m ordertrack.i18n.build
+
+# After changing user-visible text: collect every message id and merge them into the .po files
+# (then translate the new entries in ordertrack/locale/ru/LC_MESSAGES/messages.po).
+i18n-update: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k T -k Tn:1,2 -k N_ -k _ -k ngettext:1,2 --no-location \
+		--sort-output -o ordertrack/locale/messages.pot .
+	$(VENV)/bin/pybabel update -i ordertrack/locale/messages.pot -d ordertrack/locale -D messages \
+		--no-fuzzy-matching --ignore-obsolete
+
 migrate: install
 	$(VENV)/bin/reflex db migrate
 
@@ -54,7 +67,7 @@ browser:
 
 install-test: $(VENV)/.installed-test $(BUN) browser
 
-test: install-test
+test: install-test catalogs
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 

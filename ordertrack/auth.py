@@ -17,10 +17,13 @@ from typing import Any
 
 import reflex as rx
 
-from ordertrack import offload, routes, sessions
+from ordertrack import i18n, offload, routes, sessions
+from ordertrack.db.engine import session_scope
 from ordertrack.domain.access import Principal
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.roles import STAFF_ROLES, Role
+from ordertrack.i18n import N_, _
+from ordertrack.i18n.ui import LangState
 from ordertrack.live import fanout
 from ordertrack.principal import (
     acting_as,
@@ -106,7 +109,7 @@ _upload_grants: dict[str, tuple[str, float]] = {}  # client token -> (sha256 of 
 def grant_upload(client_token: str, secret: str) -> None:
     """An upload request to ``/_upload`` for this tab carried this session's cookie (``security``)."""
     now = time.monotonic()
-    for token in [t for t, (_, until) in _upload_grants.items() if until < now]:
+    for token in [t for t, (_hash, until) in _upload_grants.items() if until < now]:
         _upload_grants.pop(token, None)
     _upload_grants[client_token] = (sessions.hash_of(secret), now + _UPLOAD_GRANT_SECONDS)
 
@@ -139,15 +142,27 @@ def _upload_secret(state: AppState) -> str:
     return secret
 
 
+def language_of(state: AppState, principal: Principal | None) -> str:
+    """The tab's language: the user's saved choice, else the visitor's cookie, else the browser's
+    Accept-Language (ru* → Russian, anything else → English)."""
+    return (principal.language if principal is not None else None) or i18n.normalize(state.lang_cookie) \
+        or i18n.negotiate(state.router.headers.accept_language)
+
+
 def _admit(state: AppState, principal: Principal | None, allowed: frozenset, public: bool, background: bool) -> Any:
-    """``_ADMITTED``, or what the handler answers instead (a redirect to sign in, a refusal)."""
+    """``_ADMITTED``, or what the handler answers instead (a redirect to sign in, a refusal).
+    Every answer, and the handler after it, speaks the tab's language."""
+    language = language_of(state, principal)
+    i18n.activate(language)  # in this handler's own context (a copy per event)
+    if not background and state.lang != language:
+        state.lang = language
     if principal is None and not public:
         if background:
             return None
         state._clear_user()
-        return [rx.redirect(routes.LOGIN), rx.toast.info("Please sign in.")]
+        return [rx.redirect(routes.LOGIN), rx.toast.info(_("Please sign in."))]
     if principal is not None and allowed and principal.role not in allowed:
-        return None if background else rx.toast.error("You are not allowed to do that.")
+        return None if background else rx.toast.error(_("You are not allowed to do that."))
     if principal is not None and not background:
         state._show_user(principal)
     return _ADMITTED
@@ -201,7 +216,8 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
                 principal = (None if upload else sessions.cached(secret, max_age=_UI_CACHE_SECONDS)) or (
                     await offload.run(sessions.resolve, secret) if secret else None)
                 if upload and principal is None:  # never touch the tab's state for a refused upload
-                    return rx.toast.error("Sign in again to upload files.")
+                    with i18n.use(self.lang):
+                        return rx.toast.error(_("Sign in again to upload files."))
                 answer = _admit(self, principal, allowed, public, background)
                 if answer is not _ADMITTED:
                     return answer
@@ -210,19 +226,12 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
                     return await fn(self, *args, **kwargs)
                 finally:
                     reset_admitted(token)
-            except TransitionRefused as exc:
-                return None if background else rx.toast.error(exc.reason)
-            except UserFacingError as exc:
-                return None if background else rx.toast.error(exc.message)
-            except TypeError as exc:  # wrong number or names of arguments from a forged event
-                if _arity_error(exc, fn):
-                    log.warning("refused %s: %s", fn.__qualname__, exc)
-                    return None if background else rx.toast.error("Invalid request.")
-                log.exception("handler %s failed", fn.__qualname__)
-                return None if background else rx.toast.error(_FAILED)
-            except Exception:
-                log.exception("handler %s failed", fn.__qualname__)
-                return None if background else rx.toast.error(_FAILED)
+            except Exception as exc:  # noqa: BLE001 - every failure becomes one clear answer
+                if background:
+                    _log_failure(fn, exc)
+                    return None
+                with i18n.use(self.lang):
+                    return rx.toast.error(_refusal(fn, exc))
 
         setattr(wrapper, GUARD_ATTR, {"roles": allowed, "public": public, "background": background,
                                       "upload": upload})
@@ -231,7 +240,29 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
     return decorate
 
 
-_FAILED = "Something went wrong on our side; please try again. If it keeps happening, tell support."
+_FAILED = N_("Something went wrong on our side; please try again. If it keeps happening, tell support.")
+
+
+def _log_failure(fn: Callable, error: Exception) -> None:
+    if isinstance(error, TransitionRefused | UserFacingError):
+        return
+    if isinstance(error, TypeError) and _arity_error(error, fn):
+        log.warning("refused %s: %s", fn.__qualname__, error)
+    else:
+        log.error("handler %s failed", fn.__qualname__, exc_info=error)
+
+
+def _refusal(fn: Callable, error: Exception) -> str:
+    """What the user reads when a handler fails, in the current language (service messages
+    were written in it already; ``_`` leaves them as they are)."""
+    _log_failure(fn, error)
+    if isinstance(error, TransitionRefused):
+        return _(error.reason)
+    if isinstance(error, UserFacingError):
+        return _(error.message)
+    if isinstance(error, TypeError) and _arity_error(error, fn):
+        return _("Invalid request.")
+    return _(_FAILED)
 
 
 def _arity_error(error: TypeError, fn: Callable) -> bool:
@@ -243,7 +274,7 @@ def _arity_error(error: TypeError, fn: Callable) -> bool:
         fn.__name__ in str(error)
 
 
-class AppState(rx.State):
+class AppState(LangState):
     """The signed-in user as the shell shows it. Never trusted: the guard re-checks.
 
     No credential lives here: the session secret is an HttpOnly cookie, read from the headers
@@ -277,10 +308,27 @@ class AppState(rx.State):
         """On every protected page: redirect to login unless signed in."""
         return
 
+    @rx.event
+    @guard(public=True)
+    def set_language(self, code: str):
+        """The header's language switch: saved for a signed-in user, in a cookie for a visitor;
+        the page reloads in the new language (server-made text included)."""
+        language = i18n.normalize(coerce_str(code, name="Language", max_len=8))
+        if language is None:
+            raise BadInput(_("Unknown language."))
+        principal = admitted()
+        if principal is not None:
+            with session_scope() as session:
+                accounts.set_language(session, principal=principal, language=language)
+            sessions.forget(self._secret())
+        self.lang_cookie = language
+        self.lang = language
+        return rx.call_script("window.location.reload()")
+
 
 LOGIN_ERRORS = {
-    "invalid": "Wrong username or password.",
-    "unavailable": "The database is not answering; nothing was changed. Try again in a moment.",
+    "invalid": N_("Wrong username or password."),
+    "unavailable": N_("The database is not answering; nothing was changed. Try again in a moment."),
 }
 
 
@@ -299,11 +347,10 @@ class LoginState(AppState):
             return rx.redirect(routes.HOME)
         params = self.router.page.params
         code = str(params.get("error", ""))
-        self.error = LOGIN_ERRORS.get(code, "")
+        self.error = _(LOGIN_ERRORS[code]) if code in LOGIN_ERRORS else ""
         if code == "locked":
             minutes = coerce_int(params.get("minutes", 1), name="Minutes", minimum=1, maximum=24 * 60)
-            self.error = accounts.LOCKED_ONE_MINUTE if minutes == 1 else \
-                accounts.LOCKED_MINUTES.format(minutes=minutes)
+            self.error = accounts.locked_message(minutes)
         self.username = coerce_str(params.get("user", ""), name="Username", max_len=80) if self.error else ""
-        self.notice = "You are signed out." if params.get("signed_out") and not self.error else ""
+        self.notice = _("You are signed out.") if params.get("signed_out") and not self.error else ""
         return None

@@ -100,6 +100,9 @@ def server(tmp_path_factory) -> Iterator[Server]:
         "ORDERTRACK_LOGIN_FAILURES_PER_ADDRESS": "200",  # every test signs in from 127.0.0.1
         "ORDERTRACK_MAIL_DIR": str(tmp / "mail"),
     }
+    from ordertrack.i18n.build import build
+
+    build()  # the page bundle imports the compiled catalogs (``make`` does this too)
     subprocess.run([str(VENV_BIN / "reflex"), "db", "migrate"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     subprocess.run([sys.executable, "-m", "ordertrack.cli", "bootstrap"], cwd=ROOT, env=env, check=True,

@@ -20,6 +20,7 @@ class Reseller(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True, max_length=200)
     contact_email: str = Field(default="", max_length=320)
+    language: str = Field(default="en", max_length=8)  # its customers' e-mails unless they choose
     notify_reseller_on_failure: bool = True
     notify_customer_on_failure: bool = False
 
@@ -31,6 +32,7 @@ class Customer(SQLModel, table=True):
     name: str = Field(index=True, max_length=200)
     reseller_id: int | None = Field(default=None, foreign_key="reseller.id", index=True)
     contact_email: str = Field(default="", max_length=320)
+    language: str | None = Field(default=None, max_length=8)  # its contact's e-mails; None: the reseller's
     status: str = Field(default="new", max_length=40)
     status_since: datetime = _ts()
     version: int = 1
@@ -48,6 +50,7 @@ class User(SQLModel, table=True):
     reseller_id: int | None = Field(default=None, foreign_key="reseller.id")
     customer_id: int | None = Field(default=None, foreign_key="customer.id")
     active: bool = True
+    language: str | None = Field(default=None, max_length=8)  # None: the browser's language
     failed_logins: int = 0
     last_failed_at: datetime | None = _ts(nullable=True)
 

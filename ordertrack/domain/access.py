@@ -17,6 +17,7 @@ class Principal:
     role: Role
     reseller_id: int | None = None
     customer_id: int | None = None
+    language: str | None = None  # saved preference ("en", "ru"); None: the browser's
 
     @property
     def is_staff(self) -> bool:

@@ -11,6 +11,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from ordertrack.domain.roles import Role
+from ordertrack.i18n import N_, _
 
 
 class UnknownStatus(ValueError):
@@ -121,8 +122,8 @@ class Workflow:
         return isinstance(key, str) and key in self._by_key
 
     def label(self, key: str) -> str:
-        """The label of status ``key``."""
-        return self.status(key).label
+        """The label of status ``key`` in the current language."""
+        return _(self.status(key).label)
 
     def outgoing(self, source: str) -> tuple[Transition, ...]:
         """Transitions leaving ``source``, in declaration order."""
@@ -151,14 +152,14 @@ class OrderStatus(StrEnum):
     @property
     def label(self) -> str:
         """The status as the card shows it."""
-        return {
-            "on_track": "On Track",
-            "delayed": "Delayed",
-            "validation": "Validation",
-            "approve_eti": "Approve ETI",
-            "closed": "Closed",
-            "canceled": "Canceled",
-        }[self.value]
+        return _({
+            "on_track": N_("On Track"),
+            "delayed": N_("Delayed"),
+            "validation": N_("Validation"),
+            "approve_eti": N_("Approve ETI"),
+            "closed": N_("Closed"),
+            "canceled": N_("Canceled"),
+        }[self.value])
 
 
 def _roles(*roles: Role) -> frozenset[Role]:
@@ -171,11 +172,11 @@ ORDER_WORKFLOW = Workflow(
     key="order",
     name="Order",
     statuses=(
-        Status("planning", "Planning and Provisioning"),
-        Status("execution", "Execution"),
-        Status("validation", "Customer Validation"),
-        Status("closed", "Closed", terminal=True),
-        Status("canceled", "Canceled", terminal=True),
+        Status("planning", N_("Planning and Provisioning")),
+        Status("execution", N_("Execution")),
+        Status("validation", N_("Customer Validation")),
+        Status("closed", N_("Closed"), terminal=True),
+        Status("canceled", N_("Canceled"), terminal=True),
     ),
     transitions=(
         Transition("planning", "execution", _ORDER_STAFF),
@@ -187,10 +188,10 @@ ORDER_WORKFLOW = Workflow(
             "validation",
             "closed",
             _roles(Role.CUSTOMER, Role.OPERATOR, Role.SUPPORT),
-            auto=Auto(AutoKind.AFTER, after=timedelta(days=2), note="approved automatically after 2 days"),
-            label="Approve",
+            auto=Auto(AutoKind.AFTER, after=timedelta(days=2), note=N_("approved automatically after 2 days")),
+            label=N_("Approve"),
         ),
-        Transition("validation", "execution", _ORDER_STAFF, needs_comment=True, label="Reopen: back to Execution"),
+        Transition("validation", "execution", _ORDER_STAFF, needs_comment=True, label=N_("Reopen: back to Execution")),
         Transition("validation", "canceled", _ORDER_STAFF, needs_comment=True),
     ),
     initial="planning",
@@ -202,16 +203,16 @@ CLIENT_WORKFLOW = Workflow(
     key="client",
     name="Client",
     statuses=(
-        Status("new", "New"),
-        Status("potential", "Potential"),
-        Status("in_development", "In development"),
-        Status("test", "Test"),
-        Status("for_registration", "For registration"),
-        Status("implementation", "Implementation"),
-        Status("works", "Works"),
-        Status("have_worked", "Have worked"),
-        Status("lost", "Lost"),
-        Status("refusal", "Refusal"),
+        Status("new", N_("New")),
+        Status("potential", N_("Potential")),
+        Status("in_development", N_("In development")),
+        Status("test", N_("Test")),
+        Status("for_registration", N_("For registration")),
+        Status("implementation", N_("Implementation")),
+        Status("works", N_("Works")),
+        Status("have_worked", N_("Have worked")),
+        Status("lost", N_("Lost")),
+        Status("refusal", N_("Refusal")),
     ),
     transitions=tuple(
         Transition(src, dst, _CLIENT_ROLES, needs_comment=True)
@@ -240,21 +241,21 @@ OBJECT_WORKFLOW = Workflow(
     key="object",
     name="Object",
     statuses=(
-        Status("new", "New"),
-        Status("canceled", "Canceled"),
-        Status("equipped", "Equipped"),
-        Status("verified", "Verified"),
-        Status("faulty", "Faulty"),
-        Status("active", "Active"),
-        Status("out_of_service", "Out of service"),
-        Status("diagnostics", "Diagnostics"),
-        Status("service", "Service"),
-        Status("dismantling", "Dismantling"),
-        Status("mounting", "Mounting"),
-        Status("reorder", "Reorder"),
-        Status("serviced", "Serviced"),
-        Status("blocked", "Blocked"),
-        Status("decommissioned", "Decommissioned", terminal=True),
+        Status("new", N_("New")),
+        Status("canceled", N_("Canceled")),
+        Status("equipped", N_("Equipped")),
+        Status("verified", N_("Verified")),
+        Status("faulty", N_("Faulty")),
+        Status("active", N_("Active")),
+        Status("out_of_service", N_("Out of service")),
+        Status("diagnostics", N_("Diagnostics")),
+        Status("service", N_("Service")),
+        Status("dismantling", N_("Dismantling")),
+        Status("mounting", N_("Mounting")),
+        Status("reorder", N_("Reorder")),
+        Status("serviced", N_("Serviced")),
+        Status("blocked", N_("Blocked")),
+        Status("decommissioned", N_("Decommissioned"), terminal=True),
     ),
     transitions=(
         Transition("new", "canceled", _roles(_MOD, _TS)),

@@ -32,7 +32,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from ordertrack import offload
+from ordertrack import i18n, offload
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
 from ordertrack.db.errors import DatabaseUnavailable
@@ -59,6 +59,7 @@ class View:
     secret: str
     principal: Principal
     compute: Callable[[], dict[str, Any]]
+    language: str = i18n.DEFAULT
 
 
 _views: dict[str, dict[str, View]] = {}  # client token → state full name → view
@@ -85,9 +86,10 @@ def serve(state: Any, key: Hashable, compute: Callable[[], dict[str, Any]], *, c
     for name, value in compute().items():
         if name not in computed:
             setattr(state, name, value)
+    language = i18n.current()
     show(state.router.session.client_token, View(
-        state=state.get_full_name(), key=(scope_of(principal), key), path=state.router.page.path,
-        secret=state._secret(), principal=principal, compute=compute))
+        state=state.get_full_name(), key=(scope_of(principal), language, key), path=state.router.page.path,
+        secret=state._secret(), principal=principal, compute=compute, language=language))
 
 
 def hide(token: str, state: str | None = None) -> None:
@@ -178,7 +180,7 @@ def _compute(token_to_sid: dict[str, str], changed: set[int] | None) -> list[tup
         if changed is not None and _unaffected(first.principal, changed, resellers):
             continue
         try:
-            with acting_as(first.principal):
+            with acting_as(first.principal), i18n.use(first.language):
                 values = first.compute()
         except DatabaseUnavailable:
             raise

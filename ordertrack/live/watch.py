@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from ordertrack import offload, sessions
+from ordertrack import i18n, offload, sessions
 from ordertrack.db.errors import DatabaseUnavailable
 from ordertrack.live import bus
 from ordertrack.principal import acting_as
@@ -32,7 +32,7 @@ async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float 
         principal = sessions.resolve(state._secret())
         if principal is None:
             return False
-        with acting_as(principal):
+        with acting_as(principal), i18n.use(state.lang):
             refresh()
         return True
 

@@ -24,6 +24,7 @@ from ordertrack.db.models import User, UserSession
 from ordertrack.domain.access import Principal
 from ordertrack.domain.ratelimit import minutes_until
 from ordertrack.domain.roles import Role
+from ordertrack.i18n import ngettext
 from ordertrack.services import ratelimit
 from ordertrack.services.errors import LoginFailed, LoginLocked
 from ordertrack.services.ratelimit import RateLimiter
@@ -31,8 +32,6 @@ from ordertrack.settings import Settings
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
-LOCKED_MINUTES = "Too many sign-in attempts. Try again in {minutes} minutes."
-LOCKED_ONE_MINUTE = "Too many sign-in attempts. Try again in 1 minute."
 
 
 def hash_password(password: str) -> str:
@@ -53,6 +52,7 @@ def principal_of(user: User) -> Principal:
         role=Role(user.role),
         reseller_id=user.reseller_id,
         customer_id=user.customer_id,
+        language=user.language,
     )
 
 
@@ -77,10 +77,14 @@ def login_limits(settings: Settings) -> LoginLimits:
                        window=timedelta(minutes=settings.login_lockout_minutes))
 
 
+def locked_message(minutes: int) -> str:
+    """"Too many sign-in attempts. Try again in N minutes." in the current language."""
+    return ngettext("Too many sign-in attempts. Try again in {n} minute.",
+                    "Too many sign-in attempts. Try again in {n} minutes.", minutes).format(n=minutes)
+
+
 def _locked(retry_at: datetime, now: datetime) -> LoginLocked:
-    minutes = minutes_until(retry_at, now)
-    message = LOCKED_ONE_MINUTE if minutes == 1 else LOCKED_MINUTES.format(minutes=minutes)
-    return LoginLocked(message, retry_at=retry_at)
+    return LoginLocked(locked_message(minutes_until(retry_at, now)), retry_at=retry_at)
 
 
 _HASH_THREADS = 2
@@ -235,3 +239,17 @@ def logout(session: Session, *, secret: str) -> None:
         row.revoked = True
         session.add(row)
         session.commit()
+
+
+def set_language(session: Session, *, principal: Principal, language: str) -> None:
+    """Save a user's language (``en``/``ru``); the caller commits."""
+    from ordertrack.i18n import normalize
+    from ordertrack.services.errors import BadInput
+
+    code = normalize(language)
+    if code is None or principal.user_id is None:
+        raise BadInput("Unknown language.")
+    user = session.get(User, principal.user_id)
+    if user is not None and user.language != code:
+        user.language = code
+        session.add(user)

@@ -37,5 +37,5 @@ def test_every_handler_is_guarded():
 
 def test_only_the_login_handlers_are_public():
     public = {f"{s.__name__}.{n}" for s, n, fn in _our_handlers() if getattr(fn, GUARD_ATTR)["public"]}
-    assert public <= {"LoginState.redirect_if_signed_in"} | {
+    assert public <= {"LoginState.redirect_if_signed_in", "AppState.set_language"} | {
         f"OrderFormState.{n}" for n in ("load", "save_service", "save_contact", "back", "submit")}
