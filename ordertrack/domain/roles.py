@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ordertrack.i18n import N_, _
+
 
 class Role(StrEnum):
     """Who a user is in the product."""
@@ -22,22 +24,22 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        """The role's name as people read it."""
-        return _LABELS[self]
+        """The role's name as people read it, in the current language."""
+        return _(_LABELS[self])
 
 
 _LABELS = {
-    Role.CUSTOMER: "Customer",
-    Role.RESELLER: "Reseller",
-    Role.SUPPORT: "Support",
-    Role.OPERATOR: "Operator",
-    Role.INSTALLER: "Installer",
-    Role.TECH_SUPPORT: "Tech support",
-    Role.MODERATOR: "Server moderator",
-    Role.MANAGER: "Manager",
-    Role.PARTNER: "Partner",
-    Role.ADMIN: "Administrator",
-    Role.SYSTEM: "System",
+    Role.CUSTOMER: N_("Customer"),
+    Role.RESELLER: N_("Reseller"),
+    Role.SUPPORT: N_("Support"),
+    Role.OPERATOR: N_("Operator"),
+    Role.INSTALLER: N_("Installer"),
+    Role.TECH_SUPPORT: N_("Tech support"),
+    Role.MODERATOR: N_("Server moderator"),
+    Role.MANAGER: N_("Manager"),
+    Role.PARTNER: N_("Partner"),
+    Role.ADMIN: N_("Administrator"),
+    Role.SYSTEM: N_("System"),
 }
 
 STAFF_ROLES: frozenset[Role] = frozenset(

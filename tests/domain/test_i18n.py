@@ -77,3 +77,25 @@ def test_pages_look_up_the_same_catalog_with_plurals_and_placeholders(tmp_path: 
     out = subprocess.run(["node", str(script)], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == ["Проверка клиентом", "Customer Validation", "Not in the catalog 7", "3 дня",
                                "11 дней", "1 day"]
+
+
+def test_the_glossary_and_the_russian_catalog_agree():
+    """docs/glossary.md lists the terms; every one the catalog has must read the same there."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    from ordertrack.i18n import LOCALE_DIR
+
+    root = Path(__file__).resolve().parents[2]
+    pairs = {}
+    for line in (root / "docs" / "glossary.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0] not in ("English", "---") and not cells[0].startswith("-"):
+            english, russian = (re.sub(r"\s*\(.*\)$", "", cell) for cell in cells)  # (synonyms)
+            pairs[english] = russian
+    with (LOCALE_DIR / "ru" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = {m.id: m.string for m in read_po(handle) if isinstance(m.id, str) and m.string}
+    checked = {k: v for k, v in pairs.items() if k in catalog}
+    assert len(checked) >= 30, "the glossary's terms should be in the catalog"
+    assert {k: catalog[k] for k in checked} == checked
