@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, tuple_
+from sqlalchemy import Engine, or_, tuple_
 from sqlmodel import Session, col, select
 
 from ordertrack.db.engine import session_scope
@@ -54,22 +54,26 @@ class DueTimer:
     due_at: datetime
 
 
-def due_orders(session: Session, *, now: datetime, limit: int, exclude: tuple[int, ...] = (),
+def due_orders(session: Session, *, now: datetime, limit: int, after: tuple[datetime, int] | None = None,
                waiting: tuple[tuple[int, int], ...] = (), lock: bool = False) -> list[DueTimer]:
-    """Orders whose timer is due, oldest first.
+    """Orders whose timer is due, oldest first (by ``due_at``, then id).
 
     Args:
         now: the sweep's time.
         limit: at most this many.
-        exclude: order ids this sweep already tried.
+        after: (due_at, id) of the last row this sweep claimed: continue behind it. The index
+            scan then starts where the sweep left off instead of walking the rows it (or another
+            sweeper) already applied, whose dead index entries PostgreSQL cannot prune while
+            other sweepers' transactions are open.
         waiting: (id, version) of broken rows not to retry yet.
         lock: claim them (``FOR UPDATE SKIP LOCKED``: rows another sweeper holds are skipped).
     """
     query = (select(Order.id, Order.version, Order.due_kind, Order.due_at)
              .where(col(Order.due_at) <= now, col(Order.due_kind).is_not(None))
-             .order_by(col(Order.due_at)).limit(limit))
-    if exclude:
-        query = query.where(col(Order.id).not_in(exclude))
+             .order_by(col(Order.due_at), col(Order.id)).limit(limit))
+    if after is not None:
+        query = query.where(col(Order.due_at) >= after[0],
+                            or_(col(Order.due_at) > after[0], col(Order.id) > after[1]))
     if waiting:
         query = query.where(tuple_(Order.id, Order.version).not_in(waiting))
     if lock:
@@ -96,6 +100,10 @@ def _apply(session: Session, timer: DueTimer, *, now: datetime, calendar: Busine
 def sweep(engine: Engine, *, now: datetime, calendar: BusinessCalendar, batch: int = BATCH) -> SweepResult:
     """Apply every due order timer once, a batch per transaction.
 
+    The sweep walks the due rows once, oldest first; a timer that falls due behind where it
+    has got to (a chained move after downtime, a past deadline set meanwhile) waits for the
+    next sweep, a second later.
+
     Args:
         engine: the database.
         now: the sweep's time (from the injected clock).
@@ -108,14 +116,15 @@ def sweep(engine: Engine, *, now: datetime, calendar: BusinessCalendar, batch: i
     """
     result = SweepResult()
     broken = BrokenRows(engine, "orders")
-    tried: set[int] = set()  # not applied in this sweep: never claimed twice by it
+    after: tuple[datetime, int] | None = None  # keyset: each row is claimed once per sweep
     while True:
         applied: list[int] = []
         with session_scope(engine) as session:
-            due = due_orders(session, now=now, limit=batch, exclude=tuple(tried),
-                             waiting=tuple(broken.waiting(now)), lock=True)
+            due = due_orders(session, now=now, limit=batch, after=after, waiting=tuple(broken.waiting(now)),
+                             lock=True)
             if not due:
                 return result
+            after = (due[-1].due_at, due[-1].order_id)
             for timer in due:
                 what = f"timer {timer.due_kind} of order {timer.order_id}"
                 session.expire_all()  # every row starts from what the database holds now
@@ -124,11 +133,9 @@ def sweep(engine: Engine, *, now: datetime, calendar: BusinessCalendar, batch: i
                         _apply(session, timer, now=now, calendar=calendar)
                 except Conflict:  # someone else moved it first: nothing is due any more
                     result.skipped += 1
-                    tried.add(timer.order_id)
                 except Exception as exc:
                     if is_database_unavailable(exc):
                         raise
-                    tried.add(timer.order_id)
                     if is_row_conflict(exc):
                         log.info("%s: lock conflict, retried next sweep", what)
                         result.skipped += 1
