@@ -31,6 +31,8 @@ from pathlib import Path
 from string import Template
 
 from sqlalchemy import Engine, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from ordertrack.db.notify_models import NotificationTemplate, OutboxMessage
@@ -119,11 +121,18 @@ def render(subject: str, body: str, variables: dict[str, str]) -> tuple[str, str
 
 
 def ensure_templates(session: Session) -> None:
-    """Create the default templates that do not exist yet (the caller commits)."""
+    """Create the default templates that do not exist yet (the caller commits).
+
+    ``ON CONFLICT DO NOTHING``: several workers' first e-mails on a fresh database may all
+    create them at once.
+    """
     have = set(session.exec(select(NotificationTemplate.event)).all())
-    for event, (name, subject, body) in DEFAULT_TEMPLATES.items():
-        if event not in have:
-            session.add(NotificationTemplate(event=event, name=name, subject=subject, body=body))
+    rows = [dict(event=event, name=name, subject=subject, body=body)
+            for event, (name, subject, body) in DEFAULT_TEMPLATES.items() if event not in have]
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.exec(insert(NotificationTemplate).values(rows).on_conflict_do_nothing(index_elements=["event"]))
     session.flush()
 
 

@@ -258,3 +258,65 @@ def test_on_postgresql_a_second_sweeper_takes_the_rows_the_first_does_not_hold(e
         assert sorted(done["r"].applied) == sorted(set(in_validation) - set(held))
         first.rollback()
     assert sweep(engine, now=late, calendar=calendar).applied == held
+
+
+SWEEPER = """
+import json, sys, time
+from datetime import datetime
+from sqlalchemy import event
+from ordertrack.db.engine import make_engine
+from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.services.timers import sweep
+
+url, schema, now, start_at = sys.argv[1:]
+engine = make_engine(url)
+if schema:
+    @event.listens_for(engine, "connect")
+    def _path(dbapi_connection, _record):
+        cur = dbapi_connection.cursor()
+        cur.execute(f'SET search_path TO "{schema}"')
+        cur.close()
+        dbapi_connection.commit()
+with engine.connect():
+    pass
+while time.time() < float(start_at):
+    time.sleep(0.005)
+result = sweep(engine, now=datetime.fromisoformat(now), calendar=BusinessCalendar(tz="Europe/London"), batch=5)
+print(json.dumps(result.applied))
+"""
+
+
+def test_four_sweeper_processes_apply_every_due_timer_exactly_once(engine, session, calendar):
+    import json
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from sqlalchemy import func, text
+
+    from ordertrack.db.notify_models import OutboxMessage
+
+    c = f.customer(session, now=NOW, contact_email="it@customer.test")
+    due = [f.order(session, customer_id=c.id, now=NOW - timedelta(days=3), phase="validation", status="validation",
+                   due_kind="order:closed", due_at=NOW - timedelta(minutes=i)).id for i in range(120)]
+    session.commit()
+    with engine.connect() as conn:
+        schema = conn.execute(text("select current_schema()")).scalar() if engine.dialect.name == "postgresql" else ""
+    start_at = time.time() + 3
+    procs = [subprocess.Popen([sys.executable, "-c", SWEEPER, engine.url.render_as_string(hide_password=False), schema,
+                               NOW.isoformat(), repr(start_at)], cwd=Path(__file__).resolve().parents[2],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    applied = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        applied.append(json.loads(out.strip().splitlines()[-1]))
+    everything = [oid for part in applied for oid in part]
+    assert sorted(everything) == sorted(due), "0 doubled, 0 missed"
+    session.expire_all()
+    closings = session.exec(select(StatusChange.entity_id, func.count()).where(StatusChange.to_state == "closed")
+                            .group_by(StatusChange.entity_id)).all()
+    mails = session.exec(select(OutboxMessage.order_id, func.count()).group_by(OutboxMessage.order_id)).all()
+    assert sorted(closings) == sorted(mails) == sorted((oid, 1) for oid in due), "one history row and one e-mail each"
+    session.rollback()
