@@ -27,6 +27,24 @@ log = logging.getLogger(__name__)
 
 deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("ordertrack_db_deadline", default=None)
 """``time.monotonic()`` after which the caller of this thread's work has given up (see ``offload``)."""
+_report: contextvars.ContextVar[bool] = contextvars.ContextVar("ordertrack_db_report", default=True)
+
+
+@contextmanager
+def unreported() -> Iterator[None]:
+    """Let the caller log an outage itself (the sweep logs one line per outage, not per try)."""
+    token = _report.set(False)
+    try:
+        yield
+    finally:
+        _report.reset(token)
+
+
+def _unavailable(error: BaseException) -> DatabaseUnavailable:
+    reason = _reason(error)
+    if _report.get():
+        log.warning("database unavailable: %s", reason)
+    return DatabaseUnavailable(reason=reason)
 
 _sqlite_writer = threading.RLock()
 
@@ -125,8 +143,7 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         wait = deadline.get()
         budget = get_settings().db_timeout_seconds if wait is None else wait - time.monotonic()
         if budget <= 0 or not lock.acquire(timeout=budget):
-            log.warning("database unavailable: waited too long for the SQLite write lock")
-            raise DatabaseUnavailable()
+            raise _unavailable(TimeoutError("waited too long for the SQLite write lock"))
     try:
         with Session(engine, expire_on_commit=False) as session:
             try:
@@ -139,14 +156,12 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
                 if isinstance(error, DatabaseUnavailable):
                     raise
                 if unavailable(error):
-                    log.warning("database unavailable: %s", _reason(error))
-                    raise DatabaseUnavailable() from None
+                    raise _unavailable(error) from None
                 raise
     except exc.DBAPIError as error:  # the rollback itself, or closing, could not reach the database
         if not unavailable(error):
             raise
-        log.warning("database unavailable: %s", _reason(error))
-        raise DatabaseUnavailable() from None
+        raise _unavailable(error) from None
     finally:
         if lock is not None:
             lock.release()

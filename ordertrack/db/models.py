@@ -137,6 +137,7 @@ class StatusChange(SQLModel, table=True):
     to_tracking: str | None = Field(default=None, max_length=40)
     actor_id: int | None = Field(default=None, foreign_key="user.id")
     actor_name: str = Field(max_length=200)
-    at: datetime = _ts()
+    at: datetime = _ts()  # effective time: a timer's move takes effect at its deadline
     comment: str = Field(default="", max_length=4000)
     internal: bool = False  # staff only: never shown to customers, resellers or partners
+    applied_at: datetime | None = _ts(nullable=True)  # timers: when the sweep wrote it (after downtime: later)

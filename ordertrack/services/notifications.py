@@ -1,37 +1,47 @@
 """Notifications: templates, and the transactional outbox with its SMTP sender.
 
-An event writes its ``OutboxMessage`` rows in its own transaction. The sender claims a due
-message with a compare-and-set (pending -> sending, with a lease), sends it, and marks it
-sent; on an SMTP error it retries with exponential back-off, then gives up as failed. A
-message is only ever claimed by one sender, so it is never sent twice; a sender that dies
-mid-send leaves a lease that expires and the message is retried (each carries a stable
-Message-ID, so a receiver can drop that rare duplicate).
+An event writes its ``OutboxMessage`` rows in its own transaction. Delivery is
+**at-least-once**: a sender claims one due message at a time (pending -> sending, with a
+lease of ``LEASE`` counted from that claim; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two
+senders never hold the same message), sends it, and marks it sent; on an SMTP error it
+retries with exponential back-off, then gives up as failed. A sender that dies after the
+server accepted a message but before it recorded "sent" leaves a lease that expires within
+a minute, and the message is sent again. Both copies carry the same Message-ID, derived
+from the outbox row (``message_id``), so a receiver drops the duplicate by Message-ID (as
+mail stores and most ticket systems do); nothing else can make that window disappear
+without a two-phase commit with the SMTP server.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import mailbox
 import smtplib
 import ssl
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from string import Template
 
 from sqlalchemy import Engine, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from ordertrack.db.notify_models import NotificationTemplate, OutboxMessage
 from ordertrack.services.errors import BadInput, NotFound
 
 log = logging.getLogger(__name__)
+_failing = False  # this process's last send failed: later failures are logged at debug level
 MAX_ATTEMPTS = 8
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(seconds=45)  # a message claimed by a sender that died is retried after this
 
 DEFAULT_TEMPLATES: dict[str, tuple[str, str, str]] = {
     "order_status_changed": (
@@ -106,6 +116,7 @@ class SmtpConfig:
     user: str = ""
     password: str = ""
     mail_from: str = "ordertrack <noreply@ordertrack.example>"
+    id_secret: str = ""  # mixed into Message-IDs so two installations never share one
 
 
 @dataclass(slots=True)
@@ -121,11 +132,18 @@ def render(subject: str, body: str, variables: dict[str, str]) -> tuple[str, str
 
 
 def ensure_templates(session: Session) -> None:
-    """Create the default templates that do not exist yet (the caller commits)."""
+    """Create the default templates that do not exist yet (the caller commits).
+
+    ``ON CONFLICT DO NOTHING``: several workers' first e-mails on a fresh database may all
+    create them at once.
+    """
     have = set(session.exec(select(NotificationTemplate.event)).all())
-    for event, (name, subject, body) in DEFAULT_TEMPLATES.items():
-        if event not in have:
-            session.add(NotificationTemplate(event=event, name=name, subject=subject, body=body))
+    rows = [dict(event=event, name=name, subject=subject, body=body)
+            for event, (name, subject, body) in DEFAULT_TEMPLATES.items() if event not in have]
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.exec(insert(NotificationTemplate).values(rows).on_conflict_do_nothing(index_elements=["event"]))
     session.flush()
 
 
@@ -188,13 +206,25 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** max(attempts - 1, 0)), timedelta(hours=1))
 
 
+def message_id(config: SmtpConfig, outbox_id: int) -> str:
+    """The Message-ID of outbox message ``outbox_id``: the same on every retry and every worker.
+
+    ``<outbox-{id}.{hmac}@{domain of mail_from}>``: the HMAC of the id under ``id_secret`` keeps
+    two installations (or a restored test copy with another secret) from reusing an id.
+    """
+    digest = hmac.new(config.id_secret.encode(), f"outbox-{outbox_id}".encode(), hashlib.sha256).hexdigest()[:16]
+    domain = parseaddr(config.mail_from)[1].rpartition("@")[2].strip().lower() or "ordertrack.localdomain"
+    return f"<outbox-{outbox_id}.{digest}@{domain}>"
+
+
 def compose(config: SmtpConfig, message: OutboxMessage) -> EmailMessage:
-    """The e-mail of an outbox message, attachments included."""
+    """The e-mail of an outbox message, attachments included (the same bytes on every retry)."""
     mail = EmailMessage()
     mail["From"] = config.mail_from
     mail["To"] = message.to_addr
     mail["Subject"] = message.subject
-    mail["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="ordertrack")
+    mail["Date"] = format_datetime(message.created_at)
+    mail["Message-ID"] = message_id(config, message.id)
     mail["X-Ordertrack-Outbox-Id"] = str(message.id)
     mail.set_content(message.body)
     for file in json.loads(message.attachments or "[]"):
@@ -229,64 +259,121 @@ def maildir_sender(config: SmtpConfig, directory: str | Path) -> Callable[[Outbo
     demos and development; read the files with any mail client or ``python -m mailbox``)."""
 
     def send(message: OutboxMessage) -> None:
-        mailbox.Maildir(Path(directory), create=True).add(compose(config, message))
+        path = Path(directory)
+        path.parent.mkdir(parents=True, exist_ok=True)  # Maildir(create=True) makes only the last folder
+        mailbox.Maildir(path, create=True).add(compose(config, message))
 
     return send
 
 
-def deliver_due(
-    engine: Engine, *, now: datetime, send: Callable[[OutboxMessage], None], batch: int = 50
-) -> DeliveryResult:
-    """Send every due message once: claim (compare-and-set), send, mark sent or schedule a retry."""
-    result = DeliveryResult()
-    with Session(engine) as session:
-        due = session.exec(
-            select(OutboxMessage.id, OutboxMessage.state)
-            .where(
-                or_(
-                    (col(OutboxMessage.state) == "pending") & (col(OutboxMessage.next_attempt_at) <= now),
-                    (col(OutboxMessage.state) == "sending") & (col(OutboxMessage.lease_until) < now),
-                )
-            )
-            .order_by(col(OutboxMessage.next_attempt_at))
-            .limit(batch)
-        ).all()
-    for message_id, state in due:
-        with Session(engine, expire_on_commit=False) as session:
-            claimed = session.exec(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.state == state)
-                .where(or_(OutboxMessage.state == "pending", col(OutboxMessage.lease_until) < now))
-                .values(state="sending", lease_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+def _due(at: datetime):
+    """SQL: the message may be claimed at ``at`` (pending and due, or its sender's lease ran out)."""
+    return or_(
+        (col(OutboxMessage.state) == "pending") & (col(OutboxMessage.next_attempt_at) <= at),
+        (col(OutboxMessage.state) == "sending") & (col(OutboxMessage.lease_until) < at),
+    )
+
+
+def claim_next(engine: Engine, *, at: datetime, exclude: Iterable[int] = ()) -> OutboxMessage | None:
+    """Claim the oldest due message for one sender, with a lease counted from ``at``.
+
+    One short transaction: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (another sender's claim
+    in flight is skipped), ``BEGIN IMMEDIATE`` on SQLite; the update re-checks that the
+    message is still due, so it is claimed by one sender only. ``attempts`` grows by one and
+    identifies this claim.
+
+    Returns:
+        The claimed message (detached), or None when nothing is due.
+    """
+    exclude = tuple(exclude)
+    with Session(engine, expire_on_commit=False) as session:
+        query = (select(OutboxMessage.id).where(_due(at)).order_by(col(OutboxMessage.next_attempt_at))
+                 .limit(1).with_for_update(skip_locked=True))
+        if exclude:
+            query = query.where(col(OutboxMessage.id).not_in(exclude))
+        message_id_ = session.exec(query).first()
+        if message_id_ is None:
             session.commit()
-            if claimed != 1:
-                continue
-            message = session.get(OutboxMessage, message_id)
+            return None
+        claimed = session.exec(
+            update(OutboxMessage).where(OutboxMessage.id == message_id_, _due(at))
+            .values(state="sending", lease_until=at + LEASE, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        message = session.get(OutboxMessage, message_id_, populate_existing=True) if claimed == 1 else None
+        session.commit()
+        return message
+
+
+def deliver_due(
+    engine: Engine,
+    *,
+    now: datetime,
+    send: Callable[[OutboxMessage], None],
+    batch: int = 50,
+    clock: Callable[[], datetime] | None = None,
+) -> DeliveryResult:
+    """Send up to ``batch`` due messages, one claim at a time: claim, send, mark sent or
+    schedule a retry.
+
+    A failed send ends the round (the server is probably down: one connect timeout per round,
+    not one per message) and is logged once until a message goes out again; each message
+    keeps its own error in ``last_error`` (the outbox page shows it).
+
+    Args:
+        engine: the database.
+        now: when this delivery round starts (from the injected clock).
+        send: delivers one message (SMTP or Maildir); raises on failure.
+        batch: at most this many messages in this round.
+        clock: the time at each claim; by default ``now`` plus the whole seconds elapsed since
+            the call, so each lease counts from its own claim however long the round takes.
+    """
+    started = time.monotonic()
+    if clock is None:
+        def clock() -> datetime:
+            return now + timedelta(seconds=int(time.monotonic() - started))
+
+    global _failing
+    result = DeliveryResult()
+    tried: list[int] = []
+    for _ in range(batch):
+        message = claim_next(engine, at=clock(), exclude=tried)
+        if message is None:
+            break
+        tried.append(message.id)
         try:
             send(message)
         except Exception as exc:  # any SMTP or network error: retry later
             failed = message.attempts >= MAX_ATTEMPTS
             with Session(engine) as session:
                 session.exec(
-                    update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.state == "sending")
+                    update(OutboxMessage)  # only while this claim holds it: a later claim is someone else's
+                    .where(OutboxMessage.id == message.id, OutboxMessage.state == "sending",
+                           OutboxMessage.attempts == message.attempts)
                     .values(state="failed" if failed else "pending", lease_until=None,
-                            next_attempt_at=now + backoff(message.attempts), last_error=str(exc)[:1000])
+                            next_attempt_at=clock() + backoff(message.attempts), last_error=str(exc)[:1000])
                     .execution_options(synchronize_session=False)
                 )
                 session.commit()
-            (result.failed if failed else result.retried).append(message_id)
-            log.warning("outbox %s: %s", message_id, exc)
-            continue
+            (result.failed if failed else result.retried).append(message.id)
+            if _failing:
+                log.debug("outbox %s (attempt %d): %s", message.id, message.attempts, exc)
+            else:
+                log.warning("outbox: sending message %s failed (%s); messages wait and retry with back-off "
+                            "(logged once until one goes out)", message.id, exc)
+            _failing = True
+            break
         with Session(engine) as session:
             session.exec(
-                update(OutboxMessage).where(OutboxMessage.id == message_id)
-                .values(state="sent", sent_at=now, lease_until=None, last_error="")
+                update(OutboxMessage).where(OutboxMessage.id == message.id)
+                .values(state="sent", sent_at=clock(), lease_until=None, last_error="")
                 .execution_options(synchronize_session=False)
             )
             session.commit()
-        result.sent.append(message_id)
+        result.sent.append(message.id)
+        if _failing:
+            log.warning("outbox: delivering again (message %s sent)", message.id)
+            _failing = False
     return result
 
 

@@ -30,6 +30,8 @@ ENTITY = "order"
 CONFLICT_MESSAGE = "This order was changed by someone else. Reload to see the change, then try again."
 PRIORITIES = ("low", "normal", "high", "urgent")
 PAGE_SIZE_MAX = 200
+LATE_AFTER = timedelta(minutes=1)  # an automatic move applied later than this says so in its note
+LATE_NOTE = "{note} (at its deadline {deadline}; applied {applied} after downtime)"
 OPEN_PHASES = ("planning", "execution")
 
 
@@ -276,11 +278,20 @@ def _apply(
     comment: str,
     changes: dict,
     internal: bool = False,
+    applied_at: datetime | None = None,
 ) -> OrderCard:
     """Write ``changes`` with compare-and-set, recompute status and timer, add the history row
-    (``internal``: staff only)."""
+    (``internal``: staff only).
+
+    ``now`` is the change's effective time; ``applied_at`` (timers) when it was written, which
+    the note states when it is more than ``LATE_AFTER`` later.
+    """
     if order.version != expected_version:
         raise Conflict(CONFLICT_MESSAGE)
+    if applied_at is not None and applied_at - now > LATE_AFTER:
+        zone = ZoneInfo(calendar.tz)
+        comment = LATE_NOTE.format(note=comment, deadline=f"{now.astimezone(zone):%Y-%m-%d %H:%M}",
+                                   applied=f"{applied_at.astimezone(zone):%Y-%m-%d %H:%M}")[:4000]
     phase = changes.get("phase", order.phase)
     phase_since = changes.get("phase_since", order.phase_since)
     planned = changes.get("planned_completion", order.planned_completion)
@@ -307,6 +318,7 @@ def _apply(
             from_state=order.phase, to_state=phase, from_tracking=order.status, to_tracking=status,
             actor_id=principal.user_id, actor_name=principal.display_name, at=now, comment=comment,
             internal=internal,
+            applied_at=applied_at,
         )
     )
     try:
@@ -380,6 +392,7 @@ def move_order(
     comment: str = "",
     automatic: bool = False,
     channel: str | None = None,
+    applied_at: datetime | None = None,
 ) -> OrderCard:
     """Move an order to phase ``target`` (the caller commits).
 
@@ -394,6 +407,8 @@ def move_order(
         automatic: True when a timer or an event makes the move.
         channel: for staff approving on the customer's behalf, how the customer approved
             (``APPROVAL_CHANNELS``); required then.
+        applied_at: for a timer's move, when the sweep applies it; ``now`` is then the
+            deadline, the move's effective time (history, ``phase_since``, following timers).
 
     Raises:
         NotFound: no such order for this principal.
@@ -417,14 +432,18 @@ def move_order(
     return _apply(
         session, order=order, customer_name=customer.name, principal=principal,
         expected_version=expected_version, now=now, calendar=calendar, comment=comment,
-        changes={"phase": target, "phase_since": now},
+        changes={"phase": target, "phase_since": now}, applied_at=applied_at,
     )
 
 
 def refresh_status(
-    session: Session, *, order_id: int, expected_version: int, now: datetime, calendar: BusinessCalendar
+    session: Session, *, order_id: int, expected_version: int, now: datetime, calendar: BusinessCalendar,
+    applied_at: datetime | None = None,
 ) -> OrderCard | None:
-    """Recompute an order's tracking status (the Delayed timer); None when nothing changed."""
+    """Recompute an order's tracking status (the Delayed timer); None when nothing changed.
+
+    ``now`` is the effective time (the timer's deadline); ``applied_at`` when the sweep applies it.
+    """
     order, customer = _load_for_write(session, principal=SYSTEM, order_id=order_id)
     if order.version != expected_version:
         raise Conflict(CONFLICT_MESSAGE)
@@ -441,6 +460,7 @@ def refresh_status(
     return _apply(
         session, order=order, customer_name=customer.name, principal=SYSTEM,
         expected_version=expected_version, now=now, calendar=calendar, comment=note, changes={},
+        applied_at=applied_at,
     )
 
 

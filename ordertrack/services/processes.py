@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, func, tuple_, update
 from sqlmodel import Session, col, select
 
 from ordertrack.db.engine import session_scope
@@ -26,7 +26,7 @@ from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.process_edit import EditRefused
 from ordertrack.domain.roles import Role
-from ordertrack.services import notifications, orders, sla
+from ordertrack.services import notifications, orders, sla, sweeping
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 DESIGNERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -564,49 +564,98 @@ def on_order_closed(session: Session, *, principal: Principal, order_id: int, ca
 
 
 def sweep_tasks(engine: Engine, *, now: datetime, calendar: BusinessCalendar, base_url: str = "",
-                support: str = "") -> list[int]:
+                support: str = "", batch: int = sweeping.BATCH) -> list[int]:
     """Timed task types: 24 Hour Wait completes, 48 Hour Auto Expire expires, Escalation 2 Hours
-    escalates (notifies the group) — each once, through the same functions people use."""
-    with Session(engine) as session:
-        due = session.exec(select(TaskInstance.id, TaskInstance.due_kind)
-                           .where(col(TaskInstance.due_at) <= now, col(TaskInstance.due_kind).is_not(None))
-                           .order_by(col(TaskInstance.due_at)).limit(500)).all()
-    applied = []
-    for task_id, kind in due:
-        try:
-            with session_scope(engine) as session:
-                task = session.get(TaskInstance, task_id)
-                if task is None or task.due_kind != kind or task.status != "open":
-                    continue
-                if kind == "escalate":
-                    done = session.exec(
-                        update(TaskInstance).where(TaskInstance.id == task.id, TaskInstance.version == task.version)
-                        .values(due_kind=None, due_at=None, escalated_at=now, version=task.version + 1)
-                        .execution_options(synchronize_session=False)).rowcount
-                    if done != 1:
-                        continue
-                    task.version += 1
-                    _history(session, task, before="open", after="open", actor=SYSTEM, now=now,
-                             comment="Escalated: not done within 2 business hours")
-                    run = session.get(ProcessRun, task.run_id)
-                    definition, _, _ = _definition(session, run)
-                    subject = _order(session, run.entity_kind, run.entity_id)
-                    notifications.enqueue(
-                        session, event="process_event", order_id=subject[0].id if subject else None,
-                        recipients=[("group", support)], now=now,
-                        variables={"process": definition.name, "event": "Task escalated after 2 business hours",
-                                   "detail": f"Task: {task.name} (group {task.assignee_group or '—'})",
-                                   "subject_name": f"{subject[0].number} {subject[0].name}" if subject else "",
-                                   "order_link": f"{base_url.rstrip('/')}/orders/{subject[0].number}" if subject
-                                   else base_url})
-                else:
-                    finish_task(session, principal=SYSTEM, task_instance_id=task.id, skip=False, now=now,
-                                calendar=calendar, base_url=base_url, support=support,
-                                status=p.TaskStatus.EXPIRED if kind == "expire" else None)
-            applied.append(task_id)
-        except (BadInput, Conflict, NotFound):
-            continue
-    return applied
+    escalates (notifies the group) — each once, through the same functions people use.
+
+    Due tasks are claimed a batch per transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL:
+    concurrent sweepers take different batches), each applied in a savepoint; a task that
+    raises is set aside (``sweeping.BrokenRows``) and never blocks the others.
+
+    Args:
+        engine: the database.
+        now: the sweep's time.
+        calendar: the business calendar.
+        base_url: the public URL (links in notifications).
+        support: the support group's address.
+        batch: how many due tasks one transaction claims.
+
+    Returns:
+        The ids of the tasks whose timer was applied.
+
+    Raises:
+        sqlalchemy.exc.OperationalError and kin: the database does not answer.
+    """
+    broken = sweeping.BrokenRows(engine, "task_instance")
+    tried: set[int] = set()
+    applied: list[int] = []
+    while True:
+        done: list[int] = []
+        with session_scope(engine) as session:
+            query = (select(TaskInstance.id, TaskInstance.due_kind, TaskInstance.version)
+                     .where(col(TaskInstance.due_at) <= now, col(TaskInstance.due_kind).is_not(None))
+                     .order_by(col(TaskInstance.due_at)).limit(batch).with_for_update(skip_locked=True))
+            if tried:
+                query = query.where(col(TaskInstance.id).not_in(tried))
+            if waiting := broken.waiting(now):
+                query = query.where(tuple_(TaskInstance.id, TaskInstance.version).not_in(waiting))
+            due = session.exec(query).all()
+            if not due:
+                return applied
+            for task_id, kind, version in due:
+                session.expire_all()  # every task starts from what the database holds now
+                try:
+                    with session.begin_nested():
+                        if _apply_task_timer(session, task_id=task_id, kind=kind, version=version, now=now,
+                                             calendar=calendar, base_url=base_url, support=support):
+                            done.append(task_id)
+                        else:
+                            tried.add(task_id)
+                except Conflict:
+                    tried.add(task_id)
+                except Exception as exc:
+                    if sweeping.is_database_unavailable(exc):
+                        raise
+                    tried.add(task_id)
+                    if not sweeping.is_row_conflict(exc):
+                        broken.failed(task_id, version, now, exc, f"timer {kind} of task {task_id}")
+        for task_id in done:
+            broken.succeeded(task_id)
+        applied.extend(done)
+
+
+def _apply_task_timer(session: Session, *, task_id: int, kind: str, version: int, now: datetime,
+                      calendar: BusinessCalendar, base_url: str, support: str) -> bool:
+    """Apply one claimed task timer; False when the task no longer has it (nothing done)."""
+    task = session.get(TaskInstance, task_id)
+    if task is None or task.due_kind != kind or task.version != version or task.status != "open":
+        return False
+    if kind == "escalate":
+        done = session.exec(
+            update(TaskInstance).where(TaskInstance.id == task.id, TaskInstance.version == task.version)
+            .values(due_kind=None, due_at=None, escalated_at=now, version=task.version + 1)
+            .execution_options(synchronize_session=False)).rowcount
+        if done != 1:
+            raise Conflict("The task changed.")
+        task.version += 1
+        _history(session, task, before="open", after="open", actor=SYSTEM, now=now,
+                 comment="Escalated: not done within 2 business hours")
+        run = session.get(ProcessRun, task.run_id)
+        definition, _, _ = _definition(session, run)
+        subject = _order(session, run.entity_kind, run.entity_id)
+        notifications.enqueue(
+            session, event="process_event", order_id=subject[0].id if subject else None,
+            recipients=[("group", support)], now=now,
+            variables={"process": definition.name, "event": "Task escalated after 2 business hours",
+                       "detail": f"Task: {task.name} (group {task.assignee_group or '—'})",
+                       "subject_name": f"{subject[0].number} {subject[0].name}" if subject else "",
+                       "order_link": f"{base_url.rstrip('/')}/orders/{subject[0].number}" if subject
+                       else base_url})
+    else:
+        finish_task(session, principal=SYSTEM, task_instance_id=task.id, skip=False, now=now,
+                    calendar=calendar, base_url=base_url, support=support,
+                    status=p.TaskStatus.EXPIRED if kind == "expire" else None)
+    return True
 
 
 @dataclass(frozen=True, slots=True)

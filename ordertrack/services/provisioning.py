@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, tuple_, update
 from sqlmodel import Session, col, select
 
 from ordertrack.db.engine import session_scope
@@ -16,7 +16,7 @@ from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.timefmt import duration_words
-from ordertrack.services import notifications
+from ordertrack.services import notifications, sweeping
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 OPEN_STATES = ("open", "claimed")
@@ -305,31 +305,66 @@ def resolve(session: Session, *, principal: Principal, failure_id: int, version:
                                   now=now)
 
 
-def escalate_due(engine: Engine, *, now: datetime, recipients: Recipients) -> list[int]:
-    """Escalate every unresolved failure past its deadline, once (compare-and-set on version)."""
-    with Session(engine) as session:
-        due = session.exec(
-            select(OrderFailure.id, OrderFailure.version)
-            .where(col(OrderFailure.state).in_(OPEN_STATES), col(OrderFailure.escalated_at).is_(None),
-                   col(OrderFailure.due_at) <= now)
-        ).all()
-    escalated = []
-    for failure_id, version in due:
-        try:
-            with session_scope(engine) as session:
-                f = _load(session, failure_id, version)
-                _save(session, f, version, escalated_at=now)
-                order = session.get(Order, f.order_id)
-                customer = session.get(Customer, order.customer_id)
-                reseller = session.get(Reseller, customer.reseller_id) if customer.reseller_id else None
-                to = [("reseller", reseller.contact_email)] if reseller else [("support", recipients.support)]
-                notifications.enqueue(session, event="order_failure_escalated", order_id=order.id, recipients=to,
-                                      variables=_variables(order, customer, f, _remedy(session, f.reason_code),
-                                                           recipients.base_url), now=now)
-            escalated.append(failure_id)
-        except Conflict:
-            continue
-    return escalated
+def escalate_due(engine: Engine, *, now: datetime, recipients: Recipients, batch: int = sweeping.BATCH) -> list[int]:
+    """Escalate every unresolved failure past its deadline, once (compare-and-set on version).
+
+    Due failures are claimed a batch per transaction (``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL), each escalated in a savepoint; one that raises is set aside and retried later
+    (``sweeping.BrokenRows``), never blocking the others.
+
+    Returns:
+        The ids of the failures escalated.
+
+    Raises:
+        sqlalchemy.exc.OperationalError and kin: the database does not answer.
+    """
+    broken = sweeping.BrokenRows(engine, "order_failure")
+    tried: set[int] = set()
+    escalated: list[int] = []
+    while True:
+        done: list[int] = []
+        with session_scope(engine) as session:
+            query = (select(OrderFailure.id, OrderFailure.version)
+                     .where(col(OrderFailure.state).in_(OPEN_STATES), col(OrderFailure.escalated_at).is_(None),
+                            col(OrderFailure.due_at) <= now)
+                     .order_by(col(OrderFailure.due_at)).limit(batch).with_for_update(skip_locked=True))
+            if tried:
+                query = query.where(col(OrderFailure.id).not_in(tried))
+            if waiting := broken.waiting(now):
+                query = query.where(tuple_(OrderFailure.id, OrderFailure.version).not_in(waiting))
+            due = session.exec(query).all()
+            if not due:
+                return escalated
+            for failure_id, version in due:
+                session.expire_all()
+                try:
+                    with session.begin_nested():
+                        _escalate(session, failure_id=failure_id, version=version, now=now, recipients=recipients)
+                    done.append(failure_id)
+                except Conflict:
+                    tried.add(failure_id)
+                except Exception as exc:
+                    if sweeping.is_database_unavailable(exc):
+                        raise
+                    tried.add(failure_id)
+                    if not sweeping.is_row_conflict(exc):
+                        broken.failed(failure_id, version, now, exc, f"escalation of failure {failure_id}")
+        for failure_id in done:
+            broken.succeeded(failure_id)
+        escalated.extend(done)
+
+
+def _escalate(session: Session, *, failure_id: int, version: int, now: datetime, recipients: Recipients) -> None:
+    """Mark one claimed failure escalated and e-mail the reseller (or support)."""
+    f = _load(session, failure_id, version)
+    _save(session, f, version, escalated_at=now)
+    order = session.get(Order, f.order_id)
+    customer = session.get(Customer, order.customer_id)
+    reseller = session.get(Reseller, customer.reseller_id) if customer.reseller_id else None
+    to = [("reseller", reseller.contact_email)] if reseller else [("support", recipients.support)]
+    notifications.enqueue(session, event="order_failure_escalated", order_id=order.id, recipients=to,
+                          variables=_variables(order, customer, f, _remedy(session, f.reason_code),
+                                               recipients.base_url), now=now)
 
 
 def remedies(session: Session) -> tuple[tuple[int, str, str, str], ...]:
