@@ -45,27 +45,10 @@ install: $(VENV)/.installed $(BUN)
 catalogs: install
 	$(PY) -m ordertrack.i18n.build
 
-# After changing user-visible text: collect every message id and merge them into the .po files
-# (then translate the new entries in ordertrack/locale/ru/LC_MESSAGES/messages.po).
+# After changing user-visible text: every message id without a Russian translation goes into
+# ordertrack/locale/ru/parts/untranslated.po; translate it there and move it into its area's part.
 i18n-update: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k T -k Tn:1,2 -k N_ -k _ -k ngettext:1,2 --no-location \
-		--sort-output -o ordertrack/locale/messages.pot .
-	$(VENV)/bin/pybabel update -i ordertrack/locale/messages.pot -d ordertrack/locale -D messages \
-		--no-fuzzy-matching --ignore-obsolete
-
-migrate: install
-	$(VENV)/bin/reflex db migrate
-
-bootstrap: install
-	$(PY) -m ordertrack.cli ensure-secret
-	$(PY) -m ordertrack.cli bootstrap
-
-browser:
-	@if command -v chromium >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	else echo "Browser tests need Debian's chromium: run 'sudo apt-get install chromium' (or set ORDERTRACK_CHROMIUM=/path)"; exit 1; fi
-
-install-test: $(VENV)/.installed-test $(BUN) browser
+	$(PY) -m ordertrack.i18n.build --untranslated
 
 test: install-test catalogs
 	$(VENV)/bin/lint-imports

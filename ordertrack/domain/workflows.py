@@ -152,14 +152,17 @@ class OrderStatus(StrEnum):
     @property
     def label(self) -> str:
         """The status as the card shows it."""
-        return _({
-            "on_track": N_("On Track"),
-            "delayed": N_("Delayed"),
-            "validation": N_("Validation"),
-            "approve_eti": N_("Approve ETI"),
-            "closed": N_("Closed"),
-            "canceled": N_("Canceled"),
-        }[self.value])
+        return _(_ORDER_STATUS_LABELS[self.value])
+
+
+_ORDER_STATUS_LABELS = {
+    "on_track": N_("On Track"),
+    "delayed": N_("Delayed"),
+    "validation": N_("Validation"),
+    "approve_eti": N_("Approve ETI"),
+    "closed": N_("Closed"),
+    "canceled": N_("Canceled"),
+}
 
 
 def _roles(*roles: Role) -> frozenset[Role]:

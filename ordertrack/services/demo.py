@@ -431,23 +431,23 @@ def _load_processes(session: Session, *, now: datetime, calendar: BusinessCalend
     """Two active order processes (seed 05's examples) running on the open orders of the first customers."""
     admin = principal_of(next(u for u in users if u.role == "admin"))
     operator = next(u for u in users if u.role == "operator")
-    T = proc.TaskDef
+    Task = proc.TaskDef
 
     def standard(d):
         d = edit.add_phase(d, "Order Review")
         d = edit.add_phase(d, "Provisioning")
         d = edit.add_phase(d, "Activation")
-        d = edit.upsert_task(d, "ph1", T("", "Check customer credit", type=proc.TaskType.CHECK_CUSTOMER_CREDIT,
+        d = edit.upsert_task(d, "ph1", Task("", "Check customer credit", type=proc.TaskType.CHECK_CUSTOMER_CREDIT,
                                          group="Sales", alarm_hours=8, on_cancel=proc.OnCancel.HOLD_ORDER))
-        d = edit.upsert_task(d, "ph1", T("", "Review service address", type=proc.TaskType.REVIEW_SERVICE_ADDRESS,
+        d = edit.upsert_task(d, "ph1", Task("", "Review service address", type=proc.TaskType.REVIEW_SERVICE_ADDRESS,
                                          assign_to_order_user=True, on_complete=proc.OnComplete.CONFIRM_ORDER))
-        d = edit.upsert_task(d, "ph2", T("", "Provision service", type=proc.TaskType.PROVISION_SERVICE,
+        d = edit.upsert_task(d, "ph2", Task("", "Provision service", type=proc.TaskType.PROVISION_SERVICE,
                                          assign_to_order_user=True, alarm_hours=24))
-        d = edit.upsert_task(d, "ph2", T("", "Assign inventory", type=proc.TaskType.ASSIGN_INVENTORY,
+        d = edit.upsert_task(d, "ph2", Task("", "Assign inventory", type=proc.TaskType.ASSIGN_INVENTORY,
                                          group="Warehouse", phase_can_complete_while_open=True,
                                          complete_with_order=True))
-        d = edit.upsert_task(d, "ph3", T("", "Activation", type=proc.TaskType.ACTIVATION, user_id=operator.id))
-        d = edit.upsert_task(d, "ph3", T("", "Billing completion", type=proc.TaskType.BILLING_COMPLETION,
+        d = edit.upsert_task(d, "ph3", Task("", "Activation", type=proc.TaskType.ACTIVATION, user_id=operator.id))
+        d = edit.upsert_task(d, "ph3", Task("", "Billing completion", type=proc.TaskType.BILLING_COMPLETION,
                                          group="Billing", on_complete=proc.OnComplete.COMPLETE_ORDER))
         return edit.add_notification(d, proc.NotificationDef("", proc.NotifyEvent.PHASE_COMPLETED,
                                                              proc.NotifyTo.CUSTOMER))
@@ -456,31 +456,31 @@ def _load_processes(session: Session, *, now: datetime, calendar: BusinessCalend
         d = edit.add_phase(d, "Customer Confirmation")
         d = edit.add_phase(d, "Number Porting")
         d = edit.add_phase(d, "FOC Received")
-        d = edit.upsert_task(d, "ph1", T("", "Customer order confirmation",
+        d = edit.upsert_task(d, "ph1", Task("", "Customer order confirmation",
                                          type=proc.TaskType.CUSTOMER_ORDER_CONFIRMATION, assign_to_order_user=True,
                                          on_complete=proc.OnComplete.CONFIRM_ORDER))
-        d = edit.upsert_task(d, "ph2", T("", "LNP request", type=proc.TaskType.LNP_REQUEST, group="Voice"))
-        d = edit.upsert_task(d, "ph2", T("", "LNP escalation", type=proc.TaskType.ESCALATION_2H, group="Voice",
+        d = edit.upsert_task(d, "ph2", Task("", "LNP request", type=proc.TaskType.LNP_REQUEST, group="Voice"))
+        d = edit.upsert_task(d, "ph2", Task("", "LNP escalation", type=proc.TaskType.ESCALATION_2H, group="Voice",
                                          phase_can_complete_while_open=True, cancel_with_order=True))
-        d = edit.upsert_task(d, "ph3", T("", "Carrier confirmation", type=proc.TaskType.CARRIER_CONFIRMATION,
+        d = edit.upsert_task(d, "ph3", Task("", "Carrier confirmation", type=proc.TaskType.CARRIER_CONFIRMATION,
                                          group="Voice"))
-        d = edit.upsert_task(d, "ph3", T("", "Billing completion", type=proc.TaskType.BILLING_COMPLETION,
+        d = edit.upsert_task(d, "ph3", Task("", "Billing completion", type=proc.TaskType.BILLING_COMPLETION,
                                          group="Billing", on_complete=proc.OnComplete.COMPLETE_ORDER))
         return d
 
     def ticket(d):
         d = edit.add_phase(d, "Triage")
         d = edit.add_phase(d, "Resolution")
-        d = edit.upsert_task(d, "ph1", T("", "Triage the ticket", type=proc.TaskType.TICKET, group="Support"))
-        d = edit.upsert_task(d, "ph2", T("", "Answer the client", type=proc.TaskType.STANDARD, group="Support",
+        d = edit.upsert_task(d, "ph1", Task("", "Triage the ticket", type=proc.TaskType.TICKET, group="Support"))
+        d = edit.upsert_task(d, "ph2", Task("", "Answer the client", type=proc.TaskType.STANDARD, group="Support",
                                          alarm_hours=4))
         return d
 
     def request(d):
         d = edit.add_phase(d, "Assess")
         d = edit.add_phase(d, "Deliver")
-        d = edit.upsert_task(d, "ph1", T("", "Assess the request", group="Sales"))
-        d = edit.upsert_task(d, "ph2", T("", "Deliver and confirm", group="Support"))
+        d = edit.upsert_task(d, "ph1", Task("", "Assess the request", group="Sales"))
+        d = edit.upsert_task(d, "ph2", Task("", "Deliver and confirm", group="Support"))
         return d
 
     rid = processes.create_process(session, principal=admin, name="Service request", type="Request", now=now)
