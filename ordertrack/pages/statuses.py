@@ -90,14 +90,14 @@ class StatusesState(AppState):
         return any(m["target"] == self.chosen and m["irreversible"] == "1" for m in self.moves)
 
     @rx.event
-    @guard(*CLIENT_VIEWERS)
+    @guard(*CLIENT_VIEWERS, page=True)
     def load_clients(self):
         """Page load: clients."""
         self.kind, self.open = "customer", False
         self._fetch()
 
     @rx.event
-    @guard(*OBJECT_VIEWERS)
+    @guard(*OBJECT_VIEWERS, page=True)
     def load_objects(self):
         """Page load: installed objects."""
         self.kind, self.open = "object", False
