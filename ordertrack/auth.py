@@ -149,9 +149,14 @@ def language_of(state: AppState, principal: Principal | None) -> str:
         or i18n.negotiate(state.router.headers.accept_language)
 
 
-def _admit(state: AppState, principal: Principal | None, allowed: frozenset, public: bool, background: bool) -> Any:
+def _admit(state: AppState, principal: Principal | None, allowed: frozenset, public: bool, background: bool,
+           page: bool = False) -> Any:
     """``_ADMITTED``, or what the handler answers instead (a redirect to sign in, a refusal).
-    Every answer, and the handler after it, speaks the tab's language."""
+    Every answer, and the handler after it, speaks the tab's language.
+
+    A page's load handler (``page``) also tells the frame whether to show the page or say that
+    this role may not use it (``AppState.page_route`` / ``refused_route``), instead of a toast
+    over an empty page."""
     language = language_of(state, principal)
     i18n.activate(language)  # in this handler's own context (a copy per event)
     if not background and state.lang != language:
@@ -161,17 +166,26 @@ def _admit(state: AppState, principal: Principal | None, allowed: frozenset, pub
             return None
         state._clear_user()
         return [rx.redirect(routes.LOGIN), rx.toast.info(_("Please sign in."))]
-    if principal is not None and allowed and principal.role not in allowed:
-        return None if background else rx.toast.error(_("You are not allowed to do that."))
+    refused = principal is not None and bool(allowed) and principal.role not in allowed
+    if page and not background:
+        state._enter_page(admitted=not refused)
+    if refused:
+        if background:
+            return None
+        if page:
+            state._show_user(principal)
+            return None
+        return rx.toast.error(_("You are not allowed to do that."))
     if principal is not None and not background:
         state._show_user(principal)
     return _ADMITTED
 
 
-def _run_blocking(state: AppState, fn: Callable, args: tuple, kwargs: dict, allowed: frozenset, public: bool) -> Any:
+def _run_blocking(state: AppState, fn: Callable, args: tuple, kwargs: dict, allowed: frozenset, public: bool,
+                  page: bool) -> Any:
     """A synchronous handler with its session check, in one trip to the blocking-work pool."""
     principal = sessions.resolve(state._secret())
-    answer = _admit(state, principal, allowed, public, False)
+    answer = _admit(state, principal, allowed, public, False, page)
     if answer is not _ADMITTED:
         return answer
     set_admitted(principal)  # this runs in a copy of the caller's context
@@ -179,7 +193,7 @@ def _run_blocking(state: AppState, fn: Callable, args: tuple, kwargs: dict, allo
 
 
 def guard(*roles: Role, public: bool = False, staff: bool = False, background: bool = False,
-          upload: bool = False) -> Callable:
+          upload: bool = False, page: bool | None = None) -> Callable:
     """Wrap a State handler: resolve the session, check the role, translate errors.
 
     A plain ``def`` handler may block (database, hashing): it runs, session check included,
@@ -197,11 +211,15 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
             ``async with self``, so the shell is not touched here).
         upload: the handler receives files through ``/_upload``: it is authorised by the
             upload request's own cookie, which must be the tab's session.
+        page: the handler is a page's ``on_load`` (default: handlers named ``load``). A role it
+            refuses sees the frame's "no access" panel instead of the page, not a toast over
+            empty content; an admitted role sees the page (``pages/frame.py``).
     """
     allowed = frozenset(roles) | (STAFF_ROLES if staff else frozenset())
 
     def decorate(fn: Callable) -> Callable:
         is_async = inspect.iscoroutinefunction(fn)
+        is_page = fn.__name__ == "load" if page is None else page
         if (background or upload) and not is_async:
             raise TypeError(f"background and upload handler {fn.__qualname__} must be async")
 
@@ -211,14 +229,14 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
                 fanout.left_page(self.router.session.client_token, self.router.page.path)
             try:
                 if not is_async:
-                    return await offload.run(_run_blocking, self, fn, args, kwargs, allowed, public)
+                    return await offload.run(_run_blocking, self, fn, args, kwargs, allowed, public, is_page)
                 secret = _upload_secret(self) if upload else self._secret()
                 principal = (None if upload else sessions.cached(secret, max_age=_UI_CACHE_SECONDS)) or (
                     await offload.run(sessions.resolve, secret) if secret else None)
                 if upload and principal is None:  # never touch the tab's state for a refused upload
                     with i18n.use(self.lang):
                         return rx.toast.error(_("Sign in again to upload files."))
-                answer = _admit(self, principal, allowed, public, background)
+                answer = _admit(self, principal, allowed, public, background, is_page)
                 if answer is not _ADMITTED:
                     return answer
                 token = set_admitted(principal)
@@ -234,7 +252,7 @@ def guard(*roles: Role, public: bool = False, staff: bool = False, background: b
                     return rx.toast.error(_refusal(fn, exc))
 
         setattr(wrapper, GUARD_ATTR, {"roles": allowed, "public": public, "background": background,
-                                      "upload": upload})
+                                      "upload": upload, "page": is_page})
         return wrapper
 
     return decorate
@@ -285,6 +303,8 @@ class AppState(LangState):
     user_role: str = ""
     user_role_label: str = ""
     nav: list[dict[str, str]] = []
+    page_route: str = ""  # the route whose page load admitted this user: the frame shows that page
+    refused_route: str = ""  # the route whose page load refused this user's role: the frame says so
 
     def _secret(self) -> str:
         """The session secret of this tab's connection ("" when signed out)."""
@@ -302,8 +322,17 @@ class AppState(LangState):
         self.user_name = self.user_role = self.user_role_label = ""
         self.nav = []
 
+    def _enter_page(self, *, admitted: bool) -> None:
+        """A page's load was admitted (show it) or refused for this role (say so instead)."""
+        route = self.router.route_id
+        page_route, refused_route = (route, "") if admitted else ("", route)
+        if self.page_route != page_route:
+            self.page_route = page_route
+        if self.refused_route != refused_route:
+            self.refused_route = refused_route
+
     @rx.event
-    @guard()
+    @guard(page=True)
     async def load_shell(self):
         """On every protected page: redirect to login unless signed in."""
         return

@@ -1,5 +1,5 @@
-"""Data tables from column specs, and the empty state shown instead of an empty table.
-Components take Vars or plain values, never a State class."""
+"""Data tables from column specs, the empty and loading states shown instead of a table, and
+the pager. Components take Vars or plain values, never a State class."""
 
 from __future__ import annotations
 
@@ -21,19 +21,31 @@ class Column:
 
 
 def empty_state(message: str | rx.Var, *, icon: str = "inbox", **props: Any) -> rx.Component:
-    """What a list says when it has nothing to show."""
-    return rx.callout(message, icon=icon, width="100%", color_scheme="gray", **props)
+    """What a list says when it has nothing to show (``color_scheme="green"`` and a check icon
+    when nothing is good news: "Nothing is overdue.")."""
+    return rx.callout(message, icon=icon, width="100%", **props)
 
 
 def loading_state() -> rx.Component:
-    """A spinner where a list is loading."""
+    """A spinner where a list (or a page) is loading."""
     return rx.center(rx.spinner(size="3"), padding="3em", width="100%", aria_busy="true")
 
 
-def data_table(rows: rx.Var, columns: Sequence[Column], *, empty: str | rx.Var = "Nothing here yet.",
+def data_table(rows: rx.Var, columns: Sequence[Column], *, empty: str | rx.Var | rx.Component | None = "Nothing here yet.",
                loading: rx.Var | None = None, row_props: Callable[[rx.Var], dict] | None = None,
-               **props: Any) -> rx.Component:
-    """A table of ``rows`` (a list Var of dicts), or ``empty`` when there are none."""
+               header: bool = True, **props: Any) -> rx.Component:
+    """A table of ``rows`` (a list Var of dicts).
+
+    Args:
+        rows: the rows, one dict Var each.
+        columns: what each column shows.
+        empty: said instead of the table when there are no rows (a message, or a component such
+            as ``empty_state(...)``); ``None``: the table with its headers and no rows.
+        loading: while true, a spinner instead.
+        row_props: props of each row from its row Var (``data-*`` attributes for tests and scripts).
+        header: show the header row (a settings table of one form a row has none).
+        props: the table root's props (``id``, ``size``, ``variant``, default "surface").
+    """
 
     def cell(column: Column, row: rx.Var) -> rx.Component:
         content = row[column.cell] if isinstance(column.cell, str) else column.cell(row)
@@ -42,23 +54,29 @@ def data_table(rows: rx.Var, columns: Sequence[Column], *, empty: str | rx.Var =
     def row(r: rx.Var) -> rx.Component:
         return rx.table.row(*[cell(c, r) for c in columns], **(row_props(r) if row_props else {}))
 
+    head = [rx.table.header(rx.table.row(*[
+        rx.table.column_header_cell(c.header, **({"width": c.width} if c.width else {})) for c in columns]))] \
+        if header else []
     table = rx.table.root(
-        rx.table.header(rx.table.row(*[
-            rx.table.column_header_cell(c.header, **({"width": c.width} if c.width else {})) for c in columns])),
+        *head,
         rx.table.body(rx.foreach(rows, row)),
         width="100%",
         variant=props.pop("variant", "surface"),
         **props,
     )
-    body = rx.cond(rows.length() > 0, table, empty_state(empty))
+    if empty is None:
+        body = table
+    else:
+        body = rx.cond(rows.length() > 0, table, empty if isinstance(empty, rx.Component) else empty_state(empty))
     return body if loading is None else rx.cond(loading, loading_state(), body)
 
 
-def pager(page: rx.Var, pages: rx.Var, *, on_page: Callable[[rx.Var], Any]) -> rx.Component:
-    """Previous / "Page n of m" / Next."""
+def pager(page: rx.Var, pages: rx.Var, *, on_page: Callable[[rx.Var], Any], note: Sequence[Any] = ()) -> rx.Component:
+    """Previous / "Page n of m" / Next (``page`` 0-based); ``note``: more text after the page
+    count (e.g. ``(" · ", total, " orders")``)."""
     return rx.hstack(
         rx.button("Previous", on_click=on_page(page - 1), disabled=page <= 0, variant="soft"),
-        rx.text("Page ", page + 1, " of ", pages),
+        rx.text("Page ", page + 1, " of ", pages, *note),
         rx.button("Next", on_click=on_page(page + 1), disabled=page + 1 >= pages, variant="soft"),
         align="center",
     )

@@ -7,14 +7,16 @@ import reflex as rx
 from ordertrack import live, routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
-from ordertrack.components.layout import shell
+from ordertrack.components import order_columns as oc
+from ordertrack.components.forms import hidden, inline, select, text_input
 from ordertrack.components.order_card import kanban_column
-from ordertrack.components.status_badge import failed_mark, status_badge
+from ordertrack.components.tables import Column, data_table, loading_state, pager
 from ordertrack.components.transition_dialog import transition_dialog
 from ordertrack.db.engine import session_scope
 from ordertrack.domain import engine
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.live import publish
+from ordertrack.pages.frame import page
 from ordertrack.services import board as board_service
 from ordertrack.services import orders, processes
 from ordertrack.services.calendars import business_calendar
@@ -67,12 +69,7 @@ def _closed_vars(principal, search: str, page: int) -> dict:
     return {
         "closed_total": result.total,
         "closed_pages": max(1, -(-result.total // CLOSED_PAGE)),
-        "closed_rows": [
-            {"number": c.number, "href": routes.order_url(c.number), "name": c.name,
-             "customer": c.customer_name, "status": c.status, "status_label": c.status_label,
-             "since": c.phase_since.date().isoformat(), "failed": "1" if c.failed else ""}
-            for c in result.cards
-        ],
+        "closed_rows": [oc.order_row(c, since=c.phase_since.date().isoformat()) for c in result.cards],
     }
 
 
@@ -282,46 +279,27 @@ class BoardState(AppState):
         self._fetch()
 
 
-def _select(label: str, name: str, value: rx.Var, items: rx.Var | list, *, width: str = "170px") -> rx.Component:
-    if isinstance(items, list):
-        options = [rx.select.item(text, value=key) for key, text in items]
-    else:
-        options = [rx.foreach(items, lambda o: rx.select.item(o["name"], value=o["id"]))]
-    return rx.select.root(
-        rx.select.trigger(placeholder=label, aria_label=label, width=width),
-        rx.select.content(rx.select.item(f"Any {label.lower()}", value=ANY), *options),
-        value=value,
-        on_change=lambda v: BoardState.set_filter(name, v),
-    )
+def _select(label: str, name: str, value: rx.Var, options, *, width: str = "170px") -> rx.Component:
+    return select("", label, options, none=f"Any {label.lower()}", none_value=ANY, value=value, width=width,
+                  on_change=lambda v: BoardState.set_filter(name, v))
 
 
 def _filters() -> rx.Component:
     s = BoardState
-    return rx.hstack(
-        rx.input(
-            rx.input.slot(rx.icon("search", size=16)),
-            placeholder="Search number or name",
-            default_value=s.search,
-            on_change=s.set_search.debounce(300),
-            aria_label="Search orders",
-            width="260px",
-        ),
+    return inline(
+        text_input("", "Search orders", placeholder="Search number or name", value=s.search, icon="search",
+                   on_change=s.set_search.debounce(300), width="260px"),
         rx.cond(
             s.is_staff,
-            rx.hstack(
+            inline(
                 _select("Customer", "customer", s.f_customer, s.customers, width="200px"),
                 _select("Status", "status", s.f_status, [(x.value, x.label) for x in OrderStatus]),
                 _select("Owner", "owner", s.f_owner, s.owners),
                 _select("Priority", "priority", s.f_priority, [(p, p.capitalize()) for p in PRIORITIES],
                         width="130px"),
                 rx.button("Clear", variant="ghost", on_click=s.clear_filters),
-                spacing="2",
-                wrap="wrap",
             ),
         ),
-        spacing="2",
-        wrap="wrap",
-        align="center",
     )
 
 
@@ -329,7 +307,7 @@ def _board() -> rx.Component:
     s = BoardState
     return rx.cond(
         s.loading,
-        rx.center(rx.spinner(size="3"), padding="4em", width="100%"),
+        loading_state(),
         rx.flex(
             *[
                 kanban_column(
@@ -346,39 +324,14 @@ def _board() -> rx.Component:
     )
 
 
+CLOSED_COLUMNS = (oc.NUMBER, oc.NAME, oc.CUSTOMER, oc.STATUS, Column("Since", "since"))
+
+
 def _closed_tab() -> rx.Component:
     s = BoardState
     return rx.vstack(
-        rx.cond(
-            s.closed_total == 0,
-            rx.callout("No closed or canceled orders.", icon="inbox", width="100%"),
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                               ("Number", "Name", "Customer", "Status", "Since")])),
-                rx.table.body(
-                    rx.foreach(
-                        s.closed_rows,
-                        lambda r: rx.table.row(
-                            rx.table.cell(rx.hstack(rx.link(r["number"], href=r["href"]), failed_mark(r["failed"]))),
-                            rx.table.cell(r["name"]), rx.table.cell(r["customer"]),
-                            rx.table.cell(status_badge(r["status"], r["status_label"])),
-                            rx.table.cell(r["since"]),
-                        ),
-                    )
-                ),
-                width="100%",
-                variant="surface",
-                id="closed-table",
-            ),
-        ),
-        rx.hstack(
-            rx.button("Previous", variant="soft", on_click=s.go_to_closed_page(s.closed_page - 1),
-                      disabled=s.closed_page <= 0),
-            rx.text("Page ", s.closed_page + 1, " of ", s.closed_pages, " · ", s.closed_total, " orders"),
-            rx.button("Next", variant="soft", on_click=s.go_to_closed_page(s.closed_page + 1),
-                      disabled=s.closed_page + 1 >= s.closed_pages),
-            align="center",
-        ),
+        data_table(s.closed_rows, CLOSED_COLUMNS, empty="No closed or canceled orders.", id="closed-table"),
+        pager(s.closed_page, s.closed_pages, on_page=s.go_to_closed_page, note=(" · ", s.closed_total, " orders")),
         width="100%",
         spacing="3",
     )
@@ -387,41 +340,30 @@ def _closed_tab() -> rx.Component:
 def board_page() -> rx.Component:
     """The board with its tabs."""
     s = BoardState
-    return shell(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Track My Orders", size="7"),
-                rx.spacer(),
-                rx.tabs.root(
-                    rx.tabs.list(rx.tabs.trigger("Board", value="board"), rx.tabs.trigger("Closed", value="closed")),
-                    value=s.tab,
-                    on_change=s.set_tab,
-                ),
-                width="100%",
-                align="center",
-            ),
-            _filters(),
-            rx.cond(s.tab == "closed", _closed_tab(), _board()),
-            rx.form(
-                rx.el.input(type="hidden", name="number"),
-                rx.el.input(type="hidden", name="version"),
-                rx.el.input(type="hidden", name="column"),
-                id="ot-drop-form",
-                on_submit=s.drop_card,
-                reset_on_submit=True,
-                display="none",
-            ),
-            transition_dialog(
-                title=s.drop_title, subtitle=s.drop_subtitle, open=s.drop_open,
-                needs_comment=s.drop_needs_comment, irreversible=s.drop_irreversible, error=s.drop_error,
-                on_submit=s.confirm_drop, on_cancel=s.cancel_drop, ask_channel=s.drop_channel,
-            ),
-            rx.script(src="/board-dnd.js"),
-            spacing="4",
-            width="100%",
+    tabs = rx.tabs.root(
+        rx.tabs.list(rx.tabs.trigger("Board", value="board"), rx.tabs.trigger("Closed", value="closed")),
+        value=s.tab,
+        on_change=s.set_tab,
+    )
+    return page(
+        _filters(),
+        rx.cond(s.tab == "closed", _closed_tab(), _board()),
+        rx.form(
+            hidden("number"),
+            hidden("version"),
+            hidden("column"),
+            id="ot-drop-form",
+            on_submit=s.drop_card,
+            reset_on_submit=True,
+            display="none",
         ),
-        user_name=s.user_name,
-        role_label=s.user_role_label,
-        nav=s.nav,
+        transition_dialog(
+            title=s.drop_title, subtitle=s.drop_subtitle, open=s.drop_open,
+            needs_comment=s.drop_needs_comment, irreversible=s.drop_irreversible, error=s.drop_error,
+            on_submit=s.confirm_drop, on_cancel=s.cancel_drop, ask_channel=s.drop_channel,
+        ),
+        rx.script(src="/board-dnd.js"),
+        title="Track My Orders",
+        beside=(rx.spacer(), tabs),
         wide=True,
     )

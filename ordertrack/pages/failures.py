@@ -3,16 +3,21 @@ claim, retry provisioning (with back-off), resolve with a note. Live."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import reflex as rx
 
 from ordertrack import routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
-from ordertrack.components.layout import shell
+from ordertrack.components.forms import error_line, field, form, submit_row, text_area
+from ordertrack.components.layout import dialog
+from ordertrack.components.tables import Column, data_table, empty_state
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.live import publish, watch
+from ordertrack.pages.frame import page
 from ordertrack.services import provisioning
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
@@ -130,81 +135,61 @@ class FailuresState(AppState):
         return rx.toast.success("Resolved.")
 
 
-def _row(r: rx.Var) -> rx.Component:
+def _two_lines(first: str, second: str, weight: str = "") -> Callable[[rx.Var], rx.Component]:
+    def cell(r: rx.Var) -> rx.Component:
+        return rx.vstack(rx.text(r[first], size="2", **({"weight": weight} if weight else {})),
+                         rx.text(r[second], size="1", color_scheme="gray"), spacing="0")
+    return cell
+
+
+def _actions(r: rx.Var) -> rx.Component:
     s = FailuresState
-    return rx.table.row(
-        rx.table.cell(rx.link(r["number"], href=r["href"], weight="medium")),
-        rx.table.cell(r["customer"]),
-        rx.table.cell(rx.vstack(rx.text(r["reason"], weight="medium"), rx.text(r["details"], size="1",
-                                                                                color_scheme="gray"), spacing="0")),
-        rx.table.cell(r["age"]),
-        rx.table.cell(rx.badge(r["countdown"], color_scheme=rx.cond(r["escalated"] == "1", "red", "amber"))),
-        rx.table.cell(rx.vstack(rx.text(r["state"], size="2"), rx.text(r["retry"], size="1", color_scheme="gray"),
-                                spacing="0")),
-        rx.table.cell(
-            rx.hstack(
-                rx.button("Claim", size="1", variant="soft", on_click=s.claim(r["id"])),
-                rx.button("Retry provisioning", size="1", variant="soft", on_click=s.retry(r["id"])),
-                rx.button("Resolve", size="1", on_click=s.open_resolve(r["id"])),
-                spacing="2",
-            )
+    return rx.hstack(
+        rx.button("Claim", size="1", variant="soft", on_click=s.claim(r["id"])),
+        rx.button("Retry provisioning", size="1", variant="soft", on_click=s.retry(r["id"])),
+        rx.button("Resolve", size="1", on_click=s.open_resolve(r["id"])),
+        spacing="2",
+    )
+
+
+COLUMNS = (
+    Column("Order", lambda r: rx.link(r["number"], href=r["href"], weight="medium")),
+    Column("Customer", "customer"),
+    Column("Reason", _two_lines("reason", "details", weight="medium")),
+    Column("Age", "age"),
+    Column("Deadline", lambda r: rx.badge(r["countdown"], color_scheme=rx.cond(r["escalated"] == "1", "red", "amber"))),
+    Column("State", _two_lines("state", "retry")),
+    Column("", _actions),
+)
+
+
+def _resolve_dialog() -> rx.Component:
+    s = FailuresState
+    return dialog(
+        s.resolve_title,
+        form(
+            field("Resolution note (required)",
+                  text_area("note", "Resolution note (required)", id="resolve-note", placeholder="", auto_focus=True),
+                  html_for="resolve-note"),
+            error_line(s.resolve_error),
+            submit_row("Resolve", on_cancel=s.close_resolve),
+            on_submit=s.resolve,
+            reset=True,
+            spacing="3",
         ),
-        data_number=r["number"],
+        open=s.resolve_open,
+        on_close=s.close_resolve,
     )
 
 
 def failures_page() -> rx.Component:
     """The queue."""
     s = FailuresState
-    return shell(
-        rx.vstack(
-            rx.heading("Failed orders", size="7"),
-            rx.text("Support acts within 2 business hours; after that the reseller is notified.",
-                    color_scheme="gray"),
-            rx.cond(
-                s.loading,
-                rx.center(rx.spinner(size="3"), padding="3em", width="100%"),
-                rx.cond(
-                    s.rows.length() == 0,
-                    rx.callout("No failed orders. Nice.", icon="circle-check", color_scheme="green", width="100%"),
-                    rx.table.root(
-                        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                            "Order", "Customer", "Reason", "Age", "Deadline", "State", "")])),
-                        rx.table.body(rx.foreach(s.rows, _row)),
-                        width="100%",
-                        variant="surface",
-                        id="failure-queue",
-                    ),
-                ),
-            ),
-            rx.dialog.root(
-                rx.dialog.content(
-                    rx.dialog.title(s.resolve_title),
-                    rx.form(
-                        rx.vstack(
-                            rx.el.label("Resolution note (required)", html_for="resolve-note"),
-                            rx.text_area(id="resolve-note", name="note", rows="3", width="100%", auto_focus=True),
-                            rx.cond(s.resolve_error != "", rx.text(s.resolve_error, color_scheme="red",
-                                                                    role="alert")),
-                            rx.hstack(
-                                rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                          on_click=s.close_resolve),
-                                rx.button("Resolve", type="submit"),
-                                justify="end", width="100%",
-                            ),
-                            spacing="3",
-                        ),
-                        on_submit=s.resolve,
-                        reset_on_submit=True,
-                    ),
-                ),
-                open=s.resolve_open,
-                on_open_change=lambda _o: FailuresState.close_resolve(),
-            ),
-            spacing="4",
-            width="100%",
-        ),
-        user_name=s.user_name,
-        role_label=s.user_role_label,
-        nav=s.nav,
+    return page(
+        data_table(s.rows, COLUMNS, loading=s.loading, id="failure-queue",
+                   empty=empty_state("No failed orders. Nice.", icon="circle-check", color_scheme="green"),
+                   row_props=lambda r: {"data_number": r["number"]}),
+        _resolve_dialog(),
+        title="Failed orders",
+        intro="Support acts within 2 business hours; after that the reseller is notified.",
     )

@@ -1,14 +1,39 @@
-"""The frame of every signed-in page: the shell with the signed-in user's navigation."""
+"""The frame of every signed-in page: the shell with the signed-in user's navigation, and the
+page itself only once its load handler admitted this user's role; a role the page refuses
+sees why and where it can go instead (the guard decides, see ``auth.guard(page=...)``)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import reflex as rx
 
 from ordertrack.auth import AppState
-from ordertrack.components.layout import shell
+from ordertrack.components.layout import refusal, shell
+from ordertrack.components.tables import loading_state
 
 
-def page(*children: rx.Component, wide: bool = False) -> rx.Component:
-    """A signed-in page: the shell (navigation of the user's role, sign-out) around ``children``."""
-    return shell(*children, user_name=AppState.user_name, role_label=AppState.user_role_label, nav=AppState.nav,
-                 wide=wide)
+def page(*children: rx.Component, title: str = "", intro: str = "", beside: Sequence[rx.Component] = (),
+         wide: bool = False, spacing: str = "4") -> rx.Component:
+    """A signed-in page: the shell (navigation of the user's role, sign-out) around ``children``.
+
+    With a ``title``, the page's heading (``beside`` it: counts, tabs; under it the ``intro``
+    line) above ``children``, stacked ``spacing`` apart; without, ``children`` as they are.
+
+    The page's ``on_load`` must be a guarded page handler (``load``, or ``@guard(page=True)``):
+    until it has admitted the user the frame shows a spinner, and if it refused the role, the
+    refusal panel instead of the page (no empty tables or forms that look like real content).
+    """
+    if title:
+        heading = rx.heading(title, size="7")
+        if beside:
+            heading = rx.hstack(heading, *beside, align="center", spacing="3", wrap="wrap", width="100%")
+        intro_line = [rx.text(intro, color_scheme="gray")] if intro else []
+        children = (rx.vstack(heading, *intro_line, *children, spacing=spacing, width="100%"),)
+    here = AppState.router.route_id
+    refused = (AppState.refused_route != "") & (AppState.refused_route == here)
+    admitted = (AppState.page_route != "") & (AppState.page_route == here)
+    return shell(
+        rx.cond(refused, refusal(AppState.nav), rx.cond(admitted, rx.fragment(*children), loading_state())),
+        user_name=AppState.user_name, role_label=AppState.user_role_label, nav=AppState.nav, wide=wide,
+    )

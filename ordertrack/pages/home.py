@@ -6,8 +6,8 @@ import reflex as rx
 
 from ordertrack import routes
 from ordertrack.auth import AppState
-from ordertrack.components.layout import shell
 from ordertrack.domain.roles import Role
+from ordertrack.pages.frame import page
 
 ROLE_BLURBS: dict[str, str] = {
     Role.CUSTOMER: "Follow your orders through planning, execution and validation, and approve delivered work.",
@@ -25,7 +25,7 @@ ROLE_BLURBS: dict[str, str] = {
 
 def home_page() -> rx.Component:
     """Greeting, role and the entry points of this role."""
-    return shell(
+    return page(
         rx.vstack(
             rx.heading("Welcome, ", AppState.user_name, size="7"),
             rx.text("Signed in as ", rx.text.strong(AppState.user_role_label), id="signed-in-as"),
@@ -39,7 +39,4 @@ def home_page() -> rx.Component:
             ),
             spacing="4",
         ),
-        user_name=AppState.user_name,
-        role_label=AppState.user_role_label,
-        nav=AppState.nav,
     )

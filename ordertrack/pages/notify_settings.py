@@ -6,9 +6,19 @@ from __future__ import annotations
 import reflex as rx
 
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
-from ordertrack.components.layout import shell
+from ordertrack.components.forms import (
+    field,
+    form,
+    hidden,
+    inline,
+    inline_form,
+    text_area,
+    text_input,
+)
+from ordertrack.components.tables import Column, data_table
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
+from ordertrack.pages.frame import page
 from ordertrack.services import notifications, provisioning
 from ordertrack.services.errors import BadInput
 
@@ -142,142 +152,112 @@ class NotifySettingsState(AppState):
         return rx.toast.success("Remedy saved.")
 
 
-def _contact_row(c: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(c["name"]),
-        rx.table.cell(
-            rx.form(
-                rx.hstack(
-                    rx.el.input(type="hidden", name="customer_id", value=c["id"]),
-                    rx.input(name="email", default_value=c["email"], type="email", aria_label="Contact e-mail of " + c["name"],
-                             width="280px"),
-                    rx.button("Save", size="1", type="submit", variant="soft"),
-                ),
-                on_submit=NotifySettingsState.save_contact,
-                reset_on_submit=False,
-            )
-        ),
+def _contact_form(c: rx.Var) -> rx.Component:
+    return inline_form(
+        hidden("customer_id", c["id"]),
+        text_input("email", "Contact e-mail of " + c["name"], value=c["email"], type="email", placeholder="",
+                   width="280px"),
+        on_submit=NotifySettingsState.save_contact,
     )
+
+
+def _section(title: str, *children: rx.Component) -> rx.Component:
+    return rx.card(rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%"), width="100%")
 
 
 def _recipients() -> rx.Component:
     s = NotifySettingsState
-    return rx.card(
-        rx.form(
-            rx.vstack(
-                rx.heading("Failed-order notifications", size="4"),
-                rx.text("They always go to the support team. Also send them to:", color_scheme="gray"),
-                rx.checkbox("Me (the reseller)", name="notify_me", default_checked=s.notify_me),
-                rx.checkbox("My customers (their contact e-mail)", name="notify_customers",
-                            default_checked=s.notify_customers),
-                rx.button("Save", type="submit"),
-                spacing="3",
-            ),
+    return _section(
+        "Failed-order notifications",
+        form(
+            rx.text("They always go to the support team. Also send them to:", color_scheme="gray"),
+            rx.checkbox("Me (the reseller)", name="notify_me", default_checked=s.notify_me),
+            rx.checkbox("My customers (their contact e-mail)", name="notify_customers",
+                        default_checked=s.notify_customers),
+            rx.button("Save", type="submit"),
             on_submit=s.save_recipients,
-            reset_on_submit=False,
+            spacing="3",
         ),
-        width="100%",
+    )
+
+
+def _contacts() -> rx.Component:
+    return _section(
+        "Customer contact information",
+        rx.text("Failed-order notifications for a customer go to its contact e-mail.", color_scheme="gray"),
+        data_table(NotifySettingsState.contacts, (Column("Customer", "name"), Column("Contact e-mail", _contact_form)),
+                   header=False, empty=None, variant="ghost", row_props=lambda _c: {"align": "center"}),
     )
 
 
 def _templates() -> rx.Component:
     s = NotifySettingsState
-    return rx.card(
-        rx.vstack(
-            rx.heading("E-mail templates", size="4"),
-            rx.hstack(
-                rx.foreach(s.templates, lambda t: rx.button(
-                    t["name"], size="1", variant=rx.cond(t["event"] == s.template_event, "solid", "soft"),
-                    on_click=s.pick_template(t["event"]))),
-                wrap="wrap",
-            ),
-            rx.text("Variables: ${order_number} ${order_name} ${customer} ${reason} ${details} ${remedy} "
-                    "${resolution} ${order_link}", size="1", color_scheme="gray"),
-            rx.grid(
-                rx.vstack(
-                    rx.el.label("Subject", html_for="tpl-subject"),
-                    rx.input(id="tpl-subject", value=s.subject, on_change=s.set_subject.debounce(250), width="100%"),
-                    rx.el.label("Body", html_for="tpl-body"),
-                    rx.text_area(id="tpl-body", value=s.body, on_change=s.set_body.debounce(250), rows="12",
-                                 width="100%"),
-                    rx.button("Save template", on_click=s.save_template),
-                    width="100%",
-                ),
-                rx.vstack(
-                    rx.text("Preview", weight="bold"),
-                    rx.text(s.preview_subject, weight="medium", id="tpl-preview-subject"),
-                    rx.text(s.preview_body, white_space="pre-wrap", size="2", id="tpl-preview-body"),
-                    padding="1em",
-                    background=rx.color("gray", 2),
-                    border_radius="var(--radius-3)",
-                    width="100%",
-                ),
-                columns="2",
-                spacing="4",
+    return _section(
+        "E-mail templates",
+        rx.hstack(
+            rx.foreach(s.templates, lambda t: rx.button(
+                t["name"], size="1", variant=rx.cond(t["event"] == s.template_event, "solid", "soft"),
+                on_click=s.pick_template(t["event"]))),
+            wrap="wrap",
+        ),
+        rx.text("Variables: ${order_number} ${order_name} ${customer} ${reason} ${details} ${remedy} "
+                "${resolution} ${order_link}", size="1", color_scheme="gray"),
+        rx.grid(
+            rx.vstack(
+                field("Subject", text_input("", "Subject", value=s.subject, controlled=True, placeholder="",
+                                            id="tpl-subject", on_change=s.set_subject.debounce(250), width="100%"),
+                      html_for="tpl-subject", width="100%"),
+                field("Body", text_area("", "Body", value=s.body, controlled=True, placeholder="", id="tpl-body",
+                                        on_change=s.set_body.debounce(250), rows="12"),
+                      html_for="tpl-body", width="100%"),
+                rx.button("Save template", on_click=s.save_template),
                 width="100%",
             ),
-            spacing="3",
+            rx.vstack(
+                rx.text("Preview", weight="bold"),
+                rx.text(s.preview_subject, weight="medium", id="tpl-preview-subject"),
+                rx.text(s.preview_body, white_space="pre-wrap", size="2", id="tpl-preview-body"),
+                padding="1em",
+                background=rx.color("gray", 2),
+                border_radius="var(--radius-3)",
+                width="100%",
+            ),
+            columns="2",
+            spacing="4",
             width="100%",
         ),
-        width="100%",
     )
+
+
+REMEDY_COLUMNS = (Column("Reason code", lambda r: rx.code(r["code"])), Column("Description of issue", "issue"),
+                  Column("Steps to remedy", lambda r: rx.text(r["steps"], white_space="pre-line")))
 
 
 def _remedies() -> rx.Component:
     s = NotifySettingsState
-    return rx.card(
-        rx.vstack(
-            rx.heading("Remedy table", size="4"),
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                               ("Reason code", "Description of issue", "Steps to remedy")])),
-                rx.table.body(rx.foreach(s.remedies, lambda r: rx.table.row(
-                    rx.table.cell(rx.code(r["code"])), rx.table.cell(r["issue"]),
-                    rx.table.cell(rx.text(r["steps"], white_space="pre-line"))))),
-                width="100%",
+    return _section(
+        "Remedy table",
+        data_table(s.remedies, REMEDY_COLUMNS, empty=None, variant="ghost"),
+        rx.form(
+            inline(
+                text_input("code", "Reason code", placeholder="reason_code", required=True),
+                text_input("issue", "Issue", placeholder="Description of issue", required=True),
+                text_area("steps", "Steps", placeholder="Steps to remedy", required=True, rows="2", width=""),
+                rx.button("Add or update", type="submit"),
+                align="start",
             ),
-            rx.form(
-                rx.hstack(
-                    rx.input(name="code", placeholder="reason_code", aria_label="Reason code", required=True),
-                    rx.input(name="issue", placeholder="Description of issue", aria_label="Issue", required=True),
-                    rx.text_area(name="steps", placeholder="Steps to remedy", aria_label="Steps", required=True,
-                                 rows="2"),
-                    rx.button("Add or update", type="submit"),
-                    align="start",
-                    wrap="wrap",
-                ),
-                on_submit=s.save_remedy,
-                reset_on_submit=True,
-            ),
-            spacing="3",
-            width="100%",
+            on_submit=s.save_remedy,
+            reset_on_submit=True,
         ),
-        width="100%",
     )
 
 
 def notify_settings_page() -> rx.Component:
     """The settings a reseller, support or an administrator may change."""
     s = NotifySettingsState
-    return shell(
-        rx.vstack(
-            rx.heading("Notifications", size="7"),
-            rx.cond(s.is_reseller, _recipients()),
-            rx.card(
-                rx.vstack(
-                    rx.heading("Customer contact information", size="4"),
-                    rx.text("Failed-order notifications for a customer go to its contact e-mail.",
-                            color_scheme="gray"),
-                    rx.table.root(rx.table.body(rx.foreach(s.contacts, _contact_row)), width="100%"),
-                    spacing="3",
-                ),
-                width="100%",
-            ),
-            rx.cond(s.can_edit_templates, rx.vstack(_templates(), _remedies(), width="100%", spacing="4")),
-            spacing="4",
-            width="100%",
-        ),
-        user_name=s.user_name,
-        role_label=s.user_role_label,
-        nav=s.nav,
+    return page(
+        rx.cond(s.is_reseller, _recipients()),
+        _contacts(),
+        rx.cond(s.can_edit_templates, rx.vstack(_templates(), _remedies(), width="100%", spacing="4")),
+        title="Notifications",
     )

@@ -10,6 +10,8 @@ import reflex as rx
 from ordertrack import routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, guard
 from ordertrack.clock import get_clock
+from ordertrack.components.forms import field, form, select, submit_row, text_area, text_input
+from ordertrack.components.layout import public_page
 from ordertrack.db.engine import session_scope
 from ordertrack.live import publish
 from ordertrack.services import intake, ratelimit
@@ -144,46 +146,39 @@ def _steps() -> rx.Component:
 
 def _service_step() -> rx.Component:
     s = OrderFormState
-    return rx.form(
-        rx.vstack(
-            rx.el.label("Service", html_for="of-service"),
-            rx.el.select(rx.el.option("— choose —", value=""),
-                         *[rx.el.option(label, value=key) for key, label in intake.SERVICE_TYPES.items()],
-                         id="of-service", name="service_type", default_value=s.data.get("service_type", ""),
-                         class_name="ot-native-select"),
-            rx.el.label("Quantity", html_for="of-qty"),
-            rx.input(id="of-qty", name="quantity", type="number", min="1", max="50",
-                     default_value=s.data.get("quantity", "1"), width="120px"),
-            rx.el.label("Requested completion (optional)", html_for="of-req"),
-            rx.input(id="of-req", name="requested", type="date", default_value=s.data.get("requested", "")),
-            rx.el.label("Notes (optional)", html_for="of-notes"),
-            rx.text_area(id="of-notes", name="notes", default_value=s.data.get("notes", ""), width="100%"),
-            rx.button("Next", type="submit"),
-            spacing="2",
-            width="100%",
-        ),
+    return form(
+        field("Service", select("service_type", "Service", list(intake.SERVICE_TYPES.items()), none="— choose —",
+                                none_value="", value=s.data.get("service_type", ""), id="of-service"),
+              html_for="of-service"),
+        field("Quantity", text_input("quantity", "Quantity", type="number", min="1", max="50", placeholder="",
+                                     value=s.data.get("quantity", "1"), width="120px", id="of-qty"),
+              html_for="of-qty"),
+        field("Requested completion (optional)",
+              text_input("requested", "Requested completion (optional)", type="date", placeholder="",
+                         value=s.data.get("requested", ""), width="", id="of-req"),
+              html_for="of-req"),
+        field("Notes (optional)", text_area("notes", "Notes (optional)", value=s.data.get("notes", ""),
+                                            placeholder="", id="of-notes"),
+              html_for="of-notes", width="100%"),
+        rx.button("Next", type="submit"),
         on_submit=s.save_service,
-        reset_on_submit=False,
+        spacing="3",
     )
+
+
+CONTACT_FIELDS = (("company", "Company", "text"), ("contact", "Contact name", "text"), ("email", "E-mail", "email"),
+                  ("phone", "Phone (optional)", "tel"))
 
 
 def _contact_step() -> rx.Component:
     s = OrderFormState
-    fields = (("company", "Company", "text"), ("contact", "Contact name", "text"), ("email", "E-mail", "email"),
-              ("phone", "Phone (optional)", "tel"))
-    return rx.form(
-        rx.vstack(
-            *[rx.fragment(rx.el.label(label, html_for=f"of-{key}"),
-                          rx.input(id=f"of-{key}", name=key, type=kind, default_value=s.data.get(key, ""),
-                                   width="100%"))
-              for key, label, kind in fields],
-            rx.hstack(rx.button("Back", type="button", variant="soft", on_click=s.back),
-                      rx.button("Next", type="submit")),
-            spacing="2",
-            width="100%",
-        ),
+    return form(
+        *[field(label, text_input(key, label, type=kind, value=s.data.get(key, ""), placeholder="", width="100%",
+                                  id=f"of-{key}"), html_for=f"of-{key}", width="100%")
+          for key, label, kind in CONTACT_FIELDS],
+        submit_row("Next", on_cancel=s.back, cancel="Back", justify="start"),
         on_submit=s.save_contact,
-        reset_on_submit=False,
+        spacing="3",
     )
 
 
@@ -204,34 +199,26 @@ def _review_step() -> rx.Component:
 def order_form_page() -> rx.Component:
     """The public form."""
     s = OrderFormState
-    return rx.center(
-        rx.card(
+    return public_page(
+        "Order a service",
+        rx.cond(
+            s.done_number != "",
+            rx.callout(rx.text("Thank you! Your order ", rx.text.strong(s.done_number),
+                               " has been received. We will contact you shortly."),
+                       icon="circle-check", color_scheme="green", id="of-done"),
             rx.vstack(
-                rx.hstack(rx.icon("package-check", size=26), rx.heading("Order a service", size="6")),
-                rx.cond(
-                    s.done_number != "",
-                    rx.callout(rx.text("Thank you! Your order ", rx.text.strong(s.done_number),
-                                       " has been received. We will contact you shortly."),
-                               icon="circle-check", color_scheme="green", id="of-done"),
-                    rx.vstack(
-                        _steps(),
-                        rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red",
-                                                          role="alert", id="of-error")),
-                        rx.match(s.step, (1, _service_step()), (2, _contact_step()), _review_step()),
-                        rx.cond(s.resume_link != "", rx.vstack(
-                            rx.text("Saved. To continue later, keep this link:", size="1", color_scheme="gray"),
-                            rx.code(s.resume_link, id="of-resume", size="1"),
-                            spacing="1",
-                        )),
-                        spacing="3",
-                        width="100%",
-                    ),
-                ),
-                spacing="4",
+                _steps(),
+                rx.cond(s.error != "", rx.callout(s.error, icon="triangle-alert", color_scheme="red",
+                                                  role="alert", id="of-error")),
+                rx.match(s.step, (1, _service_step()), (2, _contact_step()), _review_step()),
+                rx.cond(s.resume_link != "", rx.vstack(
+                    rx.text("Saved. To continue later, keep this link:", size="1", color_scheme="gray"),
+                    rx.code(s.resume_link, id="of-resume", size="1"),
+                    spacing="1",
+                )),
+                spacing="3",
                 width="100%",
             ),
-            width="560px",
-            size="4",
         ),
-        min_height="100vh",
+        width="560px",
     )

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ordertrack import routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
-from ordertrack.components.layout import shell
-from ordertrack.components.status_badge import failed_mark, status_badge
+from ordertrack.components import order_columns as oc
+from ordertrack.components.forms import field, form, submit_row, text_area, text_input
+from ordertrack.components.layout import dialog
+from ordertrack.components.tables import Column, data_table, empty_state
 from ordertrack.db.engine import session_scope
 from ordertrack.live import watch
+from ordertrack.pages.frame import page
 from ordertrack.services import intake, order_manager
 from ordertrack.services.errors import BadInput
 from ordertrack.settings import get_settings
@@ -41,7 +43,7 @@ class OrderManagerState(AppState):
             nodes = (order_manager.by_queue if self.view == "queue" else order_manager.by_status)(
                 session, principal=principal)
             node, step = self._chosen
-            page = order_manager.orders_in(session, principal=principal, view=self.view, node=node, step=step) \
+            listed = order_manager.orders_in(session, principal=principal, view=self.view, node=node, step=step) \
                 if node else None
         self.nodes = [{"key": n.key, "label": n.label, "total": str(n.total)} for n in nodes]
         self.steps = [{"node": n.key, "key": s.key, "label": s.label, "count": str(s.count),
@@ -50,12 +52,9 @@ class OrderManagerState(AppState):
             self.drafts = [{"id": str(d.id), "company": d.company, "email": d.email or "—", "service": d.service,
                             "step": f"step {d.step} of 3", "updated": d.updated_at.strftime("%Y-%m-%d %H:%M")}
                            for d in intake.unfinished(session, principal=principal)]
-        if page is not None:
-            self.total = page.total
-            self.rows = [{"number": c.number, "href": routes.order_url(c.number), "name": c.name,
-                          "customer": c.customer_name, "phase": c.phase_label, "status": c.status,
-                          "status_label": c.status_label, "priority": c.priority.capitalize(),
-                          "failed": "1" if c.failed else ""} for c in page.cards]
+        if listed is not None:
+            self.total = listed.total
+            self.rows = [oc.order_row(c) for c in listed.cards]
 
     @rx.event
     @guard(staff=True)
@@ -191,48 +190,41 @@ def _panel() -> rx.Component:
     )
 
 
+DRAFT_COLUMNS = (Column("Company", "company"), Column("E-mail", "email"), Column("Service", "service"),
+                 Column("Progress", "step"), Column("Last change", "updated"),
+                 Column("", lambda d: rx.button("Send Order Links", size="1", variant="soft",
+                                                on_click=OrderManagerState.open_link_dialog(d["id"]))))
+ORDER_COLUMNS = (Column("Order ID", oc.order_link), oc.NAME, oc.CUSTOMER, oc.PHASE, oc.STATUS, oc.PRIORITY)
+
+
+def _link_dialog() -> rx.Component:
+    s = OrderManagerState
+    return dialog(
+        ["Send Order Link to ", s.link_for["email"]],
+        form(
+            field("From", text_input("from", "From", value=s.link_for["from"], id="sl-from", placeholder="",
+                                     width="100%"), html_for="sl-from"),
+            field("Subject", text_input("subject", "Subject", value="Continue your order", id="sl-subject",
+                                        placeholder="", width="100%"), html_for="sl-subject"),
+            field("Message", text_area("message", "Message", id="sl-message", rows="4", placeholder="",
+                                       value="You started an order with us. Use the link below to "
+                                             "continue where you left off."), html_for="sl-message"),
+            submit_row("Send Mail", on_cancel=s.close_link_dialog),
+            on_submit=s.send_link,
+        ),
+        open=s.link_open,
+        on_close=s.close_link_dialog,
+    )
+
+
 def _drafts() -> rx.Component:
     s = OrderManagerState
     return rx.cond(
         s.drafts.length() > 0,
         rx.vstack(
             rx.heading("Unfinished web orders", size="4"),
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                               ("Company", "E-mail", "Service", "Progress", "Last change", "")])),
-                rx.table.body(rx.foreach(s.drafts, lambda d: rx.table.row(
-                    rx.table.cell(d["company"]), rx.table.cell(d["email"]), rx.table.cell(d["service"]),
-                    rx.table.cell(d["step"]), rx.table.cell(d["updated"]),
-                    rx.table.cell(rx.button("Send Order Links", size="1", variant="soft",
-                                            on_click=s.open_link_dialog(d["id"]))),
-                    data_draft=d["company"]))),
-                width="100%", variant="surface",
-            ),
-            rx.dialog.root(
-                rx.dialog.content(
-                    rx.dialog.title("Send Order Link to ", s.link_for["email"]),
-                    rx.form(
-                        rx.vstack(
-                            rx.el.label("From", html_for="sl-from"),
-                            rx.input(id="sl-from", name="from", default_value=s.link_for["from"], width="100%"),
-                            rx.el.label("Subject", html_for="sl-subject"),
-                            rx.input(id="sl-subject", name="subject", default_value="Continue your order",
-                                     width="100%"),
-                            rx.el.label("Message", html_for="sl-message"),
-                            rx.text_area(id="sl-message", name="message", rows="4", width="100%",
-                                         default_value="You started an order with us. Use the link below to "
-                                                       "continue where you left off."),
-                            rx.hstack(rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                                on_click=s.close_link_dialog),
-                                      rx.button("Send Mail", type="submit"), justify="end", width="100%"),
-                            spacing="2",
-                        ),
-                        on_submit=s.send_link,
-                    ),
-                ),
-                open=s.link_open,
-                on_open_change=lambda _o: OrderManagerState.close_link_dialog(),
-            ),
+            data_table(s.drafts, DRAFT_COLUMNS, empty=None, row_props=lambda d: {"data_draft": d["company"]}),
+            _link_dialog(),
             width="100%",
         ),
     )
@@ -241,7 +233,7 @@ def _drafts() -> rx.Component:
 def order_manager_page() -> rx.Component:
     """The Order Manager."""
     s = OrderManagerState
-    return shell(
+    return page(
         rx.hstack(
             rx.cond(s.panel_open, _panel()),
             rx.vstack(
@@ -254,20 +246,10 @@ def order_manager_page() -> rx.Component:
                 ),
                 rx.cond(
                     s.chosen_title == "",
-                    rx.callout("Choose a queue or a status step in the panel to list its orders.", icon="list",
-                               width="100%"),
+                    empty_state("Choose a queue or a status step in the panel to list its orders.", icon="list"),
                     rx.vstack(
                         rx.text(s.chosen_title, " · ", s.total, " orders", weight="medium", id="om-title"),
-                        rx.table.root(
-                            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
-                                "Order ID", "Name", "Customer", "Phase", "Status", "Priority")])),
-                            rx.table.body(rx.foreach(s.rows, lambda r: rx.table.row(
-                                rx.table.cell(rx.hstack(rx.link(r["number"], href=r["href"]), failed_mark(r["failed"]))),
-                                rx.table.cell(r["name"]), rx.table.cell(r["customer"]), rx.table.cell(r["phase"]),
-                                rx.table.cell(status_badge(r["status"], r["status_label"])),
-                                rx.table.cell(r["priority"])))),
-                            width="100%", variant="surface", id="om-orders",
-                        ),
+                        data_table(s.rows, ORDER_COLUMNS, empty=None, id="om-orders"),
                         width="100%",
                     ),
                 ),
@@ -279,5 +261,5 @@ def order_manager_page() -> rx.Component:
             width="100%",
             spacing="4",
         ),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, wide=True,
+        wide=True,
     )

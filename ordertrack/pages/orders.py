@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from ordertrack import routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
-from ordertrack.components.layout import shell
-from ordertrack.components.status_badge import failed_mark, status_badge
+from ordertrack.components import order_columns as oc
+from ordertrack.components.forms import inline, select, text_input
+from ordertrack.components.tables import Column, data_table, pager
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.domain.workflows import ORDER_WORKFLOW
 from ordertrack.live import watch
+from ordertrack.pages.frame import page
 from ordertrack.services import orders as order_service
 from ordertrack.services.errors import BadInput
 
@@ -44,21 +45,7 @@ class OrdersState(AppState):
                 limit=PAGE_SIZE,
             )
         self.total = result.total
-        self.rows = [
-            {
-                "number": c.number,
-                "href": routes.order_url(c.number),
-                "name": c.name,
-                "customer": c.customer_name,
-                "phase": c.phase_label,
-                "status": c.status,
-                "status_label": c.status_label,
-                "in_phase": duration_words(now - c.phase_since),
-                "priority": c.priority.capitalize(),
-                "failed": "1" if c.failed else "",
-            }
-            for c in result.cards
-        ]
+        self.rows = [oc.order_row(c, in_phase=duration_words(now - c.phase_since)) for c in result.cards]
         self.loading = False
 
     @rx.var
@@ -105,77 +92,23 @@ class OrdersState(AppState):
         self._fetch()
 
 
-def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.hstack(rx.link(row["number"], href=row["href"], weight="medium"), failed_mark(row["failed"]),
-                                align="center")),
-        rx.table.cell(row["name"]),
-        rx.table.cell(row["customer"]),
-        rx.table.cell(row["phase"]),
-        rx.table.cell(status_badge(row["status"], row["status_label"])),
-        rx.table.cell(row["in_phase"]),
-        rx.table.cell(row["priority"]),
-    )
+COLUMNS = (oc.NUMBER, oc.NAME, oc.CUSTOMER, oc.PHASE, oc.STATUS, Column("In phase", "in_phase"), oc.PRIORITY)
 
 
 def orders_page() -> rx.Component:
     """The list with filters and pagination."""
     s = OrdersState
-    return shell(
-        rx.vstack(
-            rx.heading("Orders", size="7"),
-            rx.hstack(
-                rx.input(
-                    placeholder="Search by number or name",
-                    default_value=s.search,
-                    on_change=s.set_search.debounce(300),
-                    aria_label="Search orders",
-                    width="320px",
-                ),
-                rx.select.root(
-                    rx.select.trigger(aria_label="Phase"),
-                    rx.select.content(
-                        rx.select.item("All phases", value="all"),
-                        *[rx.select.item(label, value=key) for key, label in PHASES],
-                    ),
-                    value=s.phase,
-                    on_change=s.set_phase,
-                ),
-                rx.spacer(),
-                rx.text(s.total, " orders", color_scheme="gray", id="orders-total"),
-                width="100%",
-                align="center",
-            ),
-            rx.cond(
-                s.loading,
-                rx.center(rx.spinner(size="3"), padding="3em", width="100%"),
-                rx.cond(
-                    s.total == 0,
-                    rx.callout("No orders match.", icon="inbox", width="100%"),
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                *[rx.table.column_header_cell(h) for h in
-                                  ("Number", "Name", "Customer", "Phase", "Status", "In phase", "Priority")]
-                            )
-                        ),
-                        rx.table.body(rx.foreach(s.rows, _row)),
-                        width="100%",
-                        variant="surface",
-                    ),
-                ),
-            ),
-            rx.hstack(
-                rx.button("Previous", on_click=s.go_to_page(s.page - 1), disabled=s.page <= 0, variant="soft"),
-                rx.text("Page ", s.page + 1, " of ", s.page_count),
-                rx.button("Next", on_click=s.go_to_page(s.page + 1), disabled=s.page + 1 >= s.page_count,
-                          variant="soft"),
-                align="center",
-            ),
-            spacing="4",
+    return page(
+        inline(
+            text_input("", "Search orders", placeholder="Search by number or name", value=s.search,
+                       on_change=s.set_search.debounce(300), width="320px"),
+            select("", "Phase", PHASES, none="All phases", none_value="all", value=s.phase,
+                   on_change=s.set_phase),
+            rx.spacer(),
+            rx.text(s.total, " orders", color_scheme="gray", id="orders-total"),
             width="100%",
         ),
-        user_name=s.user_name,
-        role_label=s.user_role_label,
-        nav=s.nav,
+        data_table(s.rows, COLUMNS, empty="No orders match.", loading=s.loading),
+        pager(s.page, s.page_count, on_page=s.go_to_page),
+        title="Orders",
     )

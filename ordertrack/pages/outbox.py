@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from ordertrack.auth import AppState, coerce_str, guard
-from ordertrack.components.layout import shell
+from ordertrack.components.tables import Column, data_table
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
+from ordertrack.pages.frame import page
 from ordertrack.services import notifications
 from ordertrack.services.errors import BadInput
 from ordertrack.settings import get_settings
@@ -56,39 +57,25 @@ class OutboxState(AppState):
         self._fetch()
 
 
+def _state_badge(r: rx.Var) -> rx.Component:
+    return rx.badge(r["state"], color_scheme=rx.match(r["state"], *COLORS.items(), "gray"))
+
+
+COLUMNS = (Column("Created", "created"), Column("Event", "event"), Column("To", "to"), Column("Subject", "subject"),
+           Column("State", _state_badge), Column("Attempts", "attempts"),
+           Column("Last error", lambda r: rx.text(r["error"], size="1")))
+
+
 def outbox_page() -> rx.Component:
     """Messages by state."""
     s = OutboxState
-    return shell(
-        rx.vstack(
-            rx.heading("Outbox", size="7"),
-            rx.text("Delivery: ", s.route, size="2", color_scheme="gray", id="outbox-route"),
-            rx.tabs.root(
-                rx.tabs.list(*[rx.tabs.trigger(x.capitalize(), value=x) for x in STATES]),
-                value=s.state_filter,
-                on_change=s.set_state_filter,
-            ),
-            rx.cond(
-                s.rows.length() == 0,
-                rx.callout("No messages in this state.", icon="inbox", width="100%"),
-                rx.table.root(
-                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                                   ("Created", "Event", "To", "Subject", "State", "Attempts",
-                                                    "Last error")])),
-                    rx.table.body(rx.foreach(s.rows, lambda r: rx.table.row(
-                        rx.table.cell(r["created"]), rx.table.cell(r["event"]), rx.table.cell(r["to"]),
-                        rx.table.cell(r["subject"]),
-                        rx.table.cell(rx.badge(r["state"], color_scheme=rx.match(
-                            r["state"], *COLORS.items(), "gray"))),
-                        rx.table.cell(r["attempts"]), rx.table.cell(rx.text(r["error"], size="1"))))),
-                    width="100%",
-                    variant="surface",
-                ),
-            ),
-            spacing="4",
-            width="100%",
+    return page(
+        rx.text("Delivery: ", s.route, size="2", color_scheme="gray", id="outbox-route"),
+        rx.tabs.root(
+            rx.tabs.list(*[rx.tabs.trigger(x.capitalize(), value=x) for x in STATES]),
+            value=s.state_filter,
+            on_change=s.set_state_filter,
         ),
-        user_name=s.user_name,
-        role_label=s.user_role_label,
-        nav=s.nav,
+        data_table(s.rows, COLUMNS, empty="No messages in this state."),
+        title="Outbox",
     )

@@ -7,9 +7,10 @@ import reflex as rx
 from ordertrack import routes
 from ordertrack.auth import AppState, current_principal, guard
 from ordertrack.clock import get_clock
-from ordertrack.components.layout import shell
+from ordertrack.components.tables import Column, data_table, empty_state
 from ordertrack.db.engine import session_scope
 from ordertrack.live import watch
+from ordertrack.pages.frame import page
 from ordertrack.services import processes
 
 
@@ -38,27 +39,15 @@ class OverdueState(AppState):
         await watch(self, refresh=self._fetch)
 
 
+COLUMNS = (Column("Task", "task"), Column("Process", "process"),
+           Column("Order", lambda r: rx.link(r["subject"], href=r["href"])), Column("Assigned to", "assignee"),
+           Column("Overdue by", lambda r: rx.badge(r["overdue"], color_scheme="red")))
+
+
 def overdue_page() -> rx.Component:
     s = OverdueState
-    return shell(
-        rx.vstack(
-            rx.heading("Overdue tasks", size="7"),
-            rx.text("Open order actions past their alarm hours.", color_scheme="gray"),
-            rx.cond(
-                s.rows.length() == 0,
-                rx.callout("Nothing is overdue.", icon="circle-check", color_scheme="green", width="100%"),
-                rx.table.root(
-                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                                   ("Task", "Process", "Order", "Assigned to", "Overdue by")])),
-                    rx.table.body(rx.foreach(s.rows, lambda r: rx.table.row(
-                        rx.table.cell(r["task"]), rx.table.cell(r["process"]),
-                        rx.table.cell(rx.link(r["subject"], href=r["href"])), rx.table.cell(r["assignee"]),
-                        rx.table.cell(rx.badge(r["overdue"], color_scheme="red"))))),
-                    width="100%", variant="surface", id="overdue-table",
-                ),
-            ),
-            spacing="4",
-            width="100%",
-        ),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav,
+    return page(
+        data_table(s.rows, COLUMNS, id="overdue-table",
+                   empty=empty_state("Nothing is overdue.", icon="circle-check", color_scheme="green")),
+        title="Overdue tasks", intro="Open order actions past their alarm hours.",
     )

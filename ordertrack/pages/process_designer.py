@@ -8,13 +8,13 @@ import reflex as rx
 from ordertrack import routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
-from ordertrack.components.layout import shell
 from ordertrack.components.process_graph import graph_data_uri
 from ordertrack.db.engine import session_scope
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
 from ordertrack.domain.roles import Role
 from ordertrack.live import publish
+from ordertrack.pages.frame import page
 from ordertrack.services import orders as order_service
 from ordertrack.services import processes
 from ordertrack.services.errors import BadInput, NotFound
@@ -540,7 +540,7 @@ def _header() -> rx.Component:
 def process_list_page() -> rx.Component:
     """Settings → Processes."""
     s = ProcessListState
-    return shell(
+    return page(
         rx.vstack(
             rx.heading("Processes", size="7"),
             rx.form(
@@ -570,7 +570,6 @@ def process_list_page() -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav,
     )
 
 
@@ -668,9 +667,9 @@ def process_editor_page() -> rx.Component:
         spacing="4",
         width="100%",
     )
-    return shell(
+    return page(
         rx.link(rx.hstack(rx.icon("arrow-left", size=16), "All processes"), href=routes.PROCESSES),
         rx.cond(s.found, body, rx.cond(s.missing, rx.callout("Process not found.", icon="search-x"),
                                        rx.center(rx.spinner(size="3"), padding="3em"))),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, wide=True,
+        wide=True,
     )

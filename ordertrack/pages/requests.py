@@ -6,9 +6,12 @@ import reflex as rx
 
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
-from ordertrack.components.layout import shell
+from ordertrack.components.forms import form, text_area, text_input
+from ordertrack.components.process_run import run_badge, start_form, task_lines
+from ordertrack.components.tables import empty_state
 from ordertrack.db.engine import session_scope
 from ordertrack.live import publish, watch
+from ordertrack.pages.frame import page
 from ordertrack.services import processes
 from ordertrack.services import requests as svc
 from ordertrack.services.calendars import business_calendar
@@ -105,22 +108,12 @@ def _card(r: rx.Var) -> rx.Component:
                       rx.text(r["customer"], " · ", r["by"], " · ", r["at"], size="1", color_scheme="gray"),
                       width="100%"),
             rx.text(r["body"], size="2", white_space="pre-wrap"),
-            rx.cond(r["process"] != "", rx.badge(r["process"], variant="soft", color_scheme="indigo")),
-            rx.foreach(s.tasks, lambda k: rx.cond(k["request"] == r["id"], rx.hstack(
-                rx.text(k["name"], size="2"), rx.badge(k["status"], variant="outline"),
-                rx.cond(k["open"] == "1", rx.hstack(
-                    rx.button("Process", size="1", on_click=RequestsState.finish(k["id"], False)),
-                    rx.button("Skip", size="1", variant="soft", on_click=RequestsState.finish(k["id"], True)))),
-                align="center", data_task=k["name"]))),
-            rx.cond(s.is_staff & (r["process"] == "") & (s.startable.length() > 0), rx.form(
-                rx.hstack(
-                    rx.el.input(type="hidden", name="request_id", value=r["id"]),
-                    rx.el.select(rx.foreach(s.startable, lambda p: rx.el.option(p["name"], value=p["id"])),
-                                 name="process_id", aria_label="Request process", class_name="ot-native-select"),
-                    rx.button("Start process", size="1", variant="soft", type="submit"),
-                ),
-                on_submit=RequestsState.start,
-            )),
+            run_badge(r["process"]),
+            task_lines(s.tasks, owner_key="request", owner=r["id"], on_process=lambda t: s.finish(t, False),
+                       on_skip=lambda t: s.finish(t, True)),
+            rx.cond(s.is_staff & (r["process"] == "") & (s.startable.length() > 0),
+                    start_form(item_field="request_id", item_id=r["id"], processes=s.startable,
+                               label="Request process", on_submit=s.start)),
             width="100%",
         ),
         width="100%",
@@ -128,28 +121,23 @@ def _card(r: rx.Var) -> rx.Component:
     )
 
 
+def _new_request() -> rx.Component:
+    return form(
+        text_input("subject", "Request subject", placeholder="What do you need?", width="100%"),
+        text_area("body", "Request description", placeholder="Describe it", rows="2"),
+        rx.button("File request", type="submit"),
+        on_submit=RequestsState.file_request,
+        reset=True,
+        spacing="3",
+        width="100%",
+    )
+
+
 def requests_page() -> rx.Component:
     s = RequestsState
-    return shell(
-        rx.vstack(
-            rx.heading("Service requests", size="7"),
-            rx.cond(~s.is_staff, rx.form(
-                rx.vstack(
-                    rx.input(name="subject", placeholder="What do you need?", aria_label="Request subject",
-                             width="100%"),
-                    rx.text_area(name="body", placeholder="Describe it", aria_label="Request description",
-                                 width="100%"),
-                    rx.button("File request", type="submit"),
-                    width="100%",
-                ),
-                on_submit=s.file_request,
-                reset_on_submit=True,
-                width="100%",
-            )),
-            rx.cond(s.rows.length() == 0, rx.callout("No requests yet.", icon="inbox", width="100%"),
-                    rx.vstack(rx.foreach(s.rows, _card), width="100%", spacing="2")),
-            spacing="4",
-            width="100%",
-        ),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav,
+    return page(
+        rx.cond(~s.is_staff, _new_request()),
+        rx.cond(s.rows.length() == 0, empty_state("No requests yet."),
+                rx.vstack(rx.foreach(s.rows, _card), width="100%", spacing="2")),
+        title="Service requests",
     )

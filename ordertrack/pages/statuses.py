@@ -10,11 +10,14 @@ import reflex as rx
 
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
-from ordertrack.components.layout import shell
+from ordertrack.components.forms import error_line, field, form, select, submit_row, text_area
+from ordertrack.components.layout import dialog
+from ordertrack.components.tables import Column, data_table
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import OBJECT_WORKFLOW
 from ordertrack.live import publish, watch
+from ordertrack.pages.frame import page
 from ordertrack.services import status_moves as svc
 from ordertrack.services.errors import BadInput
 from ordertrack.settings import get_settings
@@ -73,7 +76,8 @@ class StatusesState(AppState):
         self.history_rows = [{"at": _fmt(r.at), "status": r.status, "user": r.user, "comment": r.comment}
                              for r in rows]
         self.moves = [{"target": m.target, "label": m.label, "comment": "1" if m.needs_comment else "",
-                       "irreversible": "1" if m.irreversible else ""} for m in subject.moves]
+                       "irreversible": "1" if m.irreversible else "",
+                       "id": m.target, "name": m.label.removeprefix("Change status to ")} for m in subject.moves]
         if self.chosen not in {m.target for m in subject.moves}:
             self.chosen = subject.moves[0].target if subject.moves else ""
 
@@ -86,14 +90,14 @@ class StatusesState(AppState):
         return any(m["target"] == self.chosen and m["irreversible"] == "1" for m in self.moves)
 
     @rx.event
-    @guard(*CLIENT_VIEWERS)
+    @guard(*CLIENT_VIEWERS, page=True)
     def load_clients(self):
         """Page load: clients."""
         self.kind, self.open = "customer", False
         self._fetch()
 
     @rx.event
-    @guard(*OBJECT_VIEWERS)
+    @guard(*OBJECT_VIEWERS, page=True)
     def load_objects(self):
         """Page load: installed objects."""
         self.kind, self.open = "object", False
@@ -171,91 +175,70 @@ def status_icon(r: rx.Var) -> rx.Component:
     )
 
 
-def status_window() -> rx.Component:
-    """The status change window."""
+HISTORY_COLUMNS = (Column("Date", "at"), Column("Status", "status"), Column("User", "user"),
+                   Column("Comment", "comment"))
+
+
+def _change_form() -> rx.Component:
     s = StatusesState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(s.subject["name"]),
-            rx.text("Current status: ", rx.text.strong(s.subject["label"], id="sw-current"), " since ",
-                    s.subject["since"]),
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                               ("Date", "Status", "User", "Comment")])),
-                rx.table.body(rx.foreach(s.history_rows, lambda h: rx.table.row(
-                    rx.table.cell(h["at"]), rx.table.cell(h["status"]), rx.table.cell(h["user"]),
-                    rx.table.cell(h["comment"])))),
-                size="1", width="100%", id="sw-history",
-            ),
-            rx.cond(
-                s.subject["permanent"] == "1",
-                rx.callout("This status is permanent: it cannot be changed.", icon="lock", color_scheme="gray"),
-                rx.cond(
-                    s.moves.length() == 0,
-                    rx.callout("You may not change this status now.", icon="info", color_scheme="gray"),
-                    rx.form(
-                        rx.vstack(
-                            rx.el.label("Next status", html_for="sw-next"),
-                            rx.el.select(rx.foreach(s.moves, lambda m: rx.el.option(
-                                m["label"].to(str).replace("Change status to ", ""), value=m["target"])),
-                                id="sw-next", name="target", value=s.chosen, on_change=s.choose,
-                                class_name="ot-native-select"),
-                            rx.cond(s.chosen_irreversible, rx.callout(
-                                "Decommissioned is permanent: once set, the object can never leave it.",
-                                icon="octagon-alert", color_scheme="red")),
-                            rx.el.label("Comment", html_for="sw-comment"),
-                            rx.text_area(id="sw-comment", name="comment", rows="2", width="100%"),
-                            rx.cond(s.error != "", rx.text(s.error, color_scheme="red", role="alert")),
-                            rx.hstack(
-                                rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
-                                          on_click=s.close_status),
-                                rx.button(s.chosen_label, type="submit",
-                                          color_scheme=rx.cond(s.chosen_irreversible, "red", "indigo")),
-                                justify="end", width="100%",
-                            ),
-                            spacing="2", width="100%",
-                        ),
-                        on_submit=s.change,
-                        reset_on_submit=True,
-                    ),
-                ),
-            ),
-            max_width="680px",
-        ),
-        open=s.open,
-        on_open_change=lambda _o: StatusesState.close_status(),
+    return form(
+        field("Next status", select("target", "Next status", s.moves, value=s.chosen, on_change=s.choose,
+                                    id="sw-next"), html_for="sw-next"),
+        rx.cond(s.chosen_irreversible, rx.callout(
+            "Decommissioned is permanent: once set, the object can never leave it.",
+            icon="octagon-alert", color_scheme="red")),
+        field("Comment", text_area("comment", "Comment", id="sw-comment", rows="2", placeholder=""),
+              html_for="sw-comment"),
+        error_line(s.error),
+        submit_row(s.chosen_label, on_cancel=s.close_status, danger=s.chosen_irreversible),
+        on_submit=s.change,
+        reset=True,
     )
 
 
-def _list(title: str, with_filter: bool) -> rx.Component:
+def status_window() -> rx.Component:
+    """The status change window."""
     s = StatusesState
-    return shell(
-        rx.vstack(
-            rx.heading(title, size="7"),
-            rx.cond(with_filter, rx.el.select(
-                rx.el.option("All statuses", value="any"),
-                *[rx.el.option(st.label, value=st.key) for st in OBJECT_WORKFLOW.statuses],
-                value=s.f_status, on_change=s.set_status_filter, aria_label="Status filter",
-                class_name="ot-native-select")),
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                               ("Status", "Name", "Details", "Since")])),
-                rx.table.body(rx.foreach(s.rows, lambda r: rx.table.row(
-                    rx.table.cell(status_icon(r)), rx.table.cell(r["name"], weight="medium"),
-                    rx.table.cell(r["detail"]), rx.table.cell(r["since"]), data_name=r["name"]))),
-                width="100%", variant="surface", id="status-list",
+    return dialog(
+        s.subject["name"],
+        rx.text("Current status: ", rx.text.strong(s.subject["label"], id="sw-current"), " since ",
+                s.subject["since"]),
+        data_table(s.history_rows, HISTORY_COLUMNS, empty=None, size="1", variant="ghost", id="sw-history"),
+        rx.cond(
+            s.subject["permanent"] == "1",
+            rx.callout("This status is permanent: it cannot be changed.", icon="lock", color_scheme="gray"),
+            rx.cond(
+                s.moves.length() == 0,
+                rx.callout("You may not change this status now.", icon="info", color_scheme="gray"),
+                _change_form(),
             ),
-            status_window(),
-            spacing="4",
-            width="100%",
         ),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav,
+        open=s.open,
+        on_close=s.close_status,
+        max_width="680px",
+    )
+
+
+LIST_COLUMNS = (Column("Status", status_icon), Column("Name", lambda r: rx.text(r["name"], weight="medium")),
+                Column("Details", "detail"), Column("Since", "since"))
+STATUS_FILTER = [(st.key, st.label) for st in OBJECT_WORKFLOW.statuses]
+
+
+def _list(title: str, empty: str, with_filter: bool) -> rx.Component:
+    s = StatusesState
+    return page(
+        *([select("", "Status filter", STATUS_FILTER, none="All statuses", none_value="any", value=s.f_status,
+                  on_change=s.set_status_filter)] if with_filter else []),
+        data_table(s.rows, LIST_COLUMNS, empty=empty, id="status-list",
+                   row_props=lambda r: {"data_name": r["name"]}),
+        status_window(),
+        title=title,
     )
 
 
 def clients_page() -> rx.Component:
-    return _list("Clients", False)
+    return _list("Clients", "No clients to show.", False)
 
 
 def objects_page() -> rx.Component:
-    return _list("Installed objects", True)
+    return _list("Installed objects", "No installed objects to show.", True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from ordertrack.auth import AppState, coerce_str, current_principal, guard
-from ordertrack.components.layout import shell
+from ordertrack.components.forms import hidden, inline_form, select, text_input
+from ordertrack.components.tables import Column, data_table
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import OBJECT_WORKFLOW
 from ordertrack.live import publish
+from ordertrack.pages.frame import page
 from ordertrack.services import status_moves as svc
 from ordertrack.services.errors import BadInput
 
@@ -49,42 +51,35 @@ class UrgencyState(AppState):
         return rx.toast.success("Saved.")
 
 
-def _rule(r: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(r["label"], weight="medium"),
-        rx.table.cell(rx.form(
-            rx.hstack(
-                rx.el.input(type="hidden", name="status", value=r["status"]),
-                rx.el.select(rx.el.option("Green (checked, permanent)", value="green"),
-                             rx.el.option("Blue (needs checking or work)", value="blue"),
-                             name="base", default_value=r["base"], aria_label="Colour of " + r["label"],
-                             class_name="ot-native-select"),
-                rx.text("yellow after", size="2"),
-                rx.input(name="yellow", type="number", min="0", step="1", default_value=r["yellow"], width="90px",
-                         aria_label="Yellow after hours for " + r["label"]),
-                rx.text("h, red after", size="2"),
-                rx.input(name="red", type="number", min="0", step="1", default_value=r["red"], width="90px",
-                         aria_label="Red after hours for " + r["label"]),
-                rx.text("h", size="2"),
-                rx.button("Save", size="1", type="submit", variant="soft"),
-                align="center",
-            ),
-            on_submit=UrgencyState.save,
-            reset_on_submit=False,
-        )),
+BASES = (("green", "Green (checked, permanent)"), ("blue", "Blue (needs checking or work)"))
+
+
+def _hours(name: str, label: rx.Var, value: rx.Var) -> rx.Component:
+    return text_input(name, label, value=value, type="number", min="0", step="1", width="90px", placeholder="")
+
+
+def _rule_form(r: rx.Var) -> rx.Component:
+    return inline_form(
+        hidden("status", r["status"]),
+        select("base", "Colour of " + r["label"], BASES, value=r["base"]),
+        rx.text("yellow after", size="2"),
+        _hours("yellow", "Yellow after hours for " + r["label"], r["yellow"]),
+        rx.text("h, red after", size="2"),
+        _hours("red", "Red after hours for " + r["label"], r["red"]),
+        rx.text("h", size="2"),
+        on_submit=UrgencyState.save,
     )
+
+
+COLUMNS = (Column("Status", lambda r: rx.text(r["label"], weight="medium")), Column("Colours", _rule_form))
 
 
 def urgency_page() -> rx.Component:
     s = UrgencyState
-    return shell(
-        rx.vstack(
-            rx.heading("Urgency colours", size="7"),
-            rx.text("0 hours means never. Colours are computed when shown, so a change applies at once.",
-                    color_scheme="gray"),
-            rx.table.root(rx.table.body(rx.foreach(s.rules, _rule)), width="100%"),
-            spacing="3",
-            width="100%",
-        ),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav,
+    return page(
+        data_table(s.rules, COLUMNS, header=False, empty=None, variant="ghost",
+                   row_props=lambda _r: {"align": "center"}),
+        title="Urgency colours",
+        intro="0 hours means never. Colours are computed when shown, so a change applies at once.",
+        spacing="3",
     )

@@ -9,10 +9,12 @@ import reflex as rx
 from ordertrack import live
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
-from ordertrack.components.layout import shell
+from ordertrack.components.forms import inline, select
+from ordertrack.components.tables import empty_state
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import OBJECT_WORKFLOW
+from ordertrack.pages.frame import page
 from ordertrack.services import status_moves as svc
 from ordertrack.services.errors import BadInput
 
@@ -102,34 +104,25 @@ def _count(colour: str, label: str) -> rx.Component:
                     id=f"count-{colour}")
 
 
+def _filter(name: str, label: str, none: str, options, value: rx.Var) -> rx.Component:
+    return select("", label, options, none=none, none_value="any", value=value,
+                  on_change=lambda v: WallState.set_filter(name, v))
+
+
 def wall_page() -> rx.Component:
     """The wall."""
     s = WallState
-    return shell(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Object wall", size="7"),
-                _count("red", "Urgent"), _count("yellow", "Overdue"), _count("blue", "Needs work"),
-                _count("green", "OK"),
-                align="center", spacing="3", wrap="wrap",
-            ),
-            rx.hstack(
-                rx.el.select(rx.el.option("All statuses", value="any"),
-                             *[rx.el.option(st.label, value=st.key) for st in OBJECT_WORKFLOW.statuses],
-                             value=s.f_status, on_change=lambda v: WallState.set_filter("status", v),
-                             aria_label="Status", class_name="ot-native-select"),
-                rx.el.select(rx.el.option("All customers", value="any"),
-                             rx.foreach(s.customers, lambda c: rx.el.option(c["name"], value=c["id"])),
-                             value=s.f_customer, on_change=lambda v: WallState.set_filter("customer", v),
-                             aria_label="Customer", class_name="ot-native-select"),
-                rx.el.select(rx.el.option("All installers", value="any"),
-                             rx.foreach(s.installers, lambda c: rx.el.option(c["name"], value=c["id"])),
-                             value=s.f_installer, on_change=lambda v: WallState.set_filter("installer", v),
-                             aria_label="Installer", class_name="ot-native-select"),
-            ),
-            rx.flex(rx.foreach(s.tiles, _tile), wrap="wrap", spacing="2", id="wall"),
-            spacing="4",
-            width="100%",
+    return page(
+        inline(
+            _filter("status", "Status", "All statuses", [(st.key, st.label) for st in OBJECT_WORKFLOW.statuses],
+                    s.f_status),
+            _filter("customer", "Customer", "All customers", s.customers, s.f_customer),
+            _filter("installer", "Installer", "All installers", s.installers, s.f_installer),
         ),
-        user_name=s.user_name, role_label=s.user_role_label, nav=s.nav, wide=True,
+        rx.cond(s.tiles.length() > 0, rx.flex(rx.foreach(s.tiles, _tile), wrap="wrap", spacing="2", id="wall"),
+                empty_state("No objects match these filters.")),
+        title="Object wall",
+        beside=(_count("red", "Urgent"), _count("yellow", "Overdue"), _count("blue", "Needs work"),
+                _count("green", "OK")),
+        wide=True,
     )

@@ -63,4 +63,6 @@ def test_admin_designs_validates_and_activates_a_process(page):
 def test_operator_cannot_open_the_designer(page):
     login(page, "operator")
     page.goto("/settings/processes")
-    expect(page.get_by_text("You are not allowed to do that.")).to_be_visible()
+    expect(page.locator("#page-refused")).to_contain_text("You don't have access to this page.")
+    expect(page.get_by_text("No processes yet: create the first one.")).to_have_count(0)
+    expect(page.get_by_role("button", name="New Process")).to_have_count(0)

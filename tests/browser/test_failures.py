@@ -66,8 +66,9 @@ def test_reseller_sees_failure_and_support_resolution_clears_it_live(browser, se
 def test_customer_cannot_open_the_failure_queue(page):
     login(page, "customer")
     page.goto("/failures")
-    expect(page.get_by_text("You are not allowed to do that.")).to_be_visible()
+    expect(page.locator("#page-refused")).to_contain_text("You don't have access to this page.")
     expect(page.locator("#failure-queue")).to_have_count(0)
+    expect(page.get_by_text("No failed orders. Nice.")).to_have_count(0)
 
 
 def test_reseller_chooses_recipients_and_edits_a_customer_contact(page, server):

@@ -1,0 +1,41 @@
+"""The columns every list of orders shares (All orders, the Order Manager, the board's Closed
+tab): the number linking to the order with its "!" mark, name, customer, phase, status badge,
+priority; and the row dict they read, built from an ``OrderCard``-shaped view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from ordertrack import routes
+from ordertrack.components.status_badge import failed_mark, status_badge
+from ordertrack.components.tables import Column
+
+
+def order_row(card: Any, **extra: str) -> dict[str, str]:
+    """The row of one order (any view with number, name, customer_name, phase_label, status,
+    status_label, priority and failed), plus ``extra`` keys a page shows too."""
+    return {"number": card.number, "href": routes.order_url(card.number), "name": card.name,
+            "customer": card.customer_name, "phase": card.phase_label, "status": card.status,
+            "status_label": card.status_label, "priority": card.priority.capitalize(),
+            "failed": "1" if card.failed else "", **extra}
+
+
+def order_link(row: rx.Var) -> rx.Component:
+    """The order's number linking to its page, and the red "!" when provisioning failed."""
+    return rx.hstack(rx.link(row["number"], href=row["href"], weight="medium"), failed_mark(row["failed"]),
+                     align="center")
+
+
+def order_status(row: rx.Var) -> rx.Component:
+    """The order's status badge."""
+    return status_badge(row["status"], row["status_label"])
+
+
+NUMBER = Column("Number", order_link)
+NAME = Column("Name", "name")
+CUSTOMER = Column("Customer", "customer")
+PHASE = Column("Phase", "phase")
+STATUS = Column("Status", order_status)
+PRIORITY = Column("Priority", "priority")
