@@ -15,8 +15,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -24,10 +26,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
+from sqlmodel import Session, create_engine, select
 
+from ordertrack.db.models import Customer, Reseller, User
 from ordertrack.pages.board import BoardState
+from ordertrack.services.accounts import hash_password
 from tests.runtime.tcpproxy import TcpProxy, free_port
-from tests.wsclient import ReflexSocket, sign_in
+from tests.wsclient import ReflexSocket, all_strings, sign_in
 
 pytestmark = pytest.mark.postgres
 
@@ -226,6 +231,65 @@ def test_runs_exactly_the_configured_workers_and_is_healthy(cluster):
     assert "ordertrack cluster mode: 2 granian workers; a worker that dies is started again" in cluster.log_text()
     status, body, _ = _get(f"{cluster.url}/health")
     assert (status, body) == (200, b'{"database":"ok","redis":"ok"}')
+
+
+def test_a_change_on_one_worker_reaches_boards_on_every_worker(cluster, scratch_pg):
+    """Eight staff boards (the kernel spreads their connections over both workers); an order
+    created through REST on whichever worker takes it appears on every one of them."""
+    board = BoardState.get_full_name()
+    cookie = sign_in(cluster.url, "support")
+    viewers = [ReflexSocket(cluster.url, cookie=cookie) for _ in range(8)]
+    try:
+        for viewer in viewers:
+            assert board in str([u.get("delta") for u in viewer.emit(f"{board}.load", path="/board")])
+        with Session(create_engine(scratch_pg)) as s:
+            customer = s.exec(select(Customer.id).join(Reseller, Reseller.id == Customer.reseller_id)
+                              .where(Reseller.name == "Northwind Telecom")).first()
+        body = json.dumps({"customer_id": customer, "name": "Cross-worker push", "service_type": "network",
+                           "items": [{"kind": "network", "name": "Line"}]}).encode()
+        request = urllib.request.Request(f"{cluster.url}/api/v1/orders", data=body, method="POST", headers={
+            "Authorization": "Bearer otk_demo_northwind", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=20) as answer:
+            number = json.loads(answer.read())["number"]
+        missed = [i for i, viewer in enumerate(viewers)
+                  if not any(number in all_strings(u) for u in viewer.listen(8))]
+        assert missed == [], f"boards {missed} never showed {number}"
+    finally:
+        for viewer in viewers:
+            viewer.close()
+
+
+def test_the_sign_in_lockout_is_shared_by_the_workers(cluster, scratch_pg):
+    """12 wrong passwords for one account at once, spread over both workers: exactly 5 are
+    checked (the per-account limit), the rest are refused with the lockout."""
+    name = f"spray-{uuid.uuid4().hex[:8]}"
+    with Session(create_engine(scratch_pg)) as s:
+        s.add(User(username=name, display_name="Spray", role="support", password_hash=hash_password("right")))
+        s.commit()
+    outcomes: list[str] = []
+
+    def guess(i: int) -> None:
+        body = urllib.parse.urlencode({"username": name, "password": f"wrong-{i}"}).encode()
+        request = urllib.request.Request(f"{cluster.url}/auth/login", data=body, method="POST",
+                                         headers={"Origin": cluster.url})
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            opener.open(request, timeout=30)
+        except urllib.error.HTTPError as answer:
+            outcomes.append(urllib.parse.parse_qs(urllib.parse.urlsplit(answer.headers["Location"]).query)
+                            .get("error", ["?"])[0])
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["invalid"] * 5 + ["locked"] * 7, outcomes
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
 
 
 def test_a_worker_killed_with_sigkill_is_replaced_and_the_server_keeps_serving(cluster):
