@@ -80,7 +80,8 @@ class Settings(BaseSettings):
     attachment_max_bytes: int = 5 * 1024 * 1024
     db_timeout_seconds: float = 4.5  # a user waits at most this long for the database
     db_statement_timeout_ms: int = 4000  # PostgreSQL statement_timeout and lock_timeout
-    db_threads: int = 8  # blocking work (transactions, password hashing) per worker
+    db_threads: int = 8
+    redis_prefix: str = "ordertrack:"  # keys and channels in Redis (rate limits, the change relay)  # blocking work (transactions, password hashing) per worker
 
     def signing_key(self) -> str:
         """The deployment's secret (signs order-form links, outbox Message-IDs).

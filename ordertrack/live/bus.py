@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
 
 log = logging.getLogger(__name__)
-CHANNEL = "ordertrack:changes"
+CHANNEL = "changes"  # under ORDERTRACK_REDIS_PREFIX: deployments sharing a Redis stay apart
 
 _seq = 0
 _loop: asyncio.AbstractEventLoop | None = None
@@ -149,8 +149,9 @@ class Relay:
     BACKOFF_MAX = 3.0
     PING_SECONDS = 5.0
 
-    def __init__(self, url: str, *, origin: str, wake: Callable[[str], None]) -> None:
+    def __init__(self, url: str, *, origin: str, wake: Callable[[str], None], prefix: str = "ordertrack:") -> None:
         self.url, self.origin, self.wake = url, origin, wake
+        self.channel = prefix + CHANNEL
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1000)
         self.connected = asyncio.Event()
         self.outages = 0
@@ -171,14 +172,14 @@ class Relay:
             client = aioredis.from_url(self.url, socket_connect_timeout=2)
             try:
                 pubsub = client.pubsub()
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(self.channel)
                 while not self.queue.empty():
                     self.queue.get_nowait()
                 self.connected.set()
                 if lost_at is not None:
                     log.warning("change relay: Redis is back after %.0f s; live pushes across workers resume",
                                 loop.time() - lost_at)
-                    await client.publish(CHANNEL, f"{self.origin}|*")
+                    await client.publish(self.channel, f"{self.origin}|*")
                     lost_at = None
                 backoff = 0.5
                 async with asyncio.TaskGroup() as group:
@@ -224,7 +225,7 @@ class Relay:
     async def _forward(self, client) -> None:
         while True:
             payload = await self.queue.get()
-            await client.publish(CHANNEL, f"{self.origin}|{payload}")
+            await client.publish(self.channel, f"{self.origin}|{payload}")
 
 
 def bind(loop: asyncio.AbstractEventLoop, redis_url: str | None) -> asyncio.Task | None:
@@ -233,7 +234,9 @@ def bind(loop: asyncio.AbstractEventLoop, redis_url: str | None) -> asyncio.Task
     _loop = loop
     if not redis_url:
         return None
-    _relay = Relay(redis_url, origin=uuid.uuid4().hex, wake=_wake)
+    from ordertrack.settings import get_settings
+
+    _relay = Relay(redis_url, origin=uuid.uuid4().hex, wake=_wake, prefix=get_settings().redis_prefix)
     return loop.create_task(_relay.run())
 
 

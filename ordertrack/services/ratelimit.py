@@ -276,7 +276,9 @@ def limiter_for(redis_url: str | None, database_url: str) -> RateLimiter:
         database_url: the app's database, used when there is no Redis.
     """
     if redis_url:
-        return RedisLimiter(redis_client(redis_url))
+        from ordertrack.settings import get_settings
+
+        return RedisLimiter(redis_client(redis_url), prefix=get_settings().redis_prefix + "ratelimit:")
     from ordertrack.db.engine import engine_for
 
     return DatabaseLimiter(engine_for(database_url))

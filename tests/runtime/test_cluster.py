@@ -26,10 +26,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, create_engine, select
+from sqlmodel import Session, create_engine, func, select
 
+from ordertrack.db.intake_models import DraftOrder
 from ordertrack.db.models import Customer, Reseller, User
 from ordertrack.pages.board import BoardState
+from ordertrack.pages.order_form import OrderFormState
 from ordertrack.services.accounts import hash_password
 from tests.runtime.tcpproxy import TcpProxy, free_port
 from tests.wsclient import ReflexSocket, all_strings, sign_in
@@ -161,6 +163,7 @@ def cluster(scratch_pg, redis_url, tmp_path_factory):
         "ORDERTRACK_DATABASE_URL": through_proxy,
         "REFLEX_REDIS_URL": redis_url,
         "ORDERTRACK_SECRET_KEY": f"cluster-test-{uuid.uuid4().hex}",
+        "ORDERTRACK_REDIS_PREFIX": f"cluster-test-{uuid.uuid4().hex[:8]}:",  # counters of this run only
         "ORDERTRACK_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "ORDERTRACK_LOGIN_DELAY_SECONDS": "0.2",
         "ORDERTRACK_MAIL_DIR": str(tmp / "mail"),
@@ -285,6 +288,33 @@ def test_the_sign_in_lockout_is_shared_by_the_workers(cluster, scratch_pg):
     for t in threads:
         t.join(60)
     assert sorted(outcomes) == ["invalid"] * 5 + ["locked"] * 7, outcomes
+
+
+def test_the_order_forms_hourly_limit_is_shared_by_the_workers(cluster, scratch_pg):
+    """25 anonymous visitors from one address start an order at once, over both workers: the
+    limit (20 per address and hour) lets exactly 20 drafts through in total."""
+    form = OrderFormState.get_full_name()
+    with Session(create_engine(scratch_pg)) as s:
+        before = s.exec(select(func.count()).select_from(DraftOrder)).one()
+    answers: list[str] = []
+
+    def visitor() -> None:
+        sock = ReflexSocket(cluster.url)
+        try:
+            answers.append(str(sock.emit(f"{form}.save_service", {"form_data": {"service_type": "hosting"}},
+                                         path="/order-form", wait=20)))
+        finally:
+            sock.close()
+
+    threads = [threading.Thread(target=visitor) for _ in range(25)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with Session(create_engine(scratch_pg)) as s:
+        created = s.exec(select(func.count()).select_from(DraftOrder)).one() - before
+    assert created == 20, f"{created} drafts were saved: {answers[:1]}"
+    assert sum("Too many new orders" in a for a in answers) == 5, "the other five are told why"
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
