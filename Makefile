@@ -50,6 +50,20 @@ catalogs: install
 i18n-update: install
 	$(PY) -m ordertrack.i18n.build --untranslated
 
+migrate: install
+	$(VENV)/bin/reflex db migrate
+
+bootstrap: install
+	$(PY) -m ordertrack.cli ensure-secret
+	$(PY) -m ordertrack.cli bootstrap
+
+browser:
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "Browser tests need Debian's chromium: run 'sudo apt-get install chromium' (or set ORDERTRACK_CHROMIUM=/path)"; exit 1; fi
+
+install-test: $(VENV)/.installed-test $(BUN) browser
+
 test: install-test catalogs
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
