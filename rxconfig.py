@@ -20,7 +20,7 @@ config = rx.Config(
     telemetry_enabled=False,
     show_built_with_reflex=False,
     cors_allowed_origins=_origins,
-    redis_token_expiration=15 * 60,
+    redis_token_expiration=10 * 60,  # an idle tab's state is dropped after 10 minutes (every state manager)
     disable_plugins=[rx.plugins.SitemapPlugin],
     plugins=[
         rx.plugins.RadixThemesPlugin(
