@@ -1,0 +1,120 @@
+"""Guarded moves per second through the service layer (issue 17, item 5).
+
+Run by hand: `python -m bench.moves [--moves 2000] [--database-url postgresql+psycopg://...]`.
+SQLite runs always; PostgreSQL runs when --database-url is given (a scratch database is created
+and dropped there). Prints a table.
+
+Each database gets the production schema, the demo accounts and 300 demo orders. One worker
+thread (as one Reflex worker's handler pool does per move) moves orders of the operator's
+queue back and forth between Planning and Execution exactly as the board's drop handler does:
+one transaction with the process check, the engine's decision, compare-and-set, the history
+row, the SLA clock, the customer's e-mail into the outbox and the process hook, then commit.
+The figure is moves/s over the whole run, with the median and 95th percentile of one move.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.sweep import drop_databases, scratch_databases  # noqa: E402
+
+
+def _prepare_with_orders(url: str) -> None:
+    import subprocess
+
+    env = {**os.environ, "ORDERTRACK_DATABASE_URL": url, "REFLEX_CHECK_LATEST_VERSION": "false"}
+    venv = Path(sys.executable).parent
+    subprocess.run([str(venv / "reflex"), "db", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "ordertrack.cli", "bootstrap", "--orders", "300"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+
+
+def run(url: str, moves: int) -> dict:
+    from ordertrack.clock import SystemClock
+    from ordertrack.db.engine import make_engine, session_scope
+    from ordertrack.db.models import Order, User
+    from ordertrack.services import orders, processes
+    from ordertrack.services.accounts import principal_of
+    from ordertrack.services.calendars import business_calendar
+
+    engine = make_engine(url)
+    calendar = business_calendar()
+    clock = SystemClock()
+    with Session(engine) as s:
+        operator = principal_of(s.exec(select(User).where(User.username == "operator")).one())
+        pool = [(o.id, o.phase, o.version) for o in s.exec(
+            select(Order).where(Order.phase.in_(("planning", "execution"))).order_by(Order.id)).all()]
+    assert pool, "no orders in planning or execution"
+    state = {oid: (phase, version) for oid, phase, version in pool}
+    ids = list(state)
+    took: list[float] = []
+    refused = 0
+    start = time.perf_counter()
+    for i in range(moves):
+        oid = ids[i % len(ids)]
+        phase, version = state[oid]
+        target, comment = ("execution", "") if phase == "planning" else ("planning", "back for re-planning")
+        t0 = time.perf_counter()
+        now = clock.now()
+        try:
+            with session_scope(engine) as session:
+                processes.before_order_move(session, order_id=oid, target=target)
+                card = orders.move_order(session, principal=operator, order_id=oid, target=target,
+                                         expected_version=version, comment=comment, now=now, calendar=calendar)
+                processes.after_order_move(session, principal=operator, order_id=oid, target=target, now=now,
+                                           calendar=calendar)
+        except Exception as exc:  # a refused move still counts as work done; say how many
+            refused += 1
+            if refused <= 3:
+                print(f"  refused {oid} {phase}->{target}: {exc}", file=sys.stderr)
+            with Session(engine) as s:
+                order = s.get(Order, oid)
+                state[oid] = (order.phase, order.version)
+            continue
+        took.append(time.perf_counter() - t0)
+        state[oid] = (card.phase, card.version)
+    wall = time.perf_counter() - start
+    engine.dispose()
+    took.sort()
+    return {"moves": moves, "per_s": moves / wall, "median_ms": statistics.median(took) * 1000,
+            "p95_ms": took[int(len(took) * 0.95) - 1] * 1000, "refused": refused}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--moves", type=int, default=2000)
+    parser.add_argument("--database-url", default=None, help="PostgreSQL server URL (a scratch database is used)")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("ORDERTRACK_MAIL_DIR", str(Path(tmp) / "mail"))
+        targets = [("SQLite", f"sqlite:///{Path(tmp) / 'moves.db'}")]
+        scratch = scratch_databases(args.database_url, (0,), Path(tmp)) if args.database_url else []
+        targets += [("PostgreSQL", url) for url in scratch]
+        try:
+            for name, url in targets:
+                print(f"preparing {name} ...", file=sys.stderr, flush=True)
+                _prepare_with_orders(url)
+                rows.append((name, run(url, args.moves)))
+        finally:
+            drop_databases(args.database_url, scratch)
+    print("\n| database | moves | moves/s | median ms | p95 ms | refused |")
+    print("|---|---|---|---|---|---|")
+    for name, r in rows:
+        print(f"| {name} | {r['moves']:,} | {r['per_s']:.0f} | {r['median_ms']:.2f} | {r['p95_ms']:.2f} | "
+              f"{r['refused']} |")
+
+
+if __name__ == "__main__":
+    main()
