@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import secrets
 import statistics
 import sys
 import threading
@@ -27,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import pct  # noqa: E402
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _wait_up  # noqa: E402
-from tests.wsclient import ReflexSocket  # noqa: E402
+from tests.server_fixtures import CHROMIUM, CHROMIUM_ARGS, _free_port, _wait_up  # noqa: E402
+from tests.wsclient import ReflexSocket, sign_in  # noqa: E402
 
 
 def start_server(tmp: Path, active: int):
@@ -39,7 +40,7 @@ def start_server(tmp: Path, active: int):
     env = {**os.environ, "PORT": str(port), "ORDERTRACK_DATABASE_URL": db_url,
            "ORDERTRACK_PUBLIC_URL": f"http://127.0.0.1:{port}", "REFLEX_CHECK_LATEST_VERSION": "false",
            "REFLEX_WEB_WORKDIR": str(ROOT / ".web-bench"), "REFLEX_STATES_WORKDIR": str(ROOT / ".states-bench"),
-           "ORDERTRACK_MAIL_DIR": str(tmp / "mail")}
+           "ORDERTRACK_MAIL_DIR": str(tmp / "mail"), "ORDERTRACK_SECRET_KEY": secrets.token_hex(32)}
     venv = Path(sys.executable).parent
     subprocess.run([str(venv / "reflex"), "db", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "ordertrack.cli", "bootstrap", "--orders", "0"], cwd=ROOT, env=env,
@@ -122,13 +123,14 @@ def first_load(url: str, runs: int) -> tuple[float, float]:
     return statistics.median(times) * 1000, statistics.median(sizes)
 
 
-def _login(url: str, user: str) -> ReflexSocket:
-    from ordertrack.auth import LoginState
+_COOKIES: dict[tuple[str, str], str] = {}
 
-    sock = ReflexSocket(url)
-    sock.emit(f"{LoginState.get_full_name()}.submit", {"form_data": {"username": user, "password": "demo"}},
-              path="/login")
-    return sock
+
+def _login(url: str, user: str) -> ReflexSocket:
+    """A tab of ``user`` (signed in once through the sign-in endpoint; every tab sends the cookie)."""
+    if (url, user) not in _COOKIES:
+        _COOKIES[url, user] = sign_in(url, user)
+    return ReflexSocket(url, cookie=_COOKIES[url, user])
 
 
 def latency(url: str, db_url: str, viewers: int, moves: int) -> tuple[list[float], list[float], list[float]]:

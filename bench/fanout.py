@@ -2,13 +2,15 @@
 is faster"), printed as a table — run by hand: `python -m bench.fanout [--quick]`.
 
 A minimal Reflex app (``bench/fanout_app``, production backend, one worker) pushes the same
-payload — a board window of 4 columns x 25 cards, ~30 KB — in three ways:
+payload — a board window of 4 columns x 25 cards, ~30 KB — in four ways:
 
 - ``watch``:  a background watcher per tab sets its own state (lock + delta + encode per tab);
 - ``shared``: ``rx.SharedState`` linked to one token (Reflex's own fan-out: per linked tab a
   state lock, a delta and an encode);
-- ``room``:   the update is encoded once and written to every tab (``ordertrack.live.push``, what
-  ``ordertrack.live.fanout`` uses for the board).
+- ``room``:   the update is encoded once and written to every tab (``ordertrack.live.push``), the
+  whole window each time;
+- ``delta``:  as ``room`` with one var per column, sending only the column that changed (what
+  ``ordertrack.live.fanout`` and the board do).
 
 For 1, 25 and 100 viewers one more client makes a trivial change (it sets a number) and we
 time how long until each viewer has it, next to the round trip of a trivial event (toggling a
@@ -46,7 +48,8 @@ BOARD = "reflex___state____state.reflex___istate___shared____shared_state_base_i
 N_RE = re.compile(r'"n_rx_state_":(\d+)')
 MODES = {"watch": (f"{TAB}.watch", f"{TAB}.change_watch"),
          "shared": (f"{BOARD}.join", f"{BOARD}.change_shared"),
-         "room": (f"{TAB}.join_room", f"{TAB}.change_room")}
+         "room": (f"{TAB}.join_room", f"{TAB}.change_room"),
+         "delta": (f"{TAB}.join_room", f"{TAB}.change_delta")}
 
 
 def start_server(tmp: Path) -> tuple[subprocess.Popen, str]:

@@ -2,7 +2,8 @@
 
 Run by hand: `python -m bench.moves [--moves 2000] [--database-url postgresql+psycopg://...]`.
 SQLite runs always; PostgreSQL runs when --database-url is given (a scratch database is created
-and dropped there). Prints a table.
+and dropped there). Prints a table. `--reflex` measures through the production build's order
+page handlers with 10 concurrent socket clients instead.
 
 Each database gets the production schema, the demo accounts and 300 demo orders. One worker
 thread (as one Reflex worker's handler pool does per move) moves orders of the operator's
@@ -91,11 +92,71 @@ def run(url: str, moves: int) -> dict:
             "p95_ms": took[int(len(took) * 0.95) - 1] * 1000, "refused": refused}
 
 
+def through_reflex(clients: int, per_client: int) -> dict:
+    """Moves through the order page's handlers of the production build: ``clients`` tabs at once
+    (one thread each, the operator's session), each opening its own orders and moving them
+    Planning → Execution (load, open_move, confirm_move: the three events a person sends)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlmodel import create_engine
+
+    from bench.board import start_server, stop
+    from ordertrack.db.models import Order
+    from ordertrack.pages.order import OrderState
+    from ordertrack.pages.order.moves import MovesState
+    from tests.wsclient import ReflexSocket, sign_in
+
+    tmp = Path(tempfile.mkdtemp(prefix="ordertrack-moves-"))
+    proc, url, db_url = start_server(tmp, clients * per_client * 3)
+    try:
+        with Session(create_engine(db_url)) as s:
+            numbers = [o.number for o in s.exec(select(Order).where(Order.phase == "planning")
+                                                .order_by(Order.id).limit(clients * per_client)).all()]
+        cookie = sign_in(url, "operator")
+        shares = [numbers[i::clients] for i in range(clients)]
+        socks = [ReflexSocket(url, cookie=cookie) for _ in range(clients)]
+
+        def work(i: int) -> list[float]:
+            sock, took = socks[i], []
+            for number in shares[i]:
+                path, query = f"/orders/{number}", {"number": number}
+                sock.emit(f"{OrderState.get_full_name()}.load", {}, path=path, query=query, wait=20, quiet=0.001)
+                sock.emit(f"{MovesState.get_full_name()}.open_move", {"target": "execution"}, path=path,
+                          query=query, wait=20, quiet=0.001)
+                t0 = time.perf_counter()
+                sock.emit(f"{MovesState.get_full_name()}.confirm_move", {"form_data": {"comment": ""}}, path=path,
+                          query=query, wait=20, quiet=0.001)
+                took.append(time.perf_counter() - t0)
+            return took
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            took = sorted(t for part in pool.map(work, range(clients)) for t in part)
+        wall = time.perf_counter() - start
+        for sock in socks:
+            sock.close()
+        with Session(create_engine(db_url)) as s:
+            moved = len(s.exec(select(Order.id).where(Order.number.in_(numbers), Order.phase == "execution")).all())
+    finally:
+        stop(proc)
+    return {"clients": clients, "moves": len(numbers), "moved": moved, "per_s": len(numbers) / wall,
+            "median_ms": statistics.median(took) * 1000, "p95_ms": took[int(len(took) * 0.95) - 1] * 1000}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--moves", type=int, default=2000)
     parser.add_argument("--database-url", default=None, help="PostgreSQL server URL (a scratch database is used)")
+    parser.add_argument("--reflex", action="store_true", help="through the order page's handlers, 10 clients")
+    parser.add_argument("--per-client", type=int, default=30)
     args = parser.parse_args()
+    if args.reflex:
+        r = through_reflex(10, args.per_client)
+        print("\n| path | clients | moves | moved | moves/s (load + open + confirm) | confirm median ms | p95 ms |")
+        print("|---|---|---|---|---|---|---|")
+        print(f"| order page handlers, SQLite | {r['clients']} | {r['moves']} | {r['moved']} | {r['per_s']:.0f} | "
+              f"{r['median_ms']:.1f} | {r['p95_ms']:.1f} |")
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("ORDERTRACK_MAIL_DIR", str(Path(tmp) / "mail"))

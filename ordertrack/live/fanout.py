@@ -9,9 +9,9 @@ vars. After every change (see ``bus``) and every ``IDLE_SECONDS`` one task per w
    every event),
 2. re-checks every registered tab's session in ONE query (a signed-out, expired or
    deactivated session, or a changed role or tenant, stops its pushes),
-3. groups the tabs by (State, key), computes each view once, and — unless it equals what
-   that key was last sent — emits it as one Socket.IO packet, encoded once and written to
-   every tab of the group.
+3. groups the tabs by (State, key), computes each view once, and emits the vars that changed
+   since that key was last sent as one Socket.IO packet, encoded once and written to every
+   tab of the group (a tab new to the group gets the whole view once).
 
 No tab's server-side state is locked or diffed, so a viewer costs one socket write; the
 per-tab watcher it replaces (``watch``) cost a state lock, a session query, a refresh
@@ -23,6 +23,8 @@ Measured in ``bench/board.py`` and ``bench/fanout.py``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import itertools
 import logging
 import threading
 from collections import defaultdict
@@ -60,10 +62,13 @@ class View:
     principal: Principal
     compute: Callable[[], dict[str, Any]]
     language: str = i18n.DEFAULT
+    serial: int = 0  # set by ``show``: a tab that registers again is new to its group
 
 
 _views: dict[str, dict[str, View]] = {}  # client token → state full name → view
-_last: dict[tuple[str, Hashable], dict[str, Any]] = {}  # what each (state, key) was last pushed
+# each (state, key): its last view, and the (socket, registration) pairs that were sent it
+_last: dict[tuple[str, Hashable], tuple[dict[str, Any], frozenset[tuple[str, int]]]] = {}
+_serials = itertools.count(1)
 pushes = 0  # packets sent (for tests and benchmarks)
 _lock = threading.RLock()  # handlers register from the blocking-work pool, the pusher reads on the loop
 
@@ -72,7 +77,7 @@ def show(token: str, view: View) -> None:
     """Register (or replace) what a tab shows of one State."""
     if token:
         with _lock:
-            _views.setdefault(token, {})[view.state] = view
+            _views.setdefault(token, {})[view.state] = dataclasses.replace(view, serial=next(_serials))
 
 
 def serve(state: Any, key: Hashable, compute: Callable[[], dict[str, Any]], *, computed: tuple[str, ...] = ()) -> None:
@@ -169,14 +174,20 @@ def _resellers_of(customers: set[int]) -> set[int | None]:
 
 
 def _compute(token_to_sid: dict[str, str], changed: set[int] | None) -> list[tuple[str, list[str], dict]]:
-    """(state, sids, values) of every view to send now (blocking: sessions and views query)."""
+    """(state, sids, values) of every packet to send now (blocking: sessions and views query).
+
+    Tabs that were sent the group's last view get only the vars that changed since (a move
+    changes the columns it touches, not the board's filters or totals of other columns); tabs
+    new to the group (a new page, a reconnected socket, a tab that registered again) get the
+    whole view once.
+    """
     groups: dict[tuple[str, Hashable], list[tuple[str, View]]] = defaultdict(list)
     for sid, view in _live_views(token_to_sid):
         groups[(view.state, view.key)].append((sid, view))
     resellers = _resellers_of(changed) if changed is not None else set()
     out = []
-    for (state, _key), members in groups.items():
-        first = members[0][1]
+    for group, members in groups.items():
+        state, first = group[0], members[0][1]
         if changed is not None and _unaffected(first.principal, changed, resellers):
             continue
         try:
@@ -187,10 +198,16 @@ def _compute(token_to_sid: dict[str, str], changed: set[int] | None) -> list[tup
         except Exception:  # one broken view never stops the others
             log.exception("could not compute the live view of %s", state)
             continue
-        if _last.get((state, _key)) == values:
-            continue  # e.g. another tenant's order changed: this view did not, its tabs are current
-        _last[(state, _key)] = values
-        out.append((state, [sid for sid, _ in members], values))
+        tabs = [(sid, view.serial) for sid, view in members]
+        before, sent_to = _last.get(group, ({}, frozenset()))
+        _last[group] = (values, frozenset(tabs))
+        fresh = [sid for sid, serial in tabs if (sid, serial) not in sent_to]
+        if fresh:
+            out.append((state, fresh, values))
+        delta = {name: value for name, value in values.items() if name not in before or before[name] != value}
+        current = [sid for sid, serial in tabs if (sid, serial) in sent_to]
+        if delta and current:  # unchanged (e.g. another tenant's order moved): its tabs are current
+            out.append((state, current, delta))
     for gone in [k for k in _last if k not in groups]:
         del _last[gone]
     return out

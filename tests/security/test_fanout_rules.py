@@ -111,3 +111,27 @@ def test_changes_accumulate_until_taken_and_an_unknown_change_means_everything()
     realtime._mark("*")
     realtime._mark("5")
     assert realtime.take_dirty() is None
+
+
+def test_tabs_get_only_the_vars_that_changed_and_a_new_tab_gets_the_whole_view(registry):
+    board, calls = {"planning": ["SO-1"], "execution": ["SO-2"], "totals": {"planning": 1}}, []
+    fanout.show("t1", _view(ALICE, board, calls))
+    assert _push_all() == 1
+    assert registry == [("board_state", board, ["sid-t1"])], "a tab new to the view gets all of it"
+
+    registry.clear()
+    board["execution"] = ["SO-2", "SO-3"]  # a card arrived in one column
+    fanout.show("t2", _view(ALICE, board, calls))  # another tab opened the same board meanwhile
+    assert _push_all() == 2
+    assert sorted(registry, key=lambda r: r[2]) == [
+        ("board_state", {"execution": ["SO-2", "SO-3"]}, ["sid-t1"]),  # only the changed column
+        ("board_state", board, ["sid-t2"]),  # the newcomer: everything, once
+    ]
+
+    registry.clear()
+    assert _push_all() == 0, "nothing changed: nothing is sent to anyone"
+    fanout.show("t1", _view(ALICE, board, calls))  # t1 came back to the board (same socket)
+    board["planning"] = []
+    assert _push_all() == 2
+    assert sorted(registry, key=lambda r: r[2]) == [
+        ("board_state", board, ["sid-t1"]), ("board_state", {"planning": []}, ["sid-t2"])]

@@ -3,8 +3,10 @@
 - ``watch``: every tab runs a background watcher that wakes on a change and sets its own
   state (a state lock, a delta and an encode per tab): ordertrack's design before ``fanout``.
 - ``shared``: ``rx.SharedState`` linked to one token; Reflex fans the change out itself.
-- ``room``: the change is encoded once and written to every tab (``ordertrack.live.push``), as
-  ``ordertrack.live.fanout`` does.
+- ``room``: the change is encoded once and written to every tab (``ordertrack.live.push``): the
+  whole board window every time.
+- ``delta``: as ``room``, but the board is one var per column and only what changed is sent
+  (one card moved within a column), as ``ordertrack.live.fanout`` and the board do now.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ class Tab(rx.State):
     cards: dict[str, list[dict[str, str]]] = {}
     flag: bool = False
     sent: int = 0
+    planning: list[dict[str, str]] = []
+    execution: list[dict[str, str]] = []
+    validation: list[dict[str, str]] = []
+    done: list[dict[str, str]] = []
 
     @rx.event
     def ping(self):
@@ -73,11 +79,20 @@ class Tab(rx.State):
         asyncio.get_running_loop().create_task(_broadcast(int(n)))
 
 
-async def _broadcast(n: int) -> None:
+    @rx.event
+    def change_delta(self, n: int):
+        """Mode delta: one card of one column changed; one packet with that column only."""
+        self.sent = int(n)
+        column = [dict(PAYLOAD["execution"][0], deadline=f"changed {n}"), *PAYLOAD["execution"][1:]]
+        asyncio.get_running_loop().create_task(_broadcast(int(n), {"execution": column}))
+
+
+async def _broadcast(n: int, changed: dict | None = None) -> None:
     from reflex.utils.prerequisites import get_and_validate_app
 
     token_to_sid = get_and_validate_app().app.event_namespace.token_to_sid
-    await send(Tab.get_full_name(), {"n": n, "cards": PAYLOAD}, [token_to_sid[t] for t in _room if t in token_to_sid])
+    values = {"n": n, **changed} if changed is not None else {"n": n, "cards": PAYLOAD}
+    await send(Tab.get_full_name(), values, [token_to_sid[t] for t in _room if t in token_to_sid])
 
 
 class Board(rx.SharedState):
