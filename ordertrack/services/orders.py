@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from ordertrack.db.models import Customer, Order, OrderItem, StatusChange, User
@@ -328,8 +329,9 @@ def _apply(
     sla.on_order_changed(session, order_id=order.id, principal=principal, now=now, calendar=calendar)
     if phase != order.phase:
         _tell_customer(session, order=order, phase=phase, status=status, comment=comment, now=now)
-    session.expire(order)
-    return card_view(session.get(Order, order.id), customer_name)
+    for name, value in values.items():  # the row as written, without reading it back
+        set_committed_value(order, name, value)
+    return card_view(order, customer_name)
 
 
 def _tell_customer(session: Session, *, order: Order, phase: str, status: str, comment: str, now: datetime) -> None:
