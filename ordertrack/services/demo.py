@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, func, select
@@ -94,6 +94,27 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
     """
     rng = random.Random(seed)
     timing = random.Random(seed * 7919)  # realistic durations, drawn apart so ``rng``'s stream stays as it was
+    resellers, customers, users = _load_accounts(session, now=now, rng=rng)
+    service_of = _load_orders(session, now=now, calendar=calendar, customers=customers, users=users, count=orders,
+                              rng=rng, timing=timing)
+    if history is None:
+        history = HISTORY_ORDERS if orders else 0
+    service_of.update(_load_history(session, now=now, calendar=calendar, customers=customers, users=users,
+                                    count=history, rng=timing))
+    _load_failures(session, now=now, calendar=calendar, rng=rng)
+    _load_processes(session, now=now, calendar=calendar, users=users)
+    _load_objects(session, now=now, customers=customers, users=users, rng=rng)
+    _start_clocks(session, now=now, calendar=calendar, service_of=service_of)
+    intake.create_api_key(session, name="Terminal telemetry", reseller_id=None, scope="integration", now=now,
+                          secret=DEMO_INTEGRATION_KEY)
+    for reseller, (key, _) in zip(resellers, DEMO_API_KEYS, strict=False):
+        intake.create_api_key(session, name=reseller.name, reseller_id=reseller.id, scope="reseller", now=now,
+                              secret=key)
+
+
+def _load_accounts(session: Session, *, now: datetime, rng: random.Random
+                   ) -> tuple[list[Reseller], list[Customer], list[User]]:
+    """Resellers, customers, staff and the demo users of every role."""
     pw = hash_password(DEMO_PASSWORD)
     resellers = [Reseller(name=n, contact_email=f"noc@{n.split()[0].lower()}.example") for n in RESELLERS]
     session.add_all(resellers)
@@ -130,111 +151,133 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
     ]
     session.add_all(users)
     session.flush()
-    staff_movers = [u for u in users if u.role in ("operator", "support")]
-    customer_user = {u.customer_id: u for u in users if u.role == "customer"}
-    owners = [u for u in users if u.role in ("operator", "support", "manager")]
-    weights = {"planning": 60, "execution": 80, "validation": 30, "closed": 90, "canceled": 40}
-    phases = list(weights)
-    today = now.date()
+    return resellers, customers, users
+
+
+_PHASE_WEIGHTS = {"planning": 60, "execution": 80, "validation": 30, "closed": 90, "canceled": 40}
+
+
+@dataclass(frozen=True, slots=True)
+class _Cast:
+    """Who moves and owns the demo orders."""
+
+    staff_movers: list[User]
+    customer_user: dict[int | None, User]
+    owners: list[User]
+
+
+def _load_orders(session: Session, *, now: datetime, calendar: BusinessCalendar, customers: list[Customer],
+                 users: list[User], count: int, rng: random.Random, timing: random.Random) -> dict[int, str]:
+    """``count`` open and recent orders in every phase, with their items and history; the
+    service type of each (order id → kind)."""
+    cast = _Cast(staff_movers=[u for u in users if u.role in ("operator", "support")],
+                 customer_user={u.customer_id: u for u in users if u.role == "customer"},
+                 owners=[u for u in users if u.role in ("operator", "support", "manager")])
     service_of: dict[int, str] = {}
-    for n in range(orders):
-        final = rng.choices(phases, weights=[weights[p] for p in phases])[0]
-        customer = customers[n % len(customers)] if n < 24 else rng.choice(customers)
-        service, _kind = rng.choice(SERVICES)
-        age_days = {"planning": (0.5, 12), "execution": (4, 30), "validation": (5, 35)}.get(final, (8, 75))
-        created = now - timedelta(days=rng.uniform(*age_days), hours=rng.uniform(0, 23))
-        planned = (created + timedelta(days=rng.randint(10, 45))).date()
-        order = Order(
-            number=f"SO-{2026_0000 + 101 + n}",
-            name=f"{service} for {customer.name.split()[0]}",
-            customer_id=customer.id,
-            phase="planning",
-            status="on_track",
-            phase_since=created,
-            status_since=created,
-            requested_completion=planned - timedelta(days=rng.randint(0, 7)),
-            planned_completion=planned,
-            owner_id=rng.choice(owners).id,
-            priority=rng.choices(["low", "normal", "high", "urgent"], weights=[2, 6, 3, 1])[0],
-            created_at=created,
-        )
-        real = None
-        if final == "closed":  # closed orders took as long as their service type usually does
-            real = _closed_timeline(timing, calendar, kind=_kind, priority=order.priority, created=created,
-                                    now=now, rework=False)
-            created = order.created_at = order.phase_since = order.status_since = real.created
-        session.add(order)
-        session.flush()
-        service_of[order.id] = _kind
-        item_rows = [(_kind, "active" if final == "closed" else "pending")]
-        for _extra, ekind in rng.sample(SERVICES, rng.randint(0, 2)):
-            item_rows.append((ekind, "active" if final == "closed" else "pending"))
-        if final == "execution" and rng.random() < 0.2:
-            item_rows[0] = (item_rows[0][0] if item_rows[0][0] != "colocation" else "server", ETI_WAITING)
-        for idx, (kind, st) in enumerate(item_rows):
-            name = next(s for s, k in SERVICES if k == kind)
-            session.add(OrderItem(order_id=order.id, kind=kind, name=f"{name} #{idx + 1}", status=st))
-        path = PATHS[final]
-        version = 1
-        t = created
-        phase, status = "planning", "on_track"
-        session.add(StatusChange(entity_kind="order", entity_id=order.id, from_version=0, from_state=None,
-                                 to_state="planning", to_tracking="on_track", actor_name="Online order form",
-                                 at=created, comment="Order received."))
-        span = max((now - created).total_seconds(), 3600)
-        steps = path[1:]
-        for i, nxt in enumerate(steps):
-            if nxt == "validation" and final == "validation":
-                t = max(t + timedelta(hours=1), now - timedelta(hours=rng.uniform(2, 47)))
-            elif nxt == "closed":
-                t = t + timedelta(days=rng.uniform(0.3, 2))
-            else:
-                t = t + timedelta(seconds=span * rng.uniform(0.15, 0.5) / max(len(steps), 1))
-            t = min(t, now - timedelta(minutes=10 - i))
-            automatic = nxt == "closed" and rng.random() < 0.3  # drawn here as always: ``rng``'s stream stays
-            if real is not None:
-                t = real.steps[i][1]
-                if nxt == "closed":  # approved when the drawn mover says: by the 2-day timer or by hand
-                    t = real.steps[i - 1][1] + (timedelta(days=2) if automatic else real.manual_approval)
-            new_status = tracking_status(phase=nxt, planned_completion=planned, today=t.date(), item_states=item_rows)
-            if nxt == "closed" and automatic:
-                mover_name, note = "System", "approved automatically after 2 days"
-                mover_id = None
-            elif nxt == "closed":
-                cu = customer_user.get(customer.id)
-                mover = cu if cu and rng.random() < 0.5 else rng.choice(staff_movers)
-                mover_id, mover_name, note = mover.id, mover.display_name, COMMENTS[nxt]
-            else:
-                mover = rng.choice(staff_movers)
-                mover_id, mover_name, note = mover.id, mover.display_name, COMMENTS[nxt]
-            session.add(StatusChange(entity_kind="order", entity_id=order.id, from_version=version,
-                                     from_state=phase, to_state=nxt, from_tracking=status,
-                                     to_tracking=new_status.value, actor_id=mover_id, actor_name=mover_name,
-                                     at=t, comment=note))
-            version += 1
-            phase, status = nxt, new_status.value
-            order.phase_since = t
-            order.status_since = t
-        current = tracking_status(phase=phase, planned_completion=planned, today=today, item_states=item_rows)
-        order.phase, order.status, order.version = phase, current.value, version
-        order.due_kind, order.due_at = next_order_timer(
-            phase=phase, phase_since=order.phase_since, status=order.status, planned=planned, calendar=calendar
-        )
-        session.add(order)
+    for n in range(count):
+        order, kind = _load_order(session, n, now=now, calendar=calendar, customers=customers, cast=cast, rng=rng,
+                                  timing=timing)
+        service_of[order.id] = kind
     session.flush()
-    if history is None:
-        history = HISTORY_ORDERS if orders else 0
-    service_of.update(_load_history(session, now=now, calendar=calendar, customers=customers, users=users,
-                                    count=history, rng=timing))
-    _load_failures(session, now=now, calendar=calendar, rng=rng)
-    _load_processes(session, now=now, calendar=calendar, users=users)
-    _load_objects(session, now=now, customers=customers, users=users, rng=rng)
-    _start_clocks(session, now=now, calendar=calendar, service_of=service_of)
-    intake.create_api_key(session, name="Terminal telemetry", reseller_id=None, scope="integration", now=now,
-                          secret=DEMO_INTEGRATION_KEY)
-    for reseller, (key, _) in zip(resellers, DEMO_API_KEYS, strict=False):
-        intake.create_api_key(session, name=reseller.name, reseller_id=reseller.id, scope="reseller", now=now,
-                              secret=key)
+    return service_of
+
+
+def _load_order(session: Session, n: int, *, now: datetime, calendar: BusinessCalendar, customers: list[Customer],
+                cast: _Cast, rng: random.Random, timing: random.Random) -> tuple[Order, str]:
+    """Demo order number ``n``: drawn, written with its items, then walked to its final phase."""
+    phases = list(_PHASE_WEIGHTS)
+    final = rng.choices(phases, weights=[_PHASE_WEIGHTS[p] for p in phases])[0]
+    customer = customers[n % len(customers)] if n < 24 else rng.choice(customers)
+    service, _kind = rng.choice(SERVICES)
+    age_days = {"planning": (0.5, 12), "execution": (4, 30), "validation": (5, 35)}.get(final, (8, 75))
+    created = now - timedelta(days=rng.uniform(*age_days), hours=rng.uniform(0, 23))
+    planned = (created + timedelta(days=rng.randint(10, 45))).date()
+    order = Order(
+        number=f"SO-{2026_0000 + 101 + n}",
+        name=f"{service} for {customer.name.split()[0]}",
+        customer_id=customer.id,
+        phase="planning",
+        status="on_track",
+        phase_since=created,
+        status_since=created,
+        requested_completion=planned - timedelta(days=rng.randint(0, 7)),
+        planned_completion=planned,
+        owner_id=rng.choice(cast.owners).id,
+        priority=rng.choices(["low", "normal", "high", "urgent"], weights=[2, 6, 3, 1])[0],
+        created_at=created,
+    )
+    real = None
+    if final == "closed":  # closed orders took as long as their service type usually does
+        real = _closed_timeline(timing, calendar, kind=_kind, priority=order.priority, created=created,
+                                now=now, rework=False)
+        created = order.created_at = order.phase_since = order.status_since = real.created
+    session.add(order)
+    session.flush()
+    item_rows = [(_kind, "active" if final == "closed" else "pending")]
+    for _extra, ekind in rng.sample(SERVICES, rng.randint(0, 2)):
+        item_rows.append((ekind, "active" if final == "closed" else "pending"))
+    if final == "execution" and rng.random() < 0.2:
+        item_rows[0] = (item_rows[0][0] if item_rows[0][0] != "colocation" else "server", ETI_WAITING)
+    for idx, (kind, st) in enumerate(item_rows):
+        name = next(s for s, k in SERVICES if k == kind)
+        session.add(OrderItem(order_id=order.id, kind=kind, name=f"{name} #{idx + 1}", status=st))
+    _walk(session, order, final=final, customer=customer, planned=planned, item_rows=item_rows, real=real, now=now,
+          cast=cast, rng=rng)
+    order.due_kind, order.due_at = next_order_timer(
+        phase=order.phase, phase_since=order.phase_since, status=order.status, planned=planned, calendar=calendar
+    )
+    session.add(order)
+    return order, _kind
+
+
+def _walk(session: Session, order: Order, *, final: str, customer: Customer, planned: date,
+          item_rows: list[tuple[str, str]], real: _Timeline | None, now: datetime, cast: _Cast,
+          rng: random.Random) -> None:
+    """Move a new demo order along its path to ``final``, one history row per step."""
+    created = order.created_at
+    path = PATHS[final]
+    version = 1
+    t = created
+    phase, status = "planning", "on_track"
+    session.add(StatusChange(entity_kind="order", entity_id=order.id, from_version=0, from_state=None,
+                             to_state="planning", to_tracking="on_track", actor_name="Online order form",
+                             at=created, comment="Order received."))
+    span = max((now - created).total_seconds(), 3600)
+    steps = path[1:]
+    for i, nxt in enumerate(steps):
+        if nxt == "validation" and final == "validation":
+            t = max(t + timedelta(hours=1), now - timedelta(hours=rng.uniform(2, 47)))
+        elif nxt == "closed":
+            t = t + timedelta(days=rng.uniform(0.3, 2))
+        else:
+            t = t + timedelta(seconds=span * rng.uniform(0.15, 0.5) / max(len(steps), 1))
+        t = min(t, now - timedelta(minutes=10 - i))
+        automatic = nxt == "closed" and rng.random() < 0.3  # drawn here as always: ``rng``'s stream stays
+        if real is not None:
+            t = real.steps[i][1]
+            if nxt == "closed":  # approved when the drawn mover says: by the 2-day timer or by hand
+                t = real.steps[i - 1][1] + (timedelta(days=2) if automatic else real.manual_approval)
+        new_status = tracking_status(phase=nxt, planned_completion=planned, today=t.date(), item_states=item_rows)
+        if nxt == "closed" and automatic:
+            mover_name, note = "System", "approved automatically after 2 days"
+            mover_id = None
+        elif nxt == "closed":
+            cu = cast.customer_user.get(customer.id)
+            mover = cu if cu and rng.random() < 0.5 else rng.choice(cast.staff_movers)
+            mover_id, mover_name, note = mover.id, mover.display_name, COMMENTS[nxt]
+        else:
+            mover = rng.choice(cast.staff_movers)
+            mover_id, mover_name, note = mover.id, mover.display_name, COMMENTS[nxt]
+        session.add(StatusChange(entity_kind="order", entity_id=order.id, from_version=version,
+                                 from_state=phase, to_state=nxt, from_tracking=status,
+                                 to_tracking=new_status.value, actor_id=mover_id, actor_name=mover_name,
+                                 at=t, comment=note))
+        version += 1
+        phase, status = nxt, new_status.value
+        order.phase_since = t
+        order.status_since = t
+    current = tracking_status(phase=phase, planned_completion=planned, today=now.date(), item_states=item_rows)
+    order.phase, order.status, order.version = phase, current.value, version
 
 
 # Business hours a service type usually spends in Planning and in Execution (medians) and how much
@@ -362,30 +405,36 @@ def _load_history(session: Session, *, now: datetime, calendar: BusinessCalendar
         final = line.steps[-1][0]
         items.append({"order_id": oid, "kind": kind, "name": f"{names[kind]} #1",
                       "status": "active" if final == "closed" else "pending"})
-        changes.append({"entity_kind": "order", "entity_id": oid, "from_version": 0, "from_state": None,
-                        "to_state": "planning", "from_tracking": None, "to_tracking": "on_track", "actor_id": None,
-                        "actor_name": "Online order form", "at": line.created, "comment": "Order received."})
-        phase, status = "planning", "on_track"
-        for version, (nxt, at) in enumerate(line.steps, start=1):
-            new_status = {"validation": "validation", "closed": "closed", "canceled": "canceled"}.get(nxt, "on_track")
-            if nxt == "closed" and line.automatic:
-                actor_id, actor, note = None, "System", "approved automatically after 2 days"
-            elif nxt == "closed":
-                cu = customer_user.get(customer.id)
-                mover = cu if cu and rng.random() < 0.5 else rng.choice(movers)
-                actor_id, actor, note = mover.id, mover.display_name, COMMENTS[nxt]
-            else:
-                mover = rng.choice(movers)
-                actor_id, actor = mover.id, mover.display_name
-                note = COMMENTS.get(nxt, "") if phase != "validation" else "Customer reported a missing item."
-            changes.append({"entity_kind": "order", "entity_id": oid, "from_version": version, "from_state": phase,
-                            "to_state": nxt, "from_tracking": status, "to_tracking": new_status,
-                            "actor_id": actor_id, "actor_name": actor, "at": at, "comment": note})
-            phase, status = nxt, new_status
+        changes += _history_rows(oid, line, customer_user=customer_user.get(customer.id), movers=movers, rng=rng)
     session.execute(insert(OrderItem.__table__), items)
     session.execute(insert(StatusChange.__table__), changes)
     session.flush()
     return {oid: plan[0] for oid, plan in zip(ids, plans, strict=True)}
+
+
+def _history_rows(oid: int, line: _Timeline, *, customer_user: User | None, movers: list[User],
+                  rng: random.Random) -> list[dict]:
+    """The history rows of one past order: received, then each step of its timeline."""
+    rows = [{"entity_kind": "order", "entity_id": oid, "from_version": 0, "from_state": None,
+             "to_state": "planning", "from_tracking": None, "to_tracking": "on_track", "actor_id": None,
+             "actor_name": "Online order form", "at": line.created, "comment": "Order received."}]
+    phase, status = "planning", "on_track"
+    for version, (nxt, at) in enumerate(line.steps, start=1):
+        new_status = {"validation": "validation", "closed": "closed", "canceled": "canceled"}.get(nxt, "on_track")
+        if nxt == "closed" and line.automatic:
+            actor_id, actor, note = None, "System", "approved automatically after 2 days"
+        elif nxt == "closed":
+            mover = customer_user if customer_user and rng.random() < 0.5 else rng.choice(movers)
+            actor_id, actor, note = mover.id, mover.display_name, COMMENTS[nxt]
+        else:
+            mover = rng.choice(movers)
+            actor_id, actor = mover.id, mover.display_name
+            note = COMMENTS.get(nxt, "") if phase != "validation" else "Customer reported a missing item."
+        rows.append({"entity_kind": "order", "entity_id": oid, "from_version": version, "from_state": phase,
+                     "to_state": nxt, "from_tracking": status, "to_tracking": new_status,
+                     "actor_id": actor_id, "actor_name": actor, "at": at, "comment": note})
+        phase, status = nxt, new_status
+    return rows
 
 
 def _start_clocks(session: Session, *, now: datetime, calendar: BusinessCalendar, service_of: dict[int, str]) -> None:
