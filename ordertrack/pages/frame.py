@@ -25,7 +25,7 @@ def page(*children: rx.Component, title: str | rx.Var = "", intro: str | rx.Var 
     until it has admitted the user the frame shows a spinner, and if it refused the role, the
     refusal panel instead of the page (no empty tables or forms that look like real content).
     """
-    if title:
+    if not isinstance(title, str) or title:
         has_intro = not isinstance(intro, str) or bool(intro)
         title, intro = (T(text) if isinstance(text, str) and text else text for text in (title, intro))
         heading = rx.heading(title, size="7")
