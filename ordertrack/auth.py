@@ -62,6 +62,12 @@ _NAV_EXTRA: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.RESELLER: (("Notifications", routes.NOTIFY_SETTINGS),),
 }
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {role: _NAV_COMMON + _NAV_EXTRA.get(role, ()) for role in Role}
+_NAV_LABELS = (  # for the catalog: the shell shows each label in the tab's language (i18n.ui.Tv)
+    N_("All orders"), N_("Clients"), N_("Failed orders"), N_("Home"),
+    N_("Notifications"), N_("Objects"), N_("Order Manager"), N_("Outbox"),
+    N_("Overdue tasks"), N_("Processes"), N_("Requests"), N_("Track My Orders"),
+    N_("Urgency"), N_("Wall"),
+)
 
 
 MAX_INT = 2**31 - 1
@@ -313,9 +319,10 @@ class AppState(LangState):
     def _show_user(self, principal: Principal) -> None:
         if self.user_name != principal.display_name:
             self.user_name = principal.display_name
+        if self.user_role_label != principal.role.label:  # the role's name in the tab's language
+            self.user_role_label = principal.role.label
         if self.user_role != principal.role.value:
             self.user_role = principal.role.value
-            self.user_role_label = principal.role.label
             self.nav = [{"label": label, "href": href} for label, href in NAV[principal.role]]
 
     def _clear_user(self) -> None:

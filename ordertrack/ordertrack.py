@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 import reflex as rx
 
 from ordertrack import live, routes
-from ordertrack.auth import AppState, LoginState
+from ordertrack.auth import LoginState
 from ordertrack.pages.board import BoardState, board_page
 from ordertrack.pages.failures import FailuresState, failures_page
-from ordertrack.pages.home import home_page
+from ordertrack.pages.home import HomeState, home_page
 from ordertrack.pages.login import login_page
 from ordertrack.pages.notify_settings import NotifySettingsState, notify_settings_page
 from ordertrack.pages.order import OrderState, order_page
@@ -58,7 +58,7 @@ app.register_lifespan_task(refuse_insecure_secret)
 app.register_lifespan_task(live.lifespan)
 app.register_lifespan_task(scheduler_lifespan)
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · ordertrack", on_load=LoginState.redirect_if_signed_in)
-app.add_page(home_page, route=routes.HOME, title="ordertrack", on_load=AppState.load_shell)
+app.add_page(home_page, route=routes.HOME, title="ordertrack", on_load=[HomeState.load, HomeState.watch])
 app.add_page(board_page, route=routes.BOARD, title="Track My Orders · ordertrack",
              on_load=BoardState.load)
 app.add_page(failures_page, route=routes.FAILURES, title="Failed orders · ordertrack",

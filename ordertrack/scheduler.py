@@ -89,6 +89,7 @@ def sweep_once(engine: Engine | None = None, now: datetime | None = None) -> tim
     now, engine = now or get_clock().now(), engine or get_engine()
     result = timers.sweep(engine, now=now, calendar=business_calendar())
     escalated = provisioning.escalate_due(engine, now=now, recipients=recipients())
+    escalated += provisioning.reconcile(engine, now=now)  # failures whose order was closed or provisioned since
     tasks = processes.sweep_tasks(engine, now=now, calendar=business_calendar(), base_url=recipients().base_url,
                                   support=recipients().support)
     result.applied.extend(escalated + tasks)

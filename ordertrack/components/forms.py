@@ -10,6 +10,17 @@ from typing import Any
 
 import reflex as rx
 
+from ordertrack.i18n import N_
+from ordertrack.i18n.ui import T
+
+
+def _t(text: Any) -> Any:
+    """Plain text (an English message id) in the tab's language; a Var as it is."""
+    return T(text) if isinstance(text, str) and text else text
+
+
+_DEFAULTS = (N_("Save"), N_("Cancel"))  # the default button labels below, for the catalog
+
 Options = rx.Var | Sequence[tuple[str, str]]  # a Var of [{"id", "name"}] or (value, label) pairs
 
 
@@ -19,9 +30,9 @@ def field(label: str | rx.Var, control: rx.Component, *, html_for: str = "", hin
     as wide as its form (the control keeps its own width: ``width="100%"`` to fill it)."""
     props.setdefault("width", "100%")
     return rx.vstack(
-        rx.el.label(label, html_for=html_for or None, class_name="rt-Text rt-r-size-2 rt-r-weight-medium"),
+        rx.el.label(_t(label), html_for=html_for or None, class_name="rt-Text rt-r-size-2 rt-r-weight-medium"),
         control,
-        *([rx.text(hint, size="1", color_scheme="gray")] if hint else []),
+        *([rx.text(_t(hint), size="1", color_scheme="gray")] if not isinstance(hint, str) or hint else []),
         spacing="1",
         align="start",
         **props,
@@ -37,7 +48,7 @@ def _text_props(label: str | rx.Var, value: rx.Var | str | None, placeholder: st
     if placeholder is None:
         placeholder = label
     if not (isinstance(placeholder, str) and placeholder == ""):
-        props["placeholder"] = placeholder
+        props["placeholder"] = _t(placeholder)
     return props
 
 
@@ -59,7 +70,7 @@ def text_input(name: str, label: str | rx.Var, *, value: rx.Var | str | None = N
     """
     props = _text_props(label, value, placeholder, controlled, width, props)
     slot = [rx.input.slot(rx.icon(icon, size=16))] if icon else []
-    return rx.input(*slot, name=name or None, aria_label=label, required=required, type=type, **props)
+    return rx.input(*slot, name=name or None, aria_label=_t(label), required=required, type=type, **props)
 
 
 def text_area(name: str, label: str | rx.Var, *, value: rx.Var | str | None = None,
@@ -68,13 +79,13 @@ def text_area(name: str, label: str | rx.Var, *, value: rx.Var | str | None = No
     """A multi-line input named for its form and for screen readers (arguments as for
     ``text_input``)."""
     props = _text_props(label, value, placeholder, controlled, width, props)
-    return rx.text_area(name=name or None, aria_label=label, rows=rows, required=required, **props)
+    return rx.text_area(name=name or None, aria_label=_t(label), rows=rows, required=required, **props)
 
 
 def _option_list(options: Options) -> list[rx.Component] | rx.Component:
     if isinstance(options, rx.Var):
         return rx.foreach(options, lambda o: rx.el.option(o["name"], value=o["id"]))
-    return [rx.el.option(text, value=value) for value, text in options]
+    return [rx.el.option(_t(text), value=value) for value, text in options]
 
 
 def select(name: str, label: str | rx.Var, options: Options, *, none: str = "", none_value: str = "none",
@@ -89,10 +100,10 @@ def select(name: str, label: str | rx.Var, options: Options, *, none: str = "", 
         props["on_change"] = on_change
     if width:
         props["width"] = width
-    children = [rx.el.option(none, value=none_value)] if none else []
+    children = [rx.el.option(_t(none), value=none_value)] if not isinstance(none, str) or none else []
     items = _option_list(options)
     children += items if isinstance(items, list) else [items]
-    return rx.el.select(*children, name=name or None, aria_label=label, class_name="ot-native-select", **props)
+    return rx.el.select(*children, name=name or None, aria_label=_t(label), class_name="ot-native-select", **props)
 
 
 def form(*children: rx.Component, on_submit: Any, reset: bool = False, spacing: str = "2",
@@ -114,7 +125,7 @@ def inline_form(*controls: rx.Component, on_submit: Any, submit: str = "Save", r
     of a settings table, "start a process" on a card). ``reset``: empty the inputs after
     submitting."""
     return rx.form(
-        inline(*controls, rx.button(submit, size="1", type="submit", variant="soft"), align=props.pop("align", "center")),
+        inline(*controls, rx.button(_t(submit), size="1", type="submit", variant="soft"), align=props.pop("align", "center")),
         on_submit=on_submit,
         reset_on_submit=reset,
         **props,
@@ -134,12 +145,12 @@ def submit_row(label: str | rx.Var, *, on_cancel: Any = None, cancel: str = "Can
     ``props`` go to the submit button."""
     buttons = []
     if on_cancel is not None:
-        buttons.append(rx.button(cancel, type="button", variant="soft", color_scheme="gray", on_click=on_cancel))
+        buttons.append(rx.button(_t(cancel), type="button", variant="soft", color_scheme="gray", on_click=on_cancel))
     if isinstance(danger, rx.Var):
         props["color_scheme"] = rx.cond(danger, "red", "indigo")
     elif danger:
         props["color_scheme"] = "red"
-    buttons.append(rx.button(label, type="submit", loading=pending, **props))
+    buttons.append(rx.button(_t(label), type="submit", loading=pending, **props))
     return rx.hstack(*buttons, justify=justify, width="100%" if justify == "end" else "auto", spacing="2")
 
 

@@ -9,11 +9,31 @@ import reflex as rx
 
 from ordertrack import routes
 from ordertrack.components.native_form import native_form
+from ordertrack.i18n import N_
+from ordertrack.i18n.ui import T, Tv, language_choices
+
+_WIDE = ["none", "none", "flex"]  # from 48em (768 px) up
+_NARROW = ["flex", "flex", "none"]  # below 768 px
 
 
 def _nav_link(item: rx.Var) -> rx.Component:
-    return rx.link(item["label"], href=item["href"], size="2", weight="medium", underline="none",
+    return rx.link(Tv(item["label"]), href=item["href"], size="2", weight="medium", underline="none",
                    white_space="nowrap")
+
+
+def _menu_link(item: rx.Var) -> rx.Component:
+    return rx.menu.item(Tv(item["label"]), on_select=rx.redirect(item["href"]))
+
+
+def language_switch(lang: rx.Var, on_change: Any) -> rx.Component:
+    """The language switch (English / Русский): ``on_change`` gets the chosen code."""
+    return rx.select.root(
+        rx.select.trigger(variant="ghost", aria_label=T("Language"), id="language-switch"),
+        rx.select.content(*[rx.select.item(name, value=code) for code, name in language_choices()]),
+        value=lang,
+        on_change=on_change,
+        size="2",
+    )
 
 
 def shell(
@@ -21,62 +41,90 @@ def shell(
     user_name: rx.Var,
     role_label: rx.Var,
     nav: rx.Var,
+    lang: rx.Var,
+    on_language: Any,
     wide: bool = False,
 ) -> rx.Component:
-    """Wrap a page's content in the shell."""
+    """Wrap a page's content in the shell. From 768 px up the navigation is a row of links;
+    below, a menu button opens it, and the user's name and role wrap onto their own line."""
+    menu = rx.menu.root(
+        rx.menu.trigger(rx.icon_button(rx.icon("menu", size=20), variant="ghost", aria_label=T("Menu"),
+                                       id="nav-menu-button")),
+        rx.menu.content(rx.foreach(nav, _menu_link), id="nav-menu"),
+    )
     return rx.box(
         rx.flex(
             rx.hstack(
+                rx.box(menu, display=_NARROW),
                 rx.link(
-                    rx.hstack(rx.icon("package-check", size=22), rx.heading("ordertrack", size="5")),
+                    rx.hstack(rx.icon("package-check", size=22), rx.heading("ordertrack", size="5"),
+                              align="center", spacing="2"),
                     href="/",
                     underline="none",
                     color="inherit",
+                    aria_label=T("Home"),
+                    id="home-logo",
                 ),
                 rx.flex(rx.foreach(nav, _nav_link), spacing="4", margin_left="1.5em", wrap="wrap", as_="nav",
-                        min_width="0"),
+                        aria_label=T("Main"), min_width="0", display=_WIDE, id="nav-bar"),
                 align="center",
                 flex="1 1 auto",
                 min_width="0",
             ),
-            rx.hstack(
+            rx.flex(
                 rx.cond(
                     user_name != "",
                     rx.hstack(
-                        rx.text(user_name, weight="medium", id="shell-user", white_space="nowrap"),
-                        rx.badge(role_label, variant="outline", id="shell-role"),
+                        rx.text(user_name, weight="medium", id="shell-user", white_space="nowrap",
+                                overflow="hidden", text_overflow="ellipsis", max_width="14em"),
+                        rx.badge(role_label, variant="outline", id="shell-role", white_space="nowrap"),
                         align="center",
+                        min_width="0",
                     ),
                 ),
-                rx.color_mode.button(variant="ghost", aria_label="Toggle light/dark mode"),
-                native_form(  # a native post: the server revokes the session and clears the cookie
-                    rx.button(rx.icon("log-out", size=16), "Sign out", variant="soft", type="submit"),
-                    action=routes.SIGN_OUT, method="post", margin="0",
+                rx.hstack(
+                    language_switch(lang, on_language),
+                    rx.color_mode.button(variant="ghost", aria_label=T("Toggle light/dark mode")),
+                    native_form(  # a native post: the server revokes the session and clears the cookie
+                        rx.button(rx.icon("log-out", size=16), rx.text(T("Sign out"), display=_WIDE),
+                                  variant="soft", type="submit", aria_label=T("Sign out"), id="sign-out"),
+                        action=routes.SIGN_OUT, method="post", margin="0",
+                    ),
+                    align="center",
+                    spacing="3",
                 ),
                 align="center",
-                spacing="4",
-                flex_shrink="0",
+                gap="0.5em 1em",
+                wrap="wrap",
+                justify="end",
+                min_width="0",
             ),
             justify="between",
-            gap="1em",
+            gap="0.5em 1em",
             align="center",
-            padding_x="1.5em",
+            wrap=rx.breakpoints(initial="wrap", sm="nowrap"),  # Radix: sm is 768 px
+            padding_x=["0.75em", "1em", "1.5em"],
             padding_y="0.8em",
             border_bottom="1px solid var(--gray-a5)",
             as_="header",
         ),
-        rx.box(*children, padding="1.5em", max_width="100%" if wide else "1200px", margin_x="auto", as_="main"),
+        rx.box(*children, padding=["0.75em", "1em", "1.5em"], max_width="100%" if wide else "1200px",
+               margin_x="auto", as_="main"),
         min_height="100vh",
     )
 
 
-def public_page(title: str, *children: rx.Component, width: str, spacing: str = "4") -> rx.Component:
+def public_page(title: Any, *children: rx.Component, width: str, spacing: str = "4", lang: rx.Var | None = None,
+                on_language: Any = None) -> rx.Component:
     """A page for visitors who need not be signed in (sign-in, the order form): a card in the
-    middle of the screen with the product mark and ``title`` above ``children``."""
+    middle of the screen with the product mark and ``title`` above ``children``; with ``lang``
+    and ``on_language``, the language switch beside the title (a visitor's choice is a cookie)."""
+    switch = [rx.spacer(), language_switch(lang, on_language)] if lang is not None else []
     return rx.center(
         rx.card(
             rx.vstack(
-                rx.hstack(rx.icon("package-check", size=28), rx.heading(title, size="6"), align="center"),
+                rx.hstack(rx.icon("package-check", size=28), rx.heading(title, size="6"), *switch, align="center",
+                          width="100%"),
                 *children,
                 spacing=spacing,
                 width="100%",
@@ -101,13 +149,13 @@ def dialog(title: Any, *children: rx.Component, open: rx.Var, on_close: Any, **p
     )
 
 
-REFUSED_TITLE = "You don't have access to this page."
-REFUSED_TEXT = "Your role cannot use this page. These are the pages you can use:"
-REFUSED_HOME = "Back to home"
+REFUSED_TITLE = N_("You don't have access to this page.")
+REFUSED_TEXT = N_("Your role cannot use this page. These are the pages you can use:")
+REFUSED_HOME = N_("Back to home")
 
 
 def _page_link(item: rx.Var) -> rx.Component:
-    return rx.link(item["label"], href=item["href"], size="3", weight="medium", white_space="nowrap")
+    return rx.link(Tv(item["label"]), href=item["href"], size="3", weight="medium", white_space="nowrap")
 
 
 def refusal(nav: rx.Var) -> rx.Component:
@@ -116,11 +164,11 @@ def refusal(nav: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(rx.icon("lock", size=22, color=rx.color("amber", 10)),
-                      rx.heading(REFUSED_TITLE, size="5", as_="h1"), align="center", spacing="2"),
-            rx.text(REFUSED_TEXT, color_scheme="gray"),
+                      rx.heading(T(REFUSED_TITLE), size="5", as_="h1"), align="center", spacing="2"),
+            rx.text(T(REFUSED_TEXT), color_scheme="gray"),
             rx.flex(rx.foreach(nav, _page_link), spacing="4", wrap="wrap", as_="nav",
-                    aria_label="Pages you can use"),
-            rx.button(rx.link(rx.icon("house", size=16), REFUSED_HOME, href=routes.HOME, underline="none"),
+                    aria_label=T("Pages you can use")),
+            rx.button(rx.link(rx.icon("house", size=16), T(REFUSED_HOME), href=routes.HOME, underline="none"),
                       as_child=True, size="2"),
             spacing="4",
         ),

@@ -11,6 +11,7 @@ import reflex as rx
 from ordertrack import routes
 from ordertrack.components.status_badge import failed_mark, status_badge
 from ordertrack.components.tables import Column
+from ordertrack.i18n import N_, _
 
 
 def order_row(card: Any, **extra: str) -> dict[str, str]:
@@ -18,7 +19,7 @@ def order_row(card: Any, **extra: str) -> dict[str, str]:
     status_label, priority and failed), plus ``extra`` keys a page shows too."""
     return {"number": card.number, "href": routes.order_url(card.number), "name": card.name,
             "customer": card.customer_name, "phase": card.phase_label, "status": card.status,
-            "status_label": card.status_label, "priority": card.priority.capitalize(),
+            "status_label": card.status_label, "priority": _(card.priority.capitalize()),
             "failed": "1" if card.failed else "", **extra}
 
 
@@ -33,9 +34,10 @@ def order_status(row: rx.Var) -> rx.Component:
     return status_badge(row["status"], row["status_label"])
 
 
-NUMBER = Column("Number", order_link)
-NAME = Column("Name", "name")
-CUSTOMER = Column("Customer", "customer")
-PHASE = Column("Phase", "phase")
-STATUS = Column("Status", order_status)
-PRIORITY = Column("Priority", "priority")
+NUMBER = Column(N_("Number"), order_link)
+NAME = Column(N_("Name"), "name")
+CUSTOMER = Column(N_("Customer"), "customer")
+PHASE = Column(N_("Phase"), "phase")
+STATUS = Column(N_("Status"), order_status)
+PRIORITIES = (N_("Low"), N_("Normal"), N_("High"), N_("Urgent"))  # for the catalog: order_row's priority
+PRIORITY = Column(N_("Priority"), "priority")

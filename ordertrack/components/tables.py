@@ -9,6 +9,14 @@ from typing import Any
 
 import reflex as rx
 
+from ordertrack.i18n import N_
+from ordertrack.i18n.ui import T
+
+
+def _t(text: Any) -> Any:
+    """Plain text (an English message id, marked where it is written) in the tab's language."""
+    return T(text) if isinstance(text, str) and text else text
+
 
 @dataclass(frozen=True)
 class Column:
@@ -23,15 +31,15 @@ class Column:
 def empty_state(message: str | rx.Var, *, icon: str = "inbox", **props: Any) -> rx.Component:
     """What a list says when it has nothing to show (``color_scheme="green"`` and a check icon
     when nothing is good news: "Nothing is overdue.")."""
-    return rx.callout(message, icon=icon, width="100%", **props)
+    return rx.callout(_t(message), icon=icon, width="100%", **props)
 
 
 def loading_state() -> rx.Component:
     """A spinner where a list (or a page) is loading."""
-    return rx.center(rx.spinner(size="3"), padding="3em", width="100%", aria_busy="true")
+    return rx.center(rx.spinner(size="3"), padding="3em", width="100%", aria_busy="true", aria_label=T("Loading"))
 
 
-def data_table(rows: rx.Var, columns: Sequence[Column], *, empty: str | rx.Var | rx.Component | None = "Nothing here yet.",
+def data_table(rows: rx.Var, columns: Sequence[Column], *, empty: str | rx.Var | rx.Component | None = N_("Nothing here yet."),
                loading: rx.Var | None = None, row_props: Callable[[rx.Var], dict] | None = None,
                header: bool = True, **props: Any) -> rx.Component:
     """A table of ``rows`` (a list Var of dicts).
@@ -55,7 +63,7 @@ def data_table(rows: rx.Var, columns: Sequence[Column], *, empty: str | rx.Var |
         return rx.table.row(*[cell(c, r) for c in columns], **(row_props(r) if row_props else {}))
 
     head = [rx.table.header(rx.table.row(*[
-        rx.table.column_header_cell(c.header, **({"width": c.width} if c.width else {})) for c in columns]))] \
+        rx.table.column_header_cell(_t(c.header), **({"width": c.width} if c.width else {})) for c in columns]))] \
         if header else []
     table = rx.table.root(
         *head,
@@ -75,8 +83,8 @@ def pager(page: rx.Var, pages: rx.Var, *, on_page: Callable[[rx.Var], Any], note
     """Previous / "Page n of m" / Next (``page`` 0-based); ``note``: more text after the page
     count (e.g. ``(" · ", total, " orders")``)."""
     return rx.hstack(
-        rx.button("Previous", on_click=on_page(page - 1), disabled=page <= 0, variant="soft"),
-        rx.text("Page ", page + 1, " of ", pages, *note),
-        rx.button("Next", on_click=on_page(page + 1), disabled=page + 1 >= pages, variant="soft"),
+        rx.button(T("Previous"), on_click=on_page(page - 1), disabled=page <= 0, variant="soft"),
+        rx.text(T("Page {page} of {pages}", page=page + 1, pages=pages), *note),
+        rx.button(T("Next"), on_click=on_page(page + 1), disabled=page + 1 >= pages, variant="soft"),
         align="center",
     )

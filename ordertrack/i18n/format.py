@@ -40,3 +40,14 @@ def number_text(value: int | float | Decimal) -> str:
 def money_text(value: Decimal | float, currency: str) -> str:
     """An amount of money ("£1,234.50", "1 234,50 £")."""
     return babel_numbers.format_currency(value, currency, locale=locale())
+
+
+def moment_text(at: datetime | None, *, now: datetime, tz: str) -> str:
+    """A moment near ``now`` as people say it: the time alone on the same day in ``tz``
+    ("14:30"), else the date and time ("02/12/2026, 09:15"); "" for none."""
+    if at is None:
+        return ""
+    zone = ZoneInfo(tz)
+    if at.astimezone(zone).date() == now.astimezone(zone).date():
+        return babel_dates.format_time(at, format="short", tzinfo=zone, locale=locale())
+    return datetime_text(at, tz=tz)

@@ -41,6 +41,12 @@ def T(message: str, **values: Any) -> rx.Var:  # noqa: N802 - reads like the get
     return call.to(str)
 
 
+def Tv(message: rx.Var) -> rx.Var:  # noqa: N802
+    """A message id held in a Var (a navigation label, a status label from a view) in the tab's
+    language. The ids must be marked for the catalog where they are made (``N_``)."""
+    return _otT.call(LangState.lang, message).to(str)
+
+
 def Tn(one: str, many: str, n: rx.Var | int, **values: Any) -> rx.Var:  # noqa: N802
     """The plural form for ``n`` ("1 order", "2 заказа", "5 заказов"); ``{n}`` is ``n``."""
     args = _args(values)

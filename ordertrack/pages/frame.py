@@ -11,9 +11,10 @@ import reflex as rx
 from ordertrack.auth import AppState
 from ordertrack.components.layout import refusal, shell
 from ordertrack.components.tables import loading_state
+from ordertrack.i18n.ui import T
 
 
-def page(*children: rx.Component, title: str = "", intro: str = "", beside: Sequence[rx.Component] = (),
+def page(*children: rx.Component, title: str | rx.Var = "", intro: str | rx.Var = "", beside: Sequence[rx.Component] = (),
          wide: bool = False, spacing: str = "4") -> rx.Component:
     """A signed-in page: the shell (navigation of the user's role, sign-out) around ``children``.
 
@@ -24,11 +25,13 @@ def page(*children: rx.Component, title: str = "", intro: str = "", beside: Sequ
     until it has admitted the user the frame shows a spinner, and if it refused the role, the
     refusal panel instead of the page (no empty tables or forms that look like real content).
     """
-    if title:
+    if not isinstance(title, str) or title:
+        has_intro = not isinstance(intro, str) or bool(intro)
+        title, intro = (T(text) if isinstance(text, str) and text else text for text in (title, intro))
         heading = rx.heading(title, size="7")
         if beside:
             heading = rx.hstack(heading, *beside, align="center", spacing="3", wrap="wrap", width="100%")
-        intro_line = [rx.text(intro, color_scheme="gray")] if intro else []
+        intro_line = [rx.text(intro, color_scheme="gray")] if has_intro else []
         children = (rx.vstack(heading, *intro_line, *children, spacing=spacing, width="100%"),)
     here = AppState.router.route_id
     refused = (AppState.refused_route != "") & (AppState.refused_route == here)
@@ -36,4 +39,5 @@ def page(*children: rx.Component, title: str = "", intro: str = "", beside: Sequ
     return shell(
         rx.cond(refused, refusal(AppState.nav), rx.cond(admitted, rx.fragment(*children), loading_state())),
         user_name=AppState.user_name, role_label=AppState.user_role_label, nav=AppState.nav, wide=wide,
+        lang=AppState.lang, on_language=AppState.set_language,
     )

@@ -12,6 +12,8 @@ from ordertrack.components.tables import Column, data_table, pager
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.domain.workflows import ORDER_WORKFLOW
+from ordertrack.i18n import N_
+from ordertrack.i18n.ui import T, Tn
 from ordertrack.live import watch
 from ordertrack.pages.frame import page
 from ordertrack.services import orders as order_service
@@ -19,6 +21,7 @@ from ordertrack.services.errors import BadInput
 
 PAGE_SIZE = 25
 PHASES = [(s.key, s.label) for s in ORDER_WORKFLOW.statuses]
+ONLY = {"failed": N_("Only orders whose provisioning failed"), "breached": N_("Only orders past their SLA target")}
 
 
 class OrdersState(AppState):
@@ -29,6 +32,7 @@ class OrdersState(AppState):
     page: int = 0
     phase: str = "all"
     search: str = ""
+    only: str = ""  # "failed" | "breached" | "": a list the home page links to (?failed=1, ?breached=1)
     loading: bool = True
     _watcher: str = ""
     _watch_path: str = ""
@@ -43,6 +47,8 @@ class OrdersState(AppState):
                 search=self.search,
                 offset=self.page * PAGE_SIZE,
                 limit=PAGE_SIZE,
+                failed=self.only == "failed",
+                breached=self.only == "breached",
             )
         self.total = result.total
         self.rows = [oc.order_row(c, in_phase=duration_words(now - c.phase_since)) for c in result.cards]
@@ -55,7 +61,22 @@ class OrdersState(AppState):
     @rx.event
     @guard()
     def load(self):
-        """Page load: first page, current filters."""
+        """Page load: first page; the filters the URL names (``?phase=validation``, ``?failed=1``,
+        ``?breached=1``: the home page's links), else the tab's current ones."""
+        params = self.router.page.params
+        if params:
+            phase = coerce_str(params.get("phase", "all"), name="Phase", max_len=40)
+            self.phase = phase if phase in dict(PHASES) else "all"
+            self.only = next((key for key in ONLY if str(params.get(key, "")) == "1"), "")
+            self.page = 0
+        self._fetch()
+
+    @rx.event
+    @guard()
+    def show_all(self):
+        """Drop the failed/breached restriction."""
+        self.only = ""
+        self.page = 0
         self._fetch()
 
     @rx.event(background=True)
@@ -92,7 +113,7 @@ class OrdersState(AppState):
         self._fetch()
 
 
-COLUMNS = (oc.NUMBER, oc.NAME, oc.CUSTOMER, oc.PHASE, oc.STATUS, Column("In phase", "in_phase"), oc.PRIORITY)
+COLUMNS = (oc.NUMBER, oc.NAME, oc.CUSTOMER, oc.PHASE, oc.STATUS, Column(N_("In phase"), "in_phase"), oc.PRIORITY)
 
 
 def orders_page() -> rx.Component:
@@ -100,15 +121,20 @@ def orders_page() -> rx.Component:
     s = OrdersState
     return page(
         inline(
-            text_input("", "Search orders", placeholder="Search by number or name", value=s.search,
-                       on_change=s.set_search.debounce(300), width="320px"),
-            select("", "Phase", PHASES, none="All phases", none_value="all", value=s.phase,
+            text_input("", T("Search orders"), placeholder=T("Search by number or name"), value=s.search,
+                       on_change=s.set_search.debounce(300), width="320px", max_width="100%"),
+            select("", T("Phase"), PHASES, none=T("All phases"), none_value="all", value=s.phase,
                    on_change=s.set_phase),
+            rx.cond(s.only != "", rx.badge(
+                rx.match(s.only, *[(k, T(v)) for k, v in ONLY.items()], ""),
+                rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", on_click=s.show_all,
+                               aria_label=T("Show all orders")),
+                size="2", color_scheme="red", id="orders-only")),
             rx.spacer(),
-            rx.text(s.total, " orders", color_scheme="gray", id="orders-total"),
+            rx.text(Tn("{n} order", "{n} orders", s.total), color_scheme="gray", id="orders-total"),
             width="100%",
         ),
-        data_table(s.rows, COLUMNS, empty="No orders match.", loading=s.loading),
+        data_table(s.rows, COLUMNS, empty=T("No orders match."), loading=s.loading),
         pager(s.page, s.page_count, on_page=s.go_to_page),
-        title="Orders",
+        title=T("Orders"),
     )

@@ -154,8 +154,12 @@ def list_orders(
     search: str = "",
     offset: int = 0,
     limit: int = 50,
+    failed: bool = False,
+    breached: bool = False,
 ) -> OrderPage:
-    """Orders the principal may see, newest first, optionally in one phase or matching a search."""
+    """Orders the principal may see, newest first, optionally in one phase or matching a search;
+    ``failed``: only those with an unresolved provisioning failure; ``breached``: only open ones
+    past their SLA target (the home page's lists)."""
     if phase is not None and phase not in {s.key for s in ORDER_WORKFLOW.statuses}:
         raise BadInput(f"Unknown phase {phase!r}.")
     limit = max(1, min(int(limit), PAGE_SIZE_MAX))
@@ -165,6 +169,10 @@ def list_orders(
     query = scope_orders(query, principal)
     if phase:
         query = query.where(Order.phase == phase)
+    if failed:
+        query = query.where(has_open_failure())
+    if breached:
+        query = query.where(col(Order.phase).in_(OPEN_PHASES + ("validation",)), sla.warned_at_least(100))
     search = (search or "").strip()[:100]
     if search:
         like = f"%{search.lower()}%"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, tuple_, update
+from sqlalchemy import Engine, case, exists, tuple_, update
 from sqlmodel import Session, col, select
 
 from ordertrack.db.engine import session_scope
@@ -16,6 +16,7 @@ from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.timefmt import duration_words
+from ordertrack.i18n import N_, _
 from ordertrack.services import notifications, sweeping
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
@@ -58,6 +59,7 @@ class FailureView:
     retries: int
     retry_in: str
     version: int
+    next_retry_at: datetime | None = None  # retry_in's moment: pages show the time, toasts the same
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,22 +179,23 @@ def _view(session: Session, f: OrderFailure, order: Order, customer: Customer, *
     reason, steps = _remedy(session, f.reason_code)
     left = calendar.between(now, f.due_at)
     if f.state == "resolved":
-        countdown = "resolved"
+        countdown = _("resolved")
     elif f.escalated_at is not None:
-        countdown = "escalated to the reseller"
+        countdown = _("escalated to the reseller")
     elif left > timedelta():
-        countdown = f"{duration_words(left)} left"
+        countdown = _("{duration} left").format(duration=duration_words(left))
     else:
-        countdown = "deadline passed"
+        countdown = _("deadline passed")
     retry_in = ""
-    if f.next_retry_at is not None and f.next_retry_at > now:
-        retry_in = duration_words(f.next_retry_at - now)
+    next_retry_at = f.next_retry_at if f.next_retry_at is not None and f.next_retry_at > now else None
+    if next_retry_at is not None:
+        retry_in = duration_words(next_retry_at - now)
     return FailureView(
         id=f.id, order_id=order.id, order_number=order.number, customer_name=customer.name,
         reason_code=f.reason_code, reason=reason, details=f.details, remedy=steps, state=f.state,
         opened_at=f.opened_at, due_at=f.due_at, age=duration_words(now - f.opened_at), countdown=countdown,
         escalated=f.escalated_at is not None, claimed_by=f.claimed_by_name, retries=f.retries,
-        retry_in=retry_in, version=f.version,
+        retry_in=retry_in, version=f.version, next_retry_at=next_retry_at,
     )
 
 
@@ -365,6 +368,48 @@ def _escalate(session: Session, *, failure_id: int, version: int, now: datetime,
     notifications.enqueue(session, event="order_failure_escalated", order_id=order.id, recipients=to,
                           variables=_variables(order, customer, f, _remedy(session, f.reason_code),
                                                recipients.base_url), now=now)
+
+
+RECONCILED_CLOSED = N_("Closed automatically: the order was closed or canceled, so nothing is left to provision.")
+RECONCILED_PROVISIONED = N_("Closed automatically: the order was provisioned by a later attempt.")
+
+
+def _settled():
+    """SQL: why an open failure no longer needs support (its order closed or canceled, or
+    provisioned since: a successful attempt after the failure and no item still failed), or
+    NULL."""
+    provisioned = exists().where(ProvisioningAttempt.order_id == OrderFailure.order_id,
+                                 col(ProvisioningAttempt.succeeded).is_(True),
+                                 ProvisioningAttempt.at >= OrderFailure.opened_at) & ~exists().where(
+        OrderItem.order_id == OrderFailure.order_id, OrderItem.status == "provisioning_failed")
+    return case((col(Order.phase).in_(("closed", "canceled")), "closed"), (provisioned, "provisioned"), else_=None)
+
+
+def reconcile(engine: Engine, *, now: datetime, batch: int = sweeping.BATCH) -> list[int]:
+    """Close every open failure whose order was closed, canceled or provisioned since, with a
+    note saying so (the sweep runs it: a failure never waits for support after its remedy was
+    carried out). Compare-and-set on ``version``: a failure support changed meanwhile is left
+    for the next sweep.
+
+    Returns:
+        The ids of the failures closed.
+    """
+    closed: list[int] = []
+    with session_scope(engine) as session:
+        reason = _settled().label("reason")
+        rows = session.exec(
+            select(OrderFailure.id, OrderFailure.version, reason).join(Order, Order.id == OrderFailure.order_id)
+            .where(col(OrderFailure.state).in_(OPEN_STATES), reason.is_not(None)).limit(batch)
+        ).all()
+        for failure_id, version, why in rows:
+            note = RECONCILED_CLOSED if why == "closed" else RECONCILED_PROVISIONED
+            done = session.exec(
+                update(OrderFailure).where(OrderFailure.id == failure_id, OrderFailure.version == version)
+                .values(version=version + 1, state="resolved", resolved_at=now, resolution=note)
+                .execution_options(synchronize_session=False)).rowcount
+            if done == 1:
+                closed.append(failure_id)
+    return closed
 
 
 def remedies(session: Session) -> tuple[tuple[int, str, str, str], ...]:

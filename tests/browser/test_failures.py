@@ -48,7 +48,8 @@ def test_reseller_sees_failure_and_support_resolution_clears_it_live(browser, se
         spage.goto("/failures")
         qrow = spage.locator(f"#failure-queue tr[data-number='{number}']")
         qrow.get_by_role("button", name="Claim").click()
-        expect(qrow).to_contain_text("claimed by Sam Support")
+        expect(qrow).to_contain_text("Claimed by Sam Support")
+        expect(qrow.get_by_role("button", name="Claim")).to_have_count(0)  # #18.8: not offered twice
         qrow.get_by_role("button", name="Resolve").click()
         dialog = spage.get_by_role("dialog")
         dialog.get_by_role("button", name="Resolve").click()
