@@ -89,10 +89,6 @@ PAUSE_LABEL_PHASE = "Phase: {label}"
 PAUSE_LABEL_STATUS = "Tracking status: {label}"
 PAUSE_LABEL_HOLD = "The order is on hold"
 PAUSE_LABEL_TICKET = "A ticket of the order is {label}"
-MAIL_HEADLINE = "SLA {percent} % reached"
-MAIL_BREACHED = "SLA breached"
-MAIL_PAUSED = "the clock is paused"
-MAIL_FORMAT = "%a %d %b %Y %H:%M %Z"
 TEMPLATE = "sla_threshold"
 
 
@@ -654,15 +650,11 @@ def _mail(session: Session, row: OrderSla, threshold: int, reading: clock.ClockR
     managers = session.exec(select(User.email).where(User.role == Role.MANAGER.value, col(User.active).is_(True))
                             .order_by(User.id)).all()
     recipients += [("manager", email) for email in managers]
-    if reading.deadline is None:
-        deadline = MAIL_PAUSED
-    else:
-        deadline = reading.deadline.astimezone(calendar.zone).strftime(MAIL_FORMAT)
+    deadline = "" if reading.deadline is None else reading.deadline.astimezone(calendar.zone).isoformat()
     notifications.enqueue(session, event=TEMPLATE, order_id=order.id, recipients=recipients, now=now, variables={
-        "headline": MAIL_BREACHED if threshold >= 100 else MAIL_HEADLINE.format(percent=threshold),
+        "breached": "yes" if threshold >= 100 else "", "percent": str(threshold),
         "order_number": order.number, "order_name": order.name, "customer": customer.name,
-        "percent": f"{threshold} %", "used": _fmt_hours(_hours(reading.elapsed)),
-        "target": _fmt_hours(row.target_hours), "deadline": deadline,
+        "used": _fmt_hours(_hours(reading.elapsed)), "target": _fmt_hours(row.target_hours), "deadline": deadline,
         "order_link": f"{base_url.rstrip('/')}/orders/{order.number}",
     })
 
