@@ -42,11 +42,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from ordertrack import i18n
-from ordertrack.db.models import Customer, Reseller, User
+from ordertrack.db.models import Customer, Order, Reseller, User
 from ordertrack.db.notify_models import NotificationTemplate, OutboxMessage
 from ordertrack.i18n import _
 from ordertrack.services import mail_templates as mt
-from ordertrack.services.errors import BadInput, NotFound
+from ordertrack.services.errors import BadInput, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 _failing = False  # this process's last send failed: later failures are logged at debug level
@@ -137,17 +137,17 @@ def render(subject: str, body: str, variables: dict[str, str], language: str | N
     Raises:
         BadInput: the template is not valid Jinja2 or uses something the sandbox forbids.
     """
-    with i18n.use(language or i18n.current()):
-        values = {k: (_(mt.EVENT_TEXT.get(v, v)) if k in mt.TRANSLATED_VARIABLES and isinstance(v, str) and v
-                      else v) for k, v in variables.items()}
-        try:
+    try:
+        with i18n.use(language or i18n.current()):  # the mail's language; errors in the reader's
+            values = {k: (_(mt.EVENT_TEXT.get(v, v)) if k in mt.TRANSLATED_VARIABLES and isinstance(v, str) and v
+                          else v) for k, v in variables.items()}
             subject_text = _compiled(subject).render(values)
             body_text = _compiled(body).render(values)
-        except TemplateSyntaxError as exc:
-            raise BadInput(_("The template has an error in line {line}: {message}").format(
-                line=exc.lineno, message=exc.message)) from None
-        except TemplateError as exc:  # the sandbox refused something, or a filter failed
-            raise BadInput(_("The template cannot be rendered: {message}").format(message=str(exc))) from None
+    except TemplateSyntaxError as exc:
+        raise BadInput(_("The template has an error in line {line}: {message}").format(
+            line=exc.lineno, message=exc.message)) from None
+    except TemplateError as exc:  # the sandbox refused something, or a filter failed
+        raise BadInput(_("The template cannot be rendered: {message}").format(message=str(exc))) from None
     return " ".join(subject_text.split())[:300], _tidy(body_text)
 
 
@@ -536,3 +536,79 @@ def list_outbox(session: Session, *, state: str | None, limit: int = 100) -> tup
                   last_error=r.last_error, sent_at=r.sent_at)
         for r in rows
     )
+
+
+# ---------------------------------------------------------------- the settings page
+
+
+def preview_variables(session: Session, *, base_url: str = "") -> dict[str, str]:
+    """Values for previewing every template with real data: the newest order, its customer,
+    the newest provisioning failure, an SLA clock and a message; the sample values where the
+    database has none yet."""
+    from ordertrack.db.message_models import OrderMessage
+    from ordertrack.db.notify_models import OrderFailure, Remedy
+    from ordertrack.db.sla_models import OrderSla
+    from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
+
+    values = dict(mt.SAMPLE_VARIABLES)
+    base = (base_url or "").rstrip("/") or values["order_link"].rsplit("/orders/", 1)[0]
+    failure = session.exec(select(OrderFailure).order_by(col(OrderFailure.id).desc())).first()
+    order_query = select(Order, Customer).join(Customer, Customer.id == Order.customer_id)
+    if failure is not None:
+        order_query = order_query.where(Order.id == failure.order_id)
+    row = session.exec(order_query.order_by(col(Order.id).desc())).first()
+    if row is None:
+        return values
+    order, customer = row
+    link = f"{base}/orders/{order.number}"
+    values.update(order_number=order.number, order_name=order.name, customer=customer.name, order_link=link,
+                  subject_name=f"{order.number} {order.name}", company=customer.name,
+                  phase=ORDER_WORKFLOW.label(order.phase) if ORDER_WORKFLOW.has(order.phase) else order.phase)
+    try:
+        values["status"] = OrderStatus(order.status).label
+    except ValueError:
+        pass
+    if failure is not None:
+        remedy = session.exec(select(Remedy).where(Remedy.reason_code == failure.reason_code)).first()
+        values.update(reason=remedy.issue if remedy else failure.reason_code, remedy=remedy.steps if remedy else "",
+                      details=failure.details, resolution=failure.resolution or values["resolution"])
+    message = session.exec(select(OrderMessage).where(OrderMessage.order_id == order.id, OrderMessage.kind != "comment")
+                           .order_by(col(OrderMessage.id).desc())).first()
+    if message is not None:
+        values.update(subject=message.subject, message=message.body, sender=message.author_name)
+    clock = session.get(OrderSla, order.id)
+    if clock is not None:
+        values.update(target=f"{round(clock.target_hours, 1):g}",
+                      used=f"{round(clock.target_hours * 0.75, 1):g}", percent="75")
+    return values
+
+
+def contact_languages(session: Session, *, customer_ids: Iterable[int]) -> dict[int, str]:
+    """The language each customer's contact gets mail in: its own, else ``""`` (its reseller's)."""
+    ids = list(customer_ids)
+    if not ids:
+        return {}
+    return {cid: (i18n.normalize(lang) or "") for cid, lang in
+            session.exec(select(Customer.id, Customer.language).where(col(Customer.id).in_(ids))).all()}
+
+
+def set_contact_language(session: Session, *, principal, customer_id: int, language: str) -> None:
+    """Set the language of a customer contact's mail (``""``: its reseller's), for those who may
+    edit the customer's contact (its reseller, support, administrators; the caller commits).
+
+    Raises:
+        BadInput: not a language of the product.  NotFound: a customer the principal may not edit.
+    """
+    from ordertrack.domain.roles import Role
+
+    language = (language or "").strip()
+    if language and i18n.normalize(language) != language:
+        raise BadInput(_("Unknown language."))
+    if principal.role not in (Role.RESELLER, Role.ADMIN, Role.SUPPORT):
+        raise Forbidden(_("Only a reseller, support or an administrator may edit contact information."))
+    customer = session.get(Customer, customer_id)
+    if customer is None or (principal.role is Role.RESELLER and customer.reseller_id != principal.reseller_id):
+        raise NotFound(_("Customer not found."))
+    customer.language = language or None
+    session.add(customer)
+    session.flush()
