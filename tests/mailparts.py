@@ -22,3 +22,39 @@ def text_of(message: Message) -> str:
 def html_of(message: Message) -> str:
     """The HTML body."""
     return _part(message, "html")
+
+
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps every message it accepts, parsed
+    with the modern policy (headers decoded): ``with SmtpSink() as sink: ... sink.to(addr)``."""
+
+    def __init__(self):
+        self.messages: list[tuple[tuple[str, ...], Message]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append((tuple(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default)))
+        return "250 OK"
+
+    def to(self, addr: str) -> list[Message]:
+        return [m for rcpts, m in self.messages if addr in rcpts]
+
+    def __enter__(self) -> SmtpSink:
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        from ordertrack.services import notifications
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self._controller = Controller(self, hostname="127.0.0.1", port=port)
+        self._controller.start()
+        self.config = notifications.SmtpConfig(host="127.0.0.1", port=port)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._controller.stop()

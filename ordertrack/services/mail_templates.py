@@ -135,9 +135,9 @@ TEMPLATES: dict[str, MailTemplate] = {t.event: t for t in (
         N_("Hello,\n\n"
            "Order {{ order_number }} ({{ order_name }}, {{ customer }}) has used {{ used }} of its {{ target }} "
            "business-hour resolution target ({{ percent }} %).\n"
-           "{% if deadline %}Target deadline: {{ deadline|datetime }}{% else %}The SLA clock is paused.{% endif %}"
+           "{% if deadline %}Target deadline: {{ deadline|datetime(zone) }}{% else %}The SLA clock is paused.{% endif %}"
            "\n\nOpen the order: {{ order_link }}"),
-        ("order_number", "order_name", "customer", "percent", "used", "target", "deadline", "breached",
+        ("order_number", "order_name", "customer", "percent", "used", "target", "deadline", "zone", "breached",
          "order_link"),
         Audience.STAFF,
     ),
@@ -155,7 +155,7 @@ VARIABLE_HELP = {
     "remedy": N_("the steps to remedy"), "resolution": N_("what support did"),
     "percent": N_("the threshold reached"), "used": N_("business hours used"),
     "target": N_("the target in business hours"), "deadline": N_("when the target runs out"),
-    "breached": N_("set once the target is used up"),
+    "breached": N_("set once the target is used up"), "zone": N_("the business time zone"),
 }
 
 SAMPLE_VARIABLES = {  # the preview's values when the database has no real ones yet
@@ -169,7 +169,7 @@ SAMPLE_VARIABLES = {  # the preview's values when the database has no real ones 
     "comment": "All services activated; please approve within 2 days.",
     "subject": "Your SIP trunk is ready for testing", "message": "Hello,\n\nthe trunk is up; please test a call.",
     "sender": "Mia Manager", "company": "Acme Logistics", "percent": "75", "used": "30", "target": "40",
-    "deadline": "2026-11-26T14:00:00+00:00", "breached": "",
+    "deadline": "2026-11-26T14:00:00+00:00", "zone": "Europe/London", "breached": "",
 }
 
 LAYOUT = """<!doctype html>

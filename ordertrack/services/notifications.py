@@ -31,6 +31,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime as mail_date
 from email.utils import parseaddr
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 from jinja2 import TemplateError, TemplateSyntaxError
@@ -80,14 +81,17 @@ class _Env(SandboxedEnvironment):
     imports; ``datetime`` formats an ISO instant in the language being rendered."""
 
 
-def _format_datetime(value: object) -> str:
+def _format_datetime(value: object, zone: object = None) -> str:
+    """An ISO instant as people read it in the language being rendered, in ``zone`` (an IANA
+    name) if given: "Wed 25 Nov 2026 10:00 GMT"."""
     try:
         at = datetime.fromisoformat(str(value))
-    except ValueError:
+        tz = ZoneInfo(str(zone)) if zone else at.tzinfo
+    except (ValueError, ZoneInfoNotFoundError):
         return str(value)
     language = i18n.current()
-    return format_datetime(at, "EEE d MMM y HH:mm zzz" if language == "en" else "EEE, d MMM y HH:mm zzz",
-                           tzinfo=at.tzinfo, locale=language)
+    return format_datetime(at, "EEE d MMM y HH:mm ZZZZ" if language == "en" else "EEE, d MMM y HH:mm ZZZZ",
+                           tzinfo=tz, locale=language)
 
 
 _URL = re.compile(r"(https?://[^\s<>\"']+?)(?=&lt;|&gt;|&quot;|&#39;|&#34;|\s|$)")

@@ -656,6 +656,7 @@ def _mail(session: Session, row: OrderSla, threshold: int, reading: clock.ClockR
         "breached": "yes" if threshold >= 100 else "", "percent": str(threshold),
         "order_number": order.number, "order_name": order.name, "customer": customer.name,
         "used": _fmt_hours(_hours(reading.elapsed)), "target": _fmt_hours(row.target_hours), "deadline": deadline,
+        "zone": calendar.tz,
         "order_link": f"{base_url.rstrip('/')}/orders/{order.number}",
     })
 
