@@ -22,6 +22,8 @@ REQUESTS = "/requests"
 URGENCY = "/settings/urgency"
 PROCESS = "/settings/processes/[pid]"
 ORDER = "/orders/[number]"
+SLA_SETTINGS = "/settings/sla"
+SLA = "/sla"
 
 
 def process_url(pid: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ordertrack.db.types import UtcDateTime
@@ -63,12 +63,15 @@ class Remedy(SQLModel, table=True):
 
 
 class NotificationTemplate(SQLModel, table=True):
-    """An e-mail template per event; ``${name}`` variables are filled when the event happens."""
+    """An e-mail template per event and language (Jinja2 source: ``{{ name }}`` variables are
+    filled when the event happens)."""
 
     __tablename__ = "notification_template"
+    __table_args__ = (UniqueConstraint("event", "language", name="uq_notification_template_event_language"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    event: str = Field(max_length=60, unique=True, index=True)
+    event: str = Field(max_length=60, index=True)
+    language: str = Field(default="en", max_length=8)
     name: str = Field(max_length=120)
     subject: str = Field(max_length=300)
     body: str = Field(sa_column=Column(Text, nullable=False))
@@ -95,3 +98,4 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str = Field(default="", max_length=1000)
     sent_at: datetime | None = _ts(nullable=True)
     attachments: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))  # JSON files
+    language: str = Field(default="en", max_length=8)  # the recipient's: the HTML part's lang

@@ -23,18 +23,15 @@ from ordertrack.domain import forecast as fc
 from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.sla import PauseKind, PauseRule
+from ordertrack.i18n import N_, _, ngettext
 from ordertrack.services import sla
 
 TEXTS = {
-    fc.Outlook.ON_TRACK: "On track",
-    fc.Outlook.AT_RISK: "At risk: the slow end of the forecast passes the target",
-    fc.Outlook.LIKELY_LATE: "Likely late by {days} business days",
-    fc.Outlook.BREACHED: "Target missed by {days} business days",
-    fc.Outlook.NO_DATA: "Not enough closed orders of this service type to forecast",
+    fc.Outlook.ON_TRACK: N_("On track"),
+    fc.Outlook.AT_RISK: N_("At risk: the slow end of the forecast passes the target"),
+    fc.Outlook.NO_DATA: N_("Not enough closed orders of this service type to forecast"),
 }
-LATE_ONE = {fc.Outlook.LIKELY_LATE: "Likely late by 1 business day",
-            fc.Outlook.BREACHED: "Target missed by 1 business day"}
-BREACHED_SHORT = "Target missed"
+BREACHED_SHORT = N_("Target missed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,11 +125,16 @@ def model_for(session: Session, *, now: datetime, calendar: BusinessCalendar) ->
 
 
 def _text(f: fc.Forecast) -> str:
-    if f.outlook in LATE_ONE and f.late_by_days == 1:
-        return LATE_ONE[f.outlook]
-    if f.outlook is fc.Outlook.BREACHED and f.late_by_days == 0:
-        return BREACHED_SHORT
-    return TEXTS[f.outlook].format(days=f.late_by_days)
+    """The outlook in the current language ("Likely late by 2 business days")."""
+    if f.outlook is fc.Outlook.LIKELY_LATE:
+        return ngettext("Likely late by {n} business day", "Likely late by {n} business days",
+                        f.late_by_days).format(n=f.late_by_days)
+    if f.outlook is fc.Outlook.BREACHED:
+        if f.late_by_days == 0:
+            return _(BREACHED_SHORT)
+        return ngettext("Target missed by {n} business day", "Target missed by {n} business days",
+                        f.late_by_days).format(n=f.late_by_days)
+    return _(TEXTS[f.outlook])
 
 
 def forecast_orders(session: Session, *, principal: Principal, order_ids: Iterable[int], now: datetime,

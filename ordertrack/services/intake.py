@@ -292,8 +292,8 @@ def send_link(session: Session, *, principal, draft_id: int, sender: str, subjec
     if not subject or not message:
         raise BadInput("Subject and message are required.")
     link = f"{base_url.rstrip('/')}/order-form?resume={sign_link(draft_id, secret=secret, now=now)}"
-    notifications.enqueue(session, event="process_event", order_id=None, recipients=[("customer", row.email)],
-                          now=now, variables={"process": "Your order", "event": subject,
-                                              "subject_name": str(json.loads(row.data).get("company", "")),
-                                              "detail": f"{message}\n\nFrom: {sender}", "order_link": link})
+    notifications.enqueue(session, event="order_link", order_id=None, recipients=[("customer", row.email)],
+                          now=now, variables={"subject": subject, "message": message, "sender": sender,
+                                              "company": str(json.loads(row.data).get("company", "")),
+                                              "order_link": link})
     return link

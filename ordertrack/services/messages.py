@@ -116,11 +116,10 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
                                .where(Subscription.order_id == order.id, Subscription.user_id != principal.user_id))
     recipients += [("subscriber", email) for email in subscribers.all() if email]
     if recipients:
-        label = {"followup": "Follow-up", "reply": "Reply", "comment": "Comment"}[kind]
-        notifications.enqueue(session, event="process_event", order_id=order.id, recipients=recipients, now=now,
-                              variables={"process": f"Order {order.number}", "event": label,
-                                         "subject_name": f"{order.number} {order.name}",
-                                         "detail": f"{message.subject}\n\n{body}",
+        notifications.enqueue(session, event="order_message", order_id=order.id, recipients=recipients, now=now,
+                              variables={"subject": message.subject, "message": body,
+                                         "sender": principal.display_name, "order_number": order.number,
+                                         "order_name": order.name,
                                          "order_link": f"{base_url.rstrip('/')}/orders/{order.number}"},
                               files=files)
     label = {"followup": f"Follow-up sent to {to}", "reply": f"Reply sent to {to}",

@@ -14,11 +14,13 @@ without a two-phase commit with the SMTP server.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import logging
 import mailbox
+import re
 import smtplib
 import ssl
 import time
@@ -26,86 +28,34 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime as mail_date
+from email.utils import parseaddr
 from pathlib import Path
-from string import Template
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, or_, update
+from babel.dates import format_datetime
+from jinja2 import TemplateError, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+from sqlalchemy import Engine, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from ordertrack import i18n
+from ordertrack.db.models import Customer, Order, Reseller, User
 from ordertrack.db.notify_models import NotificationTemplate, OutboxMessage
-from ordertrack.services.errors import BadInput, NotFound
+from ordertrack.i18n import _
+from ordertrack.services import mail_templates as mt
+from ordertrack.services.errors import BadInput, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 _failing = False  # this process's last send failed: later failures are logged at debug level
 MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=45)  # a message claimed by a sender that died is retried after this
 
-DEFAULT_TEMPLATES: dict[str, tuple[str, str, str]] = {
-    "order_status_changed": (
-        "Order status changed",
-        "Order ${order_number} is now in ${phase} (${status})",
-        "Hello,\n\nYour order ${order_number} (${order_name}) moved to ${phase}; its status is ${status}.\n"
-        "Note: ${comment}\n\nTrack it here: ${order_link}\n",
-    ),
-    "process_event": (
-        "Process event",
-        "${process}: ${event} — ${subject_name}",
-        "Hello,\n\n${event} in process ${process} for ${subject_name}.\n${detail}\n\nOpen: ${order_link}\n",
-    ),
-    "order_provisioning_failed": (
-        "Order Provisioning Failed",
-        "Order ${order_number} could not be provisioned: ${reason}",
-        "Hello,\n\nOrder ${order_number} (${order_name}) for ${customer} was not provisioned.\n\n"
-        "Reason: ${reason}\nDetails: ${details}\n\nSteps to remedy:\n${remedy}\n\n"
-        "Our support team is working on it and will act within 2 business hours.\n"
-        "Order: ${order_link}\n",
-    ),
-    "order_failure_escalated": (
-        "Failed order not resolved in 2 business hours",
-        "Order ${order_number}: provisioning failure not yet resolved",
-        "Hello,\n\nThe provisioning failure of order ${order_number} (${customer}) could not be resolved "
-        "within 2 business hours.\n\nReason: ${reason}\nSteps to remedy:\n${remedy}\n\n"
-        "Please contact your helpdesk if you need help.\nOrder: ${order_link}\n",
-    ),
-    "order_failure_resolved": (
-        "Failed order resolved",
-        "Order ${order_number}: provisioning problem resolved",
-        "Hello,\n\nThe provisioning problem of order ${order_number} (${customer}) is resolved.\n"
-        "Note: ${resolution}\n\nOrder: ${order_link}\n",
-    ),
-    "sla_threshold": (
-        "SLA warning",
-        "${headline}: order ${order_number} ${order_name}",
-        "Hello,\n\nOrder ${order_number} (${order_name}, ${customer}) has used ${used} of its ${target} "
-        "business-hour resolution target (${percent}).\nTarget deadline: ${deadline}\n\nOpen: ${order_link}\n",
-    ),
-}
-
-SAMPLE_VARIABLES = {
-    "order_number": "SO-20260123",
-    "order_name": "SIP trunk for Acme",
-    "customer": "Acme Logistics",
-    "reason": "Offer Use Limit Exceeded",
-    "details": "The customer already has 10 SIP trunks, the offer allows 10.",
-    "remedy": "Verify whether information on the order is correct.",
-    "resolution": "Limit raised by the reseller, provisioning retried.",
-    "order_link": "http://localhost:3000/orders/SO-20260123",
-    "process": "New Voice Service",
-    "event": "Task completed",
-    "subject_name": "SO-20260123 SIP trunk for Acme",
-    "detail": "Task: Provision Service",
-    "phase": "Customer Validation",
-    "status": "Validation",
-    "comment": "All services activated; please approve within 2 days.",
-    "headline": "SLA 75 % reached",
-    "percent": "75 %",
-    "used": "30",
-    "target": "40",
-    "deadline": "Thu 26 Nov 2026 14:00 GMT",
-}
+DEFAULT_TEMPLATES = mt.TEMPLATES
+SAMPLE_VARIABLES = mt.SAMPLE_VARIABLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,49 +76,225 @@ class DeliveryResult:
     failed: list[int] = field(default_factory=list)
 
 
-def render(subject: str, body: str, variables: dict[str, str]) -> tuple[str, str]:
-    """Fill ``${name}`` variables; unknown names stay as they are (visible in the preview)."""
-    return Template(subject).safe_substitute(variables), Template(body).safe_substitute(variables)
+class _Env(SandboxedEnvironment):
+    """The sandbox every template renders in: no attribute access beyond plain values, no
+    imports; ``datetime`` formats an ISO instant in the language being rendered."""
+
+
+def _format_datetime(value: object, zone: object = None) -> str:
+    """An ISO instant as people read it in the language being rendered, in ``zone`` (an IANA
+    name) if given: "Wed 25 Nov 2026 10:00 GMT"."""
+    try:
+        at = datetime.fromisoformat(str(value))
+        tz = ZoneInfo(str(zone)) if zone else at.tzinfo
+    except (ValueError, ZoneInfoNotFoundError):
+        return str(value)
+    language = i18n.current()
+    return format_datetime(at, "EEE d MMM y HH:mm ZZZZ" if language == "en" else "EEE, d MMM y HH:mm ZZZZ",
+                           tzinfo=tz, locale=language)
+
+
+_URL = re.compile(r"(https?://[^\s<>\"']+?)(?=&lt;|&gt;|&quot;|&#39;|&#34;|\s|$)")
+
+
+def _linkify(text: object) -> Markup:
+    escaped = str(escape(str(text)))
+    linked = _URL.sub(lambda m: f'<a href="{m.group(1)}" style="color:#0d74ce;">{m.group(1)}</a>', escaped)
+    return Markup(linked.replace("\n", "<br>\n"))
+
+
+_TEXT = _Env(autoescape=False, trim_blocks=False, keep_trailing_newline=False)
+_TEXT.filters["datetime"] = _format_datetime
+_HTML = _Env(autoescape=True)
+_HTML.filters["linkify"] = _linkify
+_LAYOUT = _HTML.from_string(mt.LAYOUT)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str):
+    return _TEXT.from_string(source)
+
+
+def check_template(source: str) -> None:
+    """Raise BadInput when ``source`` is not a valid template (shown on the settings page)."""
+    try:
+        _compiled(source)
+    except TemplateSyntaxError as exc:
+        raise BadInput(_("The template has an error in line {line}: {message}").format(
+            line=exc.lineno, message=exc.message)) from None
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    out: list[str] = []
+    for line in lines:  # at most one empty line in a row (a left-out "{% if %}" line leaves none)
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip() + "\n"
+
+
+def render(subject: str, body: str, variables: dict[str, str], language: str | None = None) -> tuple[str, str]:
+    """Render a template's subject and plain-text body with ``variables`` in ``language``
+    (default: the current one). Labels among the variables (phase, status, event) are
+    translated first; a missing variable renders empty.
+
+    Raises:
+        BadInput: the template is not valid Jinja2 or uses something the sandbox forbids.
+    """
+    try:
+        with i18n.use(language or i18n.current()):  # the mail's language; errors in the reader's
+            values = {k: (_(mt.EVENT_TEXT.get(v, v)) if k in mt.TRANSLATED_VARIABLES and isinstance(v, str) and v
+                          else v) for k, v in variables.items()}
+            subject_text = _compiled(subject).render(values)
+            body_text = _compiled(body).render(values)
+    except TemplateSyntaxError as exc:
+        raise BadInput(_("The template has an error in line {line}: {message}").format(
+            line=exc.lineno, message=exc.message)) from None
+    except TemplateError as exc:  # the sandbox refused something, or a filter failed
+        raise BadInput(_("The template cannot be rendered: {message}").format(message=str(exc))) from None
+    return " ".join(subject_text.split())[:300], _tidy(body_text)
+
+
+def html_part(subject: str, body: str, language: str = "") -> str:
+    """The HTML part of a mail: its plain-text body laid into the layout (one paragraph per
+    blank-line-separated block, links clickable, everything else escaped)."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", body.strip()) if p.strip()]
+    return _LAYOUT.render(subject=subject, paragraphs=paragraphs, lang=language)
+
+
+def default_text(event: str, language: str) -> tuple[str, str, str]:
+    """(name, subject, body) of the built-in template of ``event`` in ``language``."""
+    spec = mt.TEMPLATES[event]
+    with i18n.use(language):
+        return _(spec.name), _(spec.subject), _(spec.body)
 
 
 def ensure_templates(session: Session) -> None:
-    """Create the default templates that do not exist yet (the caller commits).
+    """Create the default templates (every event, every language) that do not exist yet (the
+    caller commits).
 
     ``ON CONFLICT DO NOTHING``: several workers' first e-mails on a fresh database may all
     create them at once.
     """
-    have = set(session.exec(select(NotificationTemplate.event)).all())
-    rows = [dict(event=event, name=name, subject=subject, body=body)
-            for event, (name, subject, body) in DEFAULT_TEMPLATES.items() if event not in have]
+    have = set(session.exec(select(NotificationTemplate.event, NotificationTemplate.language)).all())
+    rows = []
+    for event in mt.TEMPLATES:
+        for language in i18n.LANGUAGES:
+            if (event, language) not in have:
+                name, subject, body = default_text(event, language)
+                rows.append(dict(event=event, language=language, name=name, subject=subject, body=body))
     if not rows:
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.exec(insert(NotificationTemplate).values(rows).on_conflict_do_nothing(index_elements=["event"]))
+    session.exec(insert(NotificationTemplate).values(rows)
+                 .on_conflict_do_nothing(index_elements=["event", "language"]))
     session.flush()
 
 
-def template_for(session: Session, event: str) -> NotificationTemplate:
-    """The template of ``event`` (defaults created on first use)."""
-    row = session.exec(select(NotificationTemplate).where(NotificationTemplate.event == event)).first()
+def template_for(session: Session, event: str, language: str = i18n.DEFAULT) -> NotificationTemplate:
+    """The template of ``event`` in ``language`` (defaults created on first use)."""
+    if event not in mt.TEMPLATES:
+        raise NotFound(_("No template for {event}.").format(event=event[:60]))
+    language = i18n.normalize(language) or i18n.DEFAULT
+
+    def find():
+        return session.exec(select(NotificationTemplate).where(NotificationTemplate.event == event,
+                                                               NotificationTemplate.language == language)).first()
+
+    row = find()
     if row is None:
         ensure_templates(session)
-        row = session.exec(select(NotificationTemplate).where(NotificationTemplate.event == event)).first()
+        row = find()
     if row is None:
-        raise NotFound(f"No template for {event}.")
+        raise NotFound(_("No template for {event}.").format(event=event))
     return row
 
 
-def update_template(session: Session, *, event: str, subject: str, body: str) -> None:
-    """Save a template (administrators; the caller checks the role and commits)."""
+def update_template(session: Session, *, event: str, subject: str, body: str,
+                    language: str = i18n.DEFAULT) -> None:
+    """Save a template (administrators and support; the caller checks the role and commits).
+
+    Raises:
+        BadInput: empty, too long, or not a valid template (nothing is saved).
+    """
     subject, body = (subject or "").strip(), (body or "").strip()
     if not subject or not body:
-        raise BadInput("Subject and body are required.")
+        raise BadInput(_("Subject and body are required."))
     if len(subject) > 300 or len(body) > 20000:
-        raise BadInput("The template is too long.")
-    row = template_for(session, event)
+        raise BadInput(_("The template is too long."))
+    if i18n.normalize(language) != language:
+        raise BadInput(_("Unknown language."))
+    check_template(subject)
+    check_template(body)
+    render(subject, body, mt.SAMPLE_VARIABLES, language)  # fails here, not when mail goes out
+    row = template_for(session, event, language)
     row.subject, row.body = subject, body
     session.add(row)
     session.flush()
+
+
+def reset_template(session: Session, *, event: str, language: str = i18n.DEFAULT) -> None:
+    """Put the built-in text back (the caller checks the role and commits)."""
+    row = template_for(session, event, language)
+    _name, row.subject, row.body = default_text(event, row.language)
+    session.add(row)
+    session.flush()
+
+
+def recipient_language(session: Session, address: str) -> str:
+    """The language mail to ``address`` is written in: a user's saved preference, else a
+    customer contact's language, else its reseller's; English for anyone else."""
+    addr = (address or "").strip().lower()
+    if not addr:
+        return i18n.DEFAULT
+    user = session.exec(select(User).where(func.lower(User.email) == addr, col(User.active).is_(True))
+                        .order_by(User.id)).first()
+    if user is not None and i18n.normalize(user.language):
+        return i18n.normalize(user.language)
+    customer = None
+    if user is not None and user.customer_id is not None:
+        customer = session.get(Customer, user.customer_id)
+    if customer is None and user is None:
+        customer = session.exec(select(Customer).where(func.lower(Customer.contact_email) == addr)
+                                .order_by(Customer.id)).first()
+    if customer is not None:
+        if i18n.normalize(customer.language):
+            return i18n.normalize(customer.language)
+        if customer.reseller_id is not None:
+            reseller = session.get(Reseller, customer.reseller_id)
+            return i18n.normalize(reseller.language if reseller else None) or i18n.DEFAULT
+        return i18n.DEFAULT
+    reseller = None
+    if user is not None and user.reseller_id is not None:
+        reseller = session.get(Reseller, user.reseller_id)
+    elif user is None:
+        reseller = session.exec(select(Reseller).where(func.lower(Reseller.contact_email) == addr)).first()
+    return i18n.normalize(reseller.language if reseller else None) or i18n.DEFAULT
+
+
+def may_receive(event: str, kind: str, variables: dict[str, str]) -> bool:
+    """Whether a recipient of ``kind`` gets this event's mail: internal events (process steps,
+    SLA warnings) never go to a customer's contact."""
+    if kind != "customer":
+        return True
+    audience = mt.TEMPLATES[event].audience
+    if audience is mt.Audience.STAFF:
+        return False
+    if audience is mt.Audience.PROCESS:
+        return variables.get("event", "") in mt.CUSTOMER_PROCESS_EVENTS
+    return True
+
+
+def render_event(session: Session, event: str, variables: dict[str, str], language: str) -> tuple[str, str]:
+    """Subject and body of ``event`` in ``language`` from its saved template; a saved template
+    that fails to render is logged and the built-in text used, so the mail still goes out."""
+    row = template_for(session, event, language)
+    try:
+        return render(row.subject, row.body, variables, language)
+    except BadInput as exc:
+        log.error("template %s (%s) cannot be rendered, using the built-in text: %s", event, language, exc)
+        _name, subject, body = default_text(event, language)
+        return render(subject, body, variables, language)
 
 
 def enqueue(
@@ -181,20 +307,28 @@ def enqueue(
     now: datetime,
     files: list[dict[str, str]] | None = None,
 ) -> list[OutboxMessage]:
-    """Write one outbox message per distinct recipient (in the caller's transaction).
+    """Write one outbox message per distinct recipient (in the caller's transaction), each in
+    its recipient's language; recipients who may not get this event (a customer and an
+    internal event) are left out.
 
     ``files``: attachments as ``{"path", "name", "type"}``; the sender attaches them.
     """
-    template = template_for(session, event)
-    subject, body = render(template.subject, template.body, variables)
+    if event not in mt.TEMPLATES:
+        raise NotFound(_("No template for {event}.").format(event=event[:60]))
     rows, seen = [], set()
+    rendered: dict[str, tuple[str, str]] = {}
     for kind, addr in recipients:
         addr = (addr or "").strip()
-        if not addr or addr.lower() in seen:
+        if not addr or addr.lower() in seen or not may_receive(event, kind, variables):
             continue
         seen.add(addr.lower())
+        language = recipient_language(session, addr)
+        if language not in rendered:
+            rendered[language] = render_event(session, event, variables, language)
+        subject, body = rendered[language]
         row = OutboxMessage(created_at=now, event=event, order_id=order_id, recipient_kind=kind, to_addr=addr,
-                            subject=subject, body=body, next_attempt_at=now, attachments=json.dumps(files or []))
+                            subject=subject, body=body, next_attempt_at=now, attachments=json.dumps(files or []),
+                            language=language)
         session.add(row)
         rows.append(row)
     session.flush()
@@ -223,10 +357,11 @@ def compose(config: SmtpConfig, message: OutboxMessage) -> EmailMessage:
     mail["From"] = config.mail_from
     mail["To"] = message.to_addr
     mail["Subject"] = message.subject
-    mail["Date"] = format_datetime(message.created_at)
+    mail["Date"] = mail_date(message.created_at)
     mail["Message-ID"] = message_id(config, message.id)
     mail["X-Ordertrack-Outbox-Id"] = str(message.id)
     mail.set_content(message.body)
+    mail.add_alternative(html_part(message.subject, message.body, message.language or ""), subtype="html")
     for file in json.loads(message.attachments or "[]"):
         maintype, _, subtype = file["type"].partition("/")
         mail.add_attachment(Path(file["path"]).read_bytes(), maintype=maintype, subtype=subtype,
@@ -336,7 +471,7 @@ def deliver_due(
     global _failing
     result = DeliveryResult()
     tried: list[int] = []
-    for _ in range(batch):
+    for _round in range(batch):
         message = claim_next(engine, at=clock(), exclude=tried)
         if message is None:
             break
@@ -405,3 +540,79 @@ def list_outbox(session: Session, *, state: str | None, limit: int = 100) -> tup
                   last_error=r.last_error, sent_at=r.sent_at)
         for r in rows
     )
+
+
+# ---------------------------------------------------------------- the settings page
+
+
+def preview_variables(session: Session, *, base_url: str = "") -> dict[str, str]:
+    """Values for previewing every template with real data: the newest order, its customer,
+    the newest provisioning failure, an SLA clock and a message; the sample values where the
+    database has none yet."""
+    from ordertrack.db.message_models import OrderMessage
+    from ordertrack.db.notify_models import OrderFailure, Remedy
+    from ordertrack.db.sla_models import OrderSla
+    from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
+
+    values = dict(mt.SAMPLE_VARIABLES)
+    base = (base_url or "").rstrip("/") or values["order_link"].rsplit("/orders/", 1)[0]
+    failure = session.exec(select(OrderFailure).order_by(col(OrderFailure.id).desc())).first()
+    order_query = select(Order, Customer).join(Customer, Customer.id == Order.customer_id)
+    if failure is not None:
+        order_query = order_query.where(Order.id == failure.order_id)
+    row = session.exec(order_query.order_by(col(Order.id).desc())).first()
+    if row is None:
+        return values
+    order, customer = row
+    link = f"{base}/orders/{order.number}"
+    values.update(order_number=order.number, order_name=order.name, customer=customer.name, order_link=link,
+                  subject_name=f"{order.number} {order.name}", company=customer.name,
+                  phase=ORDER_WORKFLOW.label(order.phase) if ORDER_WORKFLOW.has(order.phase) else order.phase)
+    try:
+        values["status"] = OrderStatus(order.status).label
+    except ValueError:
+        pass
+    if failure is not None:
+        remedy = session.exec(select(Remedy).where(Remedy.reason_code == failure.reason_code)).first()
+        values.update(reason=remedy.issue if remedy else failure.reason_code, remedy=remedy.steps if remedy else "",
+                      details=failure.details, resolution=failure.resolution or values["resolution"])
+    message = session.exec(select(OrderMessage).where(OrderMessage.order_id == order.id, OrderMessage.kind != "comment")
+                           .order_by(col(OrderMessage.id).desc())).first()
+    if message is not None:
+        values.update(subject=message.subject, message=message.body, sender=message.author_name)
+    clock = session.get(OrderSla, order.id)
+    if clock is not None:
+        values.update(target=f"{round(clock.target_hours, 1):g}",
+                      used=f"{round(clock.target_hours * 0.75, 1):g}", percent="75")
+    return values
+
+
+def contact_languages(session: Session, *, customer_ids: Iterable[int]) -> dict[int, str]:
+    """The language each customer's contact gets mail in: its own, else ``""`` (its reseller's)."""
+    ids = list(customer_ids)
+    if not ids:
+        return {}
+    return {cid: (i18n.normalize(lang) or "") for cid, lang in
+            session.exec(select(Customer.id, Customer.language).where(col(Customer.id).in_(ids))).all()}
+
+
+def set_contact_language(session: Session, *, principal, customer_id: int, language: str) -> None:
+    """Set the language of a customer contact's mail (``""``: its reseller's), for those who may
+    edit the customer's contact (its reseller, support, administrators; the caller commits).
+
+    Raises:
+        BadInput: not a language of the product.  NotFound: a customer the principal may not edit.
+    """
+    from ordertrack.domain.roles import Role
+
+    language = (language or "").strip()
+    if language and i18n.normalize(language) != language:
+        raise BadInput(_("Unknown language."))
+    if principal.role not in (Role.RESELLER, Role.ADMIN, Role.SUPPORT):
+        raise Forbidden(_("Only a reseller, support or an administrator may edit contact information."))
+    customer = session.get(Customer, customer_id)
+    if customer is None or (principal.role is Role.RESELLER and customer.reseller_id != principal.reseller_id):
+        raise NotFound(_("Customer not found."))
+    customer.language = language or None
+    session.add(customer)
+    session.flush()

@@ -355,7 +355,7 @@ def _tell_customer(session: Session, *, order: Order, phase: str, status: str, c
                           recipients=[("customer", customer.contact_email)], now=now, variables={
                               "order_number": order.number, "order_name": order.name, "customer": customer.name,
                               "phase": ORDER_WORKFLOW.label(phase), "status": OrderStatus(status).label,
-                              "comment": comment or "—", "order_link": f"{base}/orders/{order.number}"})
+                              "comment": comment or "", "order_link": f"{base}/orders/{order.number}"})
 
 
 def _load_for_write(session: Session, *, principal: Principal, order_id: int) -> tuple[Order, Customer]:

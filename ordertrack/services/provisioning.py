@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from ordertrack.db.engine import session_scope
 from ordertrack.db.models import Customer, Order, OrderItem, Reseller
-from ordertrack.db.notify_models import OrderFailure, ProvisioningAttempt, Remedy
+from ordertrack.db.notify_models import OrderFailure, OutboxMessage, ProvisioningAttempt, Remedy
 from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
@@ -149,6 +149,8 @@ def record_attempt(
             failure.resolution = f"Provisioning succeeded on a later attempt ({actor_name})."
             failure.version += 1
             session.add(failure)
+            session.flush()
+            _resolved(session, failure, now=now, base_url=recipients.base_url, calendar=calendar)
         session.flush()
         return None
     if failure is not None:
@@ -171,6 +173,7 @@ def record_attempt(
             to.append(("customer", customer.contact_email))
     notifications.enqueue(session, event="order_provisioning_failed", order_id=order.id, recipients=to,
                           variables=_variables(order, customer, failure, remedy, recipients.base_url), now=now)
+    _history(session, order.id, FAILED_NOTE.format(reason=remedy[0]), now=now, calendar=calendar)
     return _view(session, failure, order, customer, now=now, calendar=calendar)
 
 
@@ -296,16 +299,44 @@ def resolve(session: Session, *, principal: Principal, failure_id: int, version:
     if f.state == "resolved":
         raise BadInput("This failure is already resolved.")
     _save(session, f, version, state="resolved", resolved_at=now, resolution=note)
-    if f.escalated_at is not None:
-        order = session.get(Order, f.order_id)
-        customer = session.get(Customer, order.customer_id)
-        reseller = session.get(Reseller, customer.reseller_id) if customer.reseller_id else None
-        if reseller is not None:
-            f.resolution = note
-            notifications.enqueue(session, event="order_failure_resolved", order_id=order.id,
-                                  recipients=[("reseller", reseller.contact_email)],
-                                  variables=_variables(order, customer, f, _remedy(session, f.reason_code), base_url),
-                                  now=now)
+    f.resolution = note
+    _resolved(session, f, now=now, base_url=base_url)
+
+
+FAILED_NOTE = "Provisioning failed: {reason}."
+RESOLVED_NOTE = "Provisioning problem resolved: {note}"
+
+
+def _history(session: Session, order_id: int, comment: str, *, now: datetime,
+             calendar: BusinessCalendar | None = None) -> None:
+    """A history row on the order (its tracking status follows the items' provisioning state)."""
+    from ordertrack.domain.access import SYSTEM
+    from ordertrack.services import orders
+    from ordertrack.services.calendars import business_calendar
+
+    version = session.exec(select(Order.version).where(Order.id == order_id)).one()
+    orders.add_note(session, principal=SYSTEM, order_id=order_id, expected_version=version, comment=comment[:4000],
+                    now=now, calendar=calendar or business_calendar())
+
+
+def _resolved(session: Session, f: OrderFailure, *, now: datetime, base_url: str,
+              calendar: BusinessCalendar | None = None) -> None:
+    """History row and "resolved" mail to everyone who was told of the failure (its first mail
+    or its escalation), whether or not it had been escalated."""
+    order = session.get(Order, f.order_id)
+    customer = session.get(Customer, order.customer_id)
+    told = session.exec(
+        select(OutboxMessage.recipient_kind, OutboxMessage.to_addr)
+        .where(OutboxMessage.order_id == order.id,
+               col(OutboxMessage.event).in_(("order_provisioning_failed", "order_failure_escalated")),
+               col(OutboxMessage.created_at) >= f.opened_at)
+        .order_by(OutboxMessage.id)).all()
+    if told:
+        notifications.enqueue(session, event="order_failure_resolved", order_id=order.id,
+                              recipients=[(kind, addr) for kind, addr in told],
+                              variables=_variables(order, customer, f, _remedy(session, f.reason_code), base_url),
+                              now=now)
+    _history(session, order.id, RESOLVED_NOTE.format(note=f.resolution), now=now, calendar=calendar)
 
 
 def escalate_due(engine: Engine, *, now: datetime, recipients: Recipients, batch: int = sweeping.BATCH) -> list[int]:

@@ -42,6 +42,7 @@ from ordertrack.domain.access import SYSTEM, Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
+from ordertrack.i18n import N_, _
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
@@ -49,9 +50,9 @@ log = logging.getLogger(__name__)
 ENTITY = "sla"
 RUNNING, PAUSED, STOPPED = "running", "paused", "stopped"
 SERVICE_TYPES = {  # the intake's service types (intake.SERVICE_TYPES), repeated to avoid an import cycle
-    "server": "Dedicated server", "hosting": "Virtual hosting", "voice": "SIP trunk / Cloud PBX",
-    "network": "Business fibre", "security": "Managed firewall", "colocation": "Colocation",
-    "license": "Software licenses", "backup": "Backup as a service",
+    "server": N_("Dedicated server"), "hosting": N_("Virtual hosting"), "voice": N_("SIP trunk / Cloud PBX"),
+    "network": N_("Business fibre"), "security": N_("Managed firewall"), "colocation": N_("Colocation"),
+    "license": N_("Software licenses"), "backup": N_("Backup as a service"),
 }
 PRIORITIES = ("low", "normal", "high", "urgent")
 # Resolution targets of normal priority, in business hours; other priorities scale them.
@@ -59,20 +60,20 @@ DEFAULT_TARGETS = {"server": 64.0, "hosting": 16.0, "voice": 80.0, "network": 20
                    "colocation": 120.0, "license": 8.0, "backup": 24.0}
 PRIORITY_FACTORS = {"low": 1.5, "normal": 1.0, "high": 0.75, "urgent": 0.5}
 FALLBACK_TARGET = 80.0  # a service type without a default
-TICKET_STATUS_LABELS = {"open": "Open", "on_hold": "On Hold"}  # unclosed ticket statuses (services.tickets)
+TICKET_STATUS_LABELS = {"open": N_("Open"), "on_hold": N_("On Hold")}  # unclosed ticket statuses (services.tickets)
 MAX_TARGET_HOURS = 10_000.0
 
 # User-visible texts
-ADMIN_ONLY = "Only administrators may change SLA targets, thresholds and pause rules."
-STAFF_ONLY = "Only staff see the SLA settings."
-HOLD_STAFF_ONLY = "Only staff put orders on hold."
-UNKNOWN_SERVICE = "Unknown service type “{service}”."
-UNKNOWN_PRIORITY = "Priority must be one of low, normal, high, urgent."
-BAD_TARGET = "A target is a number of business hours above 0 and at most 10000."
-BAD_THRESHOLDS = "Thresholds are whole percentages from 1 to 500, separated by commas (e.g. 50, 75, 100)."
-UNKNOWN_RULE = "Unknown pause rule “{rule}”."
-POLICY_CHANGED = "The SLA settings were changed by someone else. Reload and try again."
-TARGET_NOTE = "A changed target applies to orders created from now on; open orders keep theirs."
+ADMIN_ONLY = N_("Only administrators may change SLA targets, thresholds and pause rules.")
+STAFF_ONLY = N_("Only staff see the SLA settings.")
+HOLD_STAFF_ONLY = N_("Only staff put orders on hold.")
+UNKNOWN_SERVICE = N_("Unknown service type “{service}”.")
+UNKNOWN_PRIORITY = N_("Priority must be one of low, normal, high, urgent.")
+BAD_TARGET = N_("A target is a number of business hours above 0 and at most 10000.")
+BAD_THRESHOLDS = N_("Thresholds are whole percentages from 1 to 500, separated by commas (e.g. 50, 75, 100).")
+UNKNOWN_RULE = N_("Unknown pause rule “{rule}”.")
+POLICY_CHANGED = N_("The SLA settings were changed by someone else. Reload and try again.")
+TARGET_NOTE = N_("A changed target applies to orders created from now on; open orders keep theirs.")
 STARTED = "SLA clock started: resolution target {target} business hours ({service}, {priority} priority)."
 PAUSED_NOTE = "SLA clock paused: {reason}."
 RESUMED_NOTE = "SLA clock resumed: {reason} ended."
@@ -85,14 +86,10 @@ REASON_PHASE = "in {label}"
 REASON_STATUS = "status {label}"
 REASON_HOLD = "order on hold"
 REASON_TICKET = "a ticket is {label}"
-PAUSE_LABEL_PHASE = "Phase: {label}"
-PAUSE_LABEL_STATUS = "Tracking status: {label}"
-PAUSE_LABEL_HOLD = "The order is on hold"
-PAUSE_LABEL_TICKET = "A ticket of the order is {label}"
-MAIL_HEADLINE = "SLA {percent} % reached"
-MAIL_BREACHED = "SLA breached"
-MAIL_PAUSED = "the clock is paused"
-MAIL_FORMAT = "%a %d %b %Y %H:%M %Z"
+PAUSE_LABEL_PHASE = N_("Phase: {label}")
+PAUSE_LABEL_STATUS = N_("Tracking status: {label}")
+PAUSE_LABEL_HOLD = N_("The order is on hold")
+PAUSE_LABEL_TICKET = N_("A ticket of the order is {label}")
 TEMPLATE = "sla_threshold"
 
 
@@ -175,12 +172,12 @@ def possible_rules() -> tuple[clock.PauseRule, ...]:
 def rule_label(rule: clock.PauseRule) -> str:
     """The rule as the settings page names it."""
     if rule.kind is clock.PauseKind.PHASE:
-        return PAUSE_LABEL_PHASE.format(label=ORDER_WORKFLOW.label(rule.key))
+        return _(PAUSE_LABEL_PHASE).format(label=ORDER_WORKFLOW.label(rule.key))
     if rule.kind is clock.PauseKind.STATUS:
-        return PAUSE_LABEL_STATUS.format(label=OrderStatus(rule.key).label)
+        return _(PAUSE_LABEL_STATUS).format(label=OrderStatus(rule.key).label)
     if rule.kind is clock.PauseKind.HOLD:
-        return PAUSE_LABEL_HOLD
-    return PAUSE_LABEL_TICKET.format(label=TICKET_STATUS_LABELS.get(rule.key, rule.key))
+        return _(PAUSE_LABEL_HOLD)
+    return _(PAUSE_LABEL_TICKET).format(label=_(TICKET_STATUS_LABELS.get(rule.key, rule.key)))
 
 
 def _reason(code: str) -> str:
@@ -211,12 +208,12 @@ def target_for(session: Session, *, service_type: str, priority: str) -> float:
 
 def _staff(principal: Principal) -> None:
     if not principal.is_staff:
-        raise Forbidden(STAFF_ONLY)
+        raise Forbidden(_(STAFF_ONLY))
 
 
 def _admin(principal: Principal) -> None:
     if principal.role is not Role.ADMIN:
-        raise Forbidden(ADMIN_ONLY)
+        raise Forbidden(_(ADMIN_ONLY))
 
 
 def get_settings(session: Session, *, principal: Principal) -> SlaSettings:
@@ -255,15 +252,15 @@ def set_target(session: Session, *, principal: Principal, service_type: str, pri
     _admin(principal)
     service_type = str(service_type or "").strip().lower()
     if service_type not in SERVICE_TYPES:
-        raise BadInput(UNKNOWN_SERVICE.format(service=service_type[:40]))
+        raise BadInput(_(UNKNOWN_SERVICE).format(service=service_type[:40]))
     if priority not in PRIORITIES:
-        raise BadInput(UNKNOWN_PRIORITY)
+        raise BadInput(_(UNKNOWN_PRIORITY))
     try:
         hours = float(target_hours)
     except (TypeError, ValueError):
-        raise BadInput(BAD_TARGET) from None
+        raise BadInput(_(BAD_TARGET)) from None
     if not math.isfinite(hours) or not 0 < hours <= MAX_TARGET_HOURS:
-        raise BadInput(BAD_TARGET)
+        raise BadInput(_(BAD_TARGET))
     row = session.exec(select(SlaTarget).where(SlaTarget.service_type == service_type,
                                                SlaTarget.priority == priority)).first()
     if row is None:
@@ -273,7 +270,7 @@ def set_target(session: Session, *, principal: Principal, service_type: str, pri
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict(POLICY_CHANGED) from None
+        raise Conflict(_(POLICY_CHANGED)) from None
     return TargetView(service_type, SERVICE_TYPES[service_type], priority, hours, False)
 
 
@@ -286,14 +283,14 @@ def parse_thresholds(values: Iterable[int | str] | str) -> tuple[int, ...]:
         try:
             number = float(str(v).strip().rstrip("%").strip())
         except ValueError:
-            raise BadInput(BAD_THRESHOLDS) from None
+            raise BadInput(_(BAD_THRESHOLDS)) from None
         if not number.is_integer():
-            raise BadInput(BAD_THRESHOLDS)
+            raise BadInput(_(BAD_THRESHOLDS))
         out.append(int(number))
     try:
         return clock.validate_thresholds(out)
     except ValueError:
-        raise BadInput(BAD_THRESHOLDS) from None
+        raise BadInput(_(BAD_THRESHOLDS)) from None
 
 
 def parse_rules(codes: Iterable[str]) -> frozenset[clock.PauseRule]:
@@ -304,9 +301,9 @@ def parse_rules(codes: Iterable[str]) -> frozenset[clock.PauseRule]:
         try:
             rule = clock.PauseRule.parse(str(code))
         except ValueError:
-            raise BadInput(UNKNOWN_RULE.format(rule=str(code)[:80])) from None
+            raise BadInput(_(UNKNOWN_RULE).format(rule=str(code)[:80])) from None
         if rule not in allowed:
-            raise BadInput(UNKNOWN_RULE.format(rule=str(code)[:80]))
+            raise BadInput(_(UNKNOWN_RULE).format(rule=str(code)[:80]))
         out.add(rule)
     return frozenset(out)
 
@@ -336,7 +333,7 @@ def set_policy(session: Session, *, principal: Principal, thresholds: Iterable[i
     row = session.exec(select(SlaPolicy).order_by(SlaPolicy.id).with_for_update()).first()
     current = row.version if row is not None else 0
     if current != expected_version:
-        raise Conflict(POLICY_CHANGED)
+        raise Conflict(_(POLICY_CHANGED))
     if row is None:
         row = SlaPolicy(thresholds="", pause_rules="", version=0, updated_at=now)
     row.thresholds = ",".join(str(v) for v in values)
@@ -346,7 +343,7 @@ def set_policy(session: Session, *, principal: Principal, thresholds: Iterable[i
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict(POLICY_CHANGED) from None
+        raise Conflict(_(POLICY_CHANGED)) from None
     _reevaluate_open(session, principal=principal, now=now, calendar=calendar)
     return get_settings(session, principal=principal)
 
@@ -466,7 +463,7 @@ def start_clock(session: Session, *, order_id: int, service_type: str, now: date
         BadInput: the order already has a clock.
     """
     if session.get(OrderSla, order_id) is not None:
-        raise BadInput("This order's SLA clock is already running.")
+        raise BadInput(_("This order's SLA clock is already running."))
     phase, status, priority, tickets = _order_state(session, order_id)
     service_type = (service_type or "").strip().lower()[:40]
     hours = target_for(session, service_type=service_type, priority=priority)
@@ -510,10 +507,10 @@ def set_hold(session: Session, *, principal: Principal, order_id: int, on: bool,
         NotFound: no such order.
     """
     if not principal.is_staff:
-        raise Forbidden(HOLD_STAFF_ONLY)
+        raise Forbidden(_(HOLD_STAFF_ONLY))
     locked = session.exec(select(Order.id).where(Order.id == order_id).with_for_update()).first()  # order first
     if locked is None:
-        raise NotFound("Order not found.")
+        raise NotFound(_("Order not found."))
     row = _lock(session, order_id)
     if row is None or row.state == STOPPED:
         return row is not None
@@ -617,7 +614,7 @@ def clock_of(session: Session, *, principal: Principal, order_id: int, now: date
     row = session.exec(select(Customer.id, Customer.reseller_id).join(Order, Order.customer_id == Customer.id)
                        .where(Order.id == order_id)).first()
     if row is None or not principal.can_see(customer_id=row[0], reseller_id=row[1]):
-        raise NotFound("Order not found.")
+        raise NotFound(_("Order not found."))
     return clocks_of(session, principal=principal, order_ids=[order_id], now=now, calendar=calendar).get(order_id)
 
 
@@ -654,15 +651,12 @@ def _mail(session: Session, row: OrderSla, threshold: int, reading: clock.ClockR
     managers = session.exec(select(User.email).where(User.role == Role.MANAGER.value, col(User.active).is_(True))
                             .order_by(User.id)).all()
     recipients += [("manager", email) for email in managers]
-    if reading.deadline is None:
-        deadline = MAIL_PAUSED
-    else:
-        deadline = reading.deadline.astimezone(calendar.zone).strftime(MAIL_FORMAT)
+    deadline = "" if reading.deadline is None else reading.deadline.astimezone(calendar.zone).isoformat()
     notifications.enqueue(session, event=TEMPLATE, order_id=order.id, recipients=recipients, now=now, variables={
-        "headline": MAIL_BREACHED if threshold >= 100 else MAIL_HEADLINE.format(percent=threshold),
+        "breached": "yes" if threshold >= 100 else "", "percent": str(threshold),
         "order_number": order.number, "order_name": order.name, "customer": customer.name,
-        "percent": f"{threshold} %", "used": _fmt_hours(_hours(reading.elapsed)),
-        "target": _fmt_hours(row.target_hours), "deadline": deadline,
+        "used": _fmt_hours(_hours(reading.elapsed)), "target": _fmt_hours(row.target_hours), "deadline": deadline,
+        "zone": calendar.tz,
         "order_link": f"{base_url.rstrip('/')}/orders/{order.number}",
     })
 
@@ -818,7 +812,7 @@ def seed_clocks(session: Session, orders: Sequence[SeedOrder], *, now: datetime,
             events.append((derived.stopped_at, 3, template.format(used=_fmt_hours(elapsed),
                                                                   target=_fmt_hours(hours))))
         events.sort(key=lambda e: (e[0], e[1]))
-        for version, (at, _, comment) in enumerate(events):
+        for version, (at, _rank, comment) in enumerate(events):
             history.append({"entity_kind": ENTITY, "entity_id": o.order_id, "from_version": version,
                             "from_state": phase, "to_state": phase, "actor_id": None, "actor_name": "System",
                             "at": at, "comment": comment})

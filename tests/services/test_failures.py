@@ -19,6 +19,7 @@ from ordertrack.services import provisioning as prov
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
 from tests import factories as f
 from tests.conftest import NOW
+from tests.mailparts import text_of
 
 LONDON = ZoneInfo("Europe/London")
 RCPT = prov.Recipients(support="support@ot.test", base_url="http://ot.test")
@@ -93,7 +94,7 @@ def test_failure_goes_to_support_always_and_to_reseller_and_customer_per_setting
     assert {r for rcpts, _ in smtp.messages for r in rcpts} == expected
     mail = smtp.to("support@ot.test")[0]
     assert mail["Subject"] == f"Order {world['order'].number} could not be provisioned: Offer Use Limit Exceeded"
-    body = mail.get_payload()
+    body = text_of(mail)
     assert "Raise the limit or cancel an unused subscription" in body
     assert f"http://ot.test/orders/{world['order'].number}" in body
 
@@ -293,7 +294,7 @@ def test_without_an_smtp_host_mail_lands_in_the_maildir_with_attachments(engine,
     sent = notify.deliver_due(engine, now=NOW, send=notify.maildir_sender(notify.SmtpConfig(host="", port=25), maildir)).sent
     assert sent
     mails = [m for m in mailbox.Maildir(maildir) if m["To"] == "buyer@customer.test"]
-    assert len(mails) == 1 and "Install plan" in mails[0].get_payload()[0].get_payload()
+    assert len(mails) == 1 and "Install plan" in text_of(mails[0])
     assert [(p.get_filename(), p.get_payload(decode=True)) for p in mails[0].walk() if p.get_filename()] == [
         ("plan.txt", b"rack 4, unit 12")]
     assert notify.deliver_due(engine, now=NOW, send=notify.maildir_sender(notify.SmtpConfig(host="", port=25), maildir)).sent \

@@ -290,6 +290,33 @@ def test_each_threshold_warns_the_owner_and_the_managers_once(engine, session, w
     assert sla.sweep_due(engine, now=NOW + 300 * H, calendar=calendar).fired == []
 
 
+def test_threshold_mail_arrives_once_in_each_recipients_language(engine, session, world, calendar, three):
+    from ordertrack.db.models import User
+    from ordertrack.services import notifications
+    from tests.mailparts import SmtpSink, text_of
+
+    manager = session.get(User, world["manager"].user_id)
+    manager.language = "ru"
+    session.add(manager)
+    session.commit()
+    number = session.get(orders.Order, three[0]).number
+    session.rollback()  # end the reading transaction (SQLite has one writer)
+    with SmtpSink() as sink:
+        for _round in range(2):  # a second sweep and delivery round sends nothing more
+            sla.sweep_due(engine, now=NOW + 4 * H, calendar=calendar, base_url="http://t")
+            notifications.deliver_due(engine, now=NOW + 4 * H, send=notifications.smtp_sender(sink.config))
+        owner = [m for m in sink.to("owner@t.test") if number in m["Subject"]]
+        assert [m["Subject"] for m in owner] == [f"SLA 50 % reached: order {number} Test"]
+        body = text_of(owner[0])
+        assert "has used 4 of its 8 business-hour resolution target (50 %)." in body
+        assert "Target deadline: Wed 25 Nov 2026 10:00 GMT" in body  # 8 business hours from Tuesday 10:00
+        assert f"Open the order: http://t/orders/{number}" in body
+        [ru] = [m for m in sink.to("m1@t.test") if number in m["Subject"]]
+        assert ru["Subject"] == f"Использовано 50 % SLA: заказ {number} Test"
+        assert "израсходовал 4 из 8 рабочих часов" in text_of(ru)
+        assert [m["Subject"] for m in sink.to("it@c.test")] == [], "never to the customer"
+
+
 def test_two_sweepers_at_once_warn_once(engine, session, world, calendar):
     ids = [_new(session, world, calendar, owned=False) for _ in range(12)]  # no owner: the two managers
     results, barrier = [], threading.Barrier(2)

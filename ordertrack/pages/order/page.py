@@ -8,7 +8,7 @@ import reflex as rx
 from ordertrack import routes
 from ordertrack.components.status_badge import status_badge
 from ordertrack.pages.frame import page
-from ordertrack.pages.order import client, items, messages, moves, planning, process, tickets
+from ordertrack.pages.order import client, items, messages, moves, planning, process, sla, tickets
 from ordertrack.pages.order.state import OrderState
 
 HISTORY_COLUMNS = ("When", "Who", "From", "To", "Status", "Comment")
@@ -37,6 +37,7 @@ def _found() -> rx.Component:
         items.failure_panel(),
         planning.heading(),
         planning.facts(),
+        sla.panel(),
         moves.buttons(),
         process.order_actions(),
         messages.section(),

@@ -1,0 +1,84 @@
+"""The order page's SLA panel in Chromium: elapsed, paused and remaining time with the forecast;
+when the server's clock passes the 50 % threshold the open page turns amber without reload, the
+history shows the warning, and the warning was mailed exactly once to each recipient."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, col, create_engine, select
+
+from ordertrack.db.models import Order
+from ordertrack.db.notify_models import OutboxMessage
+from ordertrack.db.sla_models import OrderSla
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def _server_now(server) -> datetime:
+    offset = float(Path(server.env["ORDERTRACK_CLOCK_FILE"]).read_text() or 0)
+    return datetime.now(UTC) + timedelta(hours=offset)
+
+
+def _running_before_50(server) -> tuple[str, datetime]:
+    """An open order whose running clock reaches 50 % soonest (at least 10 minutes ahead)."""
+    with Session(create_engine(server.db_url)) as s:
+        row = s.exec(select(Order.number, OrderSla.due_at).join(OrderSla, OrderSla.order_id == Order.id)
+                     .where(OrderSla.state == "running", OrderSla.next_threshold == 50,
+                            col(OrderSla.due_at) > _server_now(server) + timedelta(minutes=10))
+                     .order_by(col(OrderSla.due_at))).first()
+    assert row is not None, "the demo data has open orders whose SLA clock runs"
+    return row[0], row[1]
+
+
+def test_the_sla_panel_shows_the_clock_and_the_forecast(page, server):
+    number, _due = _running_before_50(server)
+    login(page, "manager")
+    page.goto(f"/orders/{number}")
+    panel = page.locator("#sla-panel")
+    expect(panel).to_be_visible()
+    expect(page.locator("#sla-state")).to_have_text("Running")
+    expect(panel).to_have_attribute("data-colour", "green")
+    for fact in ("#sla-target", "#sla-elapsed", "#sla-paused", "#sla-remaining"):
+        expect(page.locator(fact)).to_contain_text("business hour")
+    expect(page.locator("#sla-crossings")).to_contain_text("50 % due")
+    expect(page.locator("#sla-outlook")).not_to_be_empty()
+    page.screenshot(path="/tmp/ordertrack-order-sla.png", full_page=True)
+
+
+def test_customers_see_no_sla_panel(page, server):
+    from ordertrack.db.models import User
+
+    with Session(create_engine(server.db_url)) as s:
+        user = s.exec(select(User).where(User.username == "customer")).one()
+        number = s.exec(select(Order.number).join(OrderSla, OrderSla.order_id == Order.id)
+                        .where(Order.customer_id == user.customer_id, OrderSla.state != "stopped")).first()
+    login(page, "customer")
+    page.goto(f"/orders/{number}")
+    expect(page.locator("#order-number")).to_have_text(number)
+    expect(page.locator("#sla-panel")).to_have_count(0)
+
+
+@pytest.mark.clock_jump
+def test_passing_the_50_percent_threshold_turns_the_open_page_amber_and_mails_once(page, server):
+    number, due = _running_before_50(server)
+    login(page, "manager")
+    page.goto(f"/orders/{number}")
+    panel = page.locator("#sla-panel")
+    expect(panel).to_have_attribute("data-colour", "green")
+
+    server.advance_clock((due - _server_now(server)) / timedelta(hours=1) + 0.05)
+
+    expect(panel).to_have_attribute("data-colour", "amber", timeout=15_000)  # pushed, no reload
+    expect(page.locator("#sla-crossings")).to_contain_text("50 % reached")
+    expect(page.locator("#order-history")).to_contain_text("SLA 50 % reached")
+    with Session(create_engine(server.db_url)) as s:
+        order_id = s.exec(select(Order.id).where(Order.number == number)).one()
+        mails = s.exec(select(OutboxMessage.to_addr, OutboxMessage.subject).where(
+            OutboxMessage.order_id == order_id, OutboxMessage.event == "sla_threshold")).all()
+    fifty = [to for to, subject in mails if "50 %" in subject]
+    assert fifty and len(fifty) == len(set(fifty)), "one warning per recipient"

@@ -1,0 +1,44 @@
+"""SLA targets in Chromium: an administrator changes a target and the thresholds; the page says
+that a target applies to new orders; other staff read the settings without inputs."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, create_engine, select
+
+from ordertrack.db.sla_models import SlaPolicy, SlaTarget
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def test_admin_sets_a_target_and_the_thresholds(page, server):
+    login(page, "admin")
+    page.goto("/settings/sla")
+    expect(page.locator("#sla-note")).to_contain_text("applies to new orders")
+    expect(page.locator("#sla-calendar")).to_contain_text("Business hours")
+    cell = page.get_by_label("Target in business hours for Business fibre, High priority")
+    cell.fill("120")
+    page.get_by_role("button", name="Save targets").click()
+    expect(page.get_by_text("Targets saved. They apply to orders created from now on.")).to_be_visible()
+    thresholds = page.get_by_label("Warning thresholds (% of the target)")
+    thresholds.fill("50, 80, abc")
+    page.get_by_role("button", name="Save thresholds and pauses").click()
+    expect(page.get_by_text("Thresholds are whole percentages", exact=False)).to_be_visible()
+    thresholds.fill("50, 80, 100")
+    page.get_by_role("button", name="Save thresholds and pauses").click()
+    expect(page.get_by_text("Thresholds and pause rules saved.")).to_be_visible()
+    with Session(create_engine(server.db_url)) as s:
+        assert s.exec(select(SlaTarget.target_hours).where(SlaTarget.service_type == "network",
+                                                           SlaTarget.priority == "high")).one() == 120.0
+        assert s.exec(select(SlaPolicy.thresholds)).one() == "50,80,100"
+    page.screenshot(path="/tmp/ordertrack-sla-settings.png", full_page=True)
+
+
+def test_a_manager_reads_the_targets_but_cannot_change_them(page):
+    login(page, "manager")
+    page.goto("/settings/sla")
+    expect(page.locator("#sla-targets")).to_contain_text("Business fibre")
+    expect(page.get_by_role("button", name="Save targets")).to_have_count(0)
+    expect(page.get_by_text("Only administrators change these settings.")).to_be_visible()
