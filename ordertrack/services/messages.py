@@ -12,15 +12,18 @@ from ordertrack.db.message_models import OrderMessage, Subscription
 from ordertrack.db.models import Customer, Order, User
 from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.i18n import N_
 from ordertrack.services import notifications, orders
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
 
 KINDS = ("followup", "reply", "comment")
 TEMPLATES = {
     "none": ("", ""),
-    "thanks": ("Thank you for your order", "Thank you for your order. We are working on it and will keep you posted."),
-    "waiting": ("We need information", "We are waiting for information from you before we can continue."),
-    "scheduled": ("Installation scheduled", "Your installation is scheduled. We will confirm the date by e-mail."),
+    "thanks": (N_("Thank you for your order"),
+               N_("Thank you for your order. We are working on it and will keep you posted.")),
+    "waiting": (N_("We need information"), N_("We are waiting for information from you before we can continue.")),
+    "scheduled": (N_("Installation scheduled"),
+                  N_("Your installation is scheduled. We will confirm the date by e-mail.")),
 }
 
 
@@ -100,16 +103,17 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
 
     from ordertrack.services import attachments
 
+    files_rows = attachments.pending(session, principal=principal, order_id=order.id,
+                                     attachment_ids=list(attachment_ids or []))
     message = OrderMessage(order_id=order.id, kind=kind, author_id=principal.user_id, author_name=principal.display_name,
                            to_addr=to if kind != "comment" else "", subject=subject or f"Order {order.number}",
                            body=body, client_viewable=client_viewable or kind != "comment", created_at=now)
     session.add(message)
     session.flush()
-    if attachment_ids:
+    if files_rows:
         attachments.attach_to_message(session, order_id=order.id, message_id=message.id,
-                                      attachment_ids=list(attachment_ids))
-    files = attachments.files_for_mail(session, attachment_ids=list(attachment_ids or []),
-                                       folder=Path(attachments_dir or "."))
+                                      attachment_ids=[a.id for a in files_rows])
+    files = attachments.files_for_mail(files_rows, folder=Path(attachments_dir or "."))
     recipients = [("customer" if to.lower() == customer.contact_email.lower() else "user", to)] if kind != "comment" \
         else []
     subscribers = session.exec(select(User.email).join(Subscription, Subscription.user_id == User.id)
