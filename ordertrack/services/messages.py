@@ -48,14 +48,24 @@ def _order(session: Session, principal: Principal, order_id: int) -> tuple[Order
 
 
 def list_messages(session: Session, *, principal: Principal, order_id: int) -> tuple[MessageView, ...]:
-    """Newest first; tenant users see only client-viewable comments and the e-mails sent to them."""
+    """Newest first; tenant users see only client-viewable comments and the e-mails sent to them, and
+    no staff names (``author`` is "" for a staff author: the page says "Support team")."""
     _order(session, principal, order_id)
     query = select(OrderMessage).where(OrderMessage.order_id == order_id)
     if not principal.is_staff:
         query = query.where(col(OrderMessage.client_viewable).is_(True))
     rows = session.exec(query.order_by(col(OrderMessage.created_at).desc(), col(OrderMessage.id).desc())).all()
-    return tuple(MessageView(id=r.id, kind=r.kind, author=r.author_name, to=r.to_addr, subject=r.subject,
-                             body=r.body, client_viewable=r.client_viewable, at=r.created_at) for r in rows)
+    staff = set() if principal.is_staff else _staff_ids(session, {r.author_id for r in rows})
+    return tuple(MessageView(id=r.id, kind=r.kind, author="" if r.author_id in staff else r.author_name,
+                             to=r.to_addr, subject=r.subject, body=r.body, client_viewable=r.client_viewable,
+                             at=r.created_at) for r in rows)
+
+
+def _staff_ids(session: Session, user_ids: set[int | None]) -> set[int]:
+    """Which authors are staff: customers read "the support team", never a staff member's name."""
+    from ordertrack.services.order_view import staff_user_ids
+
+    return staff_user_ids(session, user_ids)
 
 
 def is_subscribed(session: Session, *, principal: Principal, order_id: int) -> bool:

@@ -78,3 +78,68 @@ def test_a_file_uploads_when_chosen_and_never_travels_to_another_dialog_or_order
         mail = s.exec(select(OutboxMessage).where(OutboxMessage.body.contains("Order B follow-up"))).one()
         assert json.loads(mail.attachments) == []
         assert s.exec(select(Attachment).where(Attachment.original_name == "secret-a.pdf")).all() == []
+
+
+def _customer_order_with_staff_work(server) -> tuple[str, str, set[str]]:
+    """(username, number, staff words) for a customer's order with a running process whose
+    actions are assigned to a team, and staff rows in its history."""
+    from ordertrack.db.process_models import ProcessRun, TaskInstance
+
+    with _db(server) as s:
+        staff = set(s.exec(select(User.display_name).where(User.role.not_in(["customer", "reseller", "partner"]))))
+        for username in ("customer", "customer2"):
+            user = s.exec(select(User).where(User.username == username)).one()
+            rows = s.exec(select(Order.number, TaskInstance.assignee_group, TaskInstance.name)
+                          .join(ProcessRun, (ProcessRun.entity_kind == "order") & (ProcessRun.entity_id == Order.id))
+                          .join(TaskInstance, TaskInstance.run_id == ProcessRun.id)
+                          .where(Order.customer_id == user.customer_id, TaskInstance.assignee_group != "")).all()
+            if rows:
+                number = rows[0][0]
+                return username, number, staff | {g for n, g, _ in rows if n == number} | \
+                    {t for n, _, t in rows if n == number}
+    raise AssertionError("the demo data has no customer order with team actions")
+
+
+def test_the_customers_state_holds_no_staff_names_teams_or_actions(server):
+    """Socket level: what a customer's tab receives for its own order carries no staff or team
+    name and no Order Actions; staff loading the same order do get them (the check is real)."""
+    from ordertrack.pages.order import OrderState
+    from tests.wsclient import ReflexSocket, all_strings, sign_in
+
+    username, number, words = _customer_order_with_staff_work(server)
+    load = f"{OrderState.get_full_name()}.load"
+    staff = ReflexSocket(server.url, cookie=sign_in(server.url, "operator"))
+    staff_text = " ".join(all_strings([u.get("delta") for u in staff.emit(load, path=f"/orders/{number}",
+                                                                           query={"number": number})]))
+    staff.close()
+    assert any(w in staff_text for w in words), "staff see the team and staff names"
+    customer = ReflexSocket(server.url, cookie=sign_in(server.url, username))
+    text = " ".join(all_strings([u.get("delta") for u in customer.emit(load, path=f"/orders/{number}",
+                                                                        query={"number": number})]))
+    customer.close()
+    assert number in text
+    assert [w for w in words if w and w in text] == []
+
+
+def test_customers_see_items_with_prices_the_order_value_and_approve_as_the_primary_action(page, server):
+    username, number, words = _customer_order_with_staff_work(server)
+    login(page, username)
+    page.goto(f"/orders/{number}")
+    expect(page.locator("#order-value")).to_contain_text("$")
+    expect(page.locator("#order-items")).to_contain_text("Unit price")
+    expect(page.get_by_text("Order Actions")).to_have_count(0)
+    body = page.locator("body").inner_text()
+    assert [w for w in words if w and w in body] == []
+    with _db(server) as s:
+        user = s.exec(select(User).where(User.username == username)).one()
+        waiting = s.exec(select(Order.number).where(Order.customer_id == user.customer_id,
+                                                    Order.phase == "validation")).first()
+    page.goto(f"/orders/{waiting}")
+    approve = page.get_by_role("button", name="Approve", exact=True)
+    expect(approve).to_be_visible()
+    assert approve.get_attribute("data-accent-color") != "red"
+    approve.click()
+    expect(page.get_by_role("dialog").get_by_role("button", name="Confirm")).not_to_have_attribute(
+        "data-accent-color", "red")
+    page.screenshot(path="/tmp/orderui-customer-approve.png", full_page=True)
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()

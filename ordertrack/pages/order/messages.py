@@ -259,7 +259,7 @@ def _message(m: rx.Var) -> rx.Component:
             rx.hstack(
                 rx.badge(T(m["kind"]), variant="soft"),
                 rx.cond(m["internal"] == "1", rx.badge(T("internal"), color_scheme="gray")),
-                rx.text(m["author"], weight="medium", size="2"),
+                rx.text(rx.cond(m["author"] == "", T("Support team"), m["author"]), weight="medium", size="2"),
                 rx.cond(m["to"] != "", rx.text(T("to {address}", address=m["to"]), size="1", color_scheme="gray")),
                 rx.spacer(),
                 rx.text(m["at"], size="1", color_scheme="gray"),
