@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint, text
+from sqlalchemy import Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ordertrack.db.types import UtcDateTime
@@ -103,6 +103,12 @@ class Order(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+def _list_price_of_row(context) -> int:
+    from ordertrack.domain.pricing import list_price
+
+    return list_price(context.get_current_parameters().get("kind") or "")
+
+
 class OrderItem(SQLModel, table=True):
     """A line of an order. Items of excluded kinds (colocation) never drive tracking status."""
 
@@ -113,6 +119,11 @@ class OrderItem(SQLModel, table=True):
     kind: str = Field(max_length=40)
     name: str = Field(max_length=200)
     status: str = Field(default="pending", max_length=40)
+    # The unit price in cents of domain.pricing.CURRENCY; an item inserted without one (web order, API,
+    # staff, demo) takes its kind's list price.
+    price_cents: int | None = Field(default=None, sa_column=Column(Integer, nullable=False, server_default="0",
+                                                                   default=_list_price_of_row))
+    quantity: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
 
 
 class StatusChange(SQLModel, table=True):
@@ -141,3 +152,4 @@ class StatusChange(SQLModel, table=True):
     comment: str = Field(default="", max_length=4000)
     internal: bool = False  # staff only: never shown to customers, resellers or partners
     applied_at: datetime | None = _ts(nullable=True)  # timers: when the sweep wrote it (after downtime: later)
+

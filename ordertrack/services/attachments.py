@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from ordertrack.db.message_models import Attachment, OrderMessage
 from ordertrack.db.models import Customer, Order
 from ordertrack.domain.access import Principal
+from ordertrack.i18n import N_
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
 
 TYPES = {
@@ -63,6 +64,24 @@ def store(session: Session, *, principal: Principal, order_id: int, filename: st
     return AttachmentView(row.id, name, len(data))
 
 
+NOT_YOURS = N_("An attachment is not one of this message's uploads: upload it again in this dialog.")
+
+
+def pending(session: Session, *, principal: Principal, order_id: int, attachment_ids: list[int]) -> list[Attachment]:
+    """The pending uploads ``attachment_ids`` (issue #12.5): each must be an unsent upload of this
+    principal on this order, or BadInput names none of them and nothing changes. An upload of
+    order A can never be sent with a message of order B, whatever the tab claims."""
+    wanted = sorted({int(i) for i in attachment_ids})
+    if not wanted:
+        return []
+    rows = session.exec(select(Attachment).where(col(Attachment.id).in_(wanted))).all()
+    mine = [a for a in rows if a.order_id == order_id and a.message_id is None
+            and principal.user_id is not None and a.uploaded_by == principal.user_id]
+    if len(mine) != len(wanted):
+        raise BadInput(NOT_YOURS)
+    return sorted(mine, key=lambda a: a.id)
+
+
 def attach_to_message(session: Session, *, order_id: int, message_id: int, attachment_ids: list[int]) -> None:
     """Bind pending uploads of this order to the message just posted."""
     for att in session.exec(select(Attachment).where(col(Attachment.id).in_(attachment_ids),
@@ -73,11 +92,24 @@ def attach_to_message(session: Session, *, order_id: int, message_id: int, attac
     session.flush()
 
 
-def files_for_mail(session: Session, *, attachment_ids: list[int], folder: Path) -> list[dict[str, str]]:
-    """The files of pending attachments as the outbox sender needs them."""
-    rows = session.exec(select(Attachment).where(col(Attachment.id).in_(attachment_ids))).all() if attachment_ids \
-        else []
+def files_for_mail(rows: list[Attachment], *, folder: Path) -> list[dict[str, str]]:
+    """The files of the attachments ``rows`` as the outbox sender needs them."""
     return [{"path": str(folder / a.stored_name), "name": a.original_name, "type": a.content_type} for a in rows]
+
+
+def discard(session: Session, *, principal: Principal, attachment_ids: list[int], folder: Path) -> int:
+    """Drop the principal's own unsent uploads (a compose dialog closed, the page changed):
+    rows and files. Sent attachments and other people's uploads are never touched."""
+    wanted = sorted({int(i) for i in attachment_ids})
+    if not wanted or principal.user_id is None:
+        return 0
+    rows = session.exec(select(Attachment).where(col(Attachment.id).in_(wanted), col(Attachment.message_id).is_(None),
+                                                 Attachment.uploaded_by == principal.user_id)).all()
+    for row in rows:
+        (folder / row.stored_name).unlink(missing_ok=True)
+        session.delete(row)
+    session.flush()
+    return len(rows)
 
 
 def of_messages(session: Session, *, message_ids: list[int]) -> dict[int, list[AttachmentView]]:

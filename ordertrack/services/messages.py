@@ -12,15 +12,18 @@ from ordertrack.db.message_models import OrderMessage, Subscription
 from ordertrack.db.models import Customer, Order, User
 from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.i18n import N_
 from ordertrack.services import notifications, orders
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
 
 KINDS = ("followup", "reply", "comment")
 TEMPLATES = {
     "none": ("", ""),
-    "thanks": ("Thank you for your order", "Thank you for your order. We are working on it and will keep you posted."),
-    "waiting": ("We need information", "We are waiting for information from you before we can continue."),
-    "scheduled": ("Installation scheduled", "Your installation is scheduled. We will confirm the date by e-mail."),
+    "thanks": (N_("Thank you for your order"),
+               N_("Thank you for your order. We are working on it and will keep you posted.")),
+    "waiting": (N_("We need information"), N_("We are waiting for information from you before we can continue.")),
+    "scheduled": (N_("Installation scheduled"),
+                  N_("Your installation is scheduled. We will confirm the date by e-mail.")),
 }
 
 
@@ -45,14 +48,24 @@ def _order(session: Session, principal: Principal, order_id: int) -> tuple[Order
 
 
 def list_messages(session: Session, *, principal: Principal, order_id: int) -> tuple[MessageView, ...]:
-    """Newest first; tenant users see only client-viewable comments and the e-mails sent to them."""
+    """Newest first; tenant users see only client-viewable comments and the e-mails sent to them, and
+    no staff names (``author`` is "" for a staff author: the page says "Support team")."""
     _order(session, principal, order_id)
     query = select(OrderMessage).where(OrderMessage.order_id == order_id)
     if not principal.is_staff:
         query = query.where(col(OrderMessage.client_viewable).is_(True))
     rows = session.exec(query.order_by(col(OrderMessage.created_at).desc(), col(OrderMessage.id).desc())).all()
-    return tuple(MessageView(id=r.id, kind=r.kind, author=r.author_name, to=r.to_addr, subject=r.subject,
-                             body=r.body, client_viewable=r.client_viewable, at=r.created_at) for r in rows)
+    staff = set() if principal.is_staff else _staff_ids(session, {r.author_id for r in rows})
+    return tuple(MessageView(id=r.id, kind=r.kind, author="" if r.author_id in staff else r.author_name,
+                             to=r.to_addr, subject=r.subject, body=r.body, client_viewable=r.client_viewable,
+                             at=r.created_at) for r in rows)
+
+
+def _staff_ids(session: Session, user_ids: set[int | None]) -> set[int]:
+    """Which authors are staff: customers read "the support team", never a staff member's name."""
+    from ordertrack.services.order_view import staff_user_ids
+
+    return staff_user_ids(session, user_ids)
 
 
 def is_subscribed(session: Session, *, principal: Principal, order_id: int) -> bool:
@@ -100,16 +113,17 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
 
     from ordertrack.services import attachments
 
+    files_rows = attachments.pending(session, principal=principal, order_id=order.id,
+                                     attachment_ids=list(attachment_ids or []))
     message = OrderMessage(order_id=order.id, kind=kind, author_id=principal.user_id, author_name=principal.display_name,
                            to_addr=to if kind != "comment" else "", subject=subject or f"Order {order.number}",
                            body=body, client_viewable=client_viewable or kind != "comment", created_at=now)
     session.add(message)
     session.flush()
-    if attachment_ids:
+    if files_rows:
         attachments.attach_to_message(session, order_id=order.id, message_id=message.id,
-                                      attachment_ids=list(attachment_ids))
-    files = attachments.files_for_mail(session, attachment_ids=list(attachment_ids or []),
-                                       folder=Path(attachments_dir or "."))
+                                      attachment_ids=[a.id for a in files_rows])
+    files = attachments.files_for_mail(files_rows, folder=Path(attachments_dir or "."))
     recipients = [("customer" if to.lower() == customer.contact_email.lower() else "user", to)] if kind != "comment" \
         else []
     subscribers = session.exec(select(User.email).join(Subscription, Subscription.user_id == User.id)

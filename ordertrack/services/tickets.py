@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from ordertrack.db.message_models import Ticket, TicketMessage
-from ordertrack.db.models import Customer, Order
+from ordertrack.db.models import Customer, Order, User
 from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.domain.roles import STAFF_ROLES
 from ordertrack.services import orders
 from ordertrack.services.errors import BadInput, NotFound
 
@@ -37,13 +38,25 @@ def _order(session: Session, principal: Principal, order_id: int) -> Order:
 def tickets_of_order(session: Session, *, principal: Principal, order_id: int) -> tuple[TicketView, ...]:
     """Every ticket of the order with its messages, newest first."""
     _order(session, principal, order_id)
-    out = []
-    for t in session.exec(select(Ticket).where(Ticket.order_id == order_id).order_by(col(Ticket.id).desc())).all():
-        msgs = session.exec(select(TicketMessage).where(TicketMessage.ticket_id == t.id)
-                            .order_by(TicketMessage.id)).all()
-        out.append(TicketView(t.id, t.subject, t.status, t.created_at,
-                              tuple((m.author_name, m.body, m.created_at) for m in msgs)))
-    return tuple(out)
+    found = session.exec(select(Ticket).where(Ticket.order_id == order_id).order_by(col(Ticket.id).desc())).all()
+    return tuple(_view(session, principal, t) for t in found)
+
+
+def _staff_names(session: Session, names: set[str]) -> set[str]:
+    """Which author names are staff members' (a ticket message keeps its author's name only)."""
+    if not names:
+        return set()
+    roles = [r.value for r in STAFF_ROLES]
+    return set(session.exec(select(User.display_name).where(col(User.display_name).in_(names),
+                                                            col(User.role).in_(roles))).all())
+
+
+def _view(session: Session, principal: Principal, t: Ticket) -> TicketView:
+    """The ticket with its thread; tenant users read "" (the support team) for a staff author."""
+    msgs = session.exec(select(TicketMessage).where(TicketMessage.ticket_id == t.id).order_by(TicketMessage.id)).all()
+    staff = set() if principal.is_staff else _staff_names(session, {m.author_name for m in msgs})
+    return TicketView(t.id, t.subject, t.status, t.created_at,
+                      tuple(("" if m.author_name in staff else m.author_name, m.body, m.created_at) for m in msgs))
 
 
 def open_ticket(session: Session, *, principal: Principal, order_id: int, subject: str, body: str,

@@ -122,7 +122,6 @@ def test_attachment_uploaded_with_a_followup_downloads_for_the_customer_only(bro
         spage.get_by_role("button", name="Post a Follow-up").click()
         dialog = spage.get_by_role("dialog")
         dialog.locator("#attach input[type=file]").set_input_files(str(pdf))
-        dialog.get_by_role("button", name="Upload").click()
         expect(dialog.locator("#pending-files")).to_contain_text("quote.pdf")
         dialog.get_by_label("Body").fill("Your quote is attached.")
         dialog.get_by_role("button", name="Send Followup").click()

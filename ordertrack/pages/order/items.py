@@ -4,6 +4,7 @@ its remedy."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import reflex as rx
@@ -15,17 +16,21 @@ from ordertrack.components.forms import inline, select, text_input
 from ordertrack.components.tables import Column, data_table
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.tracking import ETI_WAITING
+from ordertrack.i18n import N_, _
+from ordertrack.i18n.format import money_text
+from ordertrack.i18n.ui import T
 from ordertrack.pages.order.common import Snapshot
 from ordertrack.pages.order.moves import MovesState
 from ordertrack.pages.order.state import OrderState
+from ordertrack.services import order_items, order_view, provisioning
 from ordertrack.services import orders as order_service
-from ordertrack.services import provisioning
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.settings import get_settings
 
-ETI_WAITING_LABEL = "waiting for technical-interview approval"
-NOT_COUNTED = "not counted in tracking status"
+ETI_WAITING_LABEL = N_("waiting for technical-interview approval")
+NOT_COUNTED = N_("not counted in tracking status")
+ETI_MAY_REQUIRE = ("pending", "provisioning_failed")
 CLAIMED_BY = "claimed by {name}"
 OUTCOMES = (("failed", "Failed"), ("succeeded", "Succeeded"))
 
@@ -36,14 +41,25 @@ def read(session: Session, snap: Snapshot, *, with_reasons: bool = True) -> dict
     principal = snap.principal
     failure = provisioning.open_failure(session, principal=principal, order_id=snap.order_id, now=snap.now,
                                         calendar=business_calendar())
+    priced = order_view.prices(session, order_id=snap.order_id)
+    none = order_view.PricedItem(0, 0, 0, 0)
+
+    def money(cents: int) -> str:
+        return money_text(Decimal(cents) / 100, priced.currency)
+
     values: dict[str, Any] = {
         "items": [
             {"id": str(i.id), "kind": i.kind, "name": i.name,
-             "status": ETI_WAITING_LABEL if i.status == ETI_WAITING else i.status.replace("_", " "),
+             "status": _(ETI_WAITING_LABEL) if i.status == ETI_WAITING else i.status.replace("_", " "),
              "waiting": "1" if i.status == ETI_WAITING and principal.is_staff else "",
-             "note": "" if i.counts else NOT_COUNTED}
+             "can_require": "1" if principal.is_staff and i.status in ETI_MAY_REQUIRE else "",
+             "note": "" if i.counts else _(NOT_COUNTED),
+             "quantity": str(priced.items.get(i.id, none).quantity),
+             "price": money(priced.items.get(i.id, none).price_cents),
+             "total": money(priced.items.get(i.id, none).total_cents)}
             for i in snap.detail.items
         ],
+        "order_value": money(priced.total_cents),
         "failure": {} if failure is None else {
             "reason": failure.reason, "details": failure.details, "remedy": failure.remedy,
             "state": CLAIMED_BY.format(name=failure.claimed_by) if failure.state == "claimed" else "open",
@@ -59,6 +75,7 @@ class ItemsState(OrderState):
     """Items, provisioning attempts and the open failure."""
 
     items: list[dict[str, str]] = []
+    order_value: str = ""
     failure: dict[str, str] = {}
     reasons: list[dict[str, str]] = []
 
@@ -132,6 +149,20 @@ class ItemsState(OrderState):
         return self._changed("Technical interview approved.")
 
 
+    @rx.event
+    @guard(staff=True)
+    def require_eti(self, item_id: str):
+        """Mark an item as needing a technical interview (staff): the order shows Approve ETI."""
+        item = coerce_int(item_id, name="Item", minimum=1)
+        if not self._order_id or str(item) not in {i["id"] for i in self.items}:
+            raise BadInput(N_("That item is not part of this order."))
+        with session_scope() as session:
+            order_items.require_eti(session, principal=current_principal(), order_id=self._order_id, item_id=item,
+                                    expected_version=self._version, now=get_clock().now(),
+                                    calendar=business_calendar())
+        return self._changed(_("Technical interview required."))
+
+
 def failure_panel() -> rx.Component:
     """The open provisioning failure: reason, details, remedy, who handles it and until when."""
     f = ItemsState.failure
@@ -156,9 +187,20 @@ def failure_panel() -> rx.Component:
 
 
 def _eti(i: rx.Var) -> rx.Component:
-    return rx.cond(i["waiting"] == "1",
-                   rx.button("Approve ETI", size="1", on_click=ItemsState.approve_eti(i["id"])),
-                   rx.text(i["note"], color_scheme="gray", size="1"))
+    return rx.cond(
+        i["waiting"] == "1",
+        rx.button(T("Approve ETI"), size="1", on_click=ItemsState.approve_eti(i["id"]),
+                  aria_label=T("Approve the technical interview of {item}", item=i["name"])),
+        rx.hstack(
+            rx.cond(i["can_require"] == "1",
+                    rx.button(T("Require ETI"), size="1", variant="soft",
+                              aria_label=T("Require a technical interview for {item}", item=i["name"]),
+                              title=T("The item needs a technical interview before delivery"),
+                              on_click=ItemsState.require_eti(i["id"]))),
+            rx.text(i["note"], color_scheme="gray", size="1"),
+            align="center",
+        ),
+    )
 
 
 def _remove(i: rx.Var) -> rx.Component:
@@ -167,8 +209,9 @@ def _remove(i: rx.Var) -> rx.Component:
                                   aria_label="Remove item " + i["name"], on_click=ItemsState.remove_item(i["id"])))
 
 
-ITEM_COLUMNS = (Column("Item", "name"), Column("Kind", "kind"), Column("Status", "status"), Column("", _eti),
-                Column("", _remove))
+ITEM_COLUMNS = (Column(T("Item"), "name"), Column(T("Kind"), "kind"), Column(T("Quantity"), "quantity"),
+                Column(T("Unit price"), "price"), Column(T("Total"), "total"), Column(T("Status"), "status"),
+                Column("", _eti), Column("", _remove))
 
 
 def _attempt_form() -> rx.Component:
@@ -196,8 +239,10 @@ def section() -> list[rx.Component]:
     """Items: the heading, the table, adding an item and recording an attempt (staff)."""
     s = ItemsState
     return [
-        rx.heading("Items", size="4"),
-        data_table(s.items, ITEM_COLUMNS, empty="No items.", id="order-items"),
+        rx.hstack(rx.heading(T("Items"), size="4"), rx.spacer(),
+                  rx.text(T("Order value"), ": ", rx.text.strong(s.order_value, id="order-value"), size="3"),
+                  width="100%", align="center"),
+        data_table(s.items, ITEM_COLUMNS, empty=T("No items."), id="order-items"),
         rx.cond(s.can_edit & (MovesState.moves.length() > 0), rx.form(
             inline(
                 select("kind", "Item kind", [(k, k) for k in order_service.ITEM_KINDS]),

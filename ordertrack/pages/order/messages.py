@@ -14,6 +14,8 @@ from ordertrack.auth import coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
 from ordertrack.db.models import Customer
+from ordertrack.i18n import N_, _
+from ordertrack.i18n.ui import T
 from ordertrack.pages.order.common import Snapshot, fmt, size_words
 from ordertrack.pages.order.compose import UPLOAD_ID, compose_dialog
 from ordertrack.pages.order.state import OrderState
@@ -23,12 +25,17 @@ from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.settings import get_settings
 
-KIND_LABELS = {"followup": "Follow-up", "reply": "Reply", "comment": "Comment"}
-TITLES = {"followup": "Post a Follow-up", "reply": "Reply", "comment": "Add a Comment"}
-QUOTED_TITLES = {"followup": "Post a Follow-up & Quote", "reply": "Reply & Quote", "comment": "Add a Comment & Quote"}
+KIND_LABELS = {"followup": N_("Follow-up"), "reply": N_("Reply"), "comment": N_("Comment")}
+TITLES = {"followup": N_("Post a Follow-up"), "reply": N_("Reply"), "comment": N_("Add a Comment")}
+QUOTED_TITLES = {"followup": N_("Post a Follow-up & Quote"), "reply": N_("Reply & Quote"),
+                 "comment": N_("Add a Comment & Quote")}
 SUBJECT = "Order {number}: {name}"
 REPLY_SUBJECT = "Re: {subject}"
-BODY_REQUIRED = "The message needs a body."
+BODY_REQUIRED = N_("The message needs a body.")
+NOT_ATTACHED = N_("Not attached: {names} ({reason}).")
+TOO_BIG = N_("larger than 5 MB or too many files")
+TOO_MANY = N_("{name}: attach at most 5 files to a message.")
+MAX_FILES = 5
 
 
 def read(session: Session, snap: Snapshot) -> dict[str, Any]:
@@ -50,7 +57,13 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
 
 
 class MessagesState(OrderState):
-    """The messages of the order and the compose dialog (staff write, customers read)."""
+    """The messages of the order and the compose dialog (staff write, customers read).
+
+    Pending uploads (issue #12.5) belong to the dialog that is open and to this order: opening,
+    closing or cancelling a dialog and (re)loading the page discard them (rows and files), an
+    upload with no dialog open is refused, and the service checks again on sending that each one
+    is its sender's unsent upload on this very order.
+    """
 
     messages: list[dict[str, str]] = []
     message_files: list[dict[str, str]] = []
@@ -61,15 +74,32 @@ class MessagesState(OrderState):
     compose_error: str = ""
     owners: list[dict[str, str]] = []
     pending_files: list[dict[str, str]] = []
+    upload_error: str = ""
     _pending_ids: list[int] = []
+    _pending_order: int = 0
 
     def _read(self, session: Session, snap: Snapshot) -> dict[str, Any]:
         return read(session, snap)
 
+    def _opened(self) -> None:
+        self._drop_pending()
+        self.compose_open = False
+
+    def _drop_pending(self) -> None:
+        """Forget (and delete) the uploads of the dialog that was open: no later message takes them."""
+        ids = list(self._pending_ids)
+        self._pending_ids, self.pending_files, self._pending_order = [], [], 0
+        self.upload_error = ""
+        principal = current_principal()
+        if ids and principal is not None:
+            with session_scope() as session:
+                attachments.discard(session, principal=principal, attachment_ids=ids,
+                                    folder=Path(get_settings().attachments_dir))
+
     @rx.event
     @guard(staff=True)
     def open_compose(self, kind: str, quote_id: str):
-        """Open the Follow-up / Reply / Reply & Quote / Comment form."""
+        """Open the Follow-up / Reply / Reply & Quote / Comment form (with no files of an earlier one)."""
         kind = coerce_str(kind, name="Kind", max_len=20)
         if kind not in messages.KINDS:
             raise BadInput("Unknown message kind.")
@@ -77,6 +107,7 @@ class MessagesState(OrderState):
         quoted = next((m for m in self.messages if m["id"] == quote_id), None) if quote_id else None
         if quote_id and quoted is None:
             raise BadInput("That message is gone.")
+        self._drop_pending()
         with session_scope() as session:
             self.owners = [{"id": str(i), "name": n} for i, n in order_service.staff_users(session)]
         self.compose = {
@@ -86,45 +117,93 @@ class MessagesState(OrderState):
             "subject": REPLY_SUBJECT.format(subject=quoted["subject"]) if quoted
             else SUBJECT.format(number=self.number, name=self.name),
             "body": "\n\n" + "\n".join("> " + line for line in quoted["body"].splitlines()) if quoted else "",
+            "template": "none",
         }
         self.compose_error = ""
+        self._pending_order = self._order_id
         self.compose_open = True
 
     @rx.event
     @guard(staff=True)
-    async def close_compose(self):
-        """Close the form without sending."""
+    def close_compose(self):
+        """Close the form without sending: its uploads are discarded."""
         self.compose_open = False
+        self._drop_pending()
+
+    @rx.event
+    @guard(staff=True)
+    async def choose_template(self, template: str):
+        """A comment template was chosen: its text fills the body (which stays editable)."""
+        template = coerce_str(template, name="Template", max_len=20)
+        if template not in messages.TEMPLATES or not self.compose_open:
+            raise BadInput("Unknown template.")
+        subject, body = messages.TEMPLATES[template]
+        self.compose = {**self.compose, "template": template, "body": _(body) if body else "",
+                        "subject": _(subject) if subject else self.compose.get("subject", "")}
+
+    @rx.event
+    @guard(staff=True)
+    async def files_rejected(self, rejected: list):
+        """Files the browser refused before uploading (too big, too many): say which, in the dialog."""
+        names = []
+        for entry in rejected if isinstance(rejected, list) else []:
+            file = entry.get("file") if isinstance(entry, dict) else None
+            name = file.get("path") or file.get("name") if isinstance(file, dict) else None
+            names.append(coerce_str(name, name="File", max_len=200).lstrip("./") if isinstance(name, str) else "?")
+        self.upload_error = _(NOT_ATTACHED).format(names=", ".join(names[:10]) or "?", reason=_(TOO_BIG))
 
     @rx.event
     @guard(staff=True, upload=True)
     async def upload_attachments(self, files: list[rx.UploadFile]):
-        """Attach files to the message being written (size and type checked on the server)."""
-        if not self._order_id or not isinstance(files, list):
-            raise BadInput("Nothing to attach to.")
-        if len(files) + len(self._pending_ids) > 5:
-            raise BadInput("Attach at most 5 files to a message.")
+        """Attach the chosen files to the message being written, as soon as they are chosen (size
+        and type checked on the server); a refused file is named in the dialog, never dropped silently."""
+        if not self._order_id or not self.compose_open or self._pending_order != self._order_id \
+                or not isinstance(files, list):
+            raise BadInput(N_("Open a message form to attach files."))
+        self.upload_error = ""
         settings = get_settings()
-        order_id = self._order_id
+        order_id, principal = self._order_id, current_principal()
 
         def store(name: str, data: bytes):
             with session_scope() as session:
-                return attachments.store(session, principal=current_principal(), order_id=order_id,
+                return attachments.store(session, principal=principal, order_id=order_id,
                                          filename=name, data=data, folder=Path(settings.attachments_dir),
                                          max_bytes=settings.attachment_max_bytes, now=get_clock().now())
 
+        refused = []
         for file in files:
+            if len(self._pending_ids) >= MAX_FILES:
+                refused.append(_(TOO_MANY).format(name=attachments.safe_name(file.name or "file")))
+                continue
             data = await file.read()
-            view = await offload.run(store, file.name or "file", data)
+            try:
+                view = await offload.run(store, file.name or "file", data)
+            except BadInput as exc:
+                refused.append(_(exc.message))
+                continue
             self._pending_ids = [*self._pending_ids, view.id]
-            self.pending_files = [*self.pending_files, {"name": view.name, "size": size_words(view.size)}]
-        return rx.toast.success("Attached.")
+            self.pending_files = [*self.pending_files, {"id": str(view.id), "name": view.name,
+                                                        "size": size_words(view.size)}]
+        self.upload_error = " ".join(refused)
+
+    @rx.event
+    @guard(staff=True)
+    def remove_pending(self, attachment_id: str):
+        """Take one uploaded file off the message being written."""
+        aid = coerce_int(attachment_id, name="Attachment", minimum=1)
+        if aid not in self._pending_ids:
+            raise BadInput(N_("That file is not attached to this message."))
+        with session_scope() as session:
+            attachments.discard(session, principal=current_principal(), attachment_ids=[aid],
+                                folder=Path(get_settings().attachments_dir))
+        self._pending_ids = [i for i in self._pending_ids if i != aid]
+        self.pending_files = [f for f in self.pending_files if f["id"] != str(aid)]
 
     @rx.event
     @guard(staff=True)
     def send_message(self, form_data: dict):
         """Send the follow-up/reply as e-mail, or add the comment."""
-        if not isinstance(form_data, dict) or not self.compose or not self._order_id:
+        if not isinstance(form_data, dict) or not self.compose or not self._order_id or not self.compose_open:
             raise BadInput("Nothing to send.")
         kind = self.compose["kind"]
         body = coerce_str(form_data.get("body"), name="Body", max_len=20000)
@@ -134,10 +213,11 @@ class MessagesState(OrderState):
         if not body and template != "none":
             body = messages.TEMPLATES[template][1]
         if not body:
-            self.compose_error = BODY_REQUIRED
+            self.compose_error = _(BODY_REQUIRED)
             return None
         assign = coerce_str(form_data.get("assign_to"), name="Assign to", max_len=10)
         settings = get_settings()
+        pending = list(self._pending_ids) if self._pending_order == self._order_id else []
         with session_scope() as session:
             messages.post(
                 session, principal=current_principal(), order_id=self._order_id, kind=kind, body=body,
@@ -147,11 +227,11 @@ class MessagesState(OrderState):
                 assign_to=None if assign in ("", "none") else coerce_int(assign, name="Assign to", minimum=1),
                 subscribe=form_data.get("subscribe") == "on", now=get_clock().now(), calendar=business_calendar(),
                 base_url=settings.public_url, expected_version=self._version,
-                attachment_ids=list(self._pending_ids), attachments_dir=settings.attachments_dir,
+                attachment_ids=pending, attachments_dir=settings.attachments_dir,
             )
-        self._pending_ids, self.pending_files = [], []
+        self._pending_ids, self.pending_files, self._pending_order = [], [], 0
         self.compose_open = False
-        return self._changed("Comment added." if kind == "comment" else "Sent.")
+        return self._changed(_("Comment added.") if kind == "comment" else _("Sent."))
 
     @rx.event
     @guard(staff=True)
@@ -161,7 +241,7 @@ class MessagesState(OrderState):
         with session_scope() as session:
             messages.set_subscription(session, principal=current_principal(), order_id=self._order_id,
                                       subscribed=subscribed)
-        return [OrderState.refresh, rx.toast.success("Subscribed." if subscribed else "Unsubscribed.")]
+        return [OrderState.refresh, rx.toast.success(_("Subscribed.") if subscribed else _("Unsubscribed."))]
 
 
 def _attachment(m: rx.Var, f: rx.Var) -> rx.Component:
@@ -177,15 +257,15 @@ def _message(m: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.badge(m["kind"], variant="soft"),
-                rx.cond(m["internal"] == "1", rx.badge("internal", color_scheme="gray")),
-                rx.text(m["author"], weight="medium", size="2"),
-                rx.cond(m["to"] != "", rx.text("to ", m["to"], size="1", color_scheme="gray")),
+                rx.badge(T(m["kind"]), variant="soft"),
+                rx.cond(m["internal"] == "1", rx.badge(T("internal"), color_scheme="gray")),
+                rx.text(rx.cond(m["author"] == "", T("Support team"), m["author"]), weight="medium", size="2"),
+                rx.cond(m["to"] != "", rx.text(T("to {address}", address=m["to"]), size="1", color_scheme="gray")),
                 rx.spacer(),
                 rx.text(m["at"], size="1", color_scheme="gray"),
                 rx.cond(s.can_edit, rx.hstack(
-                    rx.button("Reply", size="1", variant="ghost", on_click=s.open_compose("reply", "")),
-                    rx.button("Reply & Quote", size="1", variant="ghost", on_click=s.open_compose("reply", m["id"])),
+                    rx.button(T("Reply"), size="1", variant="ghost", on_click=s.open_compose("reply", "")),
+                    rx.button(T("Reply & Quote"), size="1", variant="ghost", on_click=s.open_compose("reply", m["id"])),
                 )),
                 width="100%",
                 align="center",
@@ -206,21 +286,23 @@ def section() -> rx.Component:
     s = MessagesState
     return rx.vstack(
         rx.hstack(
-            rx.heading("Messages", size="4"),
+            rx.heading(T("Messages"), size="4"),
             rx.cond(s.can_edit, rx.hstack(
-                rx.button("Post a Follow-up", size="1", variant="soft", on_click=s.open_compose("followup", "")),
-                rx.button("Add a Comment", size="1", variant="soft", on_click=s.open_compose("comment", "")),
-                rx.button(rx.cond(s.subscribed, "Unsubscribe", "Subscribe"), size="1", variant="ghost",
+                rx.button(T("Post a Follow-up"), size="1", variant="soft", on_click=s.open_compose("followup", "")),
+                rx.button(T("Add a Comment"), size="1", variant="soft", on_click=s.open_compose("comment", "")),
+                rx.button(rx.cond(s.subscribed, T("Unsubscribe"), T("Subscribe")), size="1", variant="ghost",
                           on_click=s.toggle_subscription),
             )),
             align="center",
         ),
-        rx.cond(s.messages.length() == 0, rx.text("No messages yet.", color_scheme="gray", size="2"),
+        rx.cond(s.messages.length() == 0, rx.text(T("No messages yet."), color_scheme="gray", size="2"),
                 rx.vstack(rx.foreach(s.messages, _message), width="100%", spacing="2", id="order-messages")),
         compose_dialog(
             compose=s.compose, owners=s.owners, pending_files=s.pending_files, error=s.compose_error,
             open=s.compose_open, on_submit=s.send_message, on_cancel=s.close_compose,
             on_upload=s.upload_attachments(rx.upload_files(upload_id=UPLOAD_ID)),
+            on_rejected=s.files_rejected, on_remove=s.remove_pending, on_template=s.choose_template,
+            upload_error=s.upload_error,
         ),
         width="100%",
     )

@@ -13,6 +13,7 @@ from ordertrack.clock import get_clock
 from ordertrack.components.transition_dialog import transition_dialog
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.engine import TransitionRefused
+from ordertrack.i18n.ui import T
 from ordertrack.live import publish
 from ordertrack.pages.order.common import Snapshot
 from ordertrack.pages.order.state import OrderState
@@ -27,9 +28,13 @@ COMMENT_REQUIRED = "A comment is required for this change."
 
 def read(session: Session, snap: Snapshot) -> dict[str, Any]:
     """The moves the principal may make on the order in ``snap``."""
+    phase = snap.detail.card.phase
     moves = [
         {"target": m.target, "label": m.label, "needs_comment": "1" if m.needs_comment else "",
-         "irreversible": "1" if m.irreversible else ""}
+         "irreversible": "1" if m.irreversible else "",
+         # the customer's approval is the primary action; only cancelling is red
+         "style": "approve" if order_service.is_approval(phase, m.target) else
+         "danger" if m.target == "canceled" else "move"}
         for m in snap.detail.moves
     ]
     return {"moves": moves, "_move_targets": {m["target"]: m for m in moves}, "_phase": snap.detail.card.phase}
@@ -46,6 +51,7 @@ class MovesState(OrderState):
     dialog_irreversible: bool = False
     dialog_error: str = ""
     dialog_channel: bool = False
+    dialog_approve: bool = False
     _phase: str = ""
     _move_targets: dict[str, dict[str, str]] = {}
 
@@ -69,6 +75,7 @@ class MovesState(OrderState):
         self.dialog_target, self.dialog_label = target, move["label"]
         self.dialog_needs_comment = bool(move["needs_comment"])
         self.dialog_irreversible = bool(move["irreversible"])
+        self.dialog_approve = move["style"] == "approve"
         self.dialog_channel = current_principal().is_staff and order_service.is_approval(self._phase, target)
         self.dialog_error = ""
         self.dialog_open = True
@@ -129,8 +136,10 @@ def _move_button(move: rx.Var) -> rx.Component:
     return rx.button(
         move["label"],
         on_click=MovesState.open_move(move["target"]),
-        color_scheme=rx.cond(move["irreversible"] == "1", "red", "indigo"),
-        variant=rx.cond(move["irreversible"] == "1", "soft", "solid"),
+        color_scheme=rx.match(move["style"], ("danger", "red"), ("approve", "indigo"), "indigo"),
+        variant=rx.cond(move["style"] == "danger", "soft", "solid"),
+        size=rx.cond(move["style"] == "approve", "3", "2"),
+        data_move=move["target"],
     )
 
 
@@ -144,7 +153,10 @@ def dialog() -> rx.Component:
     """The move dialog."""
     s = MovesState
     return transition_dialog(
-        title=s.dialog_label, subtitle=s.number + " — " + s.name, open=s.dialog_open,
-        needs_comment=s.dialog_needs_comment, irreversible=s.dialog_irreversible, error=s.dialog_error,
+        title=s.dialog_label,
+        subtitle=rx.cond(s.dialog_approve, s.number + " — " + s.name + " · " + T("Approving accepts the delivery and closes the order."), s.number + " — " + s.name),
+        open=s.dialog_open, needs_comment=s.dialog_needs_comment,
+        irreversible=s.dialog_irreversible & ~s.dialog_approve,  # approving is the wanted outcome, not a danger
+        error=s.dialog_error,
         on_submit=s.confirm_move, on_cancel=s.close_move, ask_channel=s.dialog_channel,
     )

@@ -7,6 +7,7 @@ import reflex as rx
 
 from ordertrack import routes
 from ordertrack.components.status_badge import status_badge
+from ordertrack.i18n.ui import T
 from ordertrack.pages.frame import page
 from ordertrack.pages.order import client, items, messages, moves, planning, process, sla, tickets
 from ordertrack.pages.order.state import OrderState
@@ -20,7 +21,8 @@ def _history() -> rx.Component:
         rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in HISTORY_COLUMNS])),
         rx.table.body(
             rx.foreach(OrderState.history, lambda h: rx.table.row(
-                *[rx.table.cell(h[key]) for key in ("at", "who", "from", "to", "status", "comment")])),
+                *[rx.table.cell(rx.cond(h["who"] == "", T("Support team"), h["who"]) if key == "who" else h[key])
+                  for key in ("at", "who", "from", "to", "status", "comment")])),
             id="order-history",
         ),
         width="100%",
@@ -39,7 +41,7 @@ def _found() -> rx.Component:
         planning.facts(),
         sla.panel(),
         moves.buttons(),
-        process.order_actions(),
+        rx.cond(s.can_edit, process.order_actions()),  # staff work: never shown (or sent) to customers
         messages.section(),
         rx.cond(s.can_edit, client.associate()),
         tickets.section(),

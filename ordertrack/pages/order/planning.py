@@ -25,7 +25,7 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
     return {
         "requested": str(detail.requested_completion or "—"),
         "planned": str(detail.planned_completion or "—"),
-        "owner": detail.owner_name or "—",
+        "owner": (detail.owner_name or "—") if snap.principal.is_staff else "",  # no staff names for customers
         "priority": card.priority.capitalize(),
         "owner_value": str(detail.owner_id) if detail.owner_id else "none",
         "priority_value": card.priority,
@@ -151,7 +151,7 @@ def facts() -> rx.Component:
         _fact("Time in phase", s.in_phase),
         _fact("Requested completion", s.requested),
         _fact("Planned completion", s.planned),
-        _fact("Owner", s.owner),
+        rx.cond(s.can_edit, _fact("Owner", s.owner)),
         _fact("Priority", s.priority),
         rx.cond(s.next_deadline != "", _fact("Next deadline", s.next_deadline)),
         columns="4",

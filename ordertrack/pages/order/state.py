@@ -26,6 +26,7 @@ from ordertrack.db.models import Order
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.live import publish, watch
 from ordertrack.pages.order.common import Snapshot, fmt
+from ordertrack.services import order_view
 from ordertrack.services import orders as order_service
 from ordertrack.services.errors import NotFound
 
@@ -33,9 +34,25 @@ AUTO_APPROVES_IN = "Auto-approves in {duration}"
 AUTO_APPROVAL_DUE = "Auto-approval is due now"
 
 
-def read_header(snap: Snapshot) -> dict[str, Any]:
+# Sections that hold staff work (the process's Order Actions with staff and team names, client
+# search): a customer's, reseller's or partner's tab never reads them, so nothing of theirs is in
+# its state deltas (issue #18 "what customers see").
+STAFF_ONLY_SECTIONS = frozenset({"ProcessState", "ClientState"})
+
+
+def _history(session: Session, snap: Snapshot) -> list[dict[str, str]]:
+    """The timeline: all of it for staff; for tenant users without staff names or internal notes."""
+    if snap.principal.is_staff:
+        return [{"at": fmt(h.at), "who": h.actor_name, "from": h.from_label or "—", "to": h.to_label,
+                 "status": h.to_status_label, "comment": h.comment} for h in snap.detail.history]
+    return [{"at": fmt(h.at), "who": h.who, "from": h.from_label or "—", "to": h.to_label, "status": h.status_label,
+             "comment": h.comment}
+            for h in order_view.customer_history(session, principal=snap.principal, order_id=snap.order_id)]
+
+
+def read_header(snap: Snapshot, history: list[dict[str, str]]) -> dict[str, Any]:
     """The header and timeline of the order in ``snap``."""
-    card, detail, now = snap.detail.card, snap.detail, snap.now
+    card, now = snap.detail.card, snap.now
     deadline = ""
     if card.due_at is not None and card.due_kind == "order:closed":
         remaining = card.due_at - now
@@ -47,11 +64,7 @@ def read_header(snap: Snapshot) -> dict[str, Any]:
         "phase_label": card.phase_label, "status": card.status, "status_label": card.status_label,
         "in_phase": duration_words(now - card.phase_since), "next_deadline": deadline,
         "can_edit": snap.principal.is_staff,
-        "history": [
-            {"at": fmt(h.at), "who": h.actor_name, "from": h.from_label or "—", "to": h.to_label,
-             "status": h.to_status_label, "comment": h.comment}
-            for h in detail.history
-        ],
+        "history": history,
     }
 
 
@@ -111,10 +124,16 @@ class OrderState(AppState):
             customer_id = session.get(Order, detail.card.id).customer_id
             snap = Snapshot(principal=principal, detail=detail, order_id=detail.card.id, customer_id=customer_id,
                             now=now)
-            slices = [(section, section._read(session, snap)) for section in sections]
-        self._show(read_header(snap))
+            staff = principal.is_staff
+            slices = [(section, section._read(session, snap) if staff or type(section).__name__
+                       not in STAFF_ONLY_SECTIONS else None) for section in sections]
+            history = _history(session, snap)
+        self._show(read_header(snap, history))
         for section, values in slices:
-            section._show(values)
+            if values is None:
+                section.reset()
+            else:
+                section._show(values)
         self.state = "found"
 
     def _clear(self) -> None:

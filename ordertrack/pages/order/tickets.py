@@ -12,6 +12,7 @@ from ordertrack.auth import coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components.forms import hidden, select, text_input
 from ordertrack.db.engine import session_scope
+from ordertrack.i18n import N_, _
 from ordertrack.pages.order.common import Snapshot, fmt
 from ordertrack.pages.order.process import run_step, task_buttons
 from ordertrack.pages.order.state import OrderState
@@ -20,6 +21,7 @@ from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 
 THREAD_ENTRY = "{who} · {at}\n{body}"
+SUPPORT_TEAM = N_("Support team")
 RUN_STATUS = "{process}: {status}"
 
 
@@ -39,7 +41,8 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
         "tickets": [
             {"id": str(t.id), "subject": t.subject, "status": t.status, "status_label": tickets.STATUSES[t.status],
              "group": "closed" if t.status == "closed" else "open", "created": fmt(t.created_at),
-             "thread": "\n\n".join(THREAD_ENTRY.format(who=who, at=fmt(at), body=body) for who, body, at in t.messages),
+             "thread": "\n\n".join(THREAD_ENTRY.format(who=who or _(SUPPORT_TEAM), at=fmt(at), body=body)
+                                   for who, body, at in t.messages),
              "process": RUN_STATUS.format(process=runs[t.id].process_name, status=runs[t.id].status)
              if runs.get(t.id) else ""}
             for t in found

@@ -1,0 +1,145 @@
+"""The order page as each role uses it (issue #18 rows "messages", "what customers see",
+"Approve ETI", "tickets" and the page in tabs; issue #12.5): uploads bound to one dialog and one
+order, what customers see, the tabs, the technical interview and the ticket page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, create_engine, select
+
+from ordertrack.db.message_models import Attachment, OrderMessage
+from ordertrack.db.models import Order, User
+from ordertrack.db.notify_models import OutboxMessage
+from tests.browser.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def _orders_of(server, username: str, count: int = 1) -> list[str]:
+    with Session(create_engine(server.db_url)) as s:
+        user = s.exec(select(User).where(User.username == username)).one()
+        return list(s.exec(select(Order.number).where(Order.customer_id == user.customer_id,
+                                                      Order.phase == "execution")
+                           .order_by(Order.number)).all()[:count])
+
+
+def _db(server):
+    return Session(create_engine(server.db_url))
+
+
+def test_a_file_uploads_when_chosen_and_never_travels_to_another_dialog_or_order(page, server, tmp_path):
+    """#12.5 and #18.7: choosing uploads (no second click); a refused file is named; a file left
+    in a closed dialog of order A is neither in the next dialog nor in a message of order B."""
+    order_a = _orders_of(server, "customer")[0]
+    order_b = _orders_of(server, "customer2")[0]
+    secret = tmp_path / "secret-a.pdf"
+    secret.write_bytes(b"%PDF-1.4 order A only")
+    tool = tmp_path / "tool.exe"
+    tool.write_bytes(b"MZ")
+    login(page, "operator")
+    page.goto(f"/orders/{order_a}")
+    page.get_by_role("button", name="Post a Follow-up").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("button", name="Upload", exact=True)).to_have_count(0)
+    dialog.locator("#attach input[type=file]").set_input_files(str(secret))
+    expect(dialog.locator("#pending-files")).to_contain_text("secret-a.pdf")
+    dialog.locator("#attach input[type=file]").set_input_files(str(tool))
+    expect(dialog.locator("#upload-error")).to_contain_text("tool.exe")
+    with _db(server) as s:
+        upload_id = s.exec(select(Attachment.id).where(Attachment.original_name == "secret-a.pdf")).one()
+
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    page.get_by_role("button", name="Add a Comment").click()
+    expect(page.get_by_role("dialog").locator("#pending-files")).not_to_contain_text("secret-a.pdf")
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+    with _db(server) as s:
+        assert s.get(Attachment, upload_id) is None, "a closed dialog's upload is discarded"
+
+    # upload again, leave it unsent, go to order B of another tenant and send a follow-up there
+    page.get_by_role("button", name="Post a Follow-up").click()
+    page.get_by_role("dialog").locator("#attach input[type=file]").set_input_files(str(secret))
+    expect(page.get_by_role("dialog").locator("#pending-files")).to_contain_text("secret-a.pdf")
+    page.goto(f"/orders/{order_b}")
+    page.get_by_role("button", name="Post a Follow-up").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("#pending-files")).not_to_contain_text("secret-a.pdf")
+    dialog.get_by_label("Body").fill("Order B follow-up without files.")
+    dialog.get_by_role("button", name="Send Followup").click()
+    expect(page.locator("[data-message='Order B follow-up without files.']")).to_be_visible()
+    with _db(server) as s:
+        order_b_id = s.exec(select(Order.id).where(Order.number == order_b)).one()
+        message = s.exec(select(OrderMessage).where(OrderMessage.order_id == order_b_id)
+                         .order_by(OrderMessage.id.desc())).first()
+        assert s.exec(select(Attachment).where(Attachment.message_id == message.id)).all() == []
+        mail = s.exec(select(OutboxMessage).where(OutboxMessage.body.contains("Order B follow-up"))).one()
+        assert json.loads(mail.attachments) == []
+        assert s.exec(select(Attachment).where(Attachment.original_name == "secret-a.pdf")).all() == []
+
+
+def _customer_order_with_staff_work(server) -> tuple[str, str, set[str]]:
+    """(username, number, staff words) for a customer's order with a running process whose
+    actions are assigned to a team, and staff rows in its history."""
+    from ordertrack.db.process_models import ProcessRun, TaskInstance
+
+    with _db(server) as s:
+        staff = set(s.exec(select(User.display_name).where(User.role.not_in(["customer", "reseller", "partner"]))))
+        for username in ("customer", "customer2"):
+            user = s.exec(select(User).where(User.username == username)).one()
+            rows = s.exec(select(Order.number, TaskInstance.assignee_group, TaskInstance.name)
+                          .join(ProcessRun, (ProcessRun.entity_kind == "order") & (ProcessRun.entity_id == Order.id))
+                          .join(TaskInstance, TaskInstance.run_id == ProcessRun.id)
+                          .where(Order.customer_id == user.customer_id, TaskInstance.assignee_group != "")).all()
+            if rows:
+                number = rows[0][0]
+                return username, number, staff | {g for n, g, _ in rows if n == number} | \
+                    {t for n, _, t in rows if n == number}
+    raise AssertionError("the demo data has no customer order with team actions")
+
+
+def test_the_customers_state_holds_no_staff_names_teams_or_actions(server):
+    """Socket level: what a customer's tab receives for its own order carries no staff or team
+    name and no Order Actions; staff loading the same order do get them (the check is real)."""
+    from ordertrack.pages.order import OrderState
+    from tests.wsclient import ReflexSocket, all_strings, sign_in
+
+    username, number, words = _customer_order_with_staff_work(server)
+    load = f"{OrderState.get_full_name()}.load"
+    staff = ReflexSocket(server.url, cookie=sign_in(server.url, "operator"))
+    staff_text = " ".join(all_strings([u.get("delta") for u in staff.emit(load, path=f"/orders/{number}",
+                                                                           query={"number": number})]))
+    staff.close()
+    assert any(w in staff_text for w in words), "staff see the team and staff names"
+    customer = ReflexSocket(server.url, cookie=sign_in(server.url, username))
+    text = " ".join(all_strings([u.get("delta") for u in customer.emit(load, path=f"/orders/{number}",
+                                                                        query={"number": number})]))
+    customer.close()
+    assert number in text
+    assert [w for w in words if w and w in text] == []
+
+
+def test_customers_see_items_with_prices_the_order_value_and_approve_as_the_primary_action(page, server):
+    username, number, words = _customer_order_with_staff_work(server)
+    login(page, username)
+    page.goto(f"/orders/{number}")
+    expect(page.locator("#order-value")).to_contain_text("$")
+    expect(page.locator("#order-items")).to_contain_text("Unit price")
+    expect(page.get_by_text("Order Actions")).to_have_count(0)
+    body = page.locator("body").inner_text()
+    assert [w for w in words if w and w in body] == []
+    with _db(server) as s:
+        user = s.exec(select(User).where(User.username == username)).one()
+        waiting = s.exec(select(Order.number).where(Order.customer_id == user.customer_id,
+                                                    Order.phase == "validation")).first()
+    page.goto(f"/orders/{waiting}")
+    approve = page.get_by_role("button", name="Approve", exact=True)
+    expect(approve).to_be_visible()
+    assert approve.get_attribute("data-accent-color") != "red"
+    approve.click()
+    expect(page.get_by_role("dialog").get_by_role("button", name="Confirm")).not_to_have_attribute(
+        "data-accent-color", "red")
+    page.screenshot(path="/tmp/orderui-customer-approve.png", full_page=True)
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
