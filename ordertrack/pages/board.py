@@ -17,13 +17,14 @@ from ordertrack.components.tables import Column, data_table, loading_state, page
 from ordertrack.components.transition_dialog import transition_dialog
 from ordertrack.db.engine import session_scope
 from ordertrack.domain import engine
+from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.i18n import _
 from ordertrack.i18n.ui import T, Tn
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.services import board as board_service
-from ordertrack.services import orders, processes
+from ordertrack.services import orders, processes, wip
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.services.orders import PRIORITIES
@@ -48,10 +49,22 @@ CLOSED_PAGE = 25
 ANY = "any"
 
 
+def _shared_wip(principal) -> dict[str, dict[str, str]]:
+    """The WIP header of each limited column in the viewer's board scope (whatever the filters)."""
+    def compute():
+        with session_scope() as session:
+            views = wip.usage(session, principal=principal)
+        return {k: {"count": str(v.count), "limit": "" if v.limit is None else str(v.limit), "level": v.level,
+                    "hard": "1" if v.hard else ""} for k, v in views.items() if v.limit is not None}
+
+    return live.shared(("wip", live.scope_of(principal)), compute)
+
+
 def _board_vars(principal, filters: board_service.BoardFilters, limits: dict[str, int], lang: str) -> dict:
     """The board's vars (a window of cards per column) as this principal sees them."""
     columns = _shared_board(principal, filters, limits, lang)
     return {
+        "wip": _shared_wip(principal),
         "totals": {c.key: c.total for c in columns},
         "cards": {
             c.key: [
@@ -97,6 +110,13 @@ class BoardState(AppState):
     loading: bool = True
     totals: dict[str, int] = {}
     cards: dict[str, list[dict[str, str]]] = {}
+    wip: dict[str, dict[str, str]] = {}
+    is_admin: bool = False
+    wip_open: bool = False
+    wip_scope: str = "all"
+    wip_scopes: list[dict[str, str]] = []
+    wip_rows: list[dict[str, str]] = []
+    wip_error: str = ""
     search: str = ""
     search_key: int = 0  # bumped when the search box must show a search from the URL
     f_customer: str = ANY
@@ -161,6 +181,7 @@ class BoardState(AppState):
         """Page load: the board (or the Closed tab) for this viewer, filtered as the URL says."""
         principal = current_principal()
         self.is_staff = principal.is_staff
+        self.is_admin = principal.role is Role.ADMIN
         with session_scope() as session:
             options = board_service.filter_options(session, principal=principal)
         self.customers = [{"id": i, "name": n} for i, n in options["customers"]]
@@ -290,13 +311,17 @@ class BoardState(AppState):
                           comment="(drag)")
             raise BadInput(_("{number} cannot be moved there.").format(number=number))
         target = move.target
+        with session_scope() as session:
+            full = wip.breaches_for_order(session, order_id=detail.card.id, target=target)
+        if full and full[0].hard:
+            raise BadInput(full[0].message())
         approval = orders.is_approval(detail.card.phase, target)  # staff record how the customer approved
-        if move.needs_comment or move.irreversible or approval:
+        if move.needs_comment or move.irreversible or approval or full:
             self._drop = {"id": detail.card.id, "version": version, "target": target}
             self.drop_channel = approval
             self.drop_title = f"{number}: {_(move.label)}"
-            self.drop_subtitle = detail.card.name
-            self.drop_needs_comment, self.drop_irreversible = move.needs_comment, move.irreversible
+            self.drop_subtitle = f"{detail.card.name} · {full[0].message()}" if full else detail.card.name
+            self.drop_needs_comment, self.drop_irreversible = move.needs_comment or bool(full), move.irreversible
             self.drop_error = ""
             self.drop_open = True
             return None
@@ -334,6 +359,124 @@ class BoardState(AppState):
         self._fetch()
         return self._keep_url()
 
+    def _load_wip(self, scope: str) -> None:
+        reseller_id = wip.parse_scope(scope)
+        with session_scope() as session:
+            rows = wip.limits_of(session, principal=current_principal(), reseller_id=reseller_id)
+            self.wip_scopes = [{"id": k, "name": n} for k, n in wip.scopes(session)]
+        self.wip_scope = scope
+        self.wip_rows = [{"column": r.column, "label": r.column_label, "limit": "" if r.limit is None else str(r.limit),
+                          "mode": "hard" if r.hard else "soft"} for r in rows]
+
+    @rx.event
+    @guard(Role.ADMIN)
+    def open_wip(self):
+        """Admins: the WIP limits dialog, for the whole board first."""
+        self._load_wip("all")
+        self.wip_error = ""
+        self.wip_open = True
+
+    @rx.event
+    @guard(Role.ADMIN)
+    def choose_wip_scope(self, scope: str):
+        """Admins: show the limits of another scope (the whole board or one reseller)."""
+        self._load_wip(coerce_str(scope, name="Scope", max_len=40))
+        self.wip_error = ""
+
+    @rx.event
+    @guard(Role.ADMIN)
+    def save_wip(self, form_data: dict):
+        """Admins: save the limits of the shown scope (an empty limit removes it). Nothing is
+        saved when one value is bad."""
+        if not isinstance(form_data, dict):
+            raise BadInput(_("Invalid form."))
+        reseller_id = wip.parse_scope(self.wip_scope)
+        now = get_clock().now()
+        try:
+            with session_scope() as session:
+                for column in wip.WIP_COLUMNS:
+                    limit = coerce_str(form_data.get(f"limit_{column}"), name="Limit", max_len=10)
+                    mode = coerce_str(form_data.get(f"mode_{column}"), name="Mode", max_len=10)
+                    if mode not in ("soft", "hard"):
+                        raise BadInput(_("Unknown filter."))
+                    wip.set_limit(session, principal=current_principal(), reseller_id=reseller_id, column=column,
+                                  limit=limit, hard=mode == "hard", now=now)
+        except BadInput as exc:
+            self.wip_error = exc.message
+            return None
+        self.wip_open = False
+        publish()
+        self._fetch()
+        return rx.toast.success(_("WIP limits saved."))
+
+    @rx.event
+    @guard()
+    async def close_wip(self):
+        """Close the WIP limits dialog without saving."""
+        self.wip_open = False
+
+
+def _wip_badge(key: str) -> rx.Component:
+    """The column's count / limit: gray below, amber at, red above the limit."""
+    w = BoardState.wip.get(key, {})
+    return rx.cond(
+        BoardState.wip.contains(key),
+        rx.tooltip(
+            rx.badge(w["count"], " / ", w["limit"], variant="solid", radius="full", data_testid="wip-badge",
+                     custom_attrs={"data-level": w["level"]},
+                     color_scheme=rx.match(w["level"], ("at", "amber"), ("over", "red"), "gray")),
+            content=rx.cond(w["hard"] == "1", T("Hard WIP limit: moves into a full column are refused"),
+                            T("Soft WIP limit: moving into a full column asks for a reason")),
+        ),
+        rx.badge(BoardState.totals.get(key, 0), variant="soft", color_scheme="gray", radius="full",
+                 data_testid="column-count"),
+    )
+
+
+def _wip_dialog() -> rx.Component:
+    s = BoardState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(T("WIP limits")),
+            rx.dialog.description(T("At most this many orders per column. Soft: a move into a full column asks "
+                                    "for a reason (kept in history). Hard: it is refused."), size="2"),
+            rx.vstack(
+                rx.el.select(rx.foreach(s.wip_scopes, lambda o: rx.el.option(o["name"], value=o["id"])),
+                             aria_label=T("Board scope"), class_name="ot-native-select", value=s.wip_scope,
+                             on_change=s.choose_wip_scope, width="100%"),
+                rx.form(
+                    rx.vstack(
+                        rx.foreach(s.wip_rows, lambda r: rx.hstack(
+                            rx.text(r["label"], size="2", flex="1"),
+                            rx.input(name="limit_" + r["column"], default_value=r["limit"], type="number", min="1",
+                                     max="100000", width="90px", placeholder=T("none"),
+                                     aria_label=T("Limit of {column}", column=r["label"]), key=s.wip_scope + r["column"] + r["limit"]),
+                            rx.el.select(rx.el.option(T("Soft"), value="soft"), rx.el.option(T("Hard"), value="hard"),
+                                         name="mode_" + r["column"], default_value=r["mode"],
+                                         key=s.wip_scope + r["column"] + r["mode"],
+                                         aria_label=T("Kind of limit of {column}", column=r["label"]),
+                                         class_name="ot-native-select"),
+                            align="center", width="100%", spacing="3",
+                        )),
+                        rx.cond(s.wip_error != "", rx.text(s.wip_error, color_scheme="red", role="alert", size="2")),
+                        rx.hstack(
+                            rx.button(T("Cancel"), type="button", variant="soft", color_scheme="gray",
+                                      on_click=s.close_wip),
+                            rx.button(T("Save"), type="submit"),
+                            justify="end", width="100%",
+                        ),
+                        spacing="3", width="100%",
+                    ),
+                    on_submit=s.save_wip,
+                    width="100%",
+                ),
+                spacing="3", width="100%",
+            ),
+            max_width="480px",
+        ),
+        open=s.wip_open,
+    )
+
 
 def _select(label: rx.Var, name: str, value: rx.Var, options, *, none: rx.Var, width: str = "170px") -> rx.Component:
     """A filter: a native select whose first choice (``none``, translated) clears it."""
@@ -364,6 +507,8 @@ def _filters() -> rx.Component:
             ),
         ),
         rx.button(T("Clear"), variant="ghost", on_click=s.clear_filters),
+        rx.cond(s.is_admin, rx.button(rx.icon("gauge", size=16), T("WIP limits"), variant="soft",
+                                      on_click=s.open_wip)),
     )
 
 
@@ -376,7 +521,7 @@ def _board() -> rx.Component:
             *[
                 kanban_column(
                     key=c.key, title=T(c.title), total=s.totals.get(c.key, 0), cards=s.cards.get(c.key, []),
-                    on_more=s.show_more(c.key), draggable=s.is_staff,
+                    on_more=s.show_more(c.key), draggable=s.is_staff, header_extra=_wip_badge(c.key),
                 )
                 for c in board_service.COLUMNS
             ],
@@ -435,6 +580,7 @@ def board_page() -> rx.Component:
             needs_comment=s.drop_needs_comment, irreversible=s.drop_irreversible, error=s.drop_error,
             on_submit=s.confirm_drop, on_cancel=s.cancel_drop, ask_channel=s.drop_channel,
         ),
+        _wip_dialog(),
         rx.script(src="/board-dnd.js"),
         wide=True,
     )
