@@ -1,10 +1,14 @@
-"""A board card: number and name, status badge, time in phase, next deadline."""
+"""A board card: number and name, status badge, owner and priority, time in phase, next deadline."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from ordertrack.components.status_badge import failed_mark, status_badge
+from ordertrack.i18n.ui import T
+
+PRIORITY_COLOURS = {"low": "gray", "normal": "blue", "high": "orange", "urgent": "red"}
+DEADLINE_COLOURS = {"ok": "blue", "warning": "amber", "breached": "red"}
 
 
 def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
@@ -23,8 +27,23 @@ def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
                 rx.text(card["name"], size="2", trim="both"),
                 rx.text(card["customer"], size="1", color_scheme="gray"),
                 rx.hstack(
+                    rx.badge(card["priority_label"], variant="soft", size="1", data_testid="card-priority",
+                             color_scheme=rx.match(card["priority"], *PRIORITY_COLOURS.items(), "gray")),
+                    rx.hstack(
+                        rx.icon("user", size=12),
+                        rx.text(rx.cond(card["owner"] != "", card["owner"], T("No owner")), size="1",
+                                color_scheme="gray", data_testid="card-owner"),
+                        align="center",
+                        spacing="1",
+                    ),
+                    align="center",
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                rx.hstack(
                     rx.icon("clock", size=12),
-                    rx.text(card["in_phase"], " in ", card["phase"], size="1", color_scheme="gray"),
+                    rx.text(T("{time} in {phase}", time=card["in_phase"], phase=card["phase"]), size="1",
+                            color_scheme="gray"),
                     align="center",
                     spacing="1",
                 ),
@@ -32,10 +51,12 @@ def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
                     card["deadline"] != "",
                     rx.hstack(
                         rx.icon("timer", size=12),
-                        rx.text(card["deadline"], size="1", weight="medium"),
+                        rx.text(card["deadline"], size="1", weight="medium", data_testid="card-deadline"),
                         align="center",
                         spacing="1",
-                        color=rx.color("blue", 11),
+                        color=rx.match(card["deadline_level"],
+                                       *((k, rx.color(v, 11)) for k, v in DEADLINE_COLOURS.items()),
+                                       rx.color("blue", 11)),
                     ),
                 ),
                 spacing="1",
@@ -60,32 +81,37 @@ def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
 
 
 def kanban_column(
-    *, key: str, title: str, total: rx.Var, cards: rx.Var, on_more: rx.EventSpec, draggable: rx.Var | bool = False
+    *, key: str, title: str | rx.Var, total: rx.Var, cards: rx.Var, on_more: rx.EventSpec,
+    draggable: rx.Var | bool = False, header_extra: rx.Component | None = None,
 ) -> rx.Component:
-    """A column: title with the total, its window of cards, and "Show more" when cut."""
+    """A column: title with the total (``header_extra`` in its place when given, e.g. count /
+    WIP limit), its window of cards, and "Show more" when cut."""
+    count = header_extra if header_extra is not None else rx.badge(
+        total, variant="soft", color_scheme="gray", radius="full", data_testid="column-count")
     return rx.vstack(
         rx.hstack(
             rx.heading(title, size="3"),
-            rx.badge(total, variant="soft", color_scheme="gray", radius="full"),
+            count,
             align="center",
             justify="between",
             width="100%",
         ),
         rx.cond(
             total == 0,
-            rx.text("No orders here.", size="2", color_scheme="gray", padding_y="1em"),
+            rx.text(T("No orders here."), size="2", color_scheme="gray", padding_y="1em"),
             rx.vstack(rx.foreach(cards, lambda c: order_card(c, draggable)), spacing="2", width="100%"),
         ),
         rx.cond(
             cards.length() < total,
-            rx.button("Show more", variant="ghost", size="1", on_click=on_more, width="100%"),
+            rx.button(T("Show more"), variant="ghost", size="1", on_click=on_more, width="100%"),
         ),
         spacing="3",
         padding="0.8em",
         background=rx.color("gray", 2),
         border=f"1px solid {rx.color('gray', 4)}",
         border_radius="var(--radius-3)",
-        min_width="260px",
+        min_width=rx.breakpoints(initial="0", sm="240px"),
+        width="100%",
         flex="1",
         align_items="stretch",
         data_column=key,

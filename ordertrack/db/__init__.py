@@ -4,6 +4,7 @@ Importing this package registers every table (migrations and tests see all of th
 """
 
 from ordertrack.db import (  # noqa: F401
+    board_models,
     intake_models,
     message_models,
     models,

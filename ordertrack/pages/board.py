@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import json
+from urllib.parse import urlencode
+
 import reflex as rx
 
-from ordertrack import live, routes
+from ordertrack import i18n, live, routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components import order_columns as oc
-from ordertrack.components.forms import hidden, inline, select, text_input
+from ordertrack.components.forms import hidden, inline, text_input
 from ordertrack.components.order_card import kanban_column
 from ordertrack.components.tables import Column, data_table, loading_state, pager
 from ordertrack.components.transition_dialog import transition_dialog
 from ordertrack.db.engine import session_scope
 from ordertrack.domain import engine
+from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
+from ordertrack.i18n import _
+from ordertrack.i18n.ui import T, Tn
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.services import board as board_service
-from ordertrack.services import orders, processes
+from ordertrack.services import orders, processes, wip
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.services.orders import PRIORITIES
@@ -28,32 +34,45 @@ DROP_TARGETS = {"planning": "planning", "execution": "execution", "validation": 
 WINDOW = 25
 
 
-def _shared_board(principal, filters: board_service.BoardFilters, limits: dict[str, int]):
-    """One board computation per (scope, filters, window), shared by every tab that shows the
-    same thing (a tab's own load and the live push use the same result)."""
+def _shared_board(principal, filters: board_service.BoardFilters, limits: dict[str, int], lang: str):
+    """One board computation per (scope, filters, window, language), shared by every tab that
+    shows the same thing (a tab's own load and the live push use the same result)."""
     def compute():
-        with session_scope() as session:
+        with i18n.use(lang), session_scope() as session:
             return board_service.load_board(session, principal=principal, now=get_clock().now(), filters=filters,
-                                            limits=limits)
+                                            limits=limits, calendar=business_calendar())
 
-    return live.shared(("board", live.scope_of(principal), filters, tuple(sorted(limits.items()))), compute)
+    return live.shared(("board", live.scope_of(principal), filters, tuple(sorted(limits.items())), lang), compute)
 
 
 CLOSED_PAGE = 25
 ANY = "any"
 
 
-def _board_vars(principal, filters: board_service.BoardFilters, limits: dict[str, int]) -> dict:
+def _shared_wip(principal) -> dict[str, dict[str, str]]:
+    """The WIP header of each limited column in the viewer's board scope (whatever the filters)."""
+    def compute():
+        with session_scope() as session:
+            views = wip.usage(session, principal=principal)
+        return {k: {"count": str(v.count), "limit": "" if v.limit is None else str(v.limit), "level": v.level,
+                    "hard": "1" if v.hard else ""} for k, v in views.items() if v.limit is not None}
+
+    return live.shared(("wip", live.scope_of(principal)), compute)
+
+
+def _board_vars(principal, filters: board_service.BoardFilters, limits: dict[str, int], lang: str) -> dict:
     """The board's vars (a window of cards per column) as this principal sees them."""
-    columns = _shared_board(principal, filters, limits)
+    columns = _shared_board(principal, filters, limits, lang)
     return {
+        "wip": _shared_wip(principal),
         "totals": {c.key: c.total for c in columns},
         "cards": {
             c.key: [
                 {"number": k.number, "href": routes.order_url(k.number), "name": k.name,
                  "customer": k.customer_name, "phase": k.phase_label, "status": k.status,
                  "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline,
-                 "version": str(k.version), "failed": "1" if k.failed else ""}
+                 "deadline_level": k.deadline_level, "owner": k.owner_name, "priority": k.priority,
+                 "priority_label": k.priority_label, "version": str(k.version), "failed": "1" if k.failed else ""}
                 for k in c.cards
             ]
             for c in columns
@@ -61,33 +80,54 @@ def _board_vars(principal, filters: board_service.BoardFilters, limits: dict[str
     }
 
 
-def _closed_vars(principal, search: str, page: int) -> dict:
-    """One page of the Closed tab as this principal sees it."""
-    with session_scope() as session:
-        result = board_service.closed_orders(session, principal=principal, search=search,
+def _closed_vars(principal, filters: board_service.BoardFilters, page: int, lang: str) -> dict:
+    """One page of the Closed tab as this principal sees it, under the board's filters."""
+    with i18n.use(lang), session_scope() as session:
+        result = board_service.closed_orders(session, principal=principal, filters=filters,
                                              offset=page * CLOSED_PAGE, limit=CLOSED_PAGE)
-    return {
-        "closed_total": result.total,
-        "closed_pages": max(1, -(-result.total // CLOSED_PAGE)),
-        "closed_rows": [oc.order_row(c, since=c.phase_since.date().isoformat()) for c in result.cards],
-    }
+        rows = [oc.order_row(c, since=c.phase_since.date().isoformat()) for c in result.cards]
+    return {"closed_total": result.total, "closed_rows": rows}
+
+
+def board_url(filters: board_service.BoardFilters, *, tab: str = "board", page: int = 0) -> str:
+    """The board's address for these filters (shareable; a reload shows the same board)."""
+    params = filters.to_params()
+    if tab == "closed":
+        params["tab"] = "closed"
+        if page > 0:
+            params["page"] = str(page + 1)
+    return routes.BOARD + ("?" + urlencode(params) if params else "")
+
+
+STATUS_CHOICES = tuple(OrderStatus)
 
 
 class BoardState(AppState):
-    """Per column a window of cards; filters and the Closed tab page live on the server."""
+    """Per column a window of cards; filters (mirrored in the URL) and the Closed tab page live
+    on the server."""
 
     tab: str = "board"
     loading: bool = True
     totals: dict[str, int] = {}
     cards: dict[str, list[dict[str, str]]] = {}
+    wip: dict[str, dict[str, str]] = {}
+    is_admin: bool = False
+    wip_open: bool = False
+    wip_scope: str = "all"
+    wip_scopes: list[dict[str, str]] = []
+    wip_rows: list[dict[str, str]] = []
+    wip_error: str = ""
     search: str = ""
+    search_key: int = 0  # bumped when the search box must show a search from the URL
     f_customer: str = ANY
     f_status: str = ANY
     f_owner: str = ANY
     f_priority: str = ANY
     is_staff: bool = False
+    can_filter_customer: bool = False
     customers: list[dict[str, str]] = []
     owners: list[dict[str, str]] = []
+    statuses: list[dict[str, str]] = []
     closed_rows: list[dict[str, str]] = []
     closed_total: int = 0
     closed_page: int = 0
@@ -109,22 +149,27 @@ class BoardState(AppState):
             search=self.search,
             customer_id=opt_int(self.f_customer),
             status=None if self.f_status == ANY else self.f_status,
-            owner_id=opt_int(self.f_owner),
-            priority=None if self.f_priority == ANY else self.f_priority,
+            owner_id=opt_int(self.f_owner) if self.is_staff else None,
+            priority=None if self.f_priority == ANY or not self.is_staff else self.f_priority,
         )
 
     def _fetch(self) -> None:
         """Recompute what this tab shows and keep pushing it on changes (``fanout``)."""
+        filters, lang = self._filters(), self.lang
         if self.tab == "closed":
-            search, page = self.search, self.closed_page
-            live.serve(self, ("closed", search, page), lambda: _closed_vars(current_principal(), search, page),
-                         computed=("closed_pages",))
+            page = self.closed_page
+            live.serve(self, ("closed", filters, page, lang),
+                       lambda: _closed_vars(current_principal(), filters, page, lang))
         else:
-            filters = self._filters()
             limits = {c.key: self._limits.get(c.key, WINDOW) for c in board_service.COLUMNS}
-            live.serve(self, ("board", filters, tuple(sorted(limits.items()))),
-                         lambda: _board_vars(current_principal(), filters, limits))
+            live.serve(self, ("board", filters, tuple(sorted(limits.items())), lang),
+                       lambda: _board_vars(current_principal(), filters, limits, lang))
         self.loading = False
+
+    def _keep_url(self):
+        """Write the filters into the address bar (no navigation): shareable, kept on reload."""
+        url = board_url(self._filters(), tab=self.tab, page=self.closed_page)
+        return rx.call_script(f"window.history.replaceState(window.history.state, '', {json.dumps(url)})")
 
     @rx.var
     def closed_pages(self) -> int:
@@ -133,15 +178,33 @@ class BoardState(AppState):
     @rx.event
     @guard()
     def load(self):
-        """Page load: the board (or the Closed tab) for this viewer."""
+        """Page load: the board (or the Closed tab) for this viewer, filtered as the URL says."""
         principal = current_principal()
         self.is_staff = principal.is_staff
-        if principal.is_staff and not self.customers:
-            with session_scope() as session:
-                options = board_service.filter_options(session, principal=principal)
-            self.customers = [{"id": i, "name": n} for i, n in options["customers"]]
-            self.owners = [{"id": i, "name": n} for i, n in options["owners"]]
+        self.is_admin = principal.role is Role.ADMIN
+        with session_scope() as session:
+            options = board_service.filter_options(session, principal=principal)
+        self.customers = [{"id": i, "name": n} for i, n in options["customers"]]
+        self.owners = [{"id": i, "name": n} for i, n in options["owners"]]
+        self.can_filter_customer = bool(self.customers)
+        self.statuses = [{"id": x.value, "name": x.label} for x in STATUS_CHOICES]
+        params = self.router.page.params or {}
+        f = board_service.BoardFilters.from_params(params, staff=principal.is_staff)
+        known_customers = {c["id"] for c in self.customers}
+        known_owners = {o["id"] for o in self.owners}
+        self.search = f.search
+        self.search_key += 1
+        self.f_customer = str(f.customer_id) if str(f.customer_id) in known_customers else ANY
+        self.f_status = f.status or ANY
+        self.f_owner = str(f.owner_id) if str(f.owner_id) in known_owners else ANY
+        self.f_priority = f.priority or ANY
+        self.tab = "closed" if params.get("tab") == "closed" else "board"
+        page = params.get("page", "")
+        self.closed_page = int(page) - 1 if isinstance(page, str) and page.isdigit() and 0 < int(page) < 100_000 else 0
         self._fetch()
+        if self.tab == "closed" and self.closed_page >= self.closed_pages:
+            self.closed_page = 0
+            self._fetch()
 
     @rx.event
     @guard()
@@ -149,51 +212,59 @@ class BoardState(AppState):
         """Switch between the board and the Closed tab."""
         tab = coerce_str(tab, name="Tab", max_len=10)
         if tab not in ("board", "closed"):
-            raise BadInput("Unknown tab.")
+            raise BadInput(_("Unknown tab."))
         self.tab = tab
         self.closed_page = 0
         self._fetch()
+        return self._keep_url()
 
     @rx.event
     @guard()
     def set_search(self, value: str):
         """Search by order number or name."""
-        self.search = coerce_str(value, name="Search", max_len=100)
+        self.search = coerce_str(value, name="Search", max_len=100).strip()
         self.closed_page = 0
         self._fetch()
+        return self._keep_url()
 
     @rx.event
-    @guard(staff=True)
+    @guard()
     def set_filter(self, name: str, value: str):
-        """Staff filters: customer, status, owner, priority ("any" clears one)."""
+        """Filters: customer (staff, resellers, partners), status (everyone), owner and priority
+        (staff); "any" clears one."""
         name = coerce_str(name, name="Filter", max_len=20)
         value = coerce_str(value, name="Filter value", max_len=40) or ANY
         allowed = {
             "customer": {c["id"] for c in self.customers},
             "status": {s.value for s in OrderStatus},
-            "owner": {o["id"] for o in self.owners},
-            "priority": set(PRIORITIES),
         }
+        if current_principal().is_staff:
+            allowed |= {"owner": {o["id"] for o in self.owners}, "priority": set(PRIORITIES)}
         if name not in allowed or (value != ANY and value not in allowed[name]):
-            raise BadInput("Unknown filter.")
+            raise BadInput(_("Unknown filter."))
         setattr(self, f"f_{name}", value)
+        self.closed_page = 0
         self._fetch()
+        return self._keep_url()
 
     @rx.event
     @guard()
     def clear_filters(self):
         """Back to every order this viewer may see."""
         self.search = ""
+        self.search_key += 1
         self.f_customer = self.f_status = self.f_owner = self.f_priority = ANY
+        self.closed_page = 0
         self._fetch()
+        return self._keep_url()
 
     @rx.event
     @guard()
     def show_more(self, column: str):
-        """Show 50 more cards in one column."""
+        """Show 25 more cards in one column."""
         column = coerce_str(column, name="Column", max_len=20)
         if column not in {c.key for c in board_service.COLUMNS}:
-            raise BadInput("Unknown column.")
+            raise BadInput(_("Unknown column."))
         self._limits[column] = min(self._limits.get(column, WINDOW) + WINDOW, board_service.WINDOW_MAX)
         self._fetch()
 
@@ -215,33 +286,42 @@ class BoardState(AppState):
     @rx.event
     @guard(staff=True)
     def drop_card(self, form_data: dict):
-        """A card dropped on a column (staff): move it, asking for a comment when the move needs one."""
+        """A card dropped on a column (staff): move it, asking for a comment when the move needs
+        one. On "Canceled / Closed" the order closes where that move exists (approval), else the
+        cancel dialog opens."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid drop.")
+            raise BadInput(_("Invalid drop."))
         number = coerce_str(form_data.get("number"), name="Order", max_len=40, required=True)
         version = coerce_int(form_data.get("version"), name="Version", minimum=1)
         column = coerce_str(form_data.get("column"), name="Column", max_len=20)
         if column not in DROP_TARGETS:
-            raise BadInput("Unknown column.")
-        target = DROP_TARGETS[column]
+            raise BadInput(_("Unknown column."))
         now = get_clock().now()
         with session_scope() as session:
             detail = orders.get_order(session, principal=current_principal(), number=number, now=now)
-        if detail.card.phase == target or (column == "done" and detail.card.phase in board_service.DONE_PHASES):
+        if column == "done" and detail.card.phase in board_service.DONE_PHASES:
             return None
-        move = next((m for m in detail.moves if m.target == target), None)
+        targets = ("closed", "canceled") if column == "done" else (DROP_TARGETS[column],)
+        if detail.card.phase in targets:
+            return None
+        move = next((m for t in targets for m in detail.moves if m.target == t), None)
         if move is None:
-            engine.decide(ORDER_WORKFLOW, current=detail.card.phase, target=target,
+            engine.decide(ORDER_WORKFLOW, current=detail.card.phase, target=targets[-1],
                           roles=current_principal().roles, status_since=detail.card.phase_since, now=now,
                           comment="(drag)")
-            raise BadInput(f"{number} cannot be moved there.")
+            raise BadInput(_("{number} cannot be moved there.").format(number=number))
+        target = move.target
+        with session_scope() as session:
+            full = wip.breaches_for_order(session, order_id=detail.card.id, target=target)
+        if full and full[0].hard:
+            raise BadInput(full[0].message())
         approval = orders.is_approval(detail.card.phase, target)  # staff record how the customer approved
-        if move.needs_comment or move.irreversible or approval:
+        if move.needs_comment or move.irreversible or approval or full:
             self._drop = {"id": detail.card.id, "version": version, "target": target}
             self.drop_channel = approval
-            self.drop_title = f"{number}: {move.label}"
-            self.drop_subtitle = detail.card.name
-            self.drop_needs_comment, self.drop_irreversible = move.needs_comment, move.irreversible
+            self.drop_title = f"{number}: {_(move.label)}"
+            self.drop_subtitle = f"{detail.card.name} · {full[0].message()}" if full else detail.card.name
+            self.drop_needs_comment, self.drop_irreversible = move.needs_comment or bool(full), move.irreversible
             self.drop_error = ""
             self.drop_open = True
             return None
@@ -252,14 +332,14 @@ class BoardState(AppState):
     def confirm_drop(self, form_data: dict):
         """Apply the dropped move with the comment from the dialog."""
         if not isinstance(form_data, dict) or not self._drop:
-            raise BadInput("Nothing to move.")
+            raise BadInput(_("Nothing to move."))
         comment = coerce_str(form_data.get("comment"), name="Comment", max_len=4000)
         if self.drop_needs_comment and not comment:
-            self.drop_error = "A comment is required for this change."
+            self.drop_error = _("A comment is required for this change.")
             return None
         channel = coerce_str(form_data.get("channel"), name="Channel", max_len=20)
         if self.drop_channel and channel not in orders.APPROVAL_CHANNELS:
-            self.drop_error = orders.CHANNEL_REQUIRED
+            self.drop_error = _(orders.CHANNEL_REQUIRED)
             return None
         drop, self._drop, self.drop_open = self._drop, {}, False
         return self._move(int(drop["id"]), int(drop["version"]), str(drop["target"]), comment, channel or None)
@@ -277,29 +357,158 @@ class BoardState(AppState):
         page = coerce_int(page, name="Page", minimum=0)
         self.closed_page = min(page, max(0, -(-self.closed_total // CLOSED_PAGE) - 1))
         self._fetch()
+        return self._keep_url()
+
+    def _load_wip(self, scope: str) -> None:
+        reseller_id = wip.parse_scope(scope)
+        with session_scope() as session:
+            rows = wip.limits_of(session, principal=current_principal(), reseller_id=reseller_id)
+            self.wip_scopes = [{"id": k, "name": n} for k, n in wip.scopes(session)]
+        self.wip_scope = scope
+        self.wip_rows = [{"column": r.column, "label": r.column_label, "limit": "" if r.limit is None else str(r.limit),
+                          "mode": "hard" if r.hard else "soft"} for r in rows]
+
+    @rx.event
+    @guard(Role.ADMIN)
+    def open_wip(self):
+        """Admins: the WIP limits dialog, for the whole board first."""
+        self._load_wip("all")
+        self.wip_error = ""
+        self.wip_open = True
+
+    @rx.event
+    @guard(Role.ADMIN)
+    def choose_wip_scope(self, scope: str):
+        """Admins: show the limits of another scope (the whole board or one reseller)."""
+        self._load_wip(coerce_str(scope, name="Scope", max_len=40))
+        self.wip_error = ""
+
+    @rx.event
+    @guard(Role.ADMIN)
+    def save_wip(self, form_data: dict):
+        """Admins: save the limits of the shown scope (an empty limit removes it). Nothing is
+        saved when one value is bad."""
+        if not isinstance(form_data, dict):
+            raise BadInput(_("Invalid form."))
+        reseller_id = wip.parse_scope(self.wip_scope)
+        now = get_clock().now()
+        try:
+            with session_scope() as session:
+                for column in wip.WIP_COLUMNS:
+                    limit = coerce_str(form_data.get(f"limit_{column}"), name="Limit", max_len=10)
+                    mode = coerce_str(form_data.get(f"mode_{column}"), name="Mode", max_len=10)
+                    if mode not in ("soft", "hard"):
+                        raise BadInput(_("Unknown filter."))
+                    wip.set_limit(session, principal=current_principal(), reseller_id=reseller_id, column=column,
+                                  limit=limit, hard=mode == "hard", now=now)
+        except BadInput as exc:
+            self.wip_error = exc.message
+            return None
+        self.wip_open = False
+        publish()
+        self._fetch()
+        return rx.toast.success(_("WIP limits saved."))
+
+    @rx.event
+    @guard()
+    async def close_wip(self):
+        """Close the WIP limits dialog without saving."""
+        self.wip_open = False
 
 
-def _select(label: str, name: str, value: rx.Var, options, *, width: str = "170px") -> rx.Component:
-    return select("", label, options, none=f"Any {label.lower()}", none_value=ANY, value=value, width=width,
-                  on_change=lambda v: BoardState.set_filter(name, v))
+def _wip_badge(key: str) -> rx.Component:
+    """The column's count / limit: gray below, amber at, red above the limit."""
+    w = BoardState.wip.get(key, {})
+    return rx.cond(
+        BoardState.wip.contains(key),
+        rx.tooltip(
+            rx.badge(w["count"], " / ", w["limit"], variant="solid", radius="full", data_testid="wip-badge",
+                     custom_attrs={"data-level": w["level"]},
+                     color_scheme=rx.match(w["level"], ("at", "amber"), ("over", "red"), "gray")),
+            content=rx.cond(w["hard"] == "1", T("Hard WIP limit: moves into a full column are refused"),
+                            T("Soft WIP limit: moving into a full column asks for a reason")),
+        ),
+        rx.badge(BoardState.totals.get(key, 0), variant="soft", color_scheme="gray", radius="full",
+                 data_testid="column-count"),
+    )
+
+
+def _wip_dialog() -> rx.Component:
+    s = BoardState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(T("WIP limits")),
+            rx.dialog.description(T("At most this many orders per column. Soft: a move into a full column asks "
+                                    "for a reason (kept in history). Hard: it is refused."), size="2"),
+            rx.vstack(
+                rx.el.select(rx.foreach(s.wip_scopes, lambda o: rx.el.option(o["name"], value=o["id"])),
+                             aria_label=T("Board scope"), class_name="ot-native-select", value=s.wip_scope,
+                             on_change=s.choose_wip_scope, width="100%"),
+                rx.form(
+                    rx.vstack(
+                        rx.foreach(s.wip_rows, lambda r: rx.hstack(
+                            rx.text(r["label"], size="2", flex="1"),
+                            rx.input(name="limit_" + r["column"], default_value=r["limit"], type="number", min="1",
+                                     max="100000", width="90px", placeholder=T("none"),
+                                     aria_label=T("Limit of {column}", column=r["label"]), key=s.wip_scope + r["column"] + r["limit"]),
+                            rx.el.select(rx.el.option(T("Soft"), value="soft"), rx.el.option(T("Hard"), value="hard"),
+                                         name="mode_" + r["column"], default_value=r["mode"],
+                                         key=s.wip_scope + r["column"] + r["mode"],
+                                         aria_label=T("Kind of limit of {column}", column=r["label"]),
+                                         class_name="ot-native-select"),
+                            align="center", width="100%", spacing="3",
+                        )),
+                        rx.cond(s.wip_error != "", rx.text(s.wip_error, color_scheme="red", role="alert", size="2")),
+                        rx.hstack(
+                            rx.button(T("Cancel"), type="button", variant="soft", color_scheme="gray",
+                                      on_click=s.close_wip),
+                            rx.button(T("Save"), type="submit"),
+                            justify="end", width="100%",
+                        ),
+                        spacing="3", width="100%",
+                    ),
+                    on_submit=s.save_wip,
+                    width="100%",
+                ),
+                spacing="3", width="100%",
+            ),
+            max_width="480px",
+        ),
+        open=s.wip_open,
+    )
+
+
+def _select(label: rx.Var, name: str, value: rx.Var, options, *, none: rx.Var, width: str = "170px") -> rx.Component:
+    """A filter: a native select whose first choice (``none``, translated) clears it."""
+    items = rx.foreach(options, lambda o: rx.el.option(o["name"], value=o["id"])) if isinstance(options, rx.Var) \
+        else [rx.el.option(text, value=key) for key, text in options]
+    return rx.el.select(rx.el.option(none, value=ANY), *(items if isinstance(items, list) else [items]),
+                        aria_label=label, class_name="ot-native-select", value=value, width=width,
+                        on_change=lambda v: BoardState.set_filter(name, v))
 
 
 def _filters() -> rx.Component:
     s = BoardState
     return inline(
-        text_input("", "Search orders", placeholder="Search number or name", value=s.search, icon="search",
-                   on_change=s.set_search.debounce(300), width="260px"),
+        rx.box(
+            text_input("", T("Search orders"), placeholder=T("Search number or name"), value=s.search, icon="search",
+                       on_change=s.set_search.debounce(300), width="260px"),
+            key=s.search_key.to_string(),
+        ),
+        rx.cond(s.can_filter_customer,
+                _select(T("Customer"), "customer", s.f_customer, s.customers, none=T("Any customer"), width="200px")),
+        _select(T("Status"), "status", s.f_status, s.statuses, none=T("Any status")),
         rx.cond(
             s.is_staff,
             inline(
-                _select("Customer", "customer", s.f_customer, s.customers, width="200px"),
-                _select("Status", "status", s.f_status, [(x.value, x.label) for x in OrderStatus]),
-                _select("Owner", "owner", s.f_owner, s.owners),
-                _select("Priority", "priority", s.f_priority, [(p, p.capitalize()) for p in PRIORITIES],
-                        width="130px"),
-                rx.button("Clear", variant="ghost", on_click=s.clear_filters),
+                _select(T("Owner"), "owner", s.f_owner, s.owners, none=T("Any owner")),
+                _select(T("Priority"), "priority", s.f_priority,
+                        [(p, T(board_service.PRIORITY_LABELS[p])) for p in PRIORITIES], none=T("Any priority"), width="130px"),
             ),
         ),
+        rx.button(T("Clear"), variant="ghost", on_click=s.clear_filters),
+        rx.cond(s.is_admin, rx.button(rx.icon("gauge", size=16), T("WIP limits"), variant="soft",
+                                      on_click=s.open_wip)),
     )
 
 
@@ -311,15 +520,17 @@ def _board() -> rx.Component:
         rx.flex(
             *[
                 kanban_column(
-                    key=c.key, title=c.title, total=s.totals.get(c.key, 0), cards=s.cards.get(c.key, []),
-                    on_more=s.show_more(c.key), draggable=s.is_staff,
+                    key=c.key, title=T(c.title), total=s.totals.get(c.key, 0), cards=s.cards.get(c.key, []),
+                    on_more=s.show_more(c.key), draggable=s.is_staff, header_extra=_wip_badge(c.key),
                 )
                 for c in board_service.COLUMNS
             ],
             spacing="3",
             width="100%",
             align="start",
+            direction=rx.breakpoints(initial="column", sm="row"),
             overflow_x="auto",
+            class_name="ot-board",
         ),
     )
 
@@ -330,8 +541,9 @@ CLOSED_COLUMNS = (oc.NUMBER, oc.NAME, oc.CUSTOMER, oc.STATUS, Column("Since", "s
 def _closed_tab() -> rx.Component:
     s = BoardState
     return rx.vstack(
-        data_table(s.closed_rows, CLOSED_COLUMNS, empty="No closed or canceled orders.", id="closed-table"),
-        pager(s.closed_page, s.closed_pages, on_page=s.go_to_closed_page, note=(" · ", s.closed_total, " orders")),
+        data_table(s.closed_rows, CLOSED_COLUMNS, empty=T("No closed or canceled orders."), id="closed-table"),
+        pager(s.closed_page, s.closed_pages, on_page=s.go_to_closed_page,
+              note=(" · ", rx.el.span(Tn("{n} order", "{n} orders", s.closed_total), id="closed-count"))),
         width="100%",
         spacing="3",
     )
@@ -341,13 +553,19 @@ def board_page() -> rx.Component:
     """The board with its tabs."""
     s = BoardState
     tabs = rx.tabs.root(
-        rx.tabs.list(rx.tabs.trigger("Board", value="board"), rx.tabs.trigger("Closed", value="closed")),
+        rx.tabs.list(rx.tabs.trigger(T("Board"), value="board"), rx.tabs.trigger(T("Closed"), value="closed")),
         value=s.tab,
         on_change=s.set_tab,
     )
     return page(
-        _filters(),
-        rx.cond(s.tab == "closed", _closed_tab(), _board()),
+        rx.vstack(
+            rx.hstack(rx.heading(T("Track My Orders"), size="7"), rx.spacer(), tabs, align="center", spacing="3",
+                      wrap="wrap", width="100%"),
+            _filters(),
+            rx.cond(s.tab == "closed", _closed_tab(), _board()),
+            spacing="4",
+            width="100%",
+        ),
         rx.form(
             hidden("number"),
             hidden("version"),
@@ -362,8 +580,7 @@ def board_page() -> rx.Component:
             needs_comment=s.drop_needs_comment, irreversible=s.drop_irreversible, error=s.drop_error,
             on_submit=s.confirm_drop, on_cancel=s.cancel_drop, ask_channel=s.drop_channel,
         ),
+        _wip_dialog(),
         rx.script(src="/board-dnd.js"),
-        title="Track My Orders",
-        beside=(rx.spacer(), tabs),
         wide=True,
     )

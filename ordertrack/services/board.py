@@ -15,8 +15,12 @@ from sqlmodel import Session, col, select
 
 from ordertrack.db.models import Customer, Order, User
 from ordertrack.domain.access import Principal
+from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.domain.roles import Role
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
+from ordertrack.i18n import N_, _
+from ordertrack.services import sla
 from ordertrack.services.errors import BadInput
 from ordertrack.services.orders import (
     PRIORITIES,
@@ -39,16 +43,19 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("planning", "Planning and Provisioning", ("planning",)),
-    Column("execution", "Execution", ("execution",)),
-    Column("validation", "Customer Validation", ("validation",)),
-    Column("done", "Canceled / Closed", DONE_PHASES),
+    Column("planning", N_("Planning and Provisioning"), ("planning",)),
+    Column("execution", N_("Execution"), ("execution",)),
+    Column("validation", N_("Customer Validation"), ("validation",)),
+    Column("done", N_("Canceled / Closed"), DONE_PHASES),
 )
+PRIORITY_LABELS = {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High"), "urgent": N_("Urgent")}
+URL_KEYS = ("q", "customer", "status", "owner", "priority")
 
 
 @dataclass(frozen=True, slots=True)
 class BoardFilters:
-    """Staff filters; tenant users get their scope whatever they pass."""
+    """The board's filters. Everyone filters by search, customer and status (a tenant's customer
+    filter only narrows its own scope); owner and priority are staff filters."""
 
     search: str = ""
     customer_id: int | None = None
@@ -70,6 +77,35 @@ class BoardFilters:
             priority=self.priority,
         )
 
+    def to_params(self) -> dict[str, str]:
+        """The filters as URL query parameters (only those that are set)."""
+        values = {"q": self.search, "customer": "" if self.customer_id is None else str(self.customer_id),
+                  "status": self.status or "", "owner": "" if self.owner_id is None else str(self.owner_id),
+                  "priority": self.priority or ""}
+        return {k: v for k, v in values.items() if v}
+
+    @classmethod
+    def from_params(cls, params: dict, *, staff: bool) -> BoardFilters:
+        """Filters from URL query parameters: anything unknown or malformed is dropped (a stale
+        or hand-edited link shows the unfiltered board rather than an error)."""
+        def text(key: str) -> str:
+            value = params.get(key, "")
+            return value.strip()[:100] if isinstance(value, str) else ""
+
+        def number(key: str) -> int | None:
+            value = text(key)
+            return int(value) if value.isdigit() and 0 < len(value) < 10 else None
+
+        status = text("status")
+        priority = text("priority")
+        return cls(
+            search=text("q"),
+            customer_id=number("customer"),
+            status=status if status in {x.value for x in OrderStatus} else None,
+            owner_id=number("owner") if staff else None,
+            priority=priority if staff and priority in PRIORITIES else None,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class BoardCard:
@@ -84,6 +120,10 @@ class BoardCard:
     deadline: str
     version: int
     failed: bool
+    owner_name: str = ""
+    priority: str = "normal"
+    priority_label: str = ""
+    deadline_level: str = ""  # "" | ok | warning | breached: how urgent the deadline is
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +140,36 @@ def deadline_words(*, due_kind: str | None, due_at: datetime | None, now: dateti
         return ""
     left = due_at - now
     if due_kind == "order:closed":
-        return f"auto-approves in {duration_words(left)}" if left.total_seconds() > 0 else "auto-approving now"
+        return _("auto-approves in {time}").format(time=duration_words(left)) if left.total_seconds() > 0 \
+            else _("auto-approving now")
     if due_kind == "status:delayed":
-        return f"due in {duration_words(left)}" if left.total_seconds() > 0 else "due date passed"
+        return _("due in {time}").format(time=duration_words(left)) if left.total_seconds() > 0 \
+            else _("due date passed")
     return ""
+
+
+def next_deadline(*, order: Order, clock: sla.SlaClockView | None, now: datetime) -> tuple[str, str]:
+    """The card's next deadline in words and its level (ok / warning / breached), whatever the
+    status: the order's own timer (auto-approval, the planned date), else its SLA clock (running:
+    when the target falls due; paused: the time left and why), else a passed planned date.
+    Closed and canceled orders have none."""
+    if order.phase in DONE_PHASES:
+        return "", ""
+    words = deadline_words(due_kind=order.due_kind, due_at=order.due_at, now=now)
+    if words:
+        return words, "ok" if order.due_at and order.due_at > now else "warning"
+    if clock is not None and clock.state == sla.RUNNING and clock.deadline is not None:
+        left = clock.deadline - now
+        if left.total_seconds() > 0:
+            return _("SLA due in {time}").format(time=duration_words(left)), clock.level
+        return _("SLA overdue by {time}").format(time=duration_words(left)), "breached"
+    if clock is not None and clock.state == sla.PAUSED:
+        return _("SLA paused ({reason}), {hours} h left").format(
+            reason=clock.pause_reason, hours=max(0, round(clock.remaining_hours))), clock.level
+    if order.planned_completion is not None:
+        return _("planned completion {date} has passed").format(date=order.planned_completion.isoformat()), \
+            "breached"
+    return "", ""
 
 
 def _filtered(query, principal: Principal, f: BoardFilters):
@@ -111,9 +177,9 @@ def _filtered(query, principal: Principal, f: BoardFilters):
     if f.search:
         like = f"%{f.search.lower()}%"
         query = query.where(or_(func.lower(Order.number).like(like), func.lower(Order.name).like(like)))
+    if f.customer_id is not None:  # within the tenant scope above: never widens it
+        query = query.where(Order.customer_id == f.customer_id)
     if principal.is_staff:
-        if f.customer_id is not None:
-            query = query.where(Order.customer_id == f.customer_id)
         if f.owner_id is not None:
             query = query.where(Order.owner_id == f.owner_id)
         if f.priority is not None:
@@ -130,6 +196,7 @@ def load_board(
     now: datetime,
     filters: BoardFilters = BoardFilters(),
     limits: dict[str, int] | None = None,
+    calendar: BusinessCalendar | None = None,
 ) -> tuple[BoardColumn, ...]:
     """Every column: its total and its first cards (most urgent first).
 
@@ -138,14 +205,19 @@ def load_board(
         now: for "time in phase", deadlines and the 1-month rule of the done column.
         filters: search and staff filters.
         limits: cards per column (default 50, at most 200).
+        calendar: the business calendar for SLA deadlines (default: the configured one).
     """
+    if calendar is None:
+        from ordertrack.services.calendars import business_calendar
+
+        calendar = business_calendar()
     f = filters.validated()
     limits = limits or {}
     columns = []
     for column in COLUMNS:
         limit = max(1, min(int(limits.get(column.key, 50)), WINDOW_MAX))
-        base = select(Order, Customer.name, has_open_failure().label("failed")).join(
-            Customer, Customer.id == Order.customer_id)
+        base = select(Order, Customer.name, has_open_failure().label("failed"), User.display_name).join(
+            Customer, Customer.id == Order.customer_id).outerjoin(User, User.id == Order.owner_id)
         base = _filtered(base, principal, f).where(col(Order.phase).in_(column.phases))
         if column.key == "done":
             base = base.where(col(Order.phase_since) >= now - ON_BOARD_AFTER_DONE)
@@ -160,25 +232,33 @@ def load_board(
         if column.key == "done":
             counted = counted.where(col(Order.phase_since) >= now - ON_BOARD_AFTER_DONE)
         total = session.exec(select(func.count()).select_from(counted.subquery())).one()
-        cards = tuple(
-            BoardCard(
-                number=o.number, name=o.name, customer_name=name, phase=o.phase,
-                phase_label=ORDER_WORKFLOW.label(o.phase), status=o.status,
-                status_label=OrderStatus(o.status).label, in_phase=duration_words(now - o.phase_since),
-                deadline=deadline_words(due_kind=o.due_kind, due_at=o.due_at, now=now), version=o.version,
-                failed=bool(failed),
-            )
-            for o, name, failed in session.exec(ordered.limit(limit))
-        )
-        columns.append(BoardColumn(key=column.key, title=column.title, total=total, cards=cards))
+        rows = session.exec(ordered.limit(limit)).all()
+        clocks = sla.clocks_of(session, principal=principal, order_ids=[o.id for o, *_rest in rows], now=now,
+                               calendar=calendar) if column.key != "done" else {}
+        cards = tuple(_card(o, name, failed, owner, clocks.get(o.id), now) for o, name, failed, owner in rows)
+        columns.append(BoardColumn(key=column.key, title=_(column.title), total=total, cards=cards))
     return tuple(columns)
 
 
+def _card(o: Order, customer_name: str, failed: bool, owner: str | None, clock: sla.SlaClockView | None,
+          now: datetime) -> BoardCard:
+    deadline, level = next_deadline(order=o, clock=clock, now=now)
+    return BoardCard(
+        number=o.number, name=o.name, customer_name=customer_name, phase=o.phase,
+        phase_label=ORDER_WORKFLOW.label(o.phase), status=o.status,
+        status_label=OrderStatus(o.status).label, in_phase=duration_words(now - o.phase_since),
+        deadline=deadline, version=o.version, failed=bool(failed), owner_name=owner or "",
+        priority=o.priority, priority_label=_(PRIORITY_LABELS.get(o.priority, o.priority)), deadline_level=level,
+    )
+
+
 def closed_orders(
-    session: Session, *, principal: Principal, search: str = "", offset: int = 0, limit: int = 25
+    session: Session, *, principal: Principal, search: str = "", offset: int = 0, limit: int = 25,
+    filters: BoardFilters | None = None,
 ) -> OrderPage:
-    """The Closed tab: closed and canceled orders, most recent first, paginated."""
-    f = BoardFilters(search=search).validated()
+    """The Closed tab: closed and canceled orders, most recent first, paginated, under the same
+    filters as the board (``filters``; else just ``search``)."""
+    f = (filters if filters is not None else BoardFilters(search=search)).validated()
     limit = max(1, min(int(limit), WINDOW_MAX))
     offset = max(0, int(offset))
     base = select(Order, Customer.name, has_open_failure().label("failed")).join(
@@ -191,8 +271,13 @@ def closed_orders(
 
 
 def filter_options(session: Session, *, principal: Principal) -> dict[str, tuple[tuple[str, str], ...]]:
-    """Choices for the staff filters (empty for tenant users)."""
+    """Choices for the filters: every customer and owner for staff, a reseller's (or partner's)
+    own customers, nothing for a customer (its scope is one customer)."""
     if not principal.is_staff:
+        if principal.role in (Role.RESELLER, Role.PARTNER) and principal.reseller_id is not None:
+            rows = session.exec(select(Customer.id, Customer.name).where(Customer.reseller_id == principal.reseller_id)
+                                .order_by(Customer.name)).all()
+            return {"customers": tuple((str(i), n) for i, n in rows), "owners": ()}
         return {"customers": (), "owners": ()}
     customers = session.exec(select(Customer.id, Customer.name).order_by(Customer.name)).all()
     owners = session.exec(

@@ -439,6 +439,11 @@ def move_order(
         comment = transition.auto.note
     elif not automatic and is_approval(order.phase, target):
         comment = approval_comment(principal=principal, channel=channel, comment=comment)
+    if not automatic:  # WIP limits of the board's columns (services.wip): hard refuses, soft wants a reason
+        from ordertrack.services import wip
+
+        comment = wip.guard_move(session, reseller_id=customer.reseller_id, current=order.phase, target=target,
+                                 comment=comment)
     return _apply(
         session, order=order, customer_name=customer.name, principal=principal,
         expected_version=expected_version, now=now, calendar=calendar, comment=comment,

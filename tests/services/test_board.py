@@ -118,3 +118,66 @@ def test_approve_eti_returns_the_order_to_its_status(session, world, calendar):
     with pytest.raises(Exception, match="Only staff"):
         orders.approve_item_eti(session, principal=world["cust"], order_id=o.id, item_id=item.id,
                                 expected_version=2, now=NOW, calendar=calendar)
+
+
+# ---------------------------------------------------------------- issue 18.4: filters everywhere, card facts
+
+
+def test_closed_tab_honours_the_customer_and_status_filters(session, world):
+    mine = f.order(session, customer_id=world["mine"].id, now=NOW - timedelta(days=2), phase="closed",
+                   status="closed")
+    f.order(session, customer_id=world["other"].id, now=NOW - timedelta(days=2), phase="closed", status="closed")
+    canceled = f.order(session, customer_id=world["mine"].id, now=NOW - timedelta(days=3), phase="canceled",
+                       status="canceled")
+    session.commit()
+    page = svc.closed_orders(session, principal=world["staff"], filters=svc.BoardFilters(customer_id=world["mine"].id))
+    assert {c.number for c in page.cards} == {mine.number, canceled.number} and page.total == 2
+    page = svc.closed_orders(session, principal=world["staff"],
+                             filters=svc.BoardFilters(customer_id=world["mine"].id, status="canceled"))
+    assert [c.number for c in page.cards] == [canceled.number]
+
+
+def test_a_tenants_customer_filter_never_widens_its_scope(session, world):
+    theirs = f.order(session, customer_id=world["other"].id, now=NOW)
+    session.commit()
+    cols = _columns(session, world["cust"], filters=svc.BoardFilters(customer_id=world["other"].id))
+    assert theirs.number not in {c.number for col in cols.values() for c in col.cards}
+
+
+def test_resellers_get_their_own_customers_as_filter_choices(session, world):
+    _, reseller = f.user(session, role="reseller", reseller_id=world["mine"].reseller_id)
+    session.commit()
+    options = svc.filter_options(session, principal=reseller)
+    assert options["customers"] == ((str(world["mine"].id), world["mine"].name),)
+    assert svc.filter_options(session, principal=world["cust"])["customers"] == ()
+
+
+def test_filters_round_trip_through_the_url_and_bad_values_are_dropped():
+    f_ = svc.BoardFilters(search="fibre", customer_id=7, status="delayed", owner_id=3, priority="high")
+    assert svc.BoardFilters.from_params(f_.to_params(), staff=True) == f_
+    assert svc.BoardFilters.from_params(f_.to_params(), staff=False) == svc.BoardFilters(
+        search="fibre", customer_id=7, status="delayed")
+    bad = {"q": ["x"], "customer": "abc", "status": "lost", "owner": "-1", "priority": "asap"}
+    assert svc.BoardFilters.from_params(bad, staff=True) == svc.BoardFilters()
+
+
+def test_cards_show_owner_priority_and_a_deadline_for_delayed_and_approve_eti(session, world, calendar):
+    from ordertrack.services import sla
+
+    delayed = f.order(session, customer_id=world["mine"].id, now=NOW - timedelta(days=5), phase="execution",
+                      status="delayed", planned=(NOW - timedelta(days=2)).date(), priority="urgent",
+                      owner_id=world["staff"].user_id)
+    eti = f.order(session, customer_id=world["mine"].id, now=NOW - timedelta(days=1), phase="execution",
+                  status="approve_eti", items=(("server", "eti_approval"),))
+    bare = f.order(session, customer_id=world["mine"].id, now=NOW - timedelta(days=1), phase="planning",
+                   status="delayed", planned=(NOW - timedelta(days=1)).date())
+    for o in (delayed, eti):
+        sla.start_clock(session, order_id=o.id, service_type="server", now=o.created_at, calendar=calendar)
+    session.commit()
+    cards = {c.number: c for col in _columns(session, world["staff"], calendar=calendar).values() for c in col.cards}
+    d = cards[delayed.number]
+    assert (d.owner_name, d.priority, d.priority_label) == (world["staff"].display_name, "urgent", "Urgent")
+    assert d.deadline.startswith("SLA") and d.deadline_level in ("ok", "warning", "breached")
+    assert cards[eti.number].deadline.startswith("SLA")
+    assert cards[bare.number].deadline == f"planned completion {bare.planned_completion} has passed"
+    assert cards[bare.number].deadline_level == "breached" and cards[bare.number].owner_name == ""
