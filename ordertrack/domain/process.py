@@ -475,6 +475,7 @@ def order_closed(process: ProcessDef, run: Run, *, canceled: bool) -> Outcome:
         task = found[1]
         if not canceled and task.complete_with_order:
             out.run = _set_instance(out.run, tr, TaskStatus.DONE, TaskStep.DONE)
+            out.effects.append(Effect(EffectKind.NOTIFY, NotifyEvent.TASK_COMPLETED.value, task_id=tr.task_id))
         else:
             out.run = _set_instance(out.run, tr, TaskStatus.CANCELED)
     out.effects.append(Effect(EffectKind.NOTIFY, (NotifyEvent.ORDER_CANCELED if canceled

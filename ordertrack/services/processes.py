@@ -376,6 +376,17 @@ class TaskView:
     step: str
     assignee: str
     phase_id: str
+    subject: str = ""
+    body: str = ""
+    assignee_kind: str = ""  # person | group | ""
+    due_kind: str = ""  # complete | expire | escalate | "" (timed task types)
+    due_at: datetime | None = None
+    escalated_at: datetime | None = None
+    alarm_at: datetime | None = None
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_by: str = ""
+    on_cancel: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,9 +634,17 @@ def run_view(session: Session, *, entity_kind: str, entity_id: int) -> RunView |
                         .where(TaskInstance.run_id == run.id).order_by(TaskInstance.id)).all()
     by_phase: dict[str, list[TaskView]] = {}
     for t, assignee in rows:
+        found = definition.task(t.task_id)
+        task = found[1] if found else None
+        timer = p.TIMED.get(p.TaskType(t.type)) if t.type in p.TaskType._value2member_map_ else None
         by_phase.setdefault(t.phase_id, []).append(TaskView(
             id=t.id, task_id=t.task_id, name=t.name, type=t.type, status=t.status, step=t.step,
-            assignee=assignee or t.assignee_group or "", phase_id=t.phase_id))
+            assignee=assignee or t.assignee_group or "", phase_id=t.phase_id,
+            subject=task.subject if task else "", body=task.body if task else "",
+            assignee_kind="person" if assignee else ("group" if t.assignee_group else ""),
+            due_kind=t.due_kind or (timer[0] if timer else ""), due_at=t.due_at, escalated_at=t.escalated_at,
+            alarm_at=t.alarm_at, opened_at=t.opened_at, closed_at=t.closed_at, closed_by=t.closed_by or "",
+            on_cancel=task.on_cancel.value if task else ""))
     ids = [ph.id for ph in definition.phases]
     current = ids.index(run.phase_id) if run.phase_id in ids else len(ids)
     phases = tuple(
@@ -666,6 +685,10 @@ def finish_task(session: Session, *, principal: Principal, task_instance_id: int
     _visible(session, principal, run)
     if run.status not in ("running", "complete"):
         raise BadInput("This process is no longer running.")
+    if task.due_kind == "complete" and task.due_at is not None and now < task.due_at and not skip \
+            and principal is not SYSTEM:
+        raise BadInput(f"“{task.name}” waits until {task.due_at:%Y-%m-%d %H:%M} UTC and then completes by itself; "
+                       "it cannot be processed before.")
     definition, _, proc = _definition(session, run)
     try:
         outcome = p.finish_task(definition, _domain_run(session, run), task.task_id, skip=skip, status=status,
@@ -674,6 +697,36 @@ def finish_task(session: Session, *, principal: Principal, task_instance_id: int
         raise BadInput(exc.reason) from None
     _apply(session, run=run, definition=definition, proc=proc, outcome=outcome, principal=principal, now=now,
            calendar=calendar, base_url=base_url, support=support, note=note)
+
+
+def set_task_step(session: Session, *, principal: Principal, task_instance_id: int, step: str, now: datetime,
+                  calendar: BusinessCalendar, base_url: str = "", support: str = "") -> None:
+    """Change an open task's step (seed 05: Not Started, In Progress, Waiting on someone else,
+    Deferred; Done comes with Process). A history row on the task and on the order."""
+    _worker(principal)
+    task, run = _load_task(session, task_instance_id)
+    _visible(session, principal, run)
+    _may_work(session, principal, task)
+    try:
+        new_step = p.TaskStep(step)
+    except ValueError:
+        raise BadInput("Choose one of the steps.") from None
+    if run.status not in ("running", "complete"):
+        raise BadInput("This process is no longer running.")
+    definition, _, proc = _definition(session, run)
+    try:
+        domain = p.set_step(definition, _domain_run(session, run), task.task_id, new_step, key=task.id)
+    except p.ProcessRefused as exc:
+        raise BadInput(exc.reason) from None
+    _apply(session, run=run, definition=definition, proc=proc, outcome=p.Outcome(domain), principal=principal,
+           now=now, calendar=calendar, base_url=base_url, support=support)
+
+
+def _may_work(session: Session, principal: Principal, task: TaskInstance) -> None:
+    """Who may process, skip, cancel or change the step of a task: staff (see groups)."""
+    if principal is SYSTEM:
+        return
+    _worker(principal)
 
 
 def cancel_task(session: Session, *, principal: Principal, task_instance_id: int, now: datetime,
@@ -872,6 +925,33 @@ def continue_queue(session: Session, *, principal: Principal, order_id: int, now
            calendar=calendar, base_url=base_url, support=support)
 
 
+@dataclass(frozen=True, slots=True)
+class QueueOffer:
+    """What the order page offers besides the actions themselves."""
+
+    target: str  # the next board phase ("" none)
+    steps: tuple[str, ...]  # "skip the remaining actions of" these steps to get there
+    waiting_step: str  # a step whose actions are all closed but which waits (hold/error)
+
+
+def queue_offer(session: Session, *, order_id: int) -> QueueOffer:
+    """The skip offer to the next board phase and the "continue" of a waiting step."""
+    found = _running(session, order_id)
+    if found is None or found[0].status != "running":
+        return QueueOffer("", (), "")
+    run, definition, _ = found
+    domain = _domain_run(session, run)
+    here = p.board_phase(definition, domain)
+    waiting = ""
+    if not domain.awaiting_route and not p.skip_order(definition, domain):
+        waiting = definition.phase(run.phase_id).name
+    target = p.BOARD_PHASES[p.rank(here) + 1] if p.rank(here) + 1 < len(p.BOARD_PHASES) else ""
+    if not target:
+        return QueueOffer("", (), waiting)
+    plan = p.skip_plan(definition, domain, target)
+    return QueueOffer(target if plan.reachable else "", plan.steps if plan.reachable else (), waiting)
+
+
 def on_order_closed(session: Session, *, principal: Principal, order_id: int, canceled: bool, now: datetime,
                     calendar: BusinessCalendar, base_url: str = "", support: str = "") -> None:
     """The order was completed or canceled: no task stays open on it (those marked "complete
@@ -970,19 +1050,56 @@ def _apply_task_timer(session: Session, *, task_id: int, kind: str, version: int
         run = session.get(ProcessRun, task.run_id)
         definition, _, _ = _definition(session, run)
         subject = _order(session, run.entity_kind, run.entity_id)
+        targets = escalation_targets(session, task, support=support)
         notifications.enqueue(
             session, event="process_event", order_id=subject[0].id if subject else None,
-            recipients=[("group", support)], now=now,
+            recipients=targets, now=now,
             variables={"process": definition.name, "event": "Task escalated after 2 business hours",
-                       "detail": f"Task: {task.name} (group {task.assignee_group or '—'})",
+                       "detail": f"Task: {task.name} (assigned to {_assignee_words(session, task)})",
                        "subject_name": f"{subject[0].number} {subject[0].name}" if subject else "",
                        "order_link": f"{base_url.rstrip('/')}/orders/{subject[0].number}" if subject
                        else base_url})
+        if subject is not None:
+            order = subject[0]
+            session.refresh(order)
+            orders.add_note(session, principal=SYSTEM, order_id=order.id, expected_version=order.version,
+                            comment=f"{definition.name}: “{task.name}” escalated — not done within 2 business hours "
+                                    f"(told {', '.join(a for _, a in targets if a) or 'nobody'})",
+                            now=now, calendar=calendar, internal=True)
     else:
         finish_task(session, principal=SYSTEM, task_instance_id=task.id, skip=False, now=now,
                     calendar=calendar, base_url=base_url, support=support,
-                    status=p.TaskStatus.EXPIRED if kind == "expire" else None)
+                    status=p.TaskStatus.EXPIRED if kind == "expire" else None,
+                    note="expired by itself after 48 hours" if kind == "expire"
+                    else "the 24-hour wait ended: completed by itself")
     return True
+
+
+def _assignee_words(session: Session, task: TaskInstance) -> str:
+    if task.assignee_user_id is not None:
+        user = session.get(User, task.assignee_user_id)
+        return user.display_name if user else "—"
+    return f"group {task.assignee_group}" if task.assignee_group else "—"
+
+
+def escalation_targets(session: Session, task: TaskInstance, *, support: str) -> list[tuple[str, str]]:
+    """Who an escalation tells: the assigned person, or the members of the assigned group
+    (with an address), and always the support group's address."""
+    out: list[tuple[str, str]] = []
+    if task.assignee_user_id is not None:
+        user = session.get(User, task.assignee_user_id)
+        if user is not None and user.email:
+            out.append(("user", user.email))
+    elif task.assignee_group:
+        out += [("user", email) for email in group_emails(session, task.assignee_group)]
+    if support:
+        out.append(("group", support))
+    return out
+
+
+def group_emails(session: Session, group: str) -> list[str]:
+    """Addresses of a user group's members (none until groups are data)."""
+    return []
 
 
 @dataclass(frozen=True, slots=True)
