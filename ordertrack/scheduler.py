@@ -93,6 +93,7 @@ def sweep_once(engine: Engine | None = None, now: datetime | None = None) -> tim
     tasks = processes.sweep_tasks(engine, now=now, calendar=business_calendar(), base_url=recipients().base_url,
                                   support=recipients().support)
     result.applied.extend(escalated + tasks)
+    result.applied.extend(processes.reconcile_queues(engine, now=now, calendar=business_calendar()))
     warned = sla.sweep_due(engine, now=now, calendar=business_calendar(), base_url=recipients().base_url)
     result.applied.extend(order_id for order_id, _threshold in warned.fired)
     global _last_sweep

@@ -79,6 +79,7 @@ class TaskInstance(SQLModel, table=True):
     assignee_group: str = Field(default="", max_length=80)
     opened_at: datetime = _ts()
     closed_at: datetime | None = _ts(nullable=True)
+    closed_by: str | None = Field(default=None, max_length=200)  # who processed, skipped or canceled it
     due_kind: str | None = Field(default=None, max_length=20)
     due_at: datetime | None = _ts(nullable=True)
     alarm_at: datetime | None = _ts(nullable=True)

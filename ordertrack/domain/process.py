@@ -234,9 +234,13 @@ def validate(process: ProcessDef, *, others: dict[int, ProcessDef] | None = None
 
 @dataclass(frozen=True, slots=True)
 class TaskRun:
+    """One instance of a task on a run. ``key`` identifies the stored instance (0: opened by
+    this outcome, not stored yet); a phase entered again opens new instances of its tasks."""
+
     task_id: str
     status: TaskStatus = TaskStatus.OPEN
     step: TaskStep = TaskStep.NOT_STARTED
+    key: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,8 +255,10 @@ class Run:
     def complete(self) -> bool:
         return self.phase_id == ""
 
-    def task(self, task_id: str) -> TaskRun | None:
-        return next((t for t in self.tasks if t.task_id == task_id), None)
+    def task(self, task_id: str, key: int | None = None) -> TaskRun | None:
+        """The latest instance of ``task_id`` (or the one with ``key``)."""
+        found = [t for t in self.tasks if t.task_id == task_id and (key is None or t.key == key)]
+        return found[-1] if found else None
 
 
 class EffectKind(StrEnum):
@@ -289,6 +295,11 @@ def _enter(process: ProcessDef, phase_id: str, keep: tuple[TaskRun, ...], out: O
     phase = process.phase(phase_id)
     if phase is None:
         raise ProcessRefused("That phase does not exist.")
+    again = {t.id for t in phase.tasks}
+    # Entering a phase again (a loop): instances of its tasks still open from the last visit
+    # are superseded by the new ones.
+    keep = tuple(replace(t, status=TaskStatus.CANCELED) if t.task_id in again and t.status is TaskStatus.OPEN
+                 else t for t in keep)
     opened = tuple(TaskRun(t.id, TaskStatus.OPEN, t.step) for t in phase.tasks)
     out.effects += [Effect(EffectKind.TASK_OPENED, task_id=t.id, phase_id=phase.id) for t in phase.tasks]
     return Run(phase_id=phase.id, tasks=keep + opened)
@@ -312,6 +323,13 @@ def _phase_done(process: ProcessDef, run: Run) -> bool:
     )
 
 
+def open_tasks(process: ProcessDef, run: Run, phase_id: str | None = None) -> list[TaskRun]:
+    """Open task instances (of ``phase_id`` only, when given)."""
+    phase = process.phase(phase_id) if phase_id else None
+    ids = {t.id for t in phase.tasks} if phase else None
+    return [t for t in run.tasks if t.status is TaskStatus.OPEN and (ids is None or t.task_id in ids)]
+
+
 def _advance(process: ProcessDef, run: Run, out: Outcome, route_id: str | None = None) -> Run:
     phase = process.phase(run.phase_id)
     if phase.routes and route_id is None and len(phase.routes) > 1:
@@ -332,35 +350,65 @@ def _advance(process: ProcessDef, run: Run, out: Outcome, route_id: str | None =
     return _enter(process, nxt, run.tasks, out)
 
 
-def _set(run: Run, task_id: str, status: TaskStatus, step: TaskStep | None = None) -> Run:
+def _set(run: Run, task_id: str, status: TaskStatus, step: TaskStep | None = None, key: int | None = None) -> Run:
+    """Set the status of the latest instance of ``task_id`` (or the one with ``key``)."""
+    return _set_instance(run, run.task(task_id, key), status, step)
+
+
+def _set_instance(run: Run, target: TaskRun | None, status: TaskStatus, step: TaskStep | None = None) -> Run:
     return replace(run, tasks=tuple(
-        replace(t, status=status, step=step or t.step) if t.task_id == task_id else t for t in run.tasks))
+        replace(t, status=status, step=step or t.step) if t is target else t for t in run.tasks))
+
+
+def set_step(process: ProcessDef, run: Run, task_id: str, step: TaskStep, *, key: int | None = None) -> Run:
+    """Change the step (seed 05's five) of an open task; "Done" is reached by processing it."""
+    current = run.task(task_id, key)
+    if current is None or current.status is not TaskStatus.OPEN:
+        raise ProcessRefused("Only an open task can change its step.")
+    if step is TaskStep.DONE:
+        raise ProcessRefused("A task is done when it is processed: use Process.")
+    return replace(run, tasks=tuple(replace(t, step=step) if t is current else t for t in run.tasks))
 
 
 def finish_task(process: ProcessDef, run: Run, task_id: str, *, skip: bool = False,
-                status: TaskStatus | None = None) -> Outcome:
-    """Process (complete) or skip an open task of the current phase; advance when the phase is done."""
+                status: TaskStatus | None = None, key: int | None = None) -> Outcome:
+    """Process (complete) or skip an open task; advance when the current phase is done.
+
+    A task left open in an earlier phase ("phase can complete while task is open") can still
+    be processed or skipped, also after the process completed; that advances nothing.
+    """
     out = Outcome(run)
     found = process.task(task_id)
-    current = run.task(task_id)
+    current = run.task(task_id, key)
     if found is None:
         raise ProcessRefused("That task is not part of this process.")
     phase, task = found
-    if run.complete:
-        raise ProcessRefused("The process is already complete.")
     if current is not None and current.status is not TaskStatus.OPEN:
         raise ProcessRefused(f"Task “{task.name}” is already {current.status.value}.")
-    if current is None or phase.id != run.phase_id:
+    if current is None:
         raise ProcessRefused(f"Task “{task.name}” belongs to phase “{phase.name}”, not the current one.")
+    leftover = run.complete or phase.id != run.phase_id
     new_status = status or (TaskStatus.SKIPPED if skip else TaskStatus.DONE)
-    run = _set(run, task_id, new_status, TaskStep.DONE)
+    run = _set_instance(run, current, new_status, TaskStep.DONE)
     if new_status is TaskStatus.DONE:
         out.effects.append(Effect(EffectKind.NOTIFY, NotifyEvent.TASK_COMPLETED.value, task_id=task_id))
         if task.on_complete is OnComplete.COMPLETE_ORDER:
             out.effects.append(Effect(EffectKind.ORDER_ACTION, "complete", task_id=task_id))
         elif task.on_complete is OnComplete.CONFIRM_ORDER:
             out.effects.append(Effect(EffectKind.ORDER_ACTION, "confirm", task_id=task_id))
-    if not run.awaiting_route and _phase_done(process, run):
+    if new_status is TaskStatus.DONE and task.on_complete is OnComplete.COMPLETE_ORDER and not run.complete:
+        # "Complete order": the queue is done, the order goes to the customer's validation.
+        # Open tasks that may stay open on a completed order stay (to be processed later);
+        # the others are skipped.
+        tasks = tuple(replace(t, status=TaskStatus.SKIPPED) if t.status is TaskStatus.OPEN and not (
+            process.task(t.task_id) and (process.task(t.task_id)[1].order_can_complete_while_open
+                                         or process.task(t.task_id)[1].complete_with_order
+                                         or process.task(t.task_id)[1].phase_can_complete_while_open))
+            else t for t in run.tasks)
+        out.effects.append(Effect(EffectKind.PROCESS_COMPLETED))
+        out.run = Run(phase_id="", tasks=tasks)
+        return out
+    if not leftover and not run.awaiting_route and _phase_done(process, run):
         run = _advance(process, run, out)
     out.run = run
     return out
@@ -375,16 +423,32 @@ def choose_route(process: ProcessDef, run: Run, route_id: str) -> Outcome:
     return out
 
 
-def cancel_task(process: ProcessDef, run: Run, task_id: str) -> Outcome:
-    """Cancel an open task: its on-cancel action (hold/error the order) comes back as an effect."""
+def cancel_task(process: ProcessDef, run: Run, task_id: str, *, key: int | None = None) -> Outcome:
+    """Cancel an open task: its on-cancel action (hold/error the order) comes back as an effect.
+    A canceled task no longer holds its phase: when it was the last open one, the phase
+    advances — unless the cancel held the order or set it to error (then the step waits for
+    ``continue_step``)."""
     found = process.task(task_id)
-    current = run.task(task_id)
+    current = run.task(task_id, key)
     if found is None or current is None or current.status is not TaskStatus.OPEN:
         raise ProcessRefused("Only an open task of this process can be canceled.")
-    out = Outcome(_set(run, task_id, TaskStatus.CANCELED))
+    out = Outcome(_set_instance(run, current, TaskStatus.CANCELED))
     action = {OnCancel.HOLD_ORDER: "hold", OnCancel.ERROR_ORDER: "error"}.get(found[1].on_cancel)
     if action:
         out.effects.append(Effect(EffectKind.ORDER_ACTION, action, task_id=task_id))
+    elif found[0].id == run.phase_id and not run.complete and not out.run.awaiting_route \
+            and _phase_done(process, out.run):
+        out.run = _advance(process, out.run, out)
+    return out
+
+
+def continue_step(process: ProcessDef, run: Run) -> Outcome:
+    """Go on from a step whose actions are all closed but which did not advance (its last
+    action was canceled with "hold order" / "error order": the order waits for a person)."""
+    out = Outcome(run)
+    if run.complete or run.awaiting_route or not _phase_done(process, run):
+        raise ProcessRefused("This step still has open actions.")
+    out.run = _advance(process, run, out)
     return out
 
 
@@ -400,19 +464,129 @@ def blocking_tasks(process: ProcessDef, run: Run) -> list[str]:
 
 
 def order_closed(process: ProcessDef, run: Run, *, canceled: bool) -> Outcome:
-    """The order was completed or canceled: complete/cancel open tasks per their options."""
+    """The order was completed or canceled: no task stays open on it. Tasks marked "complete
+    task when order is completed" are done; every other open task is canceled (with or
+    without the "cancel with order" option: a closed order has nothing left to do)."""
     out = Outcome(run)
     for tr in run.tasks:
         found = process.task(tr.task_id)
         if tr.status is not TaskStatus.OPEN or found is None:
             continue
         task = found[1]
-        if canceled and task.cancel_with_order:
-            out.run = _set(out.run, tr.task_id, TaskStatus.CANCELED)
-        elif not canceled and task.complete_with_order:
-            out.run = _set(out.run, tr.task_id, TaskStatus.DONE, TaskStep.DONE)
+        if not canceled and task.complete_with_order:
+            out.run = _set_instance(out.run, tr, TaskStatus.DONE, TaskStep.DONE)
+            out.effects.append(Effect(EffectKind.NOTIFY, NotifyEvent.TASK_COMPLETED.value, task_id=tr.task_id))
+        else:
+            out.run = _set_instance(out.run, tr, TaskStatus.CANCELED)
     out.effects.append(Effect(EffectKind.NOTIFY, (NotifyEvent.ORDER_CANCELED if canceled
                                                   else NotifyEvent.ORDER_COMPLETED).value))
+    return out
+
+
+# Where the order stands on the board (seed 01) while its queue runs (seed 03): one truth.
+# Each step (phase) of an Order process belongs to a board phase: the steps up to the one
+# that confirms the order ("Confirm order" task; the first step when none does) are Planning
+# and Provisioning, the later ones Execution; a complete process means Customer Validation.
+# The order moves on the board when, and only when, its queue reaches a step of another phase.
+
+BOARD_PHASES = ("planning", "execution", "validation")
+
+
+def board_phases(process: ProcessDef) -> dict[str, str]:
+    """The board phase of every step of ``process``."""
+    confirms = [i for i, ph in enumerate(process.phases)
+                if any(t.on_complete is OnComplete.CONFIRM_ORDER for t in ph.tasks)]
+    last = max(confirms, default=0)
+    return {ph.id: ("planning" if i <= last else "execution") for i, ph in enumerate(process.phases)}
+
+
+def board_phase(process: ProcessDef, run: Run) -> str:
+    """Where an order whose queue stands at ``run`` is on the board."""
+    if run.complete:
+        return "validation"
+    return board_phases(process).get(run.phase_id, "planning")
+
+
+def rank(board: str) -> int:
+    """The position of a board phase (closed/canceled after validation)."""
+    return BOARD_PHASES.index(board) if board in BOARD_PHASES else len(BOARD_PHASES)
+
+
+@dataclass(frozen=True, slots=True)
+class SkipPlan:
+    """What skipping up to a board phase takes: the steps whose remaining actions get skipped."""
+
+    steps: tuple[str, ...]  # step names, in order
+    reachable: bool
+    reason: str = ""
+
+
+def skip_plan(process: ProcessDef, run: Run, target: str) -> SkipPlan:
+    """Whether skipping the remaining actions of the current step (and the steps after it, as
+    far as needed) brings the order to board phase ``target``, and which steps that skips."""
+    names: list[str] = []
+    for _ in range(len(process.phases) + 1):
+        if rank(board_phase(process, run)) >= rank(target):
+            return SkipPlan(tuple(names), True)
+        step = process.phase(run.phase_id)
+        if run.awaiting_route:
+            return SkipPlan(tuple(names), False, f"Step “{step.name}” is done: choose its route first.")
+        names.append(step.name)
+        before = run.phase_id
+        if not skip_order(process, run):
+            out = continue_step(process, run)
+            if any(e.kind is EffectKind.SWITCH_PROCESS for e in out.effects):
+                return SkipPlan(tuple(names), False, f"Step “{step.name}” continues in another process.")
+            run = out.run
+            continue
+        for tr in skip_order(process, run):
+            out = finish_task(process, run, tr.task_id, skip=True, key=tr.key)
+            if any(e.kind is EffectKind.SWITCH_PROCESS for e in out.effects):
+                return SkipPlan(tuple(names), False, f"Step “{step.name}” continues in another process.")
+            run = out.run
+            if run.phase_id != before or run.awaiting_route:
+                break
+    return SkipPlan(tuple(names), False, "Skipping does not reach that phase: the steps loop.")
+
+
+def skip_order(process: ProcessDef, run: Run) -> list[TaskRun]:
+    """The open actions of the current step, in the order "skip the remaining actions" skips
+    them (those the step can complete without first, so that none is left behind)."""
+    return sorted(open_tasks(process, run, run.phase_id),
+                  key=lambda t: not process.task(t.task_id)[1].phase_can_complete_while_open)
+
+
+def reopen_at(process: ProcessDef, run: Run, board: str) -> Outcome:
+    """The order was moved back on the board (Execution → Planning, Validation → Execution):
+    the queue goes back to the last step of that board phase; the open actions of the step it
+    leaves are canceled and the step's actions open again."""
+    mapping = board_phases(process)
+    steps = [ph.id for ph in process.phases if mapping[ph.id] == board]
+    if not steps:
+        raise ProcessRefused(f"Process “{process.name}” has no step in that phase.")
+    out = Outcome(run)
+    tasks = tuple(replace(t, status=TaskStatus.CANCELED) if t.status is TaskStatus.OPEN else t for t in run.tasks)
+    out.run = _enter(process, steps[-1], tasks, out)
+    return out
+
+
+def align(process: ProcessDef, run: Run, board: str) -> Outcome:
+    """Put a queue that disagrees with its order's board phase (data from before the queue
+    and the board were one) at the step of that phase: the first one when the order is
+    ahead, the last one when it is behind; Validation completes the queue. Open actions of
+    the step it leaves are canceled."""
+    here = board_phase(process, run)
+    out = Outcome(run)
+    tasks = tuple(replace(t, status=TaskStatus.CANCELED) if t.status is TaskStatus.OPEN else t for t in run.tasks)
+    if board == "validation":
+        out.effects.append(Effect(EffectKind.PROCESS_COMPLETED))
+        out.run = Run(phase_id="", tasks=tasks)
+        return out
+    mapping = board_phases(process)
+    steps = [ph.id for ph in process.phases if mapping[ph.id] == board]
+    if not steps:
+        raise ProcessRefused(f"Process “{process.name}” has no step in that phase.")
+    out.run = _enter(process, steps[0] if rank(board) > rank(here) else steps[-1], tasks, out)
     return out
 
 

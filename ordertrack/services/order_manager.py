@@ -44,22 +44,33 @@ def _latest_runs():
             .where(ProcessRun.entity_kind == "order").group_by(ProcessRun.entity_id).subquery())
 
 
-def by_queue(session: Session, *, principal: Principal) -> tuple[Node, ...]:
-    """Every order queue (Order process) with its steps and how many orders stand in each."""
-    _staff(principal)
+ACTIVE = ("planning", "execution", "validation")
+
+
+def _in_queues(query, principal: Principal):
+    """Active orders the principal may see, joined to their queue run (the latest) and its
+    process: the one base of the tree's counts and of the lists behind them, so both agree."""
     latest = _latest_runs()
-    counts = session.exec(
-        select(ProcessVersion.process_id, ProcessRun.phase_id, ProcessRun.status, func.count())
-        .join(latest, latest.c.run_id == ProcessRun.id)
-        .join(ProcessVersion, ProcessVersion.id == ProcessRun.process_version_id)
-        .group_by(ProcessVersion.process_id, ProcessRun.phase_id, ProcessRun.status)
-    ).all()
+    query = scope_orders(query, principal)
+    return (query.join(ProcessRun, (ProcessRun.entity_id == Order.id) & (ProcessRun.entity_kind == "order"))
+            .join(latest, latest.c.run_id == ProcessRun.id)
+            .join(ProcessVersion, ProcessVersion.id == ProcessRun.process_version_id)
+            .where(col(Order.phase).in_(ACTIVE), col(ProcessRun.status).in_(("running", "complete"))))
+
+
+def by_queue(session: Session, *, principal: Principal) -> tuple[Node, ...]:
+    """Every order queue (Order process) with its steps and how many active orders stand in
+    each (the same orders the step lists)."""
+    _staff(principal)
+    counts = session.exec(_in_queues(
+        select(ProcessVersion.process_id, ProcessRun.phase_id, ProcessRun.status, func.count(Order.id))
+        .select_from(Order).join(Customer, Customer.id == Order.customer_id), principal)
+        .group_by(ProcessVersion.process_id, ProcessRun.phase_id, ProcessRun.status)).all()
     by_process: dict[int, dict[str, int]] = {}
     for process_id, phase_id, status, n in counts:
-        key = phase_id if status == "running" else (COMPLETE if status == "complete" else "")
-        if key:
-            by_process.setdefault(process_id, {}).setdefault(key, 0)
-            by_process[process_id][key] += n
+        key = phase_id if status == "running" else COMPLETE
+        by_process.setdefault(process_id, {}).setdefault(key, 0)
+        by_process[process_id][key] += n
     nodes = []
     for row in session.exec(select(Process).where(Process.type == "Order").order_by(Process.name)).all():
         d = process_from_json(row.draft, process_id=row.id)
@@ -69,7 +80,7 @@ def by_queue(session: Session, *, principal: Principal) -> tuple[Node, ...]:
         steps += [Step(k, f"{k} (older version)", n) for k, n in numbers.items() if k not in known]
         steps.append(Step(COMPLETE, "Complete", numbers.get(COMPLETE, 0)))
         nodes.append(Node(str(row.id), row.name + ("" if row.active else " (inactive)"),
-                          sum(s.count for s in steps if s.key != COMPLETE), tuple(steps)))
+                          sum(s.count for s in steps), tuple(steps)))
     return tuple(nodes)
 
 
@@ -92,17 +103,13 @@ def orders_in(session: Session, *, principal: Principal, view: str, node: str, s
     _staff(principal)
     query = select(Order, Customer.name, has_open_failure().label("failed")).join(
         Customer, Customer.id == Order.customer_id)
-    query = scope_orders(query, principal)
     if view == "queue":
-        latest = _latest_runs()
-        query = (query.join(ProcessRun, (ProcessRun.entity_id == Order.id) & (ProcessRun.entity_kind == "order"))
-                 .join(latest, latest.c.run_id == ProcessRun.id)
-                 .join(ProcessVersion, ProcessVersion.id == ProcessRun.process_version_id)
-                 .where(ProcessVersion.process_id == int(node) if node.isdigit() else False))
+        query = _in_queues(query, principal).where(ProcessVersion.process_id == int(node) if node.isdigit()
+                                                   else False)
         query = query.where(ProcessRun.status == "complete") if step == COMPLETE else query.where(
             ProcessRun.status == "running", ProcessRun.phase_id == step)
     elif view == "status":
-        query = query.where(Order.phase == node, Order.status == step)
+        query = scope_orders(query, principal).where(Order.phase == node, Order.status == step)
     else:
         raise BadInput("Unknown view.")
     total = session.exec(select(func.count()).select_from(query.subquery())).one()

@@ -21,6 +21,7 @@ from ordertrack.db.notify_models import OrderFailure
 from ordertrack.domain import engine
 from ordertrack.domain.access import SYSTEM, Principal
 from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, EXCLUDED_ITEM_KINDS, tracking_status
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
@@ -449,6 +450,32 @@ def move_order(
         expected_version=expected_version, now=now, calendar=calendar, comment=comment,
         changes={"phase": target, "phase_since": now}, applied_at=applied_at,
     )
+
+
+def move_with_queue(
+    session: Session, *, principal: Principal, order_id: int, target: str, now: datetime,
+    calendar: BusinessCalendar, comment: str,
+) -> None:
+    """The order's queue (its running process) reached a step of board phase ``target``: the
+    order follows (one truth: the process decides, not the mover's role). Planning to
+    Validation passes through Execution; each step must be a move of the workflow. The caller
+    commits.
+
+    Raises:
+        TransitionRefused: the workflow has no such move (a closed or canceled order).
+    """
+    order, customer = _load_for_write(session, principal=SYSTEM, order_id=order_id)
+    path = ["execution", "validation"] if (order.phase, target) == ("planning", "validation") else [target]
+    for step in path:
+        session.refresh(order)
+        if order.phase == step:
+            continue
+        if ORDER_WORKFLOW.is_terminal(order.phase) or ORDER_WORKFLOW.transition(order.phase, step) is None:
+            raise TransitionRefused(f"There is no move from {ORDER_WORKFLOW.label(order.phase)} to "
+                                    f"{ORDER_WORKFLOW.label(step)}")
+        _apply(session, order=order, customer_name=customer.name, principal=principal,
+               expected_version=order.version, now=now, calendar=calendar, comment=comment[:4000],
+               changes={"phase": step, "phase_since": now})
 
 
 def refresh_status(

@@ -10,15 +10,16 @@ and routes to other processes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Engine, func, tuple_, update
 from sqlmodel import Session, col, select
 
+from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
 from ordertrack.db.mapping import process_from_json, process_to_json
-from ordertrack.db.models import Customer, Order, StatusChange, User
+from ordertrack.db.models import Customer, Order, OrderItem, StatusChange, User
 from ordertrack.db.process_models import Process, ProcessRun, ProcessVersion, TaskInstance
 from ordertrack.domain import process as p
 from ordertrack.domain.access import SYSTEM, Principal
@@ -26,6 +27,7 @@ from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.process_edit import EditRefused
 from ordertrack.domain.roles import Role
+from ordertrack.domain.workflows import ORDER_WORKFLOW
 from ordertrack.services import notifications, orders, sla, sweeping
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
@@ -194,6 +196,9 @@ def deactivate(session: Session, *, principal: Principal, process_id: int) -> No
     """No new subjects start it; running ones go on."""
     _designer(principal)
     row = _row(session, process_id)
+    if DEFAULT_QUEUE in row.service_types.split(",") and row.type == "Order":
+        raise BadInput("This is the default order queue: orders of every service type without a queue of "
+                       "their own go here, so it stays active. Make another queue the default first.")
     row.active = False
     session.add(row)
     session.flush()
@@ -212,13 +217,150 @@ def startable(session: Session, *, type: str) -> tuple[Startable, ...]:
     return tuple(Startable(id=r.id, name=r.name) for r in rows)
 
 
-def process_for_service(session: Session, *, service_type: str) -> int | None:
-    """The active Order process that receives orders of ``service_type``."""
+DEFAULT_QUEUE = "*"  # in service_types: the queue of every service type without its own
+DEFAULT_QUEUE_NAME = "Default order queue"
+
+
+def process_for_service(session: Session, *, service_type: str, now: datetime | None = None) -> int | None:
+    """The active Order process (queue) that receives orders of ``service_type``: its own
+    queue, else the default queue (``*``), created when no process was ever marked default —
+    so every order, colocation included, belongs to a queue."""
     key = (service_type or "").strip().lower()
-    for row in session.exec(select(Process).where(col(Process.active).is_(True), Process.type == "Order")).all():
+    rows = session.exec(select(Process).where(col(Process.active).is_(True), Process.type == "Order",
+                                              Process.current_version > 0).order_by(Process.id)).all()
+    for row in rows:
         if key and key in row.service_types.split(","):
             return row.id
-    return None
+    for row in rows:
+        if DEFAULT_QUEUE in row.service_types.split(","):
+            return row.id
+    if session.exec(select(Process.id).where(col(Process.service_types).contains(DEFAULT_QUEUE))).first():
+        return None  # the default queue exists but is inactive: the intake reports "order queue missing"
+    return ensure_default_queue(session, now=now or get_clock().now())
+
+
+def ensure_default_queue(session: Session, *, now: datetime) -> int:
+    """The default queue (two steps: review, then fulfilment), active; created once."""
+    row = session.exec(select(Process).where(col(Process.service_types).contains(DEFAULT_QUEUE))).first()
+    if row is not None:
+        return row.id
+    definition = p.ProcessDef(
+        id=0, name=DEFAULT_QUEUE_NAME, type=p.ProcessType.ORDER, auto_group="Support",
+        phases=(p.PhaseDef("ph1", "Order Review", tasks=(
+                    p.TaskDef("t1", "Review the order", subject="Review the order",
+                              body="Check the customer, the items and the requested date; confirm the order.",
+                              on_complete=p.OnComplete.CONFIRM_ORDER),)),
+                p.PhaseDef("ph2", "Fulfilment", tasks=(
+                    p.TaskDef("t2", "Deliver the service", subject="Deliver the service",
+                              body="Provision and hand over every item, then send the order to the customer "
+                                   "for validation.", on_complete=p.OnComplete.COMPLETE_ORDER),))))
+    row = Process(name=DEFAULT_QUEUE_NAME, type="Order", draft=process_to_json(definition), updated_at=now,
+                  service_types=DEFAULT_QUEUE, active=True, current_version=1)
+    session.add(row)
+    session.flush()
+    session.add(ProcessVersion(process_id=row.id, version=1, definition=_normalized(row.draft, row.id),
+                               activated_at=now))
+    session.flush()
+    return row.id
+
+
+ACTIVE_PHASES = ("planning", "execution", "validation")
+
+
+def _service_type(session: Session, order_id: int) -> str:
+    kind = session.exec(select(OrderItem.kind).where(OrderItem.order_id == order_id)
+                        .order_by(col(OrderItem.id))).first()
+    return kind or ""
+
+
+def adopt_order(session: Session, *, order_id: int, now: datetime, calendar: BusinessCalendar) -> bool:
+    """Give an active order without a queue its queue, at the step of its board phase (a
+    Validation order: the queue complete). False when there was nothing to do."""
+    order = session.get(Order, order_id)
+    if order is None or order.phase not in ACTIVE_PHASES:
+        return False
+    run = current_run(session, entity_kind="order", entity_id=order_id)
+    if run is not None and run.status in ("running", "complete"):
+        return False
+    process_id = process_for_service(session, service_type=_service_type(session, order_id), now=now)
+    if process_id is None:
+        return False
+    definition = process_from_json(_latest(session, process_id).definition, process_id=process_id)
+    if order.phase != "validation" and order.phase not in p.board_phases(definition).values():
+        process_id = ensure_default_queue(session, now=now)
+        definition = process_from_json(_latest(session, process_id).definition, process_id=process_id)
+    latest = _latest(session, process_id)
+    if order.phase == "validation":
+        session.add(ProcessRun(entity_kind="order", entity_id=order_id, process_version_id=latest.id,
+                               started_at=now, phase_id="", status="complete"))
+        session.flush()
+        return True
+    first = next(ph.id for ph in definition.phases if p.board_phases(definition)[ph.id] == order.phase)
+    start_run(session, principal=SYSTEM, entity_kind="order", entity_id=order_id, process_id=process_id, now=now,
+              calendar=calendar, phase_id=first)
+    return True
+
+
+def align_order(session: Session, *, order_id: int, now: datetime, calendar: BusinessCalendar) -> bool:
+    """A queue that disagrees with its order's board phase (data from before they were one)
+    goes to the step of the order's phase. False when they agree."""
+    order = session.get(Order, order_id)
+    found = _running(session, order_id)
+    if order is None or found is None or order.phase not in ACTIVE_PHASES:
+        return False
+    run, definition, proc = found
+    if p.board_phase(definition, _domain_run(session, run)) == order.phase:
+        return False
+    try:
+        outcome = p.align(definition, _domain_run(session, run), order.phase)
+    except p.ProcessRefused:
+        return False
+    _apply(session, run=run, definition=definition, proc=proc, outcome=outcome, principal=SYSTEM, now=now,
+           calendar=calendar, base_url="", support="", note="queue aligned with the board")
+    return True
+
+
+def disagreements(session: Session) -> list[int]:
+    """Active orders without a queue, or whose queue's step is in another board phase."""
+    latest = (select(func.max(ProcessRun.id).label("run_id"))
+              .where(ProcessRun.entity_kind == "order").group_by(ProcessRun.entity_id).subquery())
+    rows = session.exec(
+        select(Order.id, Order.phase, ProcessRun.status, ProcessRun.phase_id, ProcessRun.process_version_id)
+        .join(ProcessRun, (ProcessRun.entity_id == Order.id) & (ProcessRun.entity_kind == "order"), isouter=True)
+        .join(latest, latest.c.run_id == ProcessRun.id, isouter=True)
+        .where(col(Order.phase).in_(ACTIVE_PHASES))
+        .where((latest.c.run_id.is_not(None)) | (col(ProcessRun.id).is_(None)))
+    ).all()
+    mappings: dict[int, dict[str, str]] = {}
+    bad = []
+    for order_id, phase, status, phase_id, version_id in rows:
+        if status not in ("running", "complete"):
+            bad.append(order_id)
+            continue
+        if version_id not in mappings:
+            pv = session.get(ProcessVersion, version_id)
+            mappings[version_id] = p.board_phases(process_from_json(pv.definition, process_id=pv.process_id))
+        board = "validation" if status == "complete" else mappings[version_id].get(phase_id, "planning")
+        if board != phase:
+            bad.append(order_id)
+    return bad
+
+
+def reconcile_queues(engine: Engine, *, now: datetime, calendar: BusinessCalendar, limit: int = 100) -> list[int]:
+    """Every active order belongs to a queue whose step agrees with its board phase: adopt
+    orders without one, align those that disagree (each in its own transaction)."""
+    with session_scope(engine) as session:
+        todo = disagreements(session)[:limit]
+    fixed = []
+    for order_id in todo:
+        try:
+            with session_scope(engine) as session:
+                if adopt_order(session, order_id=order_id, now=now, calendar=calendar) or \
+                        align_order(session, order_id=order_id, now=now, calendar=calendar):
+                    fixed.append(order_id)
+        except (Conflict, BadInput, TransitionRefused):
+            continue
+    return fixed
 
 
 # Running
@@ -234,6 +376,17 @@ class TaskView:
     step: str
     assignee: str
     phase_id: str
+    subject: str = ""
+    body: str = ""
+    assignee_kind: str = ""  # person | group | ""
+    due_kind: str = ""  # complete | expire | escalate | "" (timed task types)
+    due_at: datetime | None = None
+    escalated_at: datetime | None = None
+    alarm_at: datetime | None = None
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_by: str = ""
+    on_cancel: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,8 +416,8 @@ def _definition(session: Session, run: ProcessRun) -> tuple[p.ProcessDef, Proces
 
 def _domain_run(session: Session, run: ProcessRun) -> p.Run:
     tasks = session.exec(select(TaskInstance).where(TaskInstance.run_id == run.id).order_by(TaskInstance.id)).all()
-    return p.Run(phase_id=run.phase_id, awaiting_route=run.awaiting_route,
-                 tasks=tuple(p.TaskRun(t.task_id, p.TaskStatus(t.status), p.TaskStep(t.step)) for t in tasks))
+    return p.Run(phase_id=run.phase_id if run.status == "running" else "", awaiting_route=run.awaiting_route,
+                 tasks=tuple(p.TaskRun(t.task_id, p.TaskStatus(t.status), p.TaskStep(t.step), t.id) for t in tasks))
 
 
 def _order(session: Session, entity_kind: str, entity_id: int) -> tuple[Order, Customer] | None:
@@ -282,19 +435,26 @@ def _history(session: Session, task: TaskInstance, *, before: str, after: str, a
                              actor_name=actor.display_name, at=now, comment=comment))
 
 
+STATUS_WORDS = {"done": "done", "skipped": "skipped", "canceled": "canceled", "expired": "expired"}
+
+
 def _apply(session: Session, *, run: ProcessRun, definition: p.ProcessDef, proc: Process, outcome: p.Outcome,
-           principal: Principal, now: datetime, calendar: BusinessCalendar, base_url: str, support: str) -> None:
-    """Persist the engine's new run state and carry out its effects."""
-    before = {t.task_id: t for t in session.exec(select(TaskInstance).where(TaskInstance.run_id == run.id)).all()}
+           principal: Principal, now: datetime, calendar: BusinessCalendar, base_url: str, support: str,
+           note: str = "") -> None:
+    """Persist the engine's new run state and carry out its effects; then the order follows
+    its queue to the board phase of the step the run stands at (one truth)."""
+    before = {t.id: t for t in session.exec(select(TaskInstance).where(TaskInstance.run_id == run.id)).all()}
     subject = _order(session, run.entity_kind, run.entity_id)
+    lines: list[str] = []
     for tr in outcome.run.tasks:
-        row = before.get(tr.task_id)
+        row = before.get(tr.key) if tr.key else None
         if row is not None and (row.status != tr.status.value or row.step != tr.step.value):
-            old = row.status
+            old, old_step = row.status, row.step
             done = session.exec(
                 update(TaskInstance).where(TaskInstance.id == row.id, TaskInstance.version == row.version)
                 .values(status=tr.status.value, step=tr.step.value, version=row.version + 1,
                         closed_at=now if tr.status in p.CLOSED_TASK else None,
+                        closed_by=(principal.display_name if tr.status in p.CLOSED_TASK else None),
                         due_kind=None if tr.status in p.CLOSED_TASK else row.due_kind,
                         due_at=None if tr.status in p.CLOSED_TASK else row.due_at)
                 .execution_options(synchronize_session=False)
@@ -302,7 +462,19 @@ def _apply(session: Session, *, run: ProcessRun, definition: p.ProcessDef, proc:
             if done != 1:
                 raise Conflict(CHANGED)
             row.version += 1
-            _history(session, row, before=old, after=tr.status.value, actor=principal, now=now)
+            if old != tr.status.value:
+                _history(session, row, before=old, after=tr.status.value, actor=principal, now=now, comment=note)
+                lines.append(f"“{row.name}” {tr.status.value}")
+            else:
+                _history(session, row, before=old_step, after=tr.step.value, actor=principal, now=now,
+                         comment="step")
+                lines.append(f"“{row.name}”: step {old_step} → {tr.step.value}")
+    if subject is not None and lines:  # the order's history says what happened to its actions
+        order = subject[0]
+        session.refresh(order)
+        text = f"{definition.name}: " + "; ".join(lines) + (f" ({note})" if note else "")
+        orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
+                        comment=text[:4000], now=now, calendar=calendar, internal=True)
     for effect in outcome.effects:
         if effect.kind is p.EffectKind.TASK_OPENED:
             found = definition.task(effect.task_id)
@@ -332,7 +504,7 @@ def _apply(session: Session, *, run: ProcessRun, definition: p.ProcessDef, proc:
             start_run(session, principal=principal, entity_kind=run.entity_kind, entity_id=run.entity_id,
                       process_id=int(target_id), now=now, calendar=calendar, phase_id=phase_id,
                       base_url=base_url, support=support)
-        elif effect.kind is p.EffectKind.PROCESS_COMPLETED:
+        elif effect.kind is p.EffectKind.PROCESS_COMPLETED and run.status == "running":
             run.status = "complete"
     done = session.exec(
         update(ProcessRun).where(ProcessRun.id == run.id, ProcessRun.version == run.version)
@@ -342,29 +514,51 @@ def _apply(session: Session, *, run: ProcessRun, definition: p.ProcessDef, proc:
     ).rowcount
     if done != 1:
         raise Conflict(CHANGED)
+    run.version += 1
+    run.phase_id, run.awaiting_route = outcome.run.phase_id, outcome.run.awaiting_route
     session.flush()
+    if subject is not None:
+        follow_queue(session, principal=principal, order_id=subject[0].id, now=now, calendar=calendar)
+
+
+def follow_queue(session: Session, *, principal: Principal, order_id: int, now: datetime,
+                 calendar: BusinessCalendar) -> None:
+    """Move the order to the board phase of the step its queue stands at (when they differ)."""
+    run = current_run(session, entity_kind="order", entity_id=order_id)
+    order = session.get(Order, order_id)
+    if run is None or order is None or run.status not in ("running", "complete"):
+        return
+    session.refresh(order)
+    if order.phase in ("closed", "canceled"):
+        return
+    definition, _, _ = _definition(session, run)
+    target = p.board_phase(definition, _domain_run(session, run))
+    if target == order.phase:
+        return
+    step = definition.phase(run.phase_id)
+    why = (f"Order queue “{definition.name}” is at step “{step.name}”." if step and run.status == "running"
+           else f"Order queue “{definition.name}” is complete.")
+    try:
+        orders.move_with_queue(session, principal=principal, order_id=order_id, target=target, now=now,
+                               calendar=calendar, comment=why)
+    except TransitionRefused as exc:
+        raise BadInput(exc.reason) from None
 
 
 def _order_action(session: Session, action: str, order: Order, task_id: str, definition: p.ProcessDef,
                   principal: Principal, now: datetime, calendar: BusinessCalendar) -> None:
+    """A task's action on its order. Confirm/complete are recorded (the order moves on the
+    board with its queue's steps); hold pauses the SLA clock; error is recorded."""
     name = definition.task(task_id)[1].name
     session.refresh(order)
-    target = {"confirm": "execution", "complete": "validation"}.get(action)
-    if target and ((action == "confirm" and order.phase == "planning") or
-                   (action == "complete" and order.phase == "execution")):
-        try:
-            orders.move_order(session, principal=principal, order_id=order.id, target=target,
-                              expected_version=order.version, now=now, calendar=calendar,
-                              comment=f"{action.capitalize()} order: task “{name}” of {definition.name}")
-            return
-        except TransitionRefused as exc:
-            raise BadInput(f"Task “{name}” should {action} the order, but: {exc.reason}") from None
     label = {"confirm": "Order confirmed", "complete": "Order completed", "hold": "Order put on hold",
              "error": "Order set to error"}[action]
     if action == "hold":  # pauses the SLA clock while the "order on hold" rule is on
         sla.set_hold(session, principal=principal, order_id=order.id, on=True, now=now, calendar=calendar)
+        session.refresh(order)
     orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
-                    comment=f"{label} by task “{name}” of {definition.name}", now=now, calendar=calendar)
+                    comment=f"{label} by task “{name}” of {definition.name}", now=now, calendar=calendar,
+                    internal=action == "confirm")
 
 
 def _notify(session: Session, definition: p.ProcessDef, effect: p.Effect, subject, principal: Principal,
@@ -440,9 +634,17 @@ def run_view(session: Session, *, entity_kind: str, entity_id: int) -> RunView |
                         .where(TaskInstance.run_id == run.id).order_by(TaskInstance.id)).all()
     by_phase: dict[str, list[TaskView]] = {}
     for t, assignee in rows:
+        found = definition.task(t.task_id)
+        task = found[1] if found else None
+        timer = p.TIMED.get(p.TaskType(t.type)) if t.type in p.TaskType._value2member_map_ else None
         by_phase.setdefault(t.phase_id, []).append(TaskView(
             id=t.id, task_id=t.task_id, name=t.name, type=t.type, status=t.status, step=t.step,
-            assignee=assignee or t.assignee_group or "", phase_id=t.phase_id))
+            assignee=assignee or t.assignee_group or "", phase_id=t.phase_id,
+            subject=task.subject if task else "", body=task.body if task else "",
+            assignee_kind="person" if assignee else ("group" if t.assignee_group else ""),
+            due_kind=t.due_kind or (timer[0] if timer else ""), due_at=t.due_at, escalated_at=t.escalated_at,
+            alarm_at=t.alarm_at, opened_at=t.opened_at, closed_at=t.closed_at, closed_by=t.closed_by or "",
+            on_cancel=task.on_cancel.value if task else ""))
     ids = [ph.id for ph in definition.phases]
     current = ids.index(run.phase_id) if run.phase_id in ids else len(ids)
     phases = tuple(
@@ -475,21 +677,56 @@ def _visible(session: Session, principal: Principal, run: ProcessRun) -> None:
 
 def finish_task(session: Session, *, principal: Principal, task_instance_id: int, skip: bool, now: datetime,
                 calendar: BusinessCalendar, base_url: str = "", support: str = "",
-                status: p.TaskStatus | None = None) -> None:
+                status: p.TaskStatus | None = None, note: str = "") -> None:
     """Process (or skip) a task; phases advance and actions run per the process definition."""
     if principal is not SYSTEM:
         _worker(principal)
     task, run = _load_task(session, task_instance_id)
     _visible(session, principal, run)
-    if run.status != "running":
+    if run.status not in ("running", "complete"):
         raise BadInput("This process is no longer running.")
+    if task.due_kind == "complete" and task.due_at is not None and now < task.due_at and not skip \
+            and principal is not SYSTEM:
+        raise BadInput(f"“{task.name}” waits until {task.due_at:%Y-%m-%d %H:%M} UTC and then completes by itself; "
+                       "it cannot be processed before.")
     definition, _, proc = _definition(session, run)
     try:
-        outcome = p.finish_task(definition, _domain_run(session, run), task.task_id, skip=skip, status=status)
+        outcome = p.finish_task(definition, _domain_run(session, run), task.task_id, skip=skip, status=status,
+                                key=task.id)
     except p.ProcessRefused as exc:
         raise BadInput(exc.reason) from None
     _apply(session, run=run, definition=definition, proc=proc, outcome=outcome, principal=principal, now=now,
-           calendar=calendar, base_url=base_url, support=support)
+           calendar=calendar, base_url=base_url, support=support, note=note)
+
+
+def set_task_step(session: Session, *, principal: Principal, task_instance_id: int, step: str, now: datetime,
+                  calendar: BusinessCalendar, base_url: str = "", support: str = "") -> None:
+    """Change an open task's step (seed 05: Not Started, In Progress, Waiting on someone else,
+    Deferred; Done comes with Process). A history row on the task and on the order."""
+    _worker(principal)
+    task, run = _load_task(session, task_instance_id)
+    _visible(session, principal, run)
+    _may_work(session, principal, task)
+    try:
+        new_step = p.TaskStep(step)
+    except ValueError:
+        raise BadInput("Choose one of the steps.") from None
+    if run.status not in ("running", "complete"):
+        raise BadInput("This process is no longer running.")
+    definition, _, proc = _definition(session, run)
+    try:
+        domain = p.set_step(definition, _domain_run(session, run), task.task_id, new_step, key=task.id)
+    except p.ProcessRefused as exc:
+        raise BadInput(exc.reason) from None
+    _apply(session, run=run, definition=definition, proc=proc, outcome=p.Outcome(domain), principal=principal,
+           now=now, calendar=calendar, base_url=base_url, support=support)
+
+
+def _may_work(session: Session, principal: Principal, task: TaskInstance) -> None:
+    """Who may process, skip, cancel or change the step of a task: staff (see groups)."""
+    if principal is SYSTEM:
+        return
+    _worker(principal)
 
 
 def cancel_task(session: Session, *, principal: Principal, task_instance_id: int, now: datetime,
@@ -498,9 +735,11 @@ def cancel_task(session: Session, *, principal: Principal, task_instance_id: int
     _worker(principal)
     task, run = _load_task(session, task_instance_id)
     _visible(session, principal, run)
+    if run.status not in ("running", "complete"):
+        raise BadInput("This process is no longer running.")
     definition, _, proc = _definition(session, run)
     try:
-        outcome = p.cancel_task(definition, _domain_run(session, run), task.task_id)
+        outcome = p.cancel_task(definition, _domain_run(session, run), task.task_id, key=task.id)
     except p.ProcessRefused as exc:
         raise BadInput(exc.reason) from None
     _apply(session, run=run, definition=definition, proc=proc, outcome=outcome, principal=principal, now=now,
@@ -533,34 +772,202 @@ def blocking_tasks(session: Session, *, order_id: int) -> list[str]:
     return p.blocking_tasks(definition, _domain_run(session, run))
 
 
+class QueueNotReached(BadInput):
+    """A move on the board that the order's queue has not reached. ``steps`` are the steps
+    whose remaining actions a skip would skip (empty when skipping cannot get there)."""
+
+    def __init__(self, message: str, *, steps: tuple[str, ...], target: str) -> None:
+        super().__init__(message)
+        self.steps = steps
+        self.target = target
+
+
+def _running(session: Session, order_id: int) -> tuple[ProcessRun, p.ProcessDef, Process] | None:
+    run = current_run(session, entity_kind="order", entity_id=order_id)
+    if run is None or run.status not in ("running", "complete"):
+        return None
+    definition, _, proc = _definition(session, run)
+    return run, definition, proc
+
+
+def _names(steps: tuple[str, ...]) -> str:
+    return " and ".join(f"“{s}”" for s in steps)
+
+
+def check_move(session: Session, *, order_id: int, target: str) -> None:
+    """Whether the order's queue allows moving the order to board phase ``target`` by hand.
+
+    Forward (to Execution, to Customer Validation) only happens when the queue reaches a step
+    of that phase: refused with the reason and the steps whose remaining actions a skip
+    would skip. Back (Execution → Planning, Validation → Execution) needs a step of that
+    phase to go back to. Canceling and the customer's approval are never refused here.
+
+    Raises:
+        QueueNotReached: a forward move the queue has not reached.
+        BadInput: a move back to a phase the queue has no step in.
+    """
+    order = session.get(Order, order_id)
+    found = _running(session, order_id)
+    if order is None or found is None or target in ("closed", "canceled") or target not in p.BOARD_PHASES:
+        return
+    run, definition, _ = found
+    here = p.board_phase(definition, _domain_run(session, run))
+    label = ORDER_WORKFLOW.label(target)
+    if p.rank(target) > p.rank(here):
+        plan = p.skip_plan(definition, _domain_run(session, run), target)
+        step = definition.phase(run.phase_id)
+        waiting = [t.name for t in session.exec(select(TaskInstance).where(
+            TaskInstance.run_id == run.id, TaskInstance.phase_id == run.phase_id, TaskInstance.status == "open"))]
+        reason = (f"The order queue “{definition.name}” has not reached {label}: step “{step.name}” still has "
+                  f"open actions ({', '.join(waiting) or '—'}).")
+        if plan.reachable:
+            reason += f" Finish them, or skip the remaining actions of {_names(plan.steps)}."
+        else:
+            reason += " " + plan.reason
+        raise QueueNotReached(reason, steps=plan.steps if plan.reachable else (), target=target)
+    if p.rank(target) < p.rank(here) and target not in p.board_phases(definition).values():
+        raise BadInput(f"The order queue “{definition.name}” has no step in {label} to go back to.")
+
+
 def before_order_move(session: Session, *, order_id: int, target: str) -> None:
-    """Refuse to complete an order by hand while an order action that blocks it is open."""
-    if target in ("validation", "closed"):
-        blocking = blocking_tasks(session, order_id=order_id)
-        if blocking:
-            raise BadInput("Finish these order actions first: " + ", ".join(blocking) + ".")
+    """Called before every move by hand (board, order page): see ``check_move``."""
+    check_move(session, order_id=order_id, target=target)
 
 
 def after_order_move(session: Session, *, principal: Principal, order_id: int, target: str, now: datetime,
                      calendar: BusinessCalendar, base_url: str = "", support: str = "") -> None:
-    """A closed or canceled order completes or cancels its open tasks per their options."""
+    """After a move by hand or by a timer: a closed or canceled order closes its open tasks
+    (and tells the process's "Order completed"/"Order canceled" recipients once); a move back
+    sends the queue back to the last step of that phase, whose actions open again."""
     if target in ("closed", "canceled"):
         on_order_closed(session, principal=principal, order_id=order_id, canceled=target == "canceled", now=now,
                         calendar=calendar, base_url=base_url, support=support)
+        return
+    found = _running(session, order_id)
+    if found is None or target not in p.BOARD_PHASES:
+        return
+    run, definition, proc = found
+    if p.rank(target) < p.rank(p.board_phase(definition, _domain_run(session, run))):
+        try:
+            outcome = p.reopen_at(definition, _domain_run(session, run), target)
+        except p.ProcessRefused as exc:
+            raise BadInput(exc.reason) from None
+        run.status = "running"
+        _apply(session, run=run, definition=definition, proc=proc, outcome=outcome, principal=principal, now=now,
+               calendar=calendar, base_url=base_url, support=support,
+               note=f"order moved back to {ORDER_WORKFLOW.label(target)}")
+
+
+def skip_to(session: Session, *, principal: Principal, order_id: int, target: str, now: datetime,
+            calendar: BusinessCalendar, base_url: str = "", support: str = "") -> tuple[str, ...]:
+    """"Skip the remaining actions of <step>": skip the open actions of the current step (and
+    of the following ones, as far as needed) until the queue reaches board phase ``target``;
+    the order follows. Returns the skipped steps' names (the caller commits).
+
+    Raises:
+        BadInput: skipping cannot get there (a route to choose, a loop, another process).
+    """
+    _worker(principal)
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound("Order not found.")
+    customer = session.get(Customer, order.customer_id)
+    if not principal.can_see(customer_id=customer.id, reseller_id=customer.reseller_id):
+        raise NotFound("Order not found.")
+    found = _running(session, order_id)
+    if found is None:
+        raise BadInput("No order queue runs on this order.")
+    run, definition, _ = found
+    plan = p.skip_plan(definition, _domain_run(session, run), target)
+    if not plan.reachable:
+        raise BadInput(plan.reason)
+    for _ in range(len(definition.phases) + 1):
+        found = _running(session, order_id)
+        run, definition, proc = found
+        domain = _domain_run(session, run)
+        if p.rank(p.board_phase(definition, domain)) >= p.rank(target):
+            break
+        before = run.phase_id
+        if not p.skip_order(definition, domain):
+            _apply(session, run=run, definition=definition, proc=proc, outcome=p.continue_step(definition, domain),
+                   principal=principal, now=now, calendar=calendar, base_url=base_url, support=support)
+            continue
+        for tr in p.skip_order(definition, domain):
+            run = session.get(ProcessRun, run.id)
+            session.refresh(run)
+            if run.phase_id != before or run.status != "running":
+                break
+            finish_task(session, principal=principal, task_instance_id=tr.key, skip=True, now=now, calendar=calendar,
+                        base_url=base_url, support=support, note="skip the remaining actions")
+    return plan.steps
+
+
+def continue_queue(session: Session, *, principal: Principal, order_id: int, now: datetime,
+                   calendar: BusinessCalendar, base_url: str = "", support: str = "") -> None:
+    """Go on from a step whose actions are all closed but which waits (its last action was
+    canceled with "hold order" or "error order")."""
+    _worker(principal)
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound("Order not found.")
+    customer = session.get(Customer, order.customer_id)
+    if not principal.can_see(customer_id=customer.id, reseller_id=customer.reseller_id):
+        raise NotFound("Order not found.")
+    found = _running(session, order_id)
+    if found is None or found[0].status != "running":
+        raise BadInput("No order queue runs on this order.")
+    run, definition, proc = found
+    try:
+        outcome = p.continue_step(definition, _domain_run(session, run))
+    except p.ProcessRefused as exc:
+        raise BadInput(exc.reason) from None
+    _apply(session, run=run, definition=definition, proc=proc, outcome=outcome, principal=principal, now=now,
+           calendar=calendar, base_url=base_url, support=support)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueOffer:
+    """What the order page offers besides the actions themselves."""
+
+    target: str  # the next board phase ("" none)
+    steps: tuple[str, ...]  # "skip the remaining actions of" these steps to get there
+    waiting_step: str  # a step whose actions are all closed but which waits (hold/error)
+
+
+def queue_offer(session: Session, *, order_id: int) -> QueueOffer:
+    """The skip offer to the next board phase and the "continue" of a waiting step."""
+    found = _running(session, order_id)
+    if found is None or found[0].status != "running":
+        return QueueOffer("", (), "")
+    run, definition, _ = found
+    domain = _domain_run(session, run)
+    here = p.board_phase(definition, domain)
+    waiting = ""
+    if not domain.awaiting_route and not p.skip_order(definition, domain):
+        waiting = definition.phase(run.phase_id).name
+    target = p.BOARD_PHASES[p.rank(here) + 1] if p.rank(here) + 1 < len(p.BOARD_PHASES) else ""
+    if not target:
+        return QueueOffer("", (), waiting)
+    plan = p.skip_plan(definition, domain, target)
+    return QueueOffer(target if plan.reachable else "", plan.steps if plan.reachable else (), waiting)
 
 
 def on_order_closed(session: Session, *, principal: Principal, order_id: int, canceled: bool, now: datetime,
                     calendar: BusinessCalendar, base_url: str = "", support: str = "") -> None:
-    """The order was completed or canceled: complete/cancel its open tasks per their options."""
-    run = current_run(session, entity_kind="order", entity_id=order_id)
-    if run is None or run.status != "running":
+    """The order was completed or canceled: no task stays open on it (those marked "complete
+    task when order is completed" are done, every other one canceled), the queue ends, and the
+    process's "Order completed" / "Order canceled" notification goes out — once: the run is
+    marked closed/canceled, and a closed order cannot close again."""
+    found = _running(session, order_id)
+    if found is None:
         return
-    definition, _, proc = _definition(session, run)
+    run, definition, proc = found
     outcome = p.order_closed(definition, _domain_run(session, run), canceled=canceled)
-    if canceled:
-        run.status = "canceled"
+    outcome.run = replace(outcome.run, phase_id="", awaiting_route=False)
+    run.status = "canceled" if canceled else "closed"
     _apply(session, run=run, definition=definition, proc=proc, outcome=outcome, principal=principal, now=now,
-           calendar=calendar, base_url=base_url, support=support)
+           calendar=calendar, base_url=base_url, support=support,
+           note="order canceled" if canceled else "order closed")
 
 
 def sweep_tasks(engine: Engine, *, now: datetime, calendar: BusinessCalendar, base_url: str = "",
@@ -643,19 +1050,56 @@ def _apply_task_timer(session: Session, *, task_id: int, kind: str, version: int
         run = session.get(ProcessRun, task.run_id)
         definition, _, _ = _definition(session, run)
         subject = _order(session, run.entity_kind, run.entity_id)
+        targets = escalation_targets(session, task, support=support)
         notifications.enqueue(
             session, event="process_event", order_id=subject[0].id if subject else None,
-            recipients=[("group", support)], now=now,
+            recipients=targets, now=now,
             variables={"process": definition.name, "event": "Task escalated after 2 business hours",
-                       "detail": f"Task: {task.name} (group {task.assignee_group or '—'})",
+                       "detail": f"Task: {task.name} (assigned to {_assignee_words(session, task)})",
                        "subject_name": f"{subject[0].number} {subject[0].name}" if subject else "",
                        "order_link": f"{base_url.rstrip('/')}/orders/{subject[0].number}" if subject
                        else base_url})
+        if subject is not None:
+            order = subject[0]
+            session.refresh(order)
+            orders.add_note(session, principal=SYSTEM, order_id=order.id, expected_version=order.version,
+                            comment=f"{definition.name}: “{task.name}” escalated — not done within 2 business hours "
+                                    f"(told {', '.join(a for _, a in targets if a) or 'nobody'})",
+                            now=now, calendar=calendar, internal=True)
     else:
         finish_task(session, principal=SYSTEM, task_instance_id=task.id, skip=False, now=now,
                     calendar=calendar, base_url=base_url, support=support,
-                    status=p.TaskStatus.EXPIRED if kind == "expire" else None)
+                    status=p.TaskStatus.EXPIRED if kind == "expire" else None,
+                    note="expired by itself after 48 hours" if kind == "expire"
+                    else "the 24-hour wait ended: completed by itself")
     return True
+
+
+def _assignee_words(session: Session, task: TaskInstance) -> str:
+    if task.assignee_user_id is not None:
+        user = session.get(User, task.assignee_user_id)
+        return user.display_name if user else "—"
+    return f"group {task.assignee_group}" if task.assignee_group else "—"
+
+
+def escalation_targets(session: Session, task: TaskInstance, *, support: str) -> list[tuple[str, str]]:
+    """Who an escalation tells: the assigned person, or the members of the assigned group
+    (with an address), and always the support group's address."""
+    out: list[tuple[str, str]] = []
+    if task.assignee_user_id is not None:
+        user = session.get(User, task.assignee_user_id)
+        if user is not None and user.email:
+            out.append(("user", user.email))
+    elif task.assignee_group:
+        out += [("user", email) for email in group_emails(session, task.assignee_group)]
+    if support:
+        out.append(("group", support))
+    return out
+
+
+def group_emails(session: Session, group: str) -> list[str]:
+    """Addresses of a user group's members (none until groups are data)."""
+    return []
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,9 +49,9 @@ def test_create_read_list(world, session):
     assert listed["total"] == 1 and listed["orders"][0]["number"] == number
 
 
-def test_without_a_queue_the_order_is_created_and_flagged(world):
+def test_without_a_queue_of_its_own_the_order_goes_to_the_default_queue(world):
     created = world["client"].post("/api/v1/orders", json=_body(world["ca"].id), headers=world["a"]).json()
-    assert created["queue"] == "" and created["provisioning_failed"] is True
+    assert created["queue"] == "Default order queue" and created["provisioning_failed"] is False
 
 
 def test_idempotent_retry_returns_the_same_order(world, session):

@@ -1,4 +1,5 @@
-"""Order Actions in Chromium: an operator processes and skips actions phase by phase."""
+"""Order Actions in Chromium: an operator processes and skips actions phase by phase; the board
+phase follows the queue (a move it has not reached is refused, with the skip offer)."""
 
 from __future__ import annotations
 
@@ -31,17 +32,17 @@ def test_operator_processes_and_skips_order_actions(page, server):
     login(page, "operator")
     page.goto(f"/orders/{number}")
     actions = page.locator("#order-actions")
-    credit = actions.locator("tr[data-action='Check customer credit']")
+    credit = actions.locator("[data-action='Check customer credit']")
     expect(credit).to_have_attribute("data-status", "open")
     credit.get_by_role("button", name="Process").click()
     expect(credit).to_have_attribute("data-status", "done")
-    review = actions.locator("tr[data-action='Review service address']")
+    review = actions.locator("[data-action='Review service address']")
     review.get_by_role("button", name="Skip").click()
     expect(review).to_have_attribute("data-status", "skipped")
-    expect(actions.locator("tr[data-action='Provision service']")).to_have_attribute("data-status", "open")
-    # skipping "Review service address" did not confirm the order: it is still in planning
+    expect(actions.locator("[data-action='Provision service']")).to_have_attribute("data-status", "open")
+    # the step "Order Review" is finished (processed or skipped): the order follows its queue to Execution
     with Session(create_engine(server.db_url)) as s:
-        assert s.exec(select(Order.phase).where(Order.number == number)).one() == "planning"
+        assert s.exec(select(Order.phase).where(Order.number == number)).one() == "execution"
 
 
 def test_confirm_order_action_moves_the_order_to_execution(page, server):
@@ -49,10 +50,11 @@ def test_confirm_order_action_moves_the_order_to_execution(page, server):
     login(page, "support")
     page.goto(f"/orders/{number}")
     actions = page.locator("#order-actions")
-    actions.locator("tr[data-action='Check customer credit']").get_by_role("button", name="Process").click()
-    expect(actions.locator("tr[data-action='Check customer credit']")).to_have_attribute("data-status", "done")
-    actions.locator("tr[data-action='Review service address']").get_by_role("button", name="Process").click()
-    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Confirm order")
+    actions.locator("[data-action='Check customer credit']").get_by_role("button", name="Process").click()
+    expect(actions.locator("[data-action='Check customer credit']")).to_have_attribute("data-status", "done")
+    actions.locator("[data-action='Review service address']").get_by_role("button", name="Process").click()
+    expect(page.locator("#order-history")).to_contain_text("Order confirmed by task “Review service address”")
+    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Provisioning")
     expect(page.get_by_text("Execution", exact=True).first).to_be_visible()
 
 
@@ -81,7 +83,7 @@ def test_operator_works_a_voice_order_through_to_complete_then_cancel_is_final(p
     actions = page.locator("#order-actions")
 
     def act(name: str, button: str) -> None:
-        row = actions.locator(f"tr[data-action='{name}']")
+        row = actions.locator(f"[data-action='{name}']")
         row.get_by_role("button", name=button).click()
         expect(row).not_to_have_attribute("data-status", "open")
 
@@ -90,13 +92,87 @@ def test_operator_works_a_voice_order_through_to_complete_then_cancel_is_final(p
     act("Carrier confirmation", "Skip")
     act("Billing completion", "Process")
     expect(page.get_by_text("complete", exact=True)).to_be_visible()
-    expect(actions.get_by_role("button", name="Process")).to_have_count(0)
+    # only the action left open on purpose ("phase can complete while task is open") can still be worked
+    expect(actions.get_by_role("button", name="Process")).to_have_count(1)
+    expect(actions.locator("[data-action='LNP escalation']").get_by_role("button", name="Process")).to_be_visible()
     expect(page.get_by_text("Customer Validation", exact=True).first).to_be_visible()
 
     page.get_by_role("button", name="Move to Canceled").click()
     page.get_by_label("Comment (required)").fill("Customer withdrew")
     page.get_by_role("button", name="Confirm").click()
-    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Customer withdrew")
+    expect(page.locator("#order-history")).to_contain_text("Customer withdrew")
+    expect(page.locator("#order-history")).to_contain_text("“LNP escalation” canceled (order canceled)")
     expect(page.get_by_role("button", name=re.compile("^(Move to|Approve|Reopen)"))).to_have_count(0)
     page.reload()
     expect(page.get_by_role("button", name=re.compile("^(Move to|Approve|Reopen)"))).to_have_count(0)
+
+
+def test_a_move_the_queue_has_not_reached_is_refused_and_skipping_moves_the_order(page, server):
+    number = _order_running(server, "Standard provisioning", index=2)
+    login(page, "operator")
+    page.goto(f"/orders/{number}")
+    page.get_by_role("button", name="Move to Execution").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text(re.compile("has not reached Execution.*skip the remaining actions of “Order Review”"))
+           ).to_be_visible()
+    with Session(create_engine(server.db_url)) as s:
+        assert s.exec(select(Order.phase).where(Order.number == number)).one() == "planning"
+    page.locator("#skip-remaining").click()
+    expect(page.get_by_role("dialog")).to_contain_text("The order moves to Execution")
+    page.screenshot(path="/tmp/process-skip-offer.png", full_page=True)
+    page.locator("#confirm-skip").click()
+    expect(page.locator("[data-step='Provisioning']")).to_have_attribute("data-state", "current")
+    expect(page.locator("[data-action='Check customer credit']")).to_have_attribute("data-status", "skipped")
+    with Session(create_engine(server.db_url)) as s:
+        assert s.exec(select(Order.phase).where(Order.number == number)).one() == "execution"
+    page.screenshot(path="/tmp/process-after-skip.png", full_page=True)
+
+
+@pytest.mark.clock_jump
+def test_a_24_hour_wait_shows_its_countdown_refuses_processing_and_completes_by_itself(page, server):
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+
+    from ordertrack.db.models import Customer, User
+    from ordertrack.domain import process as p
+    from ordertrack.domain import process_edit as e
+    from ordertrack.domain.calendar import BusinessCalendar
+    from ordertrack.services import intake, processes
+    from ordertrack.services.accounts import principal_of
+
+    offset = float(Path(server.env["ORDERTRACK_CLOCK_FILE"]).read_text() or 0)
+    now = datetime.now(UTC) + timedelta(hours=offset)
+    with Session(create_engine(server.db_url)) as s:
+        admin = principal_of(s.exec(select(User).where(User.role == "admin")).first())
+        pid = processes.create_process(s, principal=admin, name="Carrier wait", type="Order", now=now)
+        processes.edit(s, principal=admin, process_id=pid, now=now, change=lambda d: e.upsert_task(e.upsert_task(
+            e.add_phase(e.add_phase(d, "Wait for the carrier"), "Install"), "ph1",
+            p.TaskDef("", "Carrier wait", type=p.TaskType.WAIT_24H, group="NOC",
+                      subject="Wait for the carrier's confirmation",
+                      on_complete=p.OnComplete.CONFIRM_ORDER)), "ph2", p.TaskDef("", "Install", group="NOC")))
+        processes.set_service_types(s, principal=admin, process_id=pid, service_types="colocation")
+        processes.activate(s, principal=admin, process_id=pid, now=now)
+        customer = s.exec(select(Customer).order_by(Customer.id)).first()
+        number = intake.create_order(s, customer_id=customer.id, name="Rack in Docklands", service_type="colocation",
+                                     items=[("colocation", "Half rack")], now=now, calendar=BusinessCalendar(),
+                                     source="test").number
+        s.commit()
+    login(page, "operator")
+    page.goto(f"/orders/{number}")
+    wait = page.locator("[data-action='Carrier wait']")
+    expect(wait).to_contain_text("Wait for the carrier's confirmation")
+    expect(wait).to_contain_text(re.compile(r"Completes by itself \d{4}-\d\d-\d\d \d\d:\d\d \(in 23 h"))
+    page.screenshot(path="/tmp/process-task-view.png", full_page=True)
+    wait.get_by_role("button", name="Process").click()
+    expect(page.get_by_text("completes by itself; it cannot be processed before")).to_be_visible()
+    expect(wait).to_have_attribute("data-status", "open")
+
+    server.advance_clock(25)  # the scheduler's next sweep sees the wait over
+
+    expect(wait).to_have_attribute("data-status", "done", timeout=15_000)  # pushed to the open page
+    expect(wait).to_contain_text("Done by System")
+    expect(page.locator("#order-history")).to_contain_text("the 24-hour wait ended: completed by itself")
+    expect(page.locator("[data-step='Install']")).to_have_attribute("data-state", "current")
+    with Session(create_engine(server.db_url)) as s:
+        assert s.exec(select(Order.phase).where(Order.number == number)).one() == "execution"

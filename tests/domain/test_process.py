@@ -86,14 +86,15 @@ def test_order_completion_completes_or_blocks_per_task_options():
     run = p.start(pr).run
     assert p.blocking_tasks(pr, run) == ["Blocks"]
     out = p.order_closed(pr, run, canceled=False)
-    assert out.run.task("z").status is p.TaskStatus.DONE and out.run.task("x").status is p.TaskStatus.OPEN
+    assert out.run.task("z").status is p.TaskStatus.DONE
+    assert out.run.task("x").status is p.TaskStatus.CANCELED, "no task stays open on a closed order"
     assert ("notify", "Order completed") in kinds(out)
 
 
-def test_order_cancel_cancels_tasks_marked_so():
+def test_order_cancel_cancels_every_open_task():
     pr = proc(phase("a", T("x", "Keep"), T("y", "Drop", cancel_with_order=True)))
     out = p.order_closed(pr, p.start(pr).run, canceled=True)
-    assert out.run.task("y").status is p.TaskStatus.CANCELED and out.run.task("x").status is p.TaskStatus.OPEN
+    assert out.run.task("y").status is p.TaskStatus.CANCELED and out.run.task("x").status is p.TaskStatus.CANCELED
 
 
 def test_a_single_route_is_followed_and_several_wait_for_a_choice():
@@ -165,3 +166,56 @@ def test_timed_task_types():
 def test_seed_lists_are_complete():
     assert len(p.TaskType) == 22
     assert [s.value for s in p.TaskStep] == ["Not Started", "In Progress", "Waiting on someone else", "Deferred", "Done"]
+
+
+STANDARD = proc(
+    phase("review", T("credit", "Check credit"), T("addr", "Review address", on_complete=p.OnComplete.CONFIRM_ORDER)),
+    phase("prov", T("ps", "Provision"), T("inv", "Assign inventory", phase_can_complete_while_open=True)),
+    phase("act", T("bill", "Billing", on_complete=p.OnComplete.COMPLETE_ORDER)),
+)
+
+
+def test_board_phase_follows_the_step():
+    assert p.board_phases(STANDARD) == {"review": "planning", "prov": "execution", "act": "execution"}
+    run = p.start(STANDARD).run
+    assert p.board_phase(STANDARD, run) == "planning"
+    run = p.finish_task(STANDARD, run, "addr").run
+    assert p.board_phase(STANDARD, run) == "planning", "confirming alone does not leave the step"
+    run = p.finish_task(STANDARD, run, "credit").run
+    assert p.board_phase(STANDARD, run) == "execution"
+
+
+def test_skip_plan_names_the_steps_and_reaches_the_phase():
+    run = p.start(STANDARD).run
+    plan = p.skip_plan(STANDARD, run, "execution")
+    assert plan == p.SkipPlan(("Review",), True)
+    plan = p.skip_plan(STANDARD, run, "validation")
+    assert plan.reachable and plan.steps == ("Review", "Prov", "Act")
+
+
+def test_leftover_task_can_be_processed_after_the_phase_moved_on():
+    run = p.start(STANDARD).run
+    for t in ("addr", "credit", "ps"):
+        run = p.finish_task(STANDARD, run, t).run
+    assert run.phase_id == "act" and run.task("inv").status is p.TaskStatus.OPEN
+    out = p.finish_task(STANDARD, run, "inv")
+    assert out.run.phase_id == "act" and out.run.task("inv").status is p.TaskStatus.DONE
+
+
+def test_cancel_of_the_last_open_task_advances():
+    run = p.start(STANDARD).run
+    run = p.finish_task(STANDARD, run, "addr").run
+    assert p.cancel_task(STANDARD, run, "credit").run.phase_id == "prov"
+
+
+def test_reopen_goes_back_to_the_last_step_of_the_phase_and_loops_open_new_instances():
+    run = p.start(STANDARD).run
+    for t in ("addr", "credit"):
+        run = p.finish_task(STANDARD, run, t).run
+    out = p.reopen_at(STANDARD, run, "planning")
+    assert out.run.phase_id == "review"
+    assert [t.status for t in out.run.tasks if t.task_id == "credit"] == [p.TaskStatus.DONE, p.TaskStatus.OPEN]
+    assert all(t.status is p.TaskStatus.CANCELED for t in out.run.tasks if t.task_id in ("ps", "inv"))
+    run = p.finish_task(STANDARD, out.run, "credit").run
+    run = p.finish_task(STANDARD, run, "addr").run
+    assert run.phase_id == "prov"

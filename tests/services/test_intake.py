@@ -32,6 +32,6 @@ def test_draft_is_saved_resumed_and_submitted_once(session, calendar):
     data, step, submitted = intake.load_draft(session, draft_id=draft)
     assert (step, submitted, data["company"]) == (3, None, "Zephyr")
     created = intake.submit_draft(session, draft_id=draft, now=NOW, calendar=calendar, support="s@t", base_url="x")
-    assert created.number.startswith("SO-") and created.queue == ""
+    assert created.number.startswith("SO-") and created.queue == "Default order queue", "no queue of its own"
     with pytest.raises(BadInput, match="already submitted"):
         intake.submit_draft(session, draft_id=draft, now=NOW, calendar=calendar, support="s@t", base_url="x")

@@ -224,13 +224,12 @@ def test_a_process_task_that_holds_the_order_pauses_its_clock(session, world, ca
     from ordertrack.domain import process_edit as e
     from ordertrack.services import processes
 
-    oid = _new(session, world, calendar)
     pid = processes.create_process(session, principal=world["admin"], name="Credit", type="Order", now=NOW)
     processes.edit(session, principal=world["admin"], process_id=pid, now=NOW, change=lambda d: e.upsert_task(
         e.add_phase(d, "Only"), "ph1", p.TaskDef("", "Check credit", user_id=1, on_cancel=p.OnCancel.HOLD_ORDER)))
+    processes.set_service_types(session, principal=world["admin"], process_id=pid, service_types="server")
     processes.activate(session, principal=world["admin"], process_id=pid, now=NOW)
-    processes.start_run(session, principal=world["op"], entity_kind="order", entity_id=oid, process_id=pid, now=NOW,
-                        calendar=calendar)
+    oid = _new(session, world, calendar)  # its queue: "Credit"
     task = session.exec(select(TaskInstance)).first()
     processes.cancel_task(session, principal=world["op"], task_instance_id=task.id, now=NOW + H, calendar=calendar)
     session.commit()
