@@ -39,8 +39,8 @@ def _queue(session, admin, build, *, notify=()):
 
     def full(d):
         d = build(d)
-        for event, to in notify:
-            d = e.add_notification(d, p.NotificationDef("", event, to))
+        for event, to, *target in notify:
+            d = e.add_notification(d, p.NotificationDef("", event, to, *target))
         return d
 
     svc.edit(session, principal=admin, process_id=pid, change=full, now=NOW)
@@ -136,7 +136,7 @@ def test_order_completed_and_task_completed_go_out_exactly_once(engine, session,
         e.add_phase(d, "Do it"), "ph1", T("", "Do it", group="Ops", on_complete=p.OnComplete.COMPLETE_ORDER)),
         "ph1", T("", "Paperwork", group="Ops", order_can_complete_while_open=True, complete_with_order=True)),
         notify=((p.NotifyEvent.ORDER_COMPLETED, p.NotifyTo.CUSTOMER),
-                (p.NotifyEvent.TASK_COMPLETED, p.NotifyTo.CUSTOMER)))
+                (p.NotifyEvent.TASK_COMPLETED, p.NotifyTo.USER, str(world["owner"].id))))  # staff-only
     oid = _order(session, world, calendar)
     svc.finish_task(session, principal=world["op"], task_instance_id=_task(session, "Do it").id, skip=False,
                     now=NOW, calendar=calendar)
@@ -158,10 +158,10 @@ def test_order_completed_and_task_completed_go_out_exactly_once(engine, session,
     assert session.get(Order, oid).phase == "closed"
     assert _task(session, "Paperwork").status == "done", "completed with the order"
     events = [m.subject for m in session.exec(select(OutboxMessage).where(OutboxMessage.event == "process_event"))]
-    assert sum("Order completed" in s for s in events) == 1
-    assert sum("Task completed" in s for s in events) == 2, "“Do it” and “Paperwork”, once each"
+    assert sum("The order was completed" in s for s in events) == 1
+    assert sum("A task was completed" in s for s in events) == 2, "“Do it” and “Paperwork”, once each"
     svc.after_order_move(session, principal=world["op"], order_id=oid, target="closed", now=NOW + timedelta(days=4),
                          calendar=calendar)
     session.commit()
     events = [m.subject for m in session.exec(select(OutboxMessage).where(OutboxMessage.event == "process_event"))]
-    assert sum("Order completed" in s for s in events) == 1, "a second close event sends nothing"
+    assert sum("The order was completed" in s for s in events) == 1, "a second close event sends nothing"
