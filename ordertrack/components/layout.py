@@ -131,9 +131,10 @@ def public_page(title: Any, *children: rx.Component, width: str, spacing: str = 
             ),
             width=width,
             max_width="100%",
-            size="4",
+            size=rx.breakpoints(initial="2", sm="4"),
         ),
         min_height="100vh",
+        padding="0.5em",
     )
 
 
