@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ordertrack.components.status_badge import failed_mark, status_badge
+from ordertrack.i18n.ui import T
 
 
 def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
@@ -24,7 +25,8 @@ def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
                 rx.text(card["customer"], size="1", color_scheme="gray"),
                 rx.hstack(
                     rx.icon("clock", size=12),
-                    rx.text(card["in_phase"], " in ", card["phase"], size="1", color_scheme="gray"),
+                    rx.text(T("{duration} in {phase}", duration=card["in_phase"], phase=card["phase"]), size="1",
+                            color_scheme="gray"),
                     align="center",
                     spacing="1",
                 ),
@@ -65,7 +67,7 @@ def kanban_column(
     """A column: title with the total, its window of cards, and "Show more" when cut."""
     return rx.vstack(
         rx.hstack(
-            rx.heading(title, size="3"),
+            rx.heading(T(title) if isinstance(title, str) else title, size="3"),
             rx.badge(total, variant="soft", color_scheme="gray", radius="full"),
             align="center",
             justify="between",
@@ -73,12 +75,12 @@ def kanban_column(
         ),
         rx.cond(
             total == 0,
-            rx.text("No orders here.", size="2", color_scheme="gray", padding_y="1em"),
+            rx.text(T("No orders here."), size="2", color_scheme="gray", padding_y="1em"),
             rx.vstack(rx.foreach(cards, lambda c: order_card(c, draggable)), spacing="2", width="100%"),
         ),
         rx.cond(
             cards.length() < total,
-            rx.button("Show more", variant="ghost", size="1", on_click=on_more, width="100%"),
+            rx.button(T("Show more"), variant="ghost", size="1", on_click=on_more, width="100%"),
         ),
         spacing="3",
         padding="0.8em",
