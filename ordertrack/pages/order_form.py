@@ -147,7 +147,7 @@ def _steps() -> rx.Component:
     s = OrderFormState
     return rx.hstack(*[rx.badge(f"{i}. ", T(name), variant=rx.cond(s.step == i, "solid", "soft"), size="2",
                                 aria_current=rx.cond(s.step == i, "step", None))
-                       for i, name in enumerate(STEPS, start=1)], wrap="wrap", as_="ol", aria_label=T("Steps"))
+                       for i, name in enumerate(STEPS, start=1)], wrap="wrap", role="group", aria_label=T("Steps"))
 
 
 def _service_step() -> rx.Component:

@@ -77,9 +77,11 @@ def outbox_page() -> rx.Component:
         rx.text(T("Delivery:"), " ", s.route, size="2", color_scheme="gray", id="outbox-route"),
         rx.tabs.root(
             rx.tabs.list(*[rx.tabs.trigger(T(STATE_LABELS[x]), value=x) for x in STATES]),
+            *[rx.tabs.content(data_table(s.rows, COLUMNS, empty=T("No messages in this state.")), value=x,
+                              padding_top="1em") for x in STATES],  # only the chosen tab's table is mounted
             value=s.state_filter,
             on_change=s.set_state_filter,
+            width="100%",
         ),
-        data_table(s.rows, COLUMNS, empty=T("No messages in this state.")),
         title=T("Outbox"),
     )
