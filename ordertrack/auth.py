@@ -339,12 +339,6 @@ class AppState(LangState):
             self.refused_route = refused_route
 
     @rx.event
-    @guard(page=True)
-    async def load_shell(self):
-        """On every protected page: redirect to login unless signed in."""
-        return
-
-    @rx.event
     @guard(public=True)
     def set_language(self, code: str):
         """The header's language switch: saved for a signed-in user, in a cookie for a visitor;
