@@ -108,6 +108,7 @@ def shell(
         )),
         rx.el.main(rx.box(*children, padding=["0.75em", "1em", "1.5em"], max_width="100%" if wide else "1200px",
                           margin_x="auto")),
+        rx.script(src="/focus-return.js"),  # dialogs give the focus back to their opener
         min_height="100vh",
     )
 
