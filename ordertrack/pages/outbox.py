@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import reflex as rx
 
 from ordertrack.auth import AppState, coerce_str, guard
@@ -11,6 +9,7 @@ from ordertrack.components.tables import Column, data_table
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
 from ordertrack.i18n import N_, _
+from ordertrack.i18n.format import datetime_text
 from ordertrack.i18n.ui import T, Tv
 from ordertrack.pages.frame import page
 from ordertrack.services import notifications
@@ -29,11 +28,11 @@ class OutboxState(AppState):
     route: str = ""
 
     def _fetch(self) -> None:
-        zone = ZoneInfo(get_settings().business_tz)
+        zone = get_settings().business_tz
         with session_scope() as session:
             rows = notifications.list_outbox(session, state=self.state_filter, limit=200)
         self.rows = [
-            {"id": str(r.id), "created": r.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            {"id": str(r.id), "created": datetime_text(r.created_at, tz=zone),
              "event": r.event, "to": f"{r.to_addr} ({r.recipient_kind})", "subject": r.subject, "state": r.state,
              "attempts": str(r.attempts), "error": r.last_error}
             for r in rows

@@ -4,8 +4,6 @@ statuses only, a comment, and "Change status to …"."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import reflex as rx
 
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
@@ -17,6 +15,7 @@ from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import CLIENT_WORKFLOW, OBJECT_WORKFLOW
 from ordertrack.i18n import N_, _
+from ordertrack.i18n.format import datetime_text
 from ordertrack.i18n.ui import T
 from ordertrack.live import publish, watch
 from ordertrack.pages.frame import page
@@ -31,7 +30,7 @@ OBJECT_VIEWERS = tuple(svc.OBJECT_VIEWERS)
 
 
 def _fmt(at) -> str:
-    return at.astimezone(ZoneInfo(get_settings().business_tz)).strftime("%Y-%m-%d %H:%M")
+    return datetime_text(at, tz=get_settings().business_tz)  # "01/12/2026, 14:30", "01.12.2026, 14:30"
 
 
 def _row(s: svc.Subject) -> dict[str, str]:
