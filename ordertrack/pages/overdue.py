@@ -41,7 +41,7 @@ class OverdueState(AppState):
         await watch(self, refresh=self._fetch)
 
 
-COLUMNS = (Column(N_("Task"), "task"), Column(N_("Process"), "process"),
+COLUMNS = (Column(N_("Task"), "task"), Column(N_("Process name"), "process"),
            Column(N_("Order"), lambda r: rx.link(r["subject"], href=r["href"], white_space="nowrap")),
            Column(N_("Assigned to"), "assignee"),
            Column(N_("Overdue by"), lambda r: rx.badge(r["overdue"], color_scheme="red")))

@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[2] / "ordertrack"
 FILES = [
     "pages/frame.py", "pages/home.py", "pages/login.py", "pages/failures.py", "pages/order_form.py",
     "pages/orders.py", "pages/statuses.py", "pages/urgency_settings.py", "pages/wall.py", "pages/outbox.py",
-    "pages/overdue.py", "components/layout.py", "components/forms.py", "components/tables.py",
+    "pages/overdue.py", "pages/requests.py", "components/layout.py", "components/forms.py", "components/tables.py",
     "components/order_columns.py", "components/status_badge.py", "components/order_card.py",
-    "components/transition_dialog.py",
+    "components/transition_dialog.py", "components/process_run.py",
 ]
 RENDERING = {
     "text", "button", "heading", "badge", "callout", "link", "strong", "em", "label", "option", "title",
