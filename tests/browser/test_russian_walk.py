@@ -24,8 +24,8 @@ pytestmark = pytest.mark.browser
 CACHE = Path(__file__).resolve().parents[1] / ".cache"
 AXE = CACHE / "node_modules" / "axe-core" / "axe.min.js"
 WALK = {
-    "customer": ["/", "/orders", "/orders?phase=validation", "/objects"],
-    "operator": ["/", "/orders", "/failures", "/overdue", "/clients", "/objects"],
+    "customer": ["/", "/orders", "/orders?phase=validation", "/objects", "/requests"],
+    "operator": ["/", "/orders", "/failures", "/overdue", "/clients", "/objects", "/requests"],
     "admin": ["/", "/failures", "/outbox", "/settings/urgency", "/wall", "/clients", "/objects", "/overdue"],
 }
 KEPT = {"ordertrack", "OK"}  # reads the same in Russian
