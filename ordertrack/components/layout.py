@@ -53,16 +53,15 @@ def shell(
         rx.menu.content(rx.foreach(nav, _menu_link), id="nav-menu"),
     )
     return rx.box(
-        rx.flex(
+        rx.el.header(rx.flex(
             rx.hstack(
                 rx.box(menu, display=_NARROW),
                 rx.link(
-                    rx.hstack(rx.icon("package-check", size=22), rx.heading("ordertrack", size="5"),
+                    rx.hstack(rx.icon("package-check", size=22), rx.text("ordertrack", size="5", weight="bold"),
                               align="center", spacing="2"),
                     href="/",
                     underline="none",
                     color="inherit",
-                    aria_label=T("Home"),
                     id="home-logo",
                 ),
                 rx.flex(rx.foreach(nav, _nav_link), spacing="4", margin_left="1.5em", wrap="wrap", as_="nav",
@@ -106,10 +105,10 @@ def shell(
             padding_x=["0.75em", "1em", "1.5em"],
             padding_y="0.8em",
             border_bottom="1px solid var(--gray-a5)",
-            as_="header",
-        ),
-        rx.box(*children, padding=["0.75em", "1em", "1.5em"], max_width="100%" if wide else "1200px",
-               margin_x="auto", as_="main"),
+        )),
+        rx.el.main(rx.box(*children, padding=["0.75em", "1em", "1.5em"], max_width="100%" if wide else "1200px",
+                          margin_x="auto")),
+        rx.script(src="/focus-return.js"),  # dialogs give the focus back to their opener
         min_height="100vh",
     )
 
@@ -131,9 +130,10 @@ def public_page(title: Any, *children: rx.Component, width: str, spacing: str = 
             ),
             width=width,
             max_width="100%",
-            size="4",
+            size=rx.breakpoints(initial="2", sm="4"),
         ),
         min_height="100vh",
+        padding="0.5em",
     )
 
 

@@ -90,7 +90,7 @@ def kanban_column(
         total, variant="soft", color_scheme="gray", radius="full", data_testid="column-count")
     return rx.vstack(
         rx.hstack(
-            rx.heading(title, size="3"),
+            rx.heading(T(title) if isinstance(title, str) else title, size="3"),
             count,
             align="center",
             justify="between",

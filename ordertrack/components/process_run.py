@@ -10,6 +10,8 @@ from typing import Any
 import reflex as rx
 
 from ordertrack.components.forms import hidden, inline_form, select
+from ordertrack.i18n import N_
+from ordertrack.i18n.ui import T
 
 
 def run_badge(process: rx.Var) -> rx.Component:
@@ -27,15 +29,15 @@ def task_lines(tasks: rx.Var, *, owner_key: str, owner: rx.Var, on_process: Call
         rx.hstack(
             rx.text(k["name"], size="2"), rx.badge(k["status"], variant="outline"),
             rx.cond(k["open"] == "1", rx.hstack(
-                rx.button("Process", size="1", on_click=on_process(k["id"])),
-                rx.button("Skip", size="1", variant="soft", on_click=on_skip(k["id"])))),
+                rx.button(T("Process"), size="1", on_click=on_process(k["id"])),
+                rx.button(T("Skip"), size="1", variant="soft", on_click=on_skip(k["id"])))),
             align="center", data_task=k["name"],
         ),
     ))
 
 
-def start_form(*, item_field: str, item_id: rx.Var, processes: rx.Var, label: str, on_submit: Any) -> rx.Component:
+def start_form(*, item_field: str, item_id: rx.Var, processes: rx.Var, label: Any, on_submit: Any) -> rx.Component:
     """Choose one of ``processes`` (a Var of ``{"id", "name"}``) and start it on the item; the
     form sends ``{item_field: item_id, "process_id": ...}``."""
     return inline_form(hidden(item_field, item_id), select("process_id", label, processes), on_submit=on_submit,
-                       submit="Start process", align="start")
+                       submit=N_("Start process"), align="start")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from ordertrack.domain.workflows import OrderStatus
+from ordertrack.i18n.ui import T
 
 STATUS_COLORS: dict[str, str] = {
     OrderStatus.ON_TRACK.value: "green",
@@ -21,9 +22,9 @@ def failed_mark(failed: rx.Var) -> rx.Component:
     return rx.cond(
         failed == "1",
         rx.tooltip(
-            rx.badge("!", color_scheme="red", variant="solid", radius="full", aria_label="Provisioning failed",
+            rx.badge("!", color_scheme="red", variant="solid", radius="full", aria_label=T("Provisioning failed"),
                      data_testid="failed-mark"),
-            content="Provisioning failed",
+            content=T("Provisioning failed"),
         ),
     )
 

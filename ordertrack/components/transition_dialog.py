@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from ordertrack.i18n import N_
+from ordertrack.i18n.ui import T
+
 
 def transition_dialog(
     *,
@@ -27,18 +30,18 @@ def transition_dialog(
                 rx.vstack(
                     rx.cond(
                         irreversible,
-                        rx.callout("This cannot be undone: nothing can leave this status.", icon="octagon-alert",
+                        rx.callout(T("This cannot be undone: nothing can leave this status."), icon="octagon-alert",
                                    color_scheme="red", width="100%"),
                     ),
                     rx.cond(
                         ask_channel,
                         rx.el.fieldset(
-                            rx.el.legend("How did the customer approve?", style={"marginBottom": "0.4em"}),
+                            rx.el.legend(T("How did the customer approve?"), style={"marginBottom": "0.4em"}),
                             rx.radio_group.root(
                                 rx.hstack(
-                                    *[rx.el.label(rx.hstack(rx.radio_group.item(value=value), rx.text(text),
+                                    *[rx.el.label(rx.hstack(rx.radio_group.item(value=value), rx.text(T(text)),
                                                             align="center", spacing="2"))
-                                      for value, text in (("email", "By e-mail"), ("telephone", "By telephone"))],
+                                      for value, text in (("email", N_("By e-mail")), ("telephone", N_("By telephone")))],
                                     spacing="5",
                                 ),
                                 name="channel",
@@ -47,13 +50,13 @@ def transition_dialog(
                             style={"border": "none", "padding": "0", "margin": "0"},
                         ),
                     ),
-                    rx.el.label(rx.cond(needs_comment, "Comment (required)", "Comment (optional)"),
+                    rx.el.label(rx.cond(needs_comment, T("Comment (required)"), T("Comment (optional)")),
                                 html_for="move-comment"),
                     rx.text_area(id="move-comment", name="comment", rows="3", width="100%", auto_focus=True),
                     rx.cond(error != "", rx.text(error, color_scheme="red", role="alert")),
                     rx.hstack(
-                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray", on_click=on_cancel),
-                        rx.button("Confirm", type="submit", color_scheme=rx.cond(irreversible, "red", "indigo")),
+                        rx.button(T("Cancel"), type="button", variant="soft", color_scheme="gray", on_click=on_cancel),
+                        rx.button(T("Confirm"), type="submit", color_scheme=rx.cond(irreversible, "red", "indigo")),
                         justify="end",
                         width="100%",
                     ),

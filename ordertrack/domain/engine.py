@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import AutoKind, Transition, Workflow
+from ordertrack.i18n import _
 
 if TYPE_CHECKING:
     from ordertrack.domain.calendar import BusinessCalendar
@@ -40,7 +41,7 @@ def _aware(at: datetime, name: str) -> None:
 
 
 def _labels(roles: Iterable[Role]) -> str:
-    return " or ".join(sorted(Role(r).label for r in roles))
+    return _(" or ").join(sorted(Role(r).label for r in roles))
 
 
 def _refuse(reason: str, transition: Transition | None = None) -> Decision:
@@ -54,11 +55,12 @@ def _role_reason(workflow: Workflow, t: Transition, roles: frozenset[Role], elap
         if t.window and roles & t.window.roles_after:
             return ""
         if not t.roles:
-            return f"{src} to {dst} only happens automatically"
+            return _("{src} to {dst} only happens automatically").format(src=src, dst=dst)
         allowed = t.roles | (t.window.roles_after if t.window else frozenset())
-        return f"Only {_labels(allowed)} may change {src} to {dst}"
+        return _("Only {roles} may change {src} to {dst}").format(roles=_labels(allowed), src=src, dst=dst)
     if t.window and elapsed > timedelta(days=t.window.days) and not roles & t.window.roles_after:
-        return f"Only {_labels(t.window.roles_after)} may set {dst} after {t.window.days:g} days in {src}"
+        return _("Only {roles} may set {dst} after {days} days in {src}").format(
+            roles=_labels(t.window.roles_after), dst=dst, days=f"{t.window.days:g}", src=src)
     return ""
 
 
@@ -93,21 +95,21 @@ def check(
         return _refuse(f"Unknown status {target!r} in workflow {workflow.name}")
     src, dst = workflow.label(current), workflow.label(target)
     if current == target:
-        return _refuse(f"Already {src}")
+        return _refuse(_("Already {status}").format(status=src))
     if workflow.is_terminal(current):
-        return _refuse(f"{src} is permanent: nothing can leave it")
+        return _refuse(_("{status} is permanent: nothing can leave it").format(status=src))
     t = workflow.transition(current, target)
     if t is None:
-        return _refuse(f"There is no move from {src} to {dst}")
+        return _refuse(_("There is no move from {src} to {dst}").format(src=src, dst=dst))
     if automatic:
         if t.auto is None:
-            return _refuse(f"{src} to {dst} cannot happen automatically", t)
+            return _refuse(_("{src} to {dst} cannot happen automatically").format(src=src, dst=dst), t)
         return Decision(True, "", t)
     reason = _role_reason(workflow, t, frozenset(Role(r) for r in roles), now - status_since)
     if reason:
         return _refuse(reason, t)
     if t.needs_comment and not (comment or "").strip():
-        return _refuse(f"A comment is required to change {src} to {dst}", t)
+        return _refuse(_("A comment is required to change {src} to {dst}").format(src=src, dst=dst), t)
     return Decision(True, "", t)
 
 

@@ -96,14 +96,14 @@ _SECTION_TEXT = {
 
 
 def _line(row: rx.Var) -> rx.Component:
-    return rx.hstack(
+    return rx.el.li(rx.hstack(
         rx.cond(row["href"] != "", rx.link(row["number"], href=row["href"], weight="medium", white_space="nowrap"),
                 rx.text(row["number"], weight="medium", white_space="nowrap")),
         rx.text(row["title"], overflow="hidden", text_overflow="ellipsis", white_space="nowrap", flex="1 1 auto",
                 min_width="0"),
         rx.text(row["detail"], color_scheme="gray", size="2", white_space="nowrap"),
-        width="100%", align="center", spacing="3", as_="li",
-    )
+        width="100%", align="center", spacing="3",
+    ))
 
 
 def _section(name: str) -> rx.Component:
@@ -146,11 +146,11 @@ def _phase_figure(row: rx.Var) -> rx.Component:
 
 
 def _step(row: rx.Var) -> rx.Component:
-    return rx.link(
+    return rx.el.li(rx.link(
         rx.hstack(rx.text(row["label"], flex="1 1 auto"), rx.badge(row["count"], size="2"), width="100%",
                   align="center"),
-        href=row["href"], underline="none", color="inherit", as_="li",
-    )
+        href=row["href"], underline="none", color="inherit",
+    ))
 
 
 def _grid(*children: rx.Component) -> rx.Component:

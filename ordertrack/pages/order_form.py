@@ -13,13 +13,18 @@ from ordertrack.clock import get_clock
 from ordertrack.components.forms import field, form, select, submit_row, text_area, text_input
 from ordertrack.components.layout import public_page
 from ordertrack.db.engine import session_scope
+from ordertrack.i18n import N_, _
+from ordertrack.i18n.ui import T
 from ordertrack.live import publish
 from ordertrack.services import intake, ratelimit
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.settings import get_settings
 
-STEPS = ("Service", "Contact details", "Review")
+STEPS = (N_("Service type"), N_("Contact details"), N_("Review"))
+REVIEW = (("service_type", N_("Service type")), ("quantity", N_("Quantity")), ("requested", N_("Requested completion")),
+          ("company", N_("Company")), ("contact", N_("Contact")), ("email", N_("E-mail")), ("phone", N_("Phone")),
+          ("notes", N_("Notes")))
 
 
 def _new_draft_allowed(client_ip: str) -> bool:
@@ -47,8 +52,8 @@ class OrderFormState(AppState):
 
     def _save(self, step: int) -> None:
         if not self._draft_id and not _new_draft_allowed(self.router.session.client_ip):
-            self.error = ("Too many new orders from your network in the last hour. Please try again later, "
-                          "or write to support.")
+            self.error = _("Too many new orders from your network in the last hour. Please try again later, "
+                           "or write to support.")
             return  # nothing saved; the visitor stays on this step
         with session_scope() as session:
             self._draft_id = intake.save_draft(session, draft_id=self._draft_id or None, data=dict(self.data),
@@ -70,31 +75,31 @@ class OrderFormState(AppState):
                 data, step, submitted = intake.load_draft(session, draft_id=draft_id)
         except (BadInput, NotFound) as exc:
             self._draft_id, self.data, self.step, self.resume_link = 0, {}, 1, ""
-            self.error = exc.message
+            self.error = _(exc.message)
             return None
         if submitted is not None:
-            self.error = "This order was already submitted."
+            self.error = _("This order was already submitted.")
             return None
         self._draft_id, self.data, self.step = draft_id, {k: str(v) for k, v in data.items()}, step
         self.resume_link = self._link()
-        return rx.toast.info("Welcome back: your order is where you left it.")
+        return rx.toast.info(_("Welcome back: your order is where you left it."))
 
     @rx.event
     @guard(public=True)
     def save_service(self, form_data: dict):
         """Step 1: service type, quantity, requested completion."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
-        service = coerce_str(form_data.get("service_type"), name="Service", max_len=20)
+            raise BadInput(_("Invalid form."))
+        service = coerce_str(form_data.get("service_type"), name=_("Service type"), max_len=20)
         if service not in intake.SERVICE_TYPES:
-            self.error = "Choose a service."
+            self.error = _("Choose a service.")
             return None
-        quantity = coerce_int(form_data.get("quantity") or 1, name="Quantity", minimum=1)
+        quantity = coerce_int(form_data.get("quantity") or 1, name=_("Quantity"), minimum=1)
         if quantity > 50:
-            raise BadInput("Quantity must be 50 at most.")
+            raise BadInput(_("Quantity must be 50 at most."))
         self.data = {**self.data, "service_type": service, "quantity": str(quantity),
-                     "requested": coerce_str(form_data.get("requested"), name="Requested date", max_len=10),
-                     "notes": coerce_str(form_data.get("notes"), name="Notes", max_len=2000)}
+                     "requested": coerce_str(form_data.get("requested"), name=_("Requested date"), max_len=10),
+                     "notes": coerce_str(form_data.get("notes"), name=_("Notes"), max_len=2000)}
         self.error = ""
         self._save(2)
 
@@ -103,15 +108,15 @@ class OrderFormState(AppState):
     def save_contact(self, form_data: dict):
         """Step 2: who orders."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
-        company = coerce_str(form_data.get("company"), name="Company", max_len=200)
-        email = coerce_str(form_data.get("email"), name="E-mail", max_len=320)
+            raise BadInput(_("Invalid form."))
+        company = coerce_str(form_data.get("company"), name=_("Company"), max_len=200)
+        email = coerce_str(form_data.get("email"), name=_("E-mail"), max_len=320)
         if not company or "@" not in email or " " in email:
-            self.error = "Company and a valid e-mail address are required."
+            self.error = _("Company and a valid e-mail address are required.")
             return None
         self.data = {**self.data, "company": company, "email": email,
-                     "contact": coerce_str(form_data.get("contact"), name="Contact name", max_len=200),
-                     "phone": coerce_str(form_data.get("phone"), name="Phone", max_len=40)}
+                     "contact": coerce_str(form_data.get("contact"), name=_("Contact name"), max_len=200),
+                     "phone": coerce_str(form_data.get("phone"), name=_("Phone"), max_len=40)}
         self.error = ""
         self._save(3)
 
@@ -127,7 +132,7 @@ class OrderFormState(AppState):
     def submit(self):
         """Step 3: place the order; it goes to the queue of its service type."""
         if not self._draft_id or self.step != 3:
-            raise BadInput("Complete the previous steps first.")
+            raise BadInput(_("Complete the previous steps first."))
         settings = get_settings()
         with session_scope() as session:
             created = intake.submit_draft(session, draft_id=self._draft_id, now=get_clock().now(),
@@ -135,63 +140,74 @@ class OrderFormState(AppState):
                                           base_url=settings.public_url)
         self.done_number, self.resume_link, self._draft_id, self.data, self.step = created.number, "", 0, {}, 1
         publish()
-        return rx.toast.success(f"Order {created.number} received.")
+        return rx.toast.success(_("Order {number} received.").format(number=created.number))
 
 
 def _steps() -> rx.Component:
     s = OrderFormState
-    return rx.hstack(*[rx.badge(f"{i}. {name}", variant=rx.cond(s.step == i, "solid", "soft"), size="2")
-                       for i, name in enumerate(STEPS, start=1)])
+    return rx.hstack(*[rx.badge(f"{i}. ", T(name), variant=rx.cond(s.step == i, "solid", "soft"), size="2",
+                                aria_current=rx.cond(s.step == i, "step", None))
+                       for i, name in enumerate(STEPS, start=1)], wrap="wrap", role="group", aria_label=T("Steps"))
 
 
 def _service_step() -> rx.Component:
     s = OrderFormState
     return form(
-        field("Service", select("service_type", "Service", list(intake.SERVICE_TYPES.items()), none="— choose —",
+        field(T("Service type"), select("service_type", T("Service type"), list(intake.SERVICE_TYPES.items()),
+                                   none=T("— choose —"),
                                 none_value="", value=s.data.get("service_type", ""), id="of-service"),
               html_for="of-service"),
-        field("Quantity", text_input("quantity", "Quantity", type="number", min="1", max="50", placeholder="",
+        field(T("Quantity"), text_input("quantity", T("Quantity"), type="number", min="1", max="50", placeholder="",
                                      value=s.data.get("quantity", "1"), width="120px", id="of-qty"),
               html_for="of-qty"),
-        field("Requested completion (optional)",
-              text_input("requested", "Requested completion (optional)", type="date", placeholder="",
+        field(T("Requested completion (optional)"),
+              text_input("requested", T("Requested completion (optional)"), type="date", placeholder="",
                          value=s.data.get("requested", ""), width="", id="of-req"),
               html_for="of-req"),
-        field("Notes (optional)", text_area("notes", "Notes (optional)", value=s.data.get("notes", ""),
+        field(T("Notes (optional)"), text_area("notes", T("Notes (optional)"), value=s.data.get("notes", ""),
                                             placeholder="", id="of-notes"),
               html_for="of-notes", width="100%"),
-        rx.button("Next", type="submit"),
+        rx.button(T("Next"), type="submit"),
         on_submit=s.save_service,
         spacing="3",
     )
 
 
-CONTACT_FIELDS = (("company", "Company", "text"), ("contact", "Contact name", "text"), ("email", "E-mail", "email"),
-                  ("phone", "Phone (optional)", "tel"))
+CONTACT_FIELDS = (("company", N_("Company"), "text"), ("contact", N_("Contact name"), "text"),
+                  ("email", N_("E-mail"), "email"), ("phone", N_("Phone (optional)"), "tel"))
 
 
 def _contact_step() -> rx.Component:
     s = OrderFormState
     return form(
-        *[field(label, text_input(key, label, type=kind, value=s.data.get(key, ""), placeholder="", width="100%",
+        *[field(T(label), text_input(key, T(label), type=kind, value=s.data.get(key, ""), placeholder="", width="100%",
                                   id=f"of-{key}"), html_for=f"of-{key}", width="100%")
           for key, label, kind in CONTACT_FIELDS],
-        submit_row("Next", on_cancel=s.back, cancel="Back", justify="start"),
+        submit_row(T("Next"), on_cancel=s.back, cancel=T("Back"), justify="start"),
         on_submit=s.save_contact,
         spacing="3",
     )
+
+
+def _review_value(key: str) -> rx.Component:
+    """What the visitor entered, as they chose it: the service's label (not its key), "—" for
+    nothing."""
+    s = OrderFormState
+    value = s.data.get(key, "")
+    if key == "service_type":
+        return rx.match(value, *[(k, T(label)) for k, label in intake.SERVICE_TYPES.items()], "—")
+    return rx.cond(value != "", value, "—")
 
 
 def _review_step() -> rx.Component:
     s = OrderFormState
     return rx.vstack(
         rx.data_list.root(
-            *[rx.data_list.item(rx.data_list.label(label), rx.data_list.value(s.data.get(key, "—")))
-              for key, label in (("service_type", "Service"), ("quantity", "Quantity"),
-                                 ("requested", "Requested completion"), ("company", "Company"),
-                                 ("contact", "Contact"), ("email", "E-mail"), ("phone", "Phone"), ("notes", "Notes"))]
+            *[rx.data_list.item(rx.data_list.label(T(label)), rx.data_list.value(_review_value(key)))
+              for key, label in REVIEW],
+            id="of-review",
         ),
-        rx.hstack(rx.button("Back", variant="soft", on_click=s.back), rx.button("Place order", on_click=s.submit)),
+        rx.hstack(rx.button(T("Back"), variant="soft", on_click=s.back), rx.button(T("Place order"), on_click=s.submit)),
         spacing="3",
     )
 
@@ -200,11 +216,11 @@ def order_form_page() -> rx.Component:
     """The public form."""
     s = OrderFormState
     return public_page(
-        "Order a service",
+        T("Order a service"),
         rx.cond(
             s.done_number != "",
-            rx.callout(rx.text("Thank you! Your order ", rx.text.strong(s.done_number),
-                               " has been received. We will contact you shortly."),
+            rx.callout(T("Thank you! Your order {number} has been received. We will contact you shortly.",
+                         number=s.done_number),
                        icon="circle-check", color_scheme="green", id="of-done"),
             rx.vstack(
                 _steps(),
@@ -212,8 +228,9 @@ def order_form_page() -> rx.Component:
                                                   role="alert", id="of-error")),
                 rx.match(s.step, (1, _service_step()), (2, _contact_step()), _review_step()),
                 rx.cond(s.resume_link != "", rx.vstack(
-                    rx.text("Saved. To continue later, keep this link:", size="1", color_scheme="gray"),
-                    rx.code(s.resume_link, id="of-resume", size="1"),
+                    rx.text(T("Saved. To continue later, keep this link:"), size="1", color_scheme="gray",
+                            overflow_wrap="anywhere"),
+                    rx.code(s.resume_link, id="of-resume", size="1", word_break="break-all"),
                     spacing="1",
                 )),
                 spacing="3",
@@ -221,4 +238,6 @@ def order_form_page() -> rx.Component:
             ),
         ),
         width="560px",
+        lang=s.lang,
+        on_language=s.set_language,
     )

@@ -131,7 +131,7 @@ def orders_page() -> rx.Component:
                                aria_label=T("Show all orders")),
                 size="2", color_scheme="red", id="orders-only")),
             rx.spacer(),
-            rx.text(Tn("{n} order", "{n} orders", s.total), color_scheme="gray", id="orders-total"),
+            rx.text(Tn("{n} order", "{n} orders", s.total), color_scheme="gray", id="orders-total", aria_live="polite"),
             width="100%",
         ),
         data_table(s.rows, COLUMNS, empty=T("No orders match."), loading=s.loading),

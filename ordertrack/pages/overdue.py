@@ -9,6 +9,8 @@ from ordertrack.auth import AppState, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components.tables import Column, data_table, empty_state
 from ordertrack.db.engine import session_scope
+from ordertrack.i18n import N_
+from ordertrack.i18n.ui import T
 from ordertrack.live import watch
 from ordertrack.pages.frame import page
 from ordertrack.services import processes
@@ -39,15 +41,16 @@ class OverdueState(AppState):
         await watch(self, refresh=self._fetch)
 
 
-COLUMNS = (Column("Task", "task"), Column("Process", "process"),
-           Column("Order", lambda r: rx.link(r["subject"], href=r["href"])), Column("Assigned to", "assignee"),
-           Column("Overdue by", lambda r: rx.badge(r["overdue"], color_scheme="red")))
+COLUMNS = (Column(N_("Task"), "task"), Column(N_("Process name"), "process"),
+           Column(N_("Order"), lambda r: rx.link(r["subject"], href=r["href"], white_space="nowrap")),
+           Column(N_("Assigned to"), "assignee"),
+           Column(N_("Overdue by"), lambda r: rx.badge(r["overdue"], color_scheme="red")))
 
 
 def overdue_page() -> rx.Component:
     s = OverdueState
     return page(
         data_table(s.rows, COLUMNS, id="overdue-table",
-                   empty=empty_state("Nothing is overdue.", icon="circle-check", color_scheme="green")),
-        title="Overdue tasks", intro="Open order actions past their alarm hours.",
+                   empty=empty_state(T("Nothing is overdue."), icon="circle-check", color_scheme="green")),
+        title=T("Overdue tasks"), intro=T("Open order actions past their alarm hours."),
     )

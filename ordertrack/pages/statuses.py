@@ -4,8 +4,6 @@ statuses only, a comment, and "Change status to …"."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import reflex as rx
 
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
@@ -15,7 +13,10 @@ from ordertrack.components.layout import dialog
 from ordertrack.components.tables import Column, data_table
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
-from ordertrack.domain.workflows import OBJECT_WORKFLOW
+from ordertrack.domain.workflows import CLIENT_WORKFLOW, OBJECT_WORKFLOW
+from ordertrack.i18n import N_, _
+from ordertrack.i18n.format import datetime_text
+from ordertrack.i18n.ui import T
 from ordertrack.live import publish, watch
 from ordertrack.pages.frame import page
 from ordertrack.services import status_moves as svc
@@ -29,7 +30,7 @@ OBJECT_VIEWERS = tuple(svc.OBJECT_VIEWERS)
 
 
 def _fmt(at) -> str:
-    return at.astimezone(ZoneInfo(get_settings().business_tz)).strftime("%Y-%m-%d %H:%M")
+    return datetime_text(at, tz=get_settings().business_tz)  # "01/12/2026, 14:30", "01.12.2026, 14:30"
 
 
 def _row(s: svc.Subject) -> dict[str, str]:
@@ -77,7 +78,8 @@ class StatusesState(AppState):
                              for r in rows]
         self.moves = [{"target": m.target, "label": m.label, "comment": "1" if m.needs_comment else "",
                        "irreversible": "1" if m.irreversible else "",
-                       "id": m.target, "name": m.label.removeprefix("Change status to ")} for m in subject.moves]
+                       "id": m.target, "name": OBJECT_WORKFLOW.label(m.target) if self.kind != "customer"
+                       else CLIENT_WORKFLOW.label(m.target)} for m in subject.moves]
         if self.chosen not in {m.target for m in subject.moves}:
             self.chosen = subject.moves[0].target if subject.moves else ""
 
@@ -115,7 +117,7 @@ class StatusesState(AppState):
         """Filter objects by status."""
         value = coerce_str(value, name="Status", max_len=40)
         if value != "any" and not OBJECT_WORKFLOW.has(value):
-            raise BadInput("Unknown status.")
+            raise BadInput(_("Unknown status."))
         self.f_status = value
         self._fetch()
 
@@ -124,7 +126,7 @@ class StatusesState(AppState):
     def open_status(self, entity_id: str):
         """Click on a status icon: the status window."""
         if self.kind not in ("customer", "object"):
-            raise BadInput("Nothing to open.")
+            raise BadInput(_("Nothing to open."))
         self.error, self.chosen = "", ""
         self._open(coerce_int(entity_id, name="Row", minimum=1))
         self.open = True
@@ -141,7 +143,7 @@ class StatusesState(AppState):
         """Pick the next status."""
         target = coerce_str(target, name="Status", max_len=40)
         if target not in {m["target"] for m in self.moves}:
-            raise BadInput("That status is not available.")
+            raise BadInput(_("That status is not available."))
         self.chosen = target
 
     @rx.event
@@ -149,21 +151,21 @@ class StatusesState(AppState):
     def change(self, form_data: dict):
         """Change status to the chosen one (the engine checks role, window and comment)."""
         if not isinstance(form_data, dict) or not self.subject or not self.chosen:
-            raise BadInput("Choose the next status.")
-        comment = coerce_str(form_data.get("comment"), name="Comment", max_len=4000)
+            raise BadInput(_("Choose the next status."))
+        comment = coerce_str(form_data.get("comment"), name=_("Comment"), max_len=4000)
         needs = any(m["target"] == self.chosen and m["comment"] == "1" for m in self.moves)
         if needs and not comment:
-            self.error = "A comment is required."
+            self.error = _("A comment is required.")
             return None
         with session_scope() as session:
             svc.change_status(session, principal=current_principal(), kind=self.kind,
                               entity_id=int(self.subject["id"]), target=self.chosen,
                               expected_version=self._version, now=get_clock().now(), comment=comment)
-        label = self.chosen_label
+        name = next((m["name"] for m in self.moves if m["target"] == self.chosen), self.chosen)
         self.open = False
         self._fetch()
         publish()
-        return rx.toast.success(f"{self.subject['name']}: {label.removeprefix('Change status to ')}.")
+        return rx.toast.success(f"{self.subject['name']}: {name}.")
 
 
 def status_icon(r: rx.Var) -> rx.Component:
@@ -171,23 +173,23 @@ def status_icon(r: rx.Var) -> rx.Component:
     return rx.button(
         rx.icon("circle-dot", size=14), r["label"], size="1", variant="soft", color_scheme=r["scheme"],
         on_click=StatusesState.open_status(r["id"]), class_name=rx.cond(r["blink"] == "1", "ot-blink", ""),
-        aria_label="Status of " + r["name"] + ": " + r["label"], data_status=r["status"],
+        aria_label=T("Status of {name}: {status}", name=r["name"], status=r["label"]), data_status=r["status"],
     )
 
 
-HISTORY_COLUMNS = (Column("Date", "at"), Column("Status", "status"), Column("User", "user"),
-                   Column("Comment", "comment"))
+HISTORY_COLUMNS = (Column(N_("Date"), "at"), Column(N_("Status"), "status"), Column(N_("User"), "user"),
+                   Column(N_("Comment"), "comment"))
 
 
 def _change_form() -> rx.Component:
     s = StatusesState
     return form(
-        field("Next status", select("target", "Next status", s.moves, value=s.chosen, on_change=s.choose,
+        field(T("Next status"), select("target", T("Next status"), s.moves, value=s.chosen, on_change=s.choose,
                                     id="sw-next"), html_for="sw-next"),
         rx.cond(s.chosen_irreversible, rx.callout(
-            "Decommissioned is permanent: once set, the object can never leave it.",
+            T("Decommissioned is permanent: once set, the object can never leave it."),
             icon="octagon-alert", color_scheme="red")),
-        field("Comment", text_area("comment", "Comment", id="sw-comment", rows="2", placeholder=""),
+        field(T("Comment"), text_area("comment", T("Comment"), id="sw-comment", rows="2", placeholder=""),
               html_for="sw-comment"),
         error_line(s.error),
         submit_row(s.chosen_label, on_cancel=s.close_status, danger=s.chosen_irreversible),
@@ -201,15 +203,15 @@ def status_window() -> rx.Component:
     s = StatusesState
     return dialog(
         s.subject["name"],
-        rx.text("Current status: ", rx.text.strong(s.subject["label"], id="sw-current"), " since ",
-                s.subject["since"]),
+        rx.text(T("Current status:"), " ", rx.text.strong(s.subject["label"], id="sw-current"), " ",
+                T("since {time}", time=s.subject["since"])),
         data_table(s.history_rows, HISTORY_COLUMNS, empty=None, size="1", variant="ghost", id="sw-history"),
         rx.cond(
             s.subject["permanent"] == "1",
-            rx.callout("This status is permanent: it cannot be changed.", icon="lock", color_scheme="gray"),
+            rx.callout(T("This status is permanent: it cannot be changed."), icon="lock", color_scheme="gray"),
             rx.cond(
                 s.moves.length() == 0,
-                rx.callout("You may not change this status now.", icon="info", color_scheme="gray"),
+                rx.callout(T("You may not change this status now."), icon="info", color_scheme="gray"),
                 _change_form(),
             ),
         ),
@@ -219,26 +221,26 @@ def status_window() -> rx.Component:
     )
 
 
-LIST_COLUMNS = (Column("Status", status_icon), Column("Name", lambda r: rx.text(r["name"], weight="medium")),
-                Column("Details", "detail"), Column("Since", "since"))
+LIST_COLUMNS = (Column(N_("Status"), status_icon), Column(N_("Name"), lambda r: rx.text(r["name"], weight="medium")),
+                Column(N_("Details"), "detail"), Column(N_("Since"), "since"))
 STATUS_FILTER = [(st.key, st.label) for st in OBJECT_WORKFLOW.statuses]
 
 
 def _list(title: str, empty: str, with_filter: bool) -> rx.Component:
     s = StatusesState
     return page(
-        *([select("", "Status filter", STATUS_FILTER, none="All statuses", none_value="any", value=s.f_status,
+        *([select("", T("Status filter"), STATUS_FILTER, none=T("All statuses"), none_value="any", value=s.f_status,
                   on_change=s.set_status_filter)] if with_filter else []),
-        data_table(s.rows, LIST_COLUMNS, empty=empty, id="status-list",
+        data_table(s.rows, LIST_COLUMNS, empty=T(empty), id="status-list",
                    row_props=lambda r: {"data_name": r["name"]}),
         status_window(),
-        title=title,
+        title=T(title),
     )
 
 
 def clients_page() -> rx.Component:
-    return _list("Clients", "No clients to show.", False)
+    return _list(N_("Clients"), N_("No clients to show."), False)
 
 
 def objects_page() -> rx.Component:
-    return _list("Installed objects", "No installed objects to show.", True)
+    return _list(N_("Installed objects"), N_("No installed objects to show."), True)

@@ -10,6 +10,8 @@ from ordertrack.components.tables import Column, data_table
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import OBJECT_WORKFLOW
+from ordertrack.i18n import N_, _
+from ordertrack.i18n.ui import T
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.services import status_moves as svc
@@ -36,22 +38,23 @@ class UrgencyState(AppState):
     def save(self, form_data: dict):
         """Save one status's rule; every wall recolours."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         try:
-            yellow = float(coerce_str(form_data.get("yellow"), name="Yellow after", max_len=10) or 0)
-            red = float(coerce_str(form_data.get("red"), name="Red after", max_len=10) or 0)
+            yellow = float(coerce_str(form_data.get("yellow"), name=_("Yellow after"), max_len=10) or 0)
+            red = float(coerce_str(form_data.get("red"), name=_("Red after"), max_len=10) or 0)
         except ValueError:
-            raise BadInput("Thresholds are numbers of hours.") from None
+            raise BadInput(_("Thresholds are numbers of hours.")) from None
         with session_scope() as session:
             svc.save_rule(session, principal=current_principal(),
-                          status=coerce_str(form_data.get("status"), name="Status", max_len=40),
-                          base=coerce_str(form_data.get("base"), name="Colour", max_len=10), yellow=yellow, red=red)
+                          status=coerce_str(form_data.get("status"), name=_("Status"), max_len=40),
+                          base=coerce_str(form_data.get("base"), name=_("Colour"), max_len=10), yellow=yellow,
+                          red=red)
         self._fetch()
         publish()
-        return rx.toast.success("Saved.")
+        return rx.toast.success(_("Saved."))
 
 
-BASES = (("green", "Green (checked, permanent)"), ("blue", "Blue (needs checking or work)"))
+BASES = (("green", N_("Green (checked, permanent)")), ("blue", N_("Blue (needs checking or work)")))
 
 
 def _hours(name: str, label: rx.Var, value: rx.Var) -> rx.Component:
@@ -61,17 +64,17 @@ def _hours(name: str, label: rx.Var, value: rx.Var) -> rx.Component:
 def _rule_form(r: rx.Var) -> rx.Component:
     return inline_form(
         hidden("status", r["status"]),
-        select("base", "Colour of " + r["label"], BASES, value=r["base"]),
-        rx.text("yellow after", size="2"),
-        _hours("yellow", "Yellow after hours for " + r["label"], r["yellow"]),
-        rx.text("h, red after", size="2"),
-        _hours("red", "Red after hours for " + r["label"], r["red"]),
-        rx.text("h", size="2"),
+        select("base", T("Colour of {status}", status=r["label"]), BASES, value=r["base"]),
+        rx.text(T("yellow after"), size="2"),
+        _hours("yellow", T("Yellow after hours for {status}", status=r["label"]), r["yellow"]),
+        rx.text(T("h, red after"), size="2"),
+        _hours("red", T("Red after hours for {status}", status=r["label"]), r["red"]),
+        rx.text(T("h"), size="2"),
         on_submit=UrgencyState.save,
     )
 
 
-COLUMNS = (Column("Status", lambda r: rx.text(r["label"], weight="medium")), Column("Colours", _rule_form))
+COLUMNS = (Column(N_("Status"), lambda r: rx.text(r["label"], weight="medium")), Column(N_("Colours"), _rule_form))
 
 
 def urgency_page() -> rx.Component:
@@ -79,7 +82,7 @@ def urgency_page() -> rx.Component:
     return page(
         data_table(s.rules, COLUMNS, header=False, empty=None, variant="ghost",
                    row_props=lambda _r: {"align": "center"}),
-        title="Urgency colours",
-        intro="0 hours means never. Colours are computed when shown, so a change applies at once.",
+        title=T("Urgency colours"),
+        intro=T("0 hours means never. Colours are computed when shown, so a change applies at once."),
         spacing="3",
     )

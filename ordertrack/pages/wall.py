@@ -14,6 +14,8 @@ from ordertrack.components.tables import empty_state
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import OBJECT_WORKFLOW
+from ordertrack.i18n import N_, _
+from ordertrack.i18n.ui import T
 from ordertrack.pages.frame import page
 from ordertrack.services import status_moves as svc
 from ordertrack.services.errors import BadInput
@@ -72,12 +74,12 @@ class WallState(AppState):
         value = coerce_str(value, name="Value", max_len=40) or "any"
         if name == "status":
             if value != "any" and not OBJECT_WORKFLOW.has(value):
-                raise BadInput("Unknown status.")
+                raise BadInput(_("Unknown status."))
         elif name in ("customer", "installer"):
             if value != "any":
                 coerce_int(value, name="Filter", minimum=1)
         else:
-            raise BadInput("Unknown filter.")
+            raise BadInput(_("Unknown filter."))
         setattr(self, f"f_{name}", value)
         self._fetch()
 
@@ -100,7 +102,7 @@ def _tile(t: rx.Var) -> rx.Component:
 
 
 def _count(colour: str, label: str) -> rx.Component:
-    return rx.badge(label, ": ", WallState.counts.get(colour, 0), color_scheme=TILE[colour], size="3",
+    return rx.badge(T(label), ": ", WallState.counts.get(colour, 0), color_scheme=TILE[colour], size="3",
                     id=f"count-{colour}")
 
 
@@ -114,15 +116,15 @@ def wall_page() -> rx.Component:
     s = WallState
     return page(
         inline(
-            _filter("status", "Status", "All statuses", [(st.key, st.label) for st in OBJECT_WORKFLOW.statuses],
-                    s.f_status),
-            _filter("customer", "Customer", "All customers", s.customers, s.f_customer),
-            _filter("installer", "Installer", "All installers", s.installers, s.f_installer),
+            _filter("status", N_("Status"), N_("All statuses"),
+                    [(st.key, st.label) for st in OBJECT_WORKFLOW.statuses], s.f_status),
+            _filter("customer", N_("Customer"), N_("All customers"), s.customers, s.f_customer),
+            _filter("installer", N_("Installer"), N_("All installers"), s.installers, s.f_installer),
         ),
         rx.cond(s.tiles.length() > 0, rx.flex(rx.foreach(s.tiles, _tile), wrap="wrap", spacing="2", id="wall"),
-                empty_state("No objects match these filters.")),
-        title="Object wall",
-        beside=(_count("red", "Urgent"), _count("yellow", "Overdue"), _count("blue", "Needs work"),
-                _count("green", "OK")),
+                empty_state(T("No objects match these filters."))),
+        title=T("Object wall"),
+        beside=(_count("red", N_("Urgent")), _count("yellow", N_("Overdue")), _count("blue", N_("Needs work")),
+                _count("green", N_("OK"))),
         wide=True,
     )

@@ -18,14 +18,15 @@ from ordertrack.db.intake_models import ApiKey, DraftOrder
 from ordertrack.db.models import Customer, Order, OrderItem, Reseller, StatusChange
 from ordertrack.domain.access import SYSTEM
 from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.i18n import N_
 from ordertrack.services import processes, provisioning, sla
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.services.orders import add_note, next_order_timer
 
-SERVICE_TYPES = {
-    "server": "Dedicated server", "hosting": "Virtual hosting", "voice": "SIP trunk / Cloud PBX",
-    "network": "Business fibre", "security": "Managed firewall", "colocation": "Colocation",
-    "license": "Software licenses", "backup": "Backup as a service",
+SERVICE_TYPES = {  # key -> label (English message id: pages show it in the viewer's language)
+    "server": N_("Dedicated server"), "hosting": N_("Virtual hosting"), "voice": N_("SIP trunk / Cloud PBX"),
+    "network": N_("Business fibre"), "security": N_("Managed firewall"), "colocation": N_("Colocation"),
+    "license": N_("Software licenses"), "backup": N_("Backup as a service"),
 }
 NO_QUEUE = "no_order_queue"
 LINK_DAYS = 14

@@ -16,6 +16,7 @@ from ordertrack.domain import colours, engine
 from ordertrack.domain.access import SYSTEM, Principal
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import CLIENT_WORKFLOW, OBJECT_WORKFLOW, Workflow
+from ordertrack.i18n import _
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 CHANGED = "This was changed by someone else. Reload to see the change, then try again."
@@ -66,7 +67,7 @@ def _rules(session: Session) -> dict[str, colours.UrgencyRule]:
 
 
 def _moves(workflow: Workflow, principal: Principal, status: str, since: datetime, now: datetime) -> tuple[Move, ...]:
-    return tuple(Move(t.target, t.label or f"Change status to {workflow.label(t.target)}", t.needs_comment,
+    return tuple(Move(t.target, _(t.label) if t.label else _("Change status to {status}").format(status=workflow.label(t.target)), t.needs_comment,
                       workflow.is_terminal(t.target))
                  for t in engine.available(workflow, current=status, roles=principal.roles, status_since=since, now=now))
 
@@ -112,7 +113,7 @@ def _object_query(principal: Principal):
     if principal.role is Role.CUSTOMER:
         query = query.where(InstalledObject.customer_id == (principal.customer_id or -1))
     elif principal.role not in OBJECT_VIEWERS:
-        raise Forbidden("You may not see installed objects.")
+        raise Forbidden(_("You may not see installed objects."))
     return query
 
 
@@ -147,17 +148,17 @@ def _load(session: Session, principal: Principal, kind: str, entity_id: int, *, 
         row = session.get(Customer, entity_id)
         if row is None or (not principal.is_staff and not principal.can_see(customer_id=row.id,
                                                                              reseller_id=row.reseller_id)):
-            raise NotFound("Client not found.")
+            raise NotFound(_("Client not found."))
         if not for_read and principal.role is not Role.SYSTEM and not _can_change_client(principal, row):
-            raise Forbidden("Only the Administrative group or a Partner may change a client's status.")
+            raise Forbidden(_("Only the Administrative group or a Partner may change a client's status."))
         return row
     if kind == "object":
         found = session.exec(_object_query(principal).where(InstalledObject.id == entity_id)).first() \
             if principal.role is not Role.SYSTEM else (session.get(InstalledObject, entity_id), "")
         if found is None or found[0] is None:
-            raise NotFound("Object not found.")
+            raise NotFound(_("Object not found."))
         return found[0]
-    raise BadInput("Unknown kind.")
+    raise BadInput(_("Unknown kind."))
 
 
 def change_status(session: Session, *, principal: Principal, kind: str, entity_id: int, target: str,
@@ -166,7 +167,7 @@ def change_status(session: Session, *, principal: Principal, kind: str, entity_i
     """Move a client or object (the engine decides; compare-and-set; history row). The caller commits."""
     comment = (comment or "").strip()
     if len(comment) > 4000:
-        raise BadInput("The comment is too long.")
+        raise BadInput(_("The comment is too long."))
     row = _load(session, principal, kind, entity_id)
     workflow = CLIENT_WORKFLOW if kind == "customer" else OBJECT_WORKFLOW
     if row.version != expected_version:
@@ -195,10 +196,11 @@ def report_event(session: Session, *, object_id: int, event: str, actor: str, no
     """A device or integration reports an event (e.g. ``object.in_service``); returns the new status."""
     obj = session.get(InstalledObject, object_id)
     if obj is None:
-        raise NotFound("Object not found.")
+        raise NotFound(_("Object not found."))
     transition = engine.on_event(OBJECT_WORKFLOW, current=obj.status, event=event)
     if transition is None:
-        raise BadInput(f"“{event}” changes nothing while the object is {OBJECT_WORKFLOW.label(obj.status)}.")
+        raise BadInput(_("“{event}” changes nothing while the object is {status}.").format(
+            event=event, status=OBJECT_WORKFLOW.label(obj.status)))
     change_status(session, principal=SYSTEM, kind="object", entity_id=obj.id, target=transition.target,
                   expected_version=obj.version, now=now, automatic=True, note=f"System ({actor})")
     return transition.target
@@ -220,13 +222,13 @@ def urgency_rules(session: Session) -> tuple[colours.UrgencyRule, ...]:
 def save_rule(session: Session, *, principal: Principal, status: str, base: str, yellow: float, red: float) -> None:
     """Administrators edit a status's colour and thresholds."""
     if principal.role is not Role.ADMIN:
-        raise Forbidden("Only administrators edit urgency colours.")
+        raise Forbidden(_("Only administrators edit urgency colours."))
     if not OBJECT_WORKFLOW.has(status):
-        raise BadInput("Unknown status.")
+        raise BadInput(_("Unknown status."))
     if base not in ("green", "blue"):
-        raise BadInput("The base colour is green (checked and permanent) or blue (needs work).")
+        raise BadInput(_("The base colour is green (checked and permanent) or blue (needs work)."))
     if yellow < 0 or red < 0 or (yellow and red and red < yellow):
-        raise BadInput("Thresholds are hours ≥ 0, and red comes after yellow.")
+        raise BadInput(_("Thresholds are hours ≥ 0, and red comes after yellow."))
     row = session.exec(select(UrgencyRuleRow).where(UrgencyRuleRow.status == status)).first() or \
         UrgencyRuleRow(status=status, base=base)
     row.base, row.yellow_after_hours, row.red_after_hours = base, yellow, red

@@ -61,13 +61,17 @@ def _switch(page, name: str) -> None:
     page.wait_for_load_state("load")
 
 
-@pytest.mark.parametrize("width", [360, 390, 1440])
-def test_header_fits_and_switches_language(browser, server, width):
+ROLE_RU = {"customer": ("Customer", "Клиент"), "admin": ("Administrator", "Администратор")}
+
+
+@pytest.mark.parametrize(("username", "width"), [("customer", 360), ("customer", 390), ("customer", 1440),
+                                                 ("admin", 390), ("admin", 1280)])
+def test_header_fits_and_switches_language(browser, server, username, width):
     context = browser.new_context(base_url=server.url, viewport={"width": width, "height": 800})
     page = context.new_page()
     narrow = width < 768
     try:
-        login(page, "customer")
+        login(page, username)
         page.goto("/")
         _check_header(page, narrow=narrow)
         if narrow:
@@ -78,10 +82,10 @@ def test_header_fits_and_switches_language(browser, server, width):
             expect(menu).to_be_hidden()
 
         _switch(page, "Русский")
-        expect(page.locator("#shell-role")).to_have_text("Клиент")
+        expect(page.locator("#shell-role")).to_have_text(ROLE_RU[username][1])
         expect(page.locator("#sign-out")).to_have_attribute("aria-label", "Выйти")
         _check_header(page, narrow=narrow)  # Russian labels are longer
-        page.screenshot(path=str(server.log.parent / f"header-ru-{width}.png"))
+        page.screenshot(path=str(server.log.parent / f"header-ru-{username}-{width}.png"))
         if narrow:
             page.locator("#nav-menu-button").click()
             page.get_by_role("menuitem", name="Мои заказы").click()
@@ -89,18 +93,18 @@ def test_header_fits_and_switches_language(browser, server, width):
         else:
             page.locator("#nav-bar").get_by_role("link", name="Мои заказы").click()
             page.wait_for_url("**/board")
-        expect(page.locator("#shell-role")).to_have_text("Клиент")
+        expect(page.locator("#shell-role")).to_have_text(ROLE_RU[username][1])
 
         # the preference is the user's: a new browser (no cookie) signs in to Russian
         other = browser.new_context(base_url=server.url, viewport={"width": width, "height": 800})
         try:
             second = other.new_page()
-            login(second, "customer")
-            expect(second.locator("#shell-role")).to_have_text("Клиент")
+            login(second, username)
+            expect(second.locator("#shell-role")).to_have_text(ROLE_RU[username][1])
         finally:
             other.close()
     finally:
-        _reset_language(server, "customer")
+        _reset_language(server, username)
         context.close()
 
 
