@@ -12,6 +12,7 @@ business days) and the 80 % band (inside or not).
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,7 +27,7 @@ from ordertrack.domain import forecast as fc
 from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
-from ordertrack.domain.sla import business_day
+from ordertrack.domain.sla import PauseKind, PauseRule, business_day
 from ordertrack.domain.workflows import ORDER_WORKFLOW
 from ordertrack.i18n import N_, _
 from ordertrack.services import forecast as forecast_service
@@ -257,16 +258,25 @@ def _closed_part(session: Session, *, principal: Principal, filters: Filters, si
             _(sla.SERVICE_TYPES.get(kv[0][0], kv[0][0])), fc.PHASES.index(kv[0][1]))))
 
 
-    # Forecast accuracy: a model of what was known at the period's start, each order as at its creation.
+    # Forecast accuracy: each order forecast as at its creation, by a model of the orders closed
+    # before the week it was created in (what was known then; one model per week of creation).
     accuracy: list[Accuracy] = []
     if closed:
-        model = fc.ForecastModel.build(forecast_service.closed_history(session, calendar=calendar,
-                                                                       closed_before=since))
+        history = forecast_service.closed_history(session, calendar=calendar)  # oldest close first
+        closed_ats = [h.closed_at for h in history]
+        rules = sla.policy(session).rules
+        counted = [p for p in fc.PHASES if PauseRule(PauseKind.PHASE, p) not in rules]
+        models: dict[date, fc.ForecastModel] = {}
         per_week: dict[date, list[tuple[float, bool]]] = {}
         for _oid, service, stopped, _elapsed, target, started, priority in closed:
             if stopped is None:
                 continue
-            f = model.forecast(service_type=service, phase="planning", spent_hours=0.0, elapsed_sla_hours=0.0,
+            created_week = _monday(started, calendar)
+            if created_week not in models:
+                start = datetime.combine(created_week, datetime.min.time(), tzinfo=calendar.zone)
+                known = history[:bisect_left(closed_ats, start)]
+                models[created_week] = fc.ForecastModel.build(known, counted_phases=counted)
+            f = models[created_week].forecast(service_type=service, phase="planning", spent_hours=0.0, elapsed_sla_hours=0.0,
                                target_hours=target, now=started, calendar=calendar, priority=priority)
             if f.completion is None:
                 continue
