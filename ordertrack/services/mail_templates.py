@@ -23,9 +23,10 @@ class Audience(StrEnum):
     PROCESS = "process"  # customers only for the events in CUSTOMER_PROCESS_EVENTS
 
 
-# Process notifications a customer may receive; every other one ("Phase completed", "Task
-# completed", overdue and escalated tasks) is about internal work and goes to staff only.
-CUSTOMER_PROCESS_EVENTS = frozenset({"Order completed", "Order canceled"})
+# Process notifications a customer may receive when the process sends them to "the customer"
+# (seed 05: "if someone finishes a task"); every other one (a phase completed, overdue and
+# escalated tasks) is about the provider's internal work and goes to staff only.
+CUSTOMER_PROCESS_EVENTS = frozenset({"Order completed", "Order canceled", "Task completed"})
 # How a process event reads in a mail (the process designer's event names, as sentences).
 EVENT_TEXT = {
     "Task completed": N_("A task was completed"),
@@ -165,7 +166,7 @@ SAMPLE_VARIABLES = {  # the preview's values when the database has no real ones 
     "resolution": "Limit raised by the reseller, provisioning retried.",
     "order_link": "http://localhost:3000/orders/SO-20260123", "process": "New Voice Service",
     "event": "Order completed", "subject_name": "SO-20260123 SIP trunk for Acme", "detail": "Task: Provision Service",
-    "phase": "Customer Validation", "status": "Validation",
+    "phase": "validation", "status": "validation",
     "comment": "All services activated; please approve within 2 days.",
     "subject": "Your SIP trunk is ready for testing", "message": "Hello,\n\nthe trunk is up; please test a call.",
     "sender": "Mia Manager", "company": "Acme Logistics", "percent": "75", "used": "30", "target": "40",

@@ -154,7 +154,7 @@ def test_a_phase_change_emails_the_customer_contact(session, world, calendar):
     session.commit()
     mail = session.exec(select(OutboxMessage).where(OutboxMessage.event == "order_status_changed")).one()
     assert mail.to_addr == "it@c1.test"
-    assert mail.subject == f"Order {world['o1'].number} is now in Execution (On Track)"
+    assert mail.subject == f"Your order {world['o1'].number} is now in Execution"
 
 
 def test_items_are_added_and_removed_by_staff_only_and_never_to_zero(session, world, calendar):
