@@ -12,7 +12,7 @@ from ordertrack.auth import AppState, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components.tables import Column, data_table
 from ordertrack.db.engine import session_scope
-from ordertrack.i18n import _
+from ordertrack.i18n import N_, _
 from ordertrack.i18n.ui import T
 from ordertrack.live import watch
 from ordertrack.pages.frame import page
@@ -21,7 +21,8 @@ from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 
 VIEWERS = tuple(sla_report.VIEWERS)
-PERIOD_LABELS = (("4w", "Last 4 weeks"), ("13w", "Last 13 weeks"), ("26w", "Last 26 weeks"), ("52w", "Last 52 weeks"))
+PERIOD_LABELS = (("4w", N_("Last 4 weeks")), ("13w", N_("Last 13 weeks")), ("26w", N_("Last 26 weeks")),
+                 ("52w", N_("Last 52 weeks")))
 LEVEL_COLOURS = {"ok": "green", "warning": "amber", "breached": "red"}
 
 
@@ -163,8 +164,9 @@ def _weeks_chart() -> rx.Component:
 
 def _phase_chart() -> rx.Component:
     bars = []
-    for phase, colour, label in (("planning", "--indigo", "Planning and Provisioning"), ("execution", "--cyan", "Execution"),
-                                 ("validation", "--grass", "Customer Validation")):
+    for phase, colour, label in (("planning", "--indigo", N_("Planning and Provisioning")),
+                                 ("execution", "--cyan", N_("Execution")),
+                                 ("validation", "--grass", N_("Customer Validation"))):
         bars.append(rx.recharts.bar(data_key=f"{phase}_median", name=T(label) + " · " + T("median"),
                                     fill=f"var({colour}-9)", is_animation_active=False))
         bars.append(rx.recharts.bar(data_key=f"{phase}_p90", name=T(label) + " · " + T("90th percentile"),
@@ -197,12 +199,12 @@ def _accuracy_chart() -> rx.Component:
 
 
 AT_RISK_COLUMNS = (
-    Column("Order", lambda r: rx.link(r["number"], href=r["href"])),
-    Column("Customer", "customer"),
-    Column("Service type", "service"),
-    Column("Used", lambda r: rx.badge(r["percent"], color_scheme=r["colour"])),
-    Column("Remaining (business hours)", "remaining"),
-    Column("Forecast", "outlook"),
+    Column(N_("Order"), lambda r: rx.link(r["number"], href=r["href"])),
+    Column(N_("Customer"), "customer"),
+    Column(N_("Service type"), "service"),
+    Column(N_("Used"), lambda r: rx.badge(r["percent"], color_scheme=r["colour"])),
+    Column(N_("Remaining (business hours)"), "remaining"),
+    Column(N_("Forecast"), "outlook"),
 )
 
 
@@ -226,21 +228,21 @@ def sla_page() -> rx.Component:
         rx.heading(T("SLA"), size="7"),
         _filters(),
         rx.hstack(
-            _figure("Breaches", s.breaches.to_string(), "sla-breaches", "red"),
-            _figure("Warnings", s.warnings.to_string(), "sla-warnings", "amber"),
-            _figure("Open orders with a clock", s.open_clocks.to_string(), "sla-open"),
-            _figure("Closed within target", s.met, "sla-met", "green"),
+            _figure(N_("Breaches"), s.breaches.to_string(), "sla-breaches", "red"),
+            _figure(N_("Warnings"), s.warnings.to_string(), "sla-warnings", "amber"),
+            _figure(N_("Open orders with a clock"), s.open_clocks.to_string(), "sla-open"),
+            _figure(N_("Closed within target"), s.met, "sla-met", "green"),
             wrap="wrap", spacing="3",
         ),
         rx.grid(
-            _chart_card("Breaches and warnings per week", _weeks_chart(), "sla-chart-weeks"),
-            _chart_card("Time in each phase (business days)", _phase_chart(), "sla-chart-phases",
-                        "Orders closed in the period: median and 90th percentile per service type."),
+            _chart_card(N_("Breaches and warnings per week"), _weeks_chart(), "sla-chart-weeks"),
+            _chart_card(N_("Time in each phase (business days)"), _phase_chart(), "sla-chart-phases",
+                        N_("Orders closed in the period: median and 90th percentile per service type.")),
             columns=rx.breakpoints(initial="1", lg="2"), spacing="4", width="100%",
         ),
         _at_risk(),
-        _chart_card("Forecast accuracy", _accuracy_chart(), "sla-chart-accuracy",
-                    "Orders closed in the period, each forecast as at its creation from the orders closed before "
-                    "the period."),
+        _chart_card(N_("Forecast accuracy"), _accuracy_chart(), "sla-chart-accuracy",
+                    N_("Orders closed in the period, each forecast as at its creation by a model of the orders "
+                       "closed before the week it was created in.")),
         spacing="4", width="100%",
     ), wide=True)
