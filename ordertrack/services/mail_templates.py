@@ -23,10 +23,9 @@ class Audience(StrEnum):
     PROCESS = "process"  # customers only for the events in CUSTOMER_PROCESS_EVENTS
 
 
-# Process notifications a customer may receive when the process sends them to "the customer"
-# (seed 05: "if someone finishes a task"); every other one (a phase completed, overdue and
-# escalated tasks) is about the provider's internal work and goes to staff only.
-CUSTOMER_PROCESS_EVENTS = frozenset({"Order completed", "Order canceled", "Task completed"})
+# Process notifications a customer may receive; every other one ("Phase completed", "Task
+# completed", overdue and escalated tasks) is about internal work and goes to staff only.
+CUSTOMER_PROCESS_EVENTS = frozenset({"Order completed", "Order canceled"})
 # How a process event reads in a mail (the process designer's event names, as sentences).
 EVENT_TEXT = {
     "Task completed": N_("A task was completed"),
