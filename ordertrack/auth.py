@@ -45,7 +45,8 @@ _NAV_COMMON = (("Home", routes.HOME), ("Track My Orders", routes.BOARD), ("All o
 _OBJ = (("Objects", routes.OBJECTS),)
 _NAV_EXTRA: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.CUSTOMER: _OBJ,
-    Role.PARTNER: (("Clients", routes.CLIENTS),),
+    Role.PARTNER: (("Clients", routes.CLIENTS),
+                   ("SLA", routes.SLA)),
     Role.INSTALLER: _OBJ,
     Role.TECH_SUPPORT: (("Objects", routes.OBJECTS), ("Wall", routes.WALL), ("Failed orders", routes.FAILURES)),
     Role.MODERATOR: (("Objects", routes.OBJECTS), ("Wall", routes.WALL)),
@@ -56,11 +57,14 @@ _NAV_EXTRA: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.ADMIN: (("Order Manager", routes.MANAGER), ("Failed orders", routes.FAILURES), ("Clients", routes.CLIENTS),
                  ("Objects", routes.OBJECTS), ("Wall", routes.WALL), ("Processes", routes.PROCESSES),
                  ("Notifications", routes.NOTIFY_SETTINGS), ("Urgency", routes.URGENCY), ("Outbox", routes.OUTBOX),
-                 ("SLA targets", routes.SLA_SETTINGS)),
+                 ("SLA targets", routes.SLA_SETTINGS),
+                 ("SLA", routes.SLA)),
     Role.MANAGER: (("Order Manager", routes.MANAGER), ("Overdue tasks", routes.OVERDUE), ("Wall", routes.WALL),
                    ("Objects", routes.OBJECTS),
-                   ("Processes", routes.PROCESSES)),
-    Role.RESELLER: (("Notifications", routes.NOTIFY_SETTINGS),),
+                   ("Processes", routes.PROCESSES),
+                   ("SLA", routes.SLA)),
+    Role.RESELLER: (("Notifications", routes.NOTIFY_SETTINGS),
+                    ("SLA", routes.SLA)),
 }
 NAV: dict[Role, tuple[tuple[str, str], ...]] = {role: _NAV_COMMON + _NAV_EXTRA.get(role, ()) for role in Role}
 _NAV_LABELS = (  # for the catalog: the shell shows each label in the tab's language (i18n.ui.Tv)

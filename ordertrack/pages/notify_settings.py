@@ -249,7 +249,7 @@ def _section(title: str, *children: rx.Component) -> rx.Component:
 def _recipients() -> rx.Component:
     s = NotifySettingsState
     return _section(
-        "Failed-order notifications",
+        N_("Failed-order notifications"),
         form(
             rx.text(T("They always go to the support team. Also send them to:"), color_scheme="gray"),
             rx.checkbox(T("Me (the reseller)"), name="notify_me", default_checked=s.notify_me),
@@ -264,7 +264,7 @@ def _recipients() -> rx.Component:
 
 def _contacts() -> rx.Component:
     return _section(
-        "Customer contact information",
+        N_("Customer contact information"),
         rx.text(T("Notifications for a customer go to its contact e-mail, in its mail language (unless chosen: "
                   "its reseller's)."), color_scheme="gray"),
         data_table(NotifySettingsState.contacts,
@@ -326,7 +326,7 @@ def _reset_button() -> rx.Component:
 def _templates() -> rx.Component:
     s = NotifySettingsState
     return _section(
-        "E-mail templates",
+        N_("E-mail templates"),
         rx.hstack(
             rx.foreach(s.events, lambda t: rx.button(
                 t["name"], size="1", variant=rx.cond(t["event"] == s.template_event, "solid", "soft"),
@@ -372,7 +372,7 @@ def _remedies() -> rx.Component:
     columns = (Column(T("Reason code"), lambda r: rx.code(r["code"])), Column(T("Description of issue"), "issue"),
                Column(T("Steps to remedy"), lambda r: rx.text(r["steps"], white_space="pre-line")))
     return _section(
-        "Remedy table",
+        N_("Remedy table"),
         data_table(s.remedies, columns, empty=None, variant="ghost"),
         rx.form(
             inline(

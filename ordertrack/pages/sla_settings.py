@@ -12,14 +12,14 @@ from ordertrack.clock import get_clock
 from ordertrack.components.forms import text_input
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.roles import Role
-from ordertrack.i18n import _
+from ordertrack.i18n import N_, _
 from ordertrack.i18n.ui import T
 from ordertrack.pages.frame import page
 from ordertrack.services import sla
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 
-PRIORITY_LABELS = {"low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent"}
+PRIORITY_LABELS = {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High"), "urgent": N_("Urgent")}
 
 
 class SlaSettingsState(AppState):

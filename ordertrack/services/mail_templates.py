@@ -165,7 +165,7 @@ SAMPLE_VARIABLES = {  # the preview's values when the database has no real ones 
     "resolution": "Limit raised by the reseller, provisioning retried.",
     "order_link": "http://localhost:3000/orders/SO-20260123", "process": "New Voice Service",
     "event": "Order completed", "subject_name": "SO-20260123 SIP trunk for Acme", "detail": "Task: Provision Service",
-    "phase": "Customer Validation", "status": "Validation",
+    "phase": "validation", "status": "validation",
     "comment": "All services activated; please approve within 2 days.",
     "subject": "Your SIP trunk is ready for testing", "message": "Hello,\n\nthe trunk is up; please test a call.",
     "sender": "Mia Manager", "company": "Acme Logistics", "percent": "75", "used": "30", "target": "40",

@@ -45,6 +45,7 @@ from sqlmodel import Session, col, select
 from ordertrack import i18n
 from ordertrack.db.models import Customer, Order, Reseller, User
 from ordertrack.db.notify_models import NotificationTemplate, OutboxMessage
+from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.i18n import _
 from ordertrack.services import mail_templates as mt
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
@@ -133,6 +134,18 @@ def _tidy(text: str) -> str:
     return "\n".join(out).strip() + "\n"
 
 
+def _label(name: str, value: str) -> str:
+    """A phase or status key (or an English label, or a process event) in the current language."""
+    if name == "phase" and ORDER_WORKFLOW.has(value):
+        return ORDER_WORKFLOW.label(value)
+    if name == "status" and value in _STATUSES:
+        return OrderStatus(value).label
+    return _(mt.EVENT_TEXT.get(value, value))
+
+
+_STATUSES = frozenset(s.value for s in OrderStatus)
+
+
 def render(subject: str, body: str, variables: dict[str, str], language: str | None = None) -> tuple[str, str]:
     """Render a template's subject and plain-text body with ``variables`` in ``language``
     (default: the current one). Labels among the variables (phase, status, event) are
@@ -143,8 +156,8 @@ def render(subject: str, body: str, variables: dict[str, str], language: str | N
     """
     try:
         with i18n.use(language or i18n.current()):  # the mail's language; errors in the reader's
-            values = {k: (_(mt.EVENT_TEXT.get(v, v)) if k in mt.TRANSLATED_VARIABLES and isinstance(v, str) and v
-                          else v) for k, v in variables.items()}
+            values = {k: (_label(k, v) if k in mt.TRANSLATED_VARIABLES and isinstance(v, str) and v else v)
+                      for k, v in variables.items()}
             subject_text = _compiled(subject).render(values)
             body_text = _compiled(body).render(values)
     except TemplateSyntaxError as exc:
@@ -552,8 +565,6 @@ def preview_variables(session: Session, *, base_url: str = "") -> dict[str, str]
     from ordertrack.db.message_models import OrderMessage
     from ordertrack.db.notify_models import OrderFailure, Remedy
     from ordertrack.db.sla_models import OrderSla
-    from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
-
     values = dict(mt.SAMPLE_VARIABLES)
     base = (base_url or "").rstrip("/") or values["order_link"].rsplit("/orders/", 1)[0]
     failure = session.exec(select(OrderFailure).order_by(col(OrderFailure.id).desc())).first()
@@ -566,12 +577,8 @@ def preview_variables(session: Session, *, base_url: str = "") -> dict[str, str]
     order, customer = row
     link = f"{base}/orders/{order.number}"
     values.update(order_number=order.number, order_name=order.name, customer=customer.name, order_link=link,
-                  subject_name=f"{order.number} {order.name}", company=customer.name,
-                  phase=ORDER_WORKFLOW.label(order.phase) if ORDER_WORKFLOW.has(order.phase) else order.phase)
-    try:
-        values["status"] = OrderStatus(order.status).label
-    except ValueError:
-        pass
+                  subject_name=f"{order.number} {order.name}", company=customer.name, phase=order.phase,
+                  status=order.status)  # keys: the preview labels them in the template's language
     if failure is not None:
         remedy = session.exec(select(Remedy).where(Remedy.reason_code == failure.reason_code)).first()
         values.update(reason=remedy.issue if remedy else failure.reason_code, remedy=remedy.steps if remedy else "",

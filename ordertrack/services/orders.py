@@ -355,7 +355,7 @@ def _tell_customer(session: Session, *, order: Order, phase: str, status: str, c
     notifications.enqueue(session, event="order_status_changed", order_id=order.id,
                           recipients=[("customer", customer.contact_email)], now=now, variables={
                               "order_number": order.number, "order_name": order.name, "customer": customer.name,
-                              "phase": ORDER_WORKFLOW.label(phase), "status": OrderStatus(status).label,
+                              "phase": phase, "status": status,  # keys: labelled in the recipient's language
                               "comment": comment or "", "order_link": f"{base}/orders/{order.number}"})
 
 

@@ -25,13 +25,25 @@ def _server_now(server) -> datetime:
 
 
 def _running_before_50(server) -> tuple[str, datetime]:
-    """An open order whose running clock reaches 50 % soonest (at least 10 minutes ahead)."""
+    """An open order whose running clock reaches 50 % soonest (at least 10 minutes ahead); when
+    earlier clock jumps used them all up, a new one, as the order form makes it."""
+    from ordertrack.db.models import Customer
+    from ordertrack.services import intake
+    from ordertrack.services.calendars import business_calendar
+
+    now = _server_now(server)
+    query = (select(Order.number, OrderSla.due_at).join(OrderSla, OrderSla.order_id == Order.id)
+             .where(OrderSla.state == "running", OrderSla.next_threshold == 50,
+                    col(OrderSla.due_at) > now + timedelta(minutes=10)).order_by(col(OrderSla.due_at)))
     with Session(create_engine(server.db_url)) as s:
-        row = s.exec(select(Order.number, OrderSla.due_at).join(OrderSla, OrderSla.order_id == Order.id)
-                     .where(OrderSla.state == "running", OrderSla.next_threshold == 50,
-                            col(OrderSla.due_at) > _server_now(server) + timedelta(minutes=10))
-                     .order_by(col(OrderSla.due_at))).first()
-    assert row is not None, "the demo data has open orders whose SLA clock runs"
+        row = s.exec(query).first()
+        if row is None:
+            customer = s.exec(select(Customer).order_by(Customer.id)).first()
+            created = intake.create_order(s, customer_id=customer.id, name="SLA watch", service_type="license",
+                                          items=[("license", "Seat")], now=now, calendar=business_calendar(),
+                                          source="test")
+            s.commit()
+            row = s.exec(query.where(Order.id == created.id)).one()
     return row[0], row[1]
 
 
@@ -63,22 +75,33 @@ def test_customers_see_no_sla_panel(page, server):
     expect(page.locator("#sla-panel")).to_have_count(0)
 
 
+def _next_due(server, number: str) -> tuple[int | None, datetime | None]:
+    with Session(create_engine(server.db_url)) as s:
+        return s.exec(select(OrderSla.next_threshold, OrderSla.due_at).join(Order, Order.id == OrderSla.order_id)
+                      .where(Order.number == number)).one()
+
+
 @pytest.mark.clock_jump
-def test_passing_the_50_percent_threshold_turns_the_open_page_amber_and_mails_once(page, server):
+def test_each_threshold_recolours_the_open_page_and_is_mailed_once(page, server):
     number, due = _running_before_50(server)
     login(page, "manager")
     page.goto(f"/orders/{number}")
     panel = page.locator("#sla-panel")
     expect(panel).to_have_attribute("data-colour", "green")
 
-    server.advance_clock((due - _server_now(server)) / timedelta(hours=1) + 0.05)
+    for threshold, colour in ((50, "amber"), (75, "orange"), (100, "red")):
+        nxt, due = _next_due(server, number)
+        assert nxt == threshold, f"the clock waits for {threshold} %"
+        server.advance_clock((due - _server_now(server)) / timedelta(hours=1) + 0.05)
+        expect(panel).to_have_attribute("data-colour", colour, timeout=15_000)  # pushed, no reload
+        expect(page.locator("#sla-crossings")).to_contain_text(f"{threshold} % reached")
+        note = "SLA breached" if threshold == 100 else f"SLA {threshold} % reached"
+        expect(page.locator("#order-history")).to_contain_text(note)
 
-    expect(panel).to_have_attribute("data-colour", "amber", timeout=15_000)  # pushed, no reload
-    expect(page.locator("#sla-crossings")).to_contain_text("50 % reached")
-    expect(page.locator("#order-history")).to_contain_text("SLA 50 % reached")
     with Session(create_engine(server.db_url)) as s:
         order_id = s.exec(select(Order.id).where(Order.number == number)).one()
         mails = s.exec(select(OutboxMessage.to_addr, OutboxMessage.subject).where(
             OutboxMessage.order_id == order_id, OutboxMessage.event == "sla_threshold")).all()
-    fifty = [to for to, subject in mails if "50 %" in subject]
-    assert fifty and len(fifty) == len(set(fifty)), "one warning per recipient"
+    for word in ("50 %", "75 %", "breached"):
+        recipients = [to for to, subject in mails if word in subject]
+        assert recipients and len(recipients) == len(set(recipients)), f"one {word} warning per recipient"

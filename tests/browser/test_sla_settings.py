@@ -42,3 +42,24 @@ def test_a_manager_reads_the_targets_but_cannot_change_them(page):
     expect(page.locator("#sla-targets")).to_contain_text("Business fibre")
     expect(page.get_by_role("button", name="Save targets")).to_have_count(0)
     expect(page.get_by_text("Only administrators change these settings.")).to_be_visible()
+
+
+def test_the_sla_pages_read_in_russian(browser, server):
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900},
+                                  locale="ru-RU", extra_http_headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+    context.add_cookies([{"name": "ot_lang", "value": "ru", "url": server.url}])
+    page = context.new_page()
+    try:
+        login(page, "admin")
+        page.goto("/settings/sla")
+        expect(page.get_by_role("heading", name="Целевые сроки SLA")).to_be_visible()
+        expect(page.locator("#sla-note")).to_contain_text("действует для новых заказов")
+        expect(page.locator("#sla-targets")).to_contain_text("Оптика для бизнеса")
+        page.screenshot(path="/tmp/ordertrack-sla-settings-ru.png", full_page=True)
+        page.goto("/sla")
+        expect(page.get_by_role("heading", name="Заказы под угрозой сейчас")).to_be_visible(timeout=30_000)
+        page.goto("/settings/notifications")
+        expect(page.get_by_role("heading", name="Шаблоны писем")).to_be_visible()
+        page.screenshot(path="/tmp/ordertrack-notify-settings-ru.png", full_page=True)
+    finally:
+        context.close()

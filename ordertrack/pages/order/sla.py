@@ -11,7 +11,7 @@ from typing import Any
 import reflex as rx
 from sqlmodel import Session
 
-from ordertrack.i18n import _, ngettext
+from ordertrack.i18n import N_, _, ngettext
 from ordertrack.i18n.ui import T
 from ordertrack.pages.order.common import Snapshot, fmt
 from ordertrack.pages.order.state import OrderState
@@ -19,7 +19,7 @@ from ordertrack.services import forecast as forecast_service
 from ordertrack.services import sla as sla_service
 from ordertrack.services.calendars import business_calendar
 
-STATE_LABELS = {"running": "Running", "paused": "Paused", "stopped": "Stopped"}
+STATE_LABELS = {"running": N_("Running"), "paused": N_("Paused"), "stopped": N_("Stopped")}
 COLOURS = {"ok": "green", "warning": "amber", "danger": "orange", "breached": "red"}
 
 
