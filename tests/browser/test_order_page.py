@@ -40,7 +40,7 @@ def test_a_file_uploads_when_chosen_and_never_travels_to_another_dialog_or_order
     tool = tmp_path / "tool.exe"
     tool.write_bytes(b"MZ")
     login(page, "operator")
-    page.goto(f"/orders/{order_a}")
+    page.goto(f"/orders/{order_a}?tab=messages")
     page.get_by_role("button", name="Post a Follow-up").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("button", name="Upload", exact=True)).to_have_count(0)
@@ -63,7 +63,7 @@ def test_a_file_uploads_when_chosen_and_never_travels_to_another_dialog_or_order
     page.get_by_role("button", name="Post a Follow-up").click()
     page.get_by_role("dialog").locator("#attach input[type=file]").set_input_files(str(secret))
     expect(page.get_by_role("dialog").locator("#pending-files")).to_contain_text("secret-a.pdf")
-    page.goto(f"/orders/{order_b}")
+    page.goto(f"/orders/{order_b}?tab=messages")
     page.get_by_role("button", name="Post a Follow-up").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.locator("#pending-files")).not_to_contain_text("secret-a.pdf")
@@ -128,8 +128,12 @@ def test_customers_see_items_with_prices_the_order_value_and_approve_as_the_prim
     expect(page.locator("#order-value")).to_contain_text("$")
     expect(page.locator("#order-items")).to_contain_text("Unit price")
     expect(page.get_by_text("Order Actions")).to_have_count(0)
-    body = page.locator("body").inner_text()
-    assert [w for w in words if w and w in body] == []
+    for tab in ("Overview", "Messages", "Tickets", "History"):
+        page.get_by_role("tab", name=tab, exact=True).click()
+        expect(page.get_by_role("tab", name=tab, exact=True)).to_have_attribute("aria-selected", "true")
+        body = page.locator("body").inner_text()
+        assert [w for w in words if w and w in body] == [], tab
+    expect(page.get_by_role("tab", name="Provisioning", exact=True)).to_have_count(0)
     with _db(server) as s:
         user = s.exec(select(User).where(User.username == username)).one()
         waiting = s.exec(select(Order.number).where(Order.customer_id == user.customer_id,
@@ -143,3 +147,40 @@ def test_customers_see_items_with_prices_the_order_value_and_approve_as_the_prim
         "data-accent-color", "red")
     page.screenshot(path="/tmp/orderui-customer-approve.png", full_page=True)
     page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+
+
+def test_the_order_page_is_in_tabs_addressable_by_url_and_keyboard(browser, server):
+    number = _orders_of(server, "customer")[0]
+    staff = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    customer = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    try:
+        page = staff.new_page()
+        login(page, "operator")
+        page.goto(f"/orders/{number}?tab=messages")
+        expect(page.get_by_role("tab", name="Messages", exact=True)).to_have_attribute("aria-selected", "true")
+        expect(page.get_by_role("button", name="Post a Follow-up")).to_be_visible()
+        expect(page.get_by_role("button", name="Record attempt")).to_have_count(0)  # other tabs are hidden
+        page.get_by_role("tab", name="Messages", exact=True).focus()
+        page.keyboard.press("ArrowRight")
+        expect(page.get_by_role("tab", name="Tickets", exact=True)).to_have_attribute("aria-selected", "true")
+        expect(page.get_by_label("Ticket subject")).to_be_visible()
+        expect(page).to_have_url(f"{server.url}/orders/{number}?tab=tickets")
+        page.keyboard.press("ArrowRight")
+        expect(page.get_by_role("tab", name="Provisioning", exact=True)).to_have_attribute("aria-selected", "true")
+        expect(page.get_by_text("Order Actions").first).to_be_visible()
+        page.screenshot(path="/tmp/orderui-tabs-provisioning.png", full_page=True)
+        page.reload()
+        expect(page.get_by_role("tab", name="Provisioning", exact=True)).to_have_attribute("aria-selected", "true")
+        page.get_by_role("tab", name="History", exact=True).click()
+        expect(page.locator("#order-timeline").get_by_role("row").first).to_be_visible()
+        expect(page).to_have_url(f"{server.url}/orders/{number}?tab=history")
+
+        cpage = customer.new_page()
+        login(cpage, "customer")
+        cpage.goto(f"/orders/{number}?tab=provisioning")  # staff work: the customer lands on Overview
+        expect(cpage.get_by_role("tab", name="Overview", exact=True)).to_have_attribute("aria-selected", "true")
+        expect(cpage.get_by_role("tab", name="Provisioning", exact=True)).to_have_count(0)
+        expect(cpage.locator("#order-value")).to_be_visible()
+    finally:
+        staff.close()
+        customer.close()

@@ -29,7 +29,7 @@ def _order_running(server, process_name: str, index: int = 0) -> str:
 def test_operator_processes_and_skips_order_actions(page, server):
     number = _order_running(server, "Standard provisioning")
     login(page, "operator")
-    page.goto(f"/orders/{number}")
+    page.goto(f"/orders/{number}?tab=provisioning")
     actions = page.locator("#order-actions")
     credit = actions.locator("tr[data-action='Check customer credit']")
     expect(credit).to_have_attribute("data-status", "open")
@@ -47,11 +47,12 @@ def test_operator_processes_and_skips_order_actions(page, server):
 def test_confirm_order_action_moves_the_order_to_execution(page, server):
     number = _order_running(server, "Standard provisioning", index=1)
     login(page, "support")
-    page.goto(f"/orders/{number}")
+    page.goto(f"/orders/{number}?tab=provisioning")
     actions = page.locator("#order-actions")
     actions.locator("tr[data-action='Check customer credit']").get_by_role("button", name="Process").click()
     expect(actions.locator("tr[data-action='Check customer credit']")).to_have_attribute("data-status", "done")
     actions.locator("tr[data-action='Review service address']").get_by_role("button", name="Process").click()
+    page.get_by_role("tab", name="Overview", exact=True).click()
     expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Confirm order")
     expect(page.get_by_text("Execution", exact=True).first).to_be_visible()
 
@@ -77,7 +78,7 @@ def test_overdue_tasks_report_lists_actions_past_their_alarm_hours(page):
 def test_operator_works_a_voice_order_through_to_complete_then_cancel_is_final(page, server):
     number = _order_running(server, "New Voice Service")
     login(page, "operator")
-    page.goto(f"/orders/{number}")
+    page.goto(f"/orders/{number}?tab=provisioning")
     actions = page.locator("#order-actions")
 
     def act(name: str, button: str) -> None:
@@ -96,6 +97,7 @@ def test_operator_works_a_voice_order_through_to_complete_then_cancel_is_final(p
     page.get_by_role("button", name="Move to Canceled").click()
     page.get_by_label("Comment (required)").fill("Customer withdrew")
     page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("tab", name="Overview", exact=True).click()
     expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Customer withdrew")
     expect(page.get_by_role("button", name=re.compile("^(Move to|Approve|Reopen)"))).to_have_count(0)
     page.reload()

@@ -52,7 +52,8 @@ def read(session: Session, snap: Snapshot, *, with_reasons: bool = True) -> dict
             {"id": str(i.id), "kind": i.kind, "name": i.name,
              "status": _(ETI_WAITING_LABEL) if i.status == ETI_WAITING else i.status.replace("_", " "),
              "waiting": "1" if i.status == ETI_WAITING and principal.is_staff else "",
-             "can_require": "1" if principal.is_staff and i.status in ETI_MAY_REQUIRE else "",
+             "can_require": "1" if principal.is_staff and i.counts and i.status in ETI_MAY_REQUIRE
+             and snap.detail.card.phase not in ("closed", "canceled") else "",
              "note": "" if i.counts else _(NOT_COUNTED),
              "quantity": str(priced.items.get(i.id, none).quantity),
              "price": money(priced.items.get(i.id, none).price_cents),
@@ -190,11 +191,11 @@ def _eti(i: rx.Var) -> rx.Component:
     return rx.cond(
         i["waiting"] == "1",
         rx.button(T("Approve ETI"), size="1", on_click=ItemsState.approve_eti(i["id"]),
-                  aria_label=T("Approve the technical interview of {item}", item=i["name"])),
+                  aria_label=T("Approve ETI: {item}", item=i["name"])),
         rx.hstack(
             rx.cond(i["can_require"] == "1",
                     rx.button(T("Require ETI"), size="1", variant="soft",
-                              aria_label=T("Require a technical interview for {item}", item=i["name"]),
+                              aria_label=T("Require ETI: {item}", item=i["name"]),
                               title=T("The item needs a technical interview before delivery"),
                               on_click=ItemsState.require_eti(i["id"]))),
             rx.text(i["note"], color_scheme="gray", size="1"),
@@ -253,5 +254,9 @@ def section() -> list[rx.Component]:
             on_submit=s.add_item,
             reset_on_submit=True,
         )),
-        rx.cond(s.can_edit, _attempt_form()),
     ]
+
+
+def attempt_form() -> rx.Component:
+    """Record a provisioning attempt (staff)."""
+    return rx.cond(ItemsState.can_edit, _attempt_form())
