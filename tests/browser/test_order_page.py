@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, create_engine, select
 
 from ordertrack.db.message_models import Attachment, OrderMessage
-from ordertrack.db.models import Order, User
+from ordertrack.db.models import Order, OrderItem, User
 from ordertrack.db.notify_models import OutboxMessage
 from tests.browser.conftest import login
 
@@ -181,6 +181,44 @@ def test_the_order_page_is_in_tabs_addressable_by_url_and_keyboard(browser, serv
         expect(cpage.get_by_role("tab", name="Overview", exact=True)).to_have_attribute("aria-selected", "true")
         expect(cpage.get_by_role("tab", name="Provisioning", exact=True)).to_have_count(0)
         expect(cpage.locator("#order-value")).to_be_visible()
+    finally:
+        staff.close()
+        customer.close()
+
+
+def test_staff_require_a_technical_interview_the_order_shows_approve_eti_and_approval_clears_it(browser, server):
+    """#18.5 end to end: Require ETI on an item (staff), the order (and its customer) see Approve
+    ETI, Approve ETI on the item clears it."""
+    with _db(server) as s:
+        user = s.exec(select(User).where(User.username == "customer2")).one()
+        number, item = s.exec(
+            select(Order.number, OrderItem.name).join(OrderItem, OrderItem.order_id == Order.id)
+            .where(Order.customer_id == user.customer_id, Order.phase.in_(["planning", "execution"]),
+                   Order.status != "approve_eti", OrderItem.status == "pending", OrderItem.kind != "colocation")
+            .order_by(Order.number)).first()
+    staff = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    customer = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    try:
+        page = staff.new_page()
+        login(page, "operator")
+        page.goto(f"/orders/{number}")
+        page.get_by_role("button", name=f"Require ETI: {item}").click()
+        expect(page.locator("[data-status='approve_eti']").first).to_be_visible()
+        expect(page.locator("#order-items")).to_contain_text("waiting for technical-interview approval")
+        expect(page.locator("#order-history").get_by_role("row").first).to_contain_text(
+            f"Technical interview required: {item}")
+
+        cpage = customer.new_page()
+        login(cpage, "customer2")
+        cpage.goto(f"/orders/{number}")
+        expect(cpage.locator("[data-status='approve_eti']").first).to_be_visible()
+        expect(cpage.get_by_role("button", name=f"Approve ETI: {item}")).to_have_count(0)  # staff approve it
+
+        page.get_by_role("button", name=f"Approve ETI: {item}").click()
+        expect(page.locator("[data-status='approve_eti']")).to_have_count(0)
+        expect(page.locator("#order-history").get_by_role("row").first).to_contain_text(
+            f"Technical interview approved: {item}")
+        expect(cpage.locator("[data-status='approve_eti']")).to_have_count(0)  # live, without a reload
     finally:
         staff.close()
         customer.close()
