@@ -85,3 +85,7 @@ app.add_page(requests_page, route=routes.REQUESTS, title="Requests · ordertrack
              on_load=[RequestsState.load, RequestsState.watch])
 app.add_page(orders_page, route=routes.ORDERS, title="Orders · ordertrack", on_load=[OrdersState.load, OrdersState.watch])
 app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_load=[OrderState.load, OrderState.watch])
+
+from ordertrack.pages.ticket import TICKET, TicketState, ticket_page  # noqa: E402 - the ticket page (orderui)
+
+app.add_page(ticket_page, route=TICKET, title="Ticket · ordertrack", on_load=TicketState.load)

@@ -222,3 +222,70 @@ def test_staff_require_a_technical_interview_the_order_shows_approve_eti_and_app
     finally:
         staff.close()
         customer.close()
+
+
+def test_a_ticket_has_its_own_page_where_staff_and_the_customer_reply(browser, server):
+    """#18 "tickets": a ticket page to open from a link, replies of both sides in one thread,
+    status buttons only for the moves that exist."""
+    number = _orders_of(server, "customer2")[0]
+    staff = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    customer = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    try:
+        cpage = customer.new_page()
+        login(cpage, "customer2")
+        cpage.goto(f"/orders/{number}?tab=tickets")
+        cpage.get_by_label("Ticket subject").fill("Static IP not routed")
+        cpage.get_by_label("Ticket message").fill("Since the install.")
+        cpage.get_by_role("button", name="Open ticket").click()
+        card = cpage.locator("[data-ticket='Static IP not routed']")
+        expect(card).to_be_visible()
+        card.get_by_role("link").first.click()
+        expect(cpage.locator("#ticket-subject")).to_contain_text("Static IP not routed")
+        ticket_url = cpage.url
+        expect(cpage.locator("#ticket-moves")).to_have_count(0)  # customers change no status
+
+        page = staff.new_page()
+        login(page, "support")
+        page.goto(ticket_url)
+        expect(page.locator("[data-entry='Since the install.']")).to_contain_text("Chris Customer")
+        moves = page.locator("#ticket-moves").get_by_role("button")
+        expect(moves).to_have_text(["Put on hold", "Close"])
+        page.get_by_label("Your reply").fill("Routed now, please check.")
+        page.get_by_role("button", name="Send reply").click()
+        expect(page.locator("[data-entry='Routed now, please check.']")).to_contain_text("Sam Support")
+        moves.get_by_text("Close", exact=True).click()
+        expect(page.locator("#ticket-status")).to_have_text("Closed")
+        expect(moves).to_have_text(["Reopen"])
+
+        cpage.reload()
+        reply = cpage.locator("[data-entry='Routed now, please check.']")
+        expect(reply).to_contain_text("Support team")
+        expect(reply).not_to_contain_text("Sam Support")
+        cpage.get_by_label("Your reply").fill("Works, thanks. One more question though.")
+        cpage.get_by_role("button", name="Send reply").click()
+        expect(cpage.locator("#ticket-status")).to_have_text("Open")  # the customer's reply reopens it
+        page.screenshot(path="/tmp/orderui-ticket-staff.png", full_page=True)
+
+        other = browser.new_context(base_url=server.url)
+        opage = other.new_page()
+        login(opage, "customer")
+        opage.goto(ticket_url)
+        expect(opage.locator("#ticket-missing")).to_be_visible()
+        other.close()
+    finally:
+        staff.close()
+        customer.close()
+
+
+def test_a_comment_template_fills_the_body_when_chosen(page, server):
+    number = _orders_of(server, "customer")[0]
+    login(page, "support")
+    page.goto(f"/orders/{number}?tab=messages")
+    page.get_by_role("button", name="Add a Comment").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Template").select_option(label="We need information")
+    expect(dialog.get_by_label("Body")).to_have_value("We are waiting for information from you before we can continue.")
+    expect(dialog.get_by_label("Subject")).to_have_value("We need information")
+    dialog.get_by_label("Body").fill("We are waiting for the rack location from you.")
+    dialog.get_by_role("button", name="Add Comment").click()
+    expect(page.locator("[data-message='We are waiting for the rack location from you.']")).to_be_visible()
