@@ -277,7 +277,7 @@ def unfinished(session: Session, *, principal) -> tuple[DraftView, ...]:
 
 
 def send_link(session: Session, *, principal, draft_id: int, sender: str, subject: str, message: str, now: datetime,
-              secret: str, base_url: str) -> str:
+              secret: str, base_url: str, files: list[dict[str, str]] | None = None) -> str:
     """E-mail the client a signed link to continue its unfinished order (through the outbox)."""
     from ordertrack.services import notifications
 
@@ -295,5 +295,6 @@ def send_link(session: Session, *, principal, draft_id: int, sender: str, subjec
     notifications.enqueue(session, event="process_event", order_id=None, recipients=[("customer", row.email)],
                           now=now, variables={"process": "Your order", "event": subject,
                                               "subject_name": str(json.loads(row.data).get("company", "")),
-                                              "detail": f"{message}\n\nFrom: {sender}", "order_link": link})
+                                              "detail": f"{message}\n\nFrom: {sender}", "order_link": link},
+                          files=[{k: f[k] for k in ("path", "name", "type")} for f in files or []])
     return link

@@ -289,3 +289,36 @@ def test_a_comment_template_fills_the_body_when_chosen(page, server):
     dialog.get_by_label("Body").fill("We are waiting for the rack location from you.")
     dialog.get_by_role("button", name="Add Comment").click()
     expect(page.locator("[data-message='We are waiting for the rack location from you.']")).to_be_visible()
+
+
+def test_send_order_links_has_the_real_from_attachments_and_only_drafts_with_an_email(page, server, tmp_path):
+    """#18.7: Send Order Links shows the address the mail comes from, takes attachments (uploaded
+    when chosen) and is offered only for unfinished orders with an e-mail address."""
+    from datetime import UTC, datetime
+
+    from ordertrack.db.intake_models import DraftOrder
+
+    now = datetime.now(UTC)
+    with _db(server) as s:
+        s.add(DraftOrder(data=json.dumps({"company": "Linkable Ltd"}), step=2, email="buyer@linkable.example",
+                         created_at=now, updated_at=now))
+        s.add(DraftOrder(data=json.dumps({"company": "Anonymous Ltd"}), step=1, email="", created_at=now,
+                         updated_at=now))
+        s.commit()
+    quote = tmp_path / "price-list.pdf"
+    quote.write_bytes(b"%PDF-1.4 price list")
+    login(page, "support")
+    page.goto("/manager")
+    expect(page.locator("tr[data-draft='Anonymous Ltd']")).to_contain_text("no e-mail address yet")
+    expect(page.locator("tr[data-draft='Anonymous Ltd']").get_by_role("button")).to_have_count(0)
+    page.locator("tr[data-draft='Linkable Ltd']").get_by_role("button", name="Send Order Links").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("#sl-from")).to_contain_text("noreply@ordertrack.example")
+    expect(dialog).not_to_contain_text("Sam Support")
+    dialog.locator("#link-attach input[type=file]").set_input_files(str(quote))
+    expect(dialog.locator("#pending-files")).to_contain_text("price-list.pdf")
+    dialog.get_by_role("button", name="Send Mail").click()
+    expect(page.get_by_text("Order link sent to buyer@linkable.example.")).to_be_visible()
+    with _db(server) as s:
+        mail = s.exec(select(OutboxMessage).where(OutboxMessage.to_addr == "buyer@linkable.example")).one()
+        assert [f["name"] for f in json.loads(mail.attachments)] == ["price-list.pdf"]
