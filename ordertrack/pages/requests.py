@@ -10,6 +10,8 @@ from ordertrack.components.forms import form, text_area, text_input
 from ordertrack.components.process_run import run_badge, start_form, task_lines
 from ordertrack.components.tables import empty_state
 from ordertrack.db.engine import session_scope
+from ordertrack.i18n import _
+from ordertrack.i18n.ui import T
 from ordertrack.live import publish, watch
 from ordertrack.pages.frame import page
 from ordertrack.services import processes
@@ -76,7 +78,7 @@ class RequestsState(AppState):
                        body=coerce_str(form_data.get("body"), name="Description", max_len=20000))
         publish()
         self._fetch()
-        return rx.toast.success("Request filed.")
+        return rx.toast.success(_("Request filed."))
 
     @rx.event
     @guard(staff=True)
@@ -89,7 +91,7 @@ class RequestsState(AppState):
             raise BadInput("Unknown request.")
         self._call(processes.start_run, entity_kind="request", entity_id=request_id,
                    process_id=coerce_int(form_data.get("process_id"), name="Process", minimum=1))
-        return rx.toast.success("Process started.")
+        return rx.toast.success(_("Process started."))
 
     @rx.event
     @guard(staff=True)
@@ -113,7 +115,7 @@ def _card(r: rx.Var) -> rx.Component:
                        on_skip=lambda t: s.finish(t, True)),
             rx.cond(s.is_staff & (r["process"] == "") & (s.startable.length() > 0),
                     start_form(item_field="request_id", item_id=r["id"], processes=s.startable,
-                               label="Request process", on_submit=s.start)),
+                               label=T("Request process"), on_submit=s.start)),
             width="100%",
         ),
         width="100%",
@@ -123,9 +125,9 @@ def _card(r: rx.Var) -> rx.Component:
 
 def _new_request() -> rx.Component:
     return form(
-        text_input("subject", "Request subject", placeholder="What do you need?", width="100%"),
-        text_area("body", "Request description", placeholder="Describe it", rows="2"),
-        rx.button("File request", type="submit"),
+        text_input("subject", T("Request subject"), placeholder=T("What do you need?"), width="100%"),
+        text_area("body", T("Request description"), placeholder=T("Describe it"), rows="2"),
+        rx.button(T("File request"), type="submit"),
         on_submit=RequestsState.file_request,
         reset=True,
         spacing="3",
@@ -136,8 +138,12 @@ def _new_request() -> rx.Component:
 def requests_page() -> rx.Component:
     s = RequestsState
     return page(
-        rx.cond(~s.is_staff, _new_request()),
-        rx.cond(s.rows.length() == 0, empty_state("No requests yet."),
-                rx.vstack(rx.foreach(s.rows, _card), width="100%", spacing="2")),
-        title="Service requests",
+        rx.vstack(
+            rx.heading(T("Service requests"), size="7"),
+            rx.cond(~s.is_staff, _new_request()),
+            rx.cond(s.rows.length() == 0, empty_state(T("No requests yet.")),
+                    rx.vstack(rx.foreach(s.rows, _card), width="100%", spacing="2")),
+            spacing="4",
+            width="100%",
+        ),
     )
