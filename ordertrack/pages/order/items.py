@@ -30,6 +30,8 @@ from ordertrack.settings import get_settings
 
 ETI_WAITING_LABEL = N_("waiting for technical-interview approval")
 NOT_COUNTED = N_("not counted in tracking status")
+ITEM_STATUS_LABELS = {"pending": N_("pending"), "active": N_("active"), "provisioned": N_("provisioned"),
+                      "provisioning_failed": N_("provisioning failed")}
 ETI_MAY_REQUIRE = ("pending", "provisioning_failed")
 CLAIMED_BY = "claimed by {name}"
 OUTCOMES = (("failed", N_("Failed")), ("succeeded", N_("Succeeded")))
@@ -50,7 +52,8 @@ def read(session: Session, snap: Snapshot, *, with_reasons: bool = True) -> dict
     values: dict[str, Any] = {
         "items": [
             {"id": str(i.id), "kind": i.kind, "name": i.name,
-             "status": _(ETI_WAITING_LABEL) if i.status == ETI_WAITING else i.status.replace("_", " "),
+             "status": _(ETI_WAITING_LABEL) if i.status == ETI_WAITING else
+             _(ITEM_STATUS_LABELS[i.status]) if i.status in ITEM_STATUS_LABELS else i.status.replace("_", " "),
              "waiting": "1" if i.status == ETI_WAITING and principal.is_staff else "",
              "can_require": "1" if principal.is_staff and i.counts and i.status in ETI_MAY_REQUIRE
              and snap.detail.card.phase not in ("closed", "canceled") else "",

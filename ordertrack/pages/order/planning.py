@@ -20,6 +20,8 @@ from ordertrack.services import orders as order_service
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 
+PRIORITY_LABELS = {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High"), "urgent": N_("Urgent")}
+
 
 def read(session: Session, snap: Snapshot) -> dict[str, Any]:
     """The planning facts of the order in ``snap`` and the form's starting values."""
@@ -28,7 +30,7 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
         "requested": str(detail.requested_completion or "—"),
         "planned": str(detail.planned_completion or "—"),
         "owner": (detail.owner_name or "—") if snap.principal.is_staff else "",  # no staff names for customers
-        "priority": card.priority.capitalize(),
+        "priority": _(PRIORITY_LABELS.get(card.priority, card.priority)),
         "owner_value": str(detail.owner_id) if detail.owner_id else "none",
         "priority_value": card.priority,
         "requested_value": detail.requested_completion.isoformat() if detail.requested_completion else "",
@@ -113,7 +115,7 @@ def _form() -> rx.Component:
             rx.vstack(rx.el.label(T("Owner"), html_for="owner"),
                       select("owner", T("Owner"), s.owners, none="— nobody —", value=s.owner_value, id="owner")),
             rx.vstack(rx.el.label(T("Priority"), html_for="priority"),
-                      select("priority", "Priority", [(p, p.capitalize()) for p in order_service.PRIORITIES],
+                      select("priority", T("Priority"), [(p, T(PRIORITY_LABELS[p])) for p in order_service.PRIORITIES],
                              value=s.priority_value, id="priority")),
             columns="4",
             spacing="4",
