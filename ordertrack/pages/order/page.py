@@ -15,7 +15,7 @@ from ordertrack.pages.frame import page
 from ordertrack.pages.order import client, items, messages, moves, planning, process, tickets
 from ordertrack.pages.order.state import OrderState
 
-RECENT = 5  # changes shown on the Overview
+RECENT = 10  # changes shown on the Overview
 
 
 def _history(rows: rx.Var, table_id: str) -> rx.Component:
