@@ -29,6 +29,7 @@ from ordertrack.pages.process_designer import (
 from ordertrack.pages.requests import RequestsState, requests_page
 from ordertrack.pages.sla import SlaReportState, sla_page
 from ordertrack.pages.sla_settings import SlaSettingsState, sla_settings_page
+from ordertrack.pages.ticket import TICKET, TicketState, ticket_page
 from ordertrack.pages.statuses import StatusesState, clients_page, objects_page
 from ordertrack.pages.urgency_settings import UrgencyState, urgency_page
 from ordertrack.pages.wall import WallState, wall_page
@@ -90,3 +91,4 @@ app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_loa
 app.add_page(sla_settings_page, route=routes.SLA_SETTINGS, title="SLA targets · ordertrack",
              on_load=SlaSettingsState.load)
 app.add_page(sla_page, route=routes.SLA, title="SLA · ordertrack", on_load=[SlaReportState.load, SlaReportState.watch])
+app.add_page(ticket_page, route=TICKET, title="Ticket · ordertrack", on_load=TicketState.load)

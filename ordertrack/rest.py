@@ -332,3 +332,82 @@ def record_attempt(number: OrderNumber, body: AttemptIn, key: Key):
         result = _out(session, order)
     publish()
     return result
+
+
+# --- Order items and the technical interview (issue #18.5; helper orderui) ---------------------
+
+class ItemOut(BaseModel):
+    id: int
+    kind: str
+    name: str
+    status: str
+    quantity: int
+    unit_price: str = Field(description="Decimal amount in `currency`, e.g. \"49.00\".")
+    currency: str
+    awaiting_technical_interview: bool
+
+
+class ItemList(BaseModel):
+    order: OrderOut
+    value: str = Field(description="The order's value: the sum of its items' quantity × unit price.")
+    currency: str
+    items: list[ItemOut]
+
+
+class InterviewIn(BaseModel):
+    required: bool = Field(description="true: the item needs a technical interview (the order shows Approve ETI); "
+                                       "false: the interview was approved (the item goes on).")
+
+
+def _items(session, order: Order) -> ItemList:
+    from ordertrack.db.models import OrderItem
+    from ordertrack.domain.tracking import ETI_WAITING
+    from ordertrack.services import order_view
+
+    priced = order_view.prices(session, order_id=order.id)
+    rows = session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)).all()
+    return ItemList(
+        order=_out(session, order), value=f"{priced.total_cents / 100:.2f}", currency=priced.currency,
+        items=[ItemOut(id=r.id, kind=r.kind, name=r.name, status=r.status, quantity=r.quantity,
+                       unit_price=f"{(r.price_cents or 0) / 100:.2f}", currency=priced.currency,
+                       awaiting_technical_interview=r.status == ETI_WAITING) for r in rows])
+
+
+@api.get("/api/v1/orders/{number}/items", response_model=ItemList, tags=["orders"])
+def read_items(number: OrderNumber, key: Key):
+    """The order's items with their prices and the order's value."""
+    with session_scope() as session:
+        return _items(session, _visible(session, key, number))
+
+
+@api.put("/api/v1/orders/{number}/items/{item_id}/technical-interview", response_model=ItemList, tags=["orders"])
+def technical_interview(number: OrderNumber, item_id: Id, body: InterviewIn, key: Key):
+    """Staff systems (an integration key) say an item needs a technical interview (the order's status
+    becomes Approve ETI) or that its interview was approved (the status follows the other items).
+    Answers 422 when the item cannot need one (delivered, not counted, the order ended) or is not
+    waiting for an approval."""
+    from ordertrack.domain.access import Principal
+    from ordertrack.domain.roles import Role
+    from ordertrack.services import order_items
+    from ordertrack.services import orders as order_service
+    from ordertrack.services.errors import Conflict
+
+    if key.scope != "integration":
+        raise HTTPException(403, "Only an integration key changes an item's technical interview.")
+    actor = Principal(user_id=None, username=f"api-key-{key.key_id}", display_name=f"API ({key.name})",
+                      role=Role.SYSTEM)
+    with session_scope() as session:
+        order = _visible(session, key, number)
+        change = order_items.require_eti if body.required else order_service.approve_item_eti
+        try:
+            change(session, principal=actor, order_id=order.id, item_id=item_id, expected_version=order.version,
+                   now=get_clock().now(), calendar=business_calendar())
+        except NotFound as exc:
+            raise HTTPException(404, exc.message) from None
+        except (BadInput, Conflict) as exc:
+            raise HTTPException(422, [{"loc": ["body", "required"], "msg": exc.message,
+                                       "type": "value_error"}]) from None
+        session.expire_all()
+        result = _items(session, session.get(Order, order.id))
+    publish()
+    return result

@@ -3,8 +3,11 @@ Order Status, each expanding to its steps with order counts; a step lists its or
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import reflex as rx
 
+from ordertrack import offload
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components import order_columns as oc
@@ -14,9 +17,12 @@ from ordertrack.components.tables import Column, data_table, empty_state
 from ordertrack.db.engine import session_scope
 from ordertrack.live import watch
 from ordertrack.pages.frame import page
-from ordertrack.services import intake, order_manager
+from ordertrack.pages.order.compose import attachments_field
+from ordertrack.services import attachments, intake, order_manager
 from ordertrack.services.errors import BadInput
 from ordertrack.settings import get_settings
+
+LINK_UPLOAD_ID = "link-attach"
 
 
 class OrderManagerState(AppState):
@@ -33,6 +39,9 @@ class OrderManagerState(AppState):
     drafts: list[dict[str, str]] = []
     link_open: bool = False
     link_for: dict[str, str] = {}
+    link_files: list[dict[str, str]] = []
+    link_upload_error: str = ""
+    _link_files: list[dict[str, str]] = []  # kept on the server: paths of this dialog's files
     _chosen: tuple[str, str] = ("", "")
     _watcher: str = ""
     _watch_path: str = ""
@@ -49,7 +58,8 @@ class OrderManagerState(AppState):
         self.steps = [{"node": n.key, "key": s.key, "label": s.label, "count": str(s.count),
                        "chosen": "1" if (n.key, s.key) == self._chosen else ""} for n in nodes for s in n.steps]
         with session_scope() as session:
-            self.drafts = [{"id": str(d.id), "company": d.company, "email": d.email or "—", "service": d.service,
+            self.drafts = [{"id": str(d.id), "company": d.company, "email": d.email or "—",
+                            "has_email": "1" if "@" in (d.email or "") else "", "service": d.service,
                             "step": f"step {d.step} of 3", "updated": d.updated_at.strftime("%Y-%m-%d %H:%M")}
                            for d in intake.unfinished(session, principal=principal)]
         if listed is not None:
@@ -94,22 +104,75 @@ class OrderManagerState(AppState):
             self.panel_open = False
         self._fetch()
 
+    def _drop_link_files(self) -> None:
+        """Forget (and delete) the files of the dialog that was open."""
+        files, self._link_files, self.link_files, self.link_upload_error = list(self._link_files), [], [], ""
+        if files:
+            attachments.discard_mail_files(files, folder=Path(get_settings().attachments_dir))
+
     @rx.event
     @guard(staff=True)
-    async def open_link_dialog(self, draft_id: str):
-        """Send Order Links: write the e-mail."""
+    def open_link_dialog(self, draft_id: str):
+        """Send Order Links: write the e-mail (only for an unfinished order with an e-mail address).
+        From is the address the mail really comes from."""
         draft_id = coerce_str(draft_id, name="Order", max_len=20)
         draft = next((d for d in self.drafts if d["id"] == draft_id), None)
         if draft is None:
             raise BadInput("That unfinished order is gone.")
-        self.link_for = {**draft, "from": current_principal().display_name}
+        if draft["has_email"] != "1":
+            raise BadInput("This unfinished order has no e-mail address yet.")
+        self._drop_link_files()
+        self.link_for = {**draft, "from": get_settings().mail_from}
         self.link_open = True
 
     @rx.event
     @guard(staff=True)
-    async def close_link_dialog(self):
-        """Close without sending."""
+    def close_link_dialog(self):
+        """Close without sending: the files chosen are discarded."""
         self.link_open = False
+        self._drop_link_files()
+
+    @rx.event
+    @guard(staff=True, upload=True)
+    async def upload_link_files(self, files: list[rx.UploadFile]):
+        """Attach files to the order link mail as soon as they are chosen (checked on the server)."""
+        if not self.link_open or not self.link_for or not isinstance(files, list):
+            raise BadInput("Open Send Order Links to attach files.")
+        settings, principal, refused = get_settings(), current_principal(), []
+        for file in files:
+            if len(self._link_files) >= 5:
+                refused.append(f"{attachments.safe_name(file.name or 'file')}: attach at most 5 files.")
+                continue
+            data = await file.read()
+            try:
+                kept = await offload.run(lambda d=data, n=file.name or "file": attachments.store_for_mail(
+                    principal=principal, filename=n, data=d, folder=Path(settings.attachments_dir),
+                    max_bytes=settings.attachment_max_bytes))
+            except BadInput as exc:
+                refused.append(exc.message)
+                continue
+            self._link_files = [*self._link_files, kept]
+            self.link_files = [*self.link_files, {"id": str(len(self._link_files) - 1), "name": kept["name"],
+                                                  "size": f"{max(1, int(kept['size']) // 1024)} KB"}]
+        self.link_upload_error = " ".join(refused)
+
+    @rx.event
+    @guard(staff=True)
+    def remove_link_file(self, index: str):
+        """Take one file off the order link mail."""
+        i = coerce_int(index, name="File", minimum=0, maximum=max(0, len(self._link_files) - 1))
+        if i >= len(self._link_files):
+            raise BadInput("That file is not attached.")
+        attachments.discard_mail_files([self._link_files[i]], folder=Path(get_settings().attachments_dir))
+        self._link_files = [f for n, f in enumerate(self._link_files) if n != i]
+        self.link_files = [{**f, "id": str(n)} for n, f in enumerate(
+            [f for n, f in enumerate(self.link_files) if n != i])]
+
+    @rx.event
+    @guard(staff=True)
+    async def link_files_rejected(self, rejected: list):
+        """Files the browser refused before uploading (too big, too many)."""
+        self.link_upload_error = "Not attached: larger than 5 MB or too many files."
 
     @rx.event
     @guard(staff=True)
@@ -121,10 +184,12 @@ class OrderManagerState(AppState):
         with session_scope() as session:
             intake.send_link(session, principal=current_principal(),
                              draft_id=coerce_int(self.link_for["id"], name="Order", minimum=1),
-                             sender=coerce_str(form_data.get("from"), name="From", max_len=200),
+                             sender=current_principal().display_name,
                              subject=coerce_str(form_data.get("subject"), name="Subject", max_len=300),
                              message=coerce_str(form_data.get("message"), name="Message", max_len=5000),
-                             now=get_clock().now(), secret=settings.signing_key(), base_url=settings.public_url)
+                             now=get_clock().now(), secret=settings.signing_key(), base_url=settings.public_url,
+                             files=list(self._link_files))
+        self._link_files, self.link_files = [], []  # the outbox sends them now
         self.link_open = False
         return rx.toast.success(f"Order link sent to {self.link_for['email']}.")
 
@@ -192,8 +257,11 @@ def _panel() -> rx.Component:
 
 DRAFT_COLUMNS = (Column("Company", "company"), Column("E-mail", "email"), Column("Service", "service"),
                  Column("Progress", "step"), Column("Last change", "updated"),
-                 Column("", lambda d: rx.button("Send Order Links", size="1", variant="soft",
-                                                on_click=OrderManagerState.open_link_dialog(d["id"]))))
+                 Column("", lambda d: rx.cond(
+                     d["has_email"] == "1",
+                     rx.button("Send Order Links", size="1", variant="soft",
+                               on_click=OrderManagerState.open_link_dialog(d["id"])),
+                     rx.text("no e-mail address yet", size="1", color_scheme="gray"))))
 ORDER_COLUMNS = (Column("Order ID", oc.order_link), oc.NAME, oc.CUSTOMER, oc.PHASE, oc.STATUS, oc.PRIORITY)
 
 
@@ -202,13 +270,15 @@ def _link_dialog() -> rx.Component:
     return dialog(
         ["Send Order Link to ", s.link_for["email"]],
         form(
-            field("From", text_input("from", "From", value=s.link_for["from"], id="sl-from", placeholder="",
-                                     width="100%"), html_for="sl-from"),
+            field("From", rx.text(s.link_for["from"], id="sl-from", size="2"), html_for="sl-from"),
             field("Subject", text_input("subject", "Subject", value="Continue your order", id="sl-subject",
                                         placeholder="", width="100%"), html_for="sl-subject"),
             field("Message", text_area("message", "Message", id="sl-message", rows="4", placeholder="",
                                        value="You started an order with us. Use the link below to "
                                              "continue where you left off."), html_for="sl-message"),
+            attachments_field(s.link_files, on_upload=s.upload_link_files(rx.upload_files(upload_id=LINK_UPLOAD_ID)),
+                              on_rejected=s.link_files_rejected, on_remove=s.remove_link_file,
+                              upload_error=s.link_upload_error, upload_id=LINK_UPLOAD_ID),
             submit_row("Send Mail", on_cancel=s.close_link_dialog),
             on_submit=s.send_link,
         ),

@@ -82,6 +82,40 @@ def pending(session: Session, *, principal: Principal, order_id: int, attachment
     return sorted(mine, key=lambda a: a.id)
 
 
+def _checked(filename: str, data: bytes, max_bytes: int) -> tuple[str, str]:
+    name = safe_name(filename)
+    ext = Path(name).suffix.lower()
+    if ext not in TYPES:
+        raise BadInput(f"{name}: only {', '.join(sorted(TYPES))} files may be attached.")
+    if len(data) > max_bytes:
+        raise BadInput(f"{name} is larger than {max_bytes // (1024 * 1024)} MB.")
+    if not data:
+        raise BadInput(f"{name} is empty.")
+    return name, ext
+
+
+def store_for_mail(*, principal: Principal, filename: str, data: bytes, folder: Path, max_bytes: int) -> dict[str, str]:
+    """Keep one file for a mail that belongs to no order yet (Send Order Links of an unfinished web
+    order), under a random name; the caller holds the returned ``{"path", "name", "type", "size"}``
+    (server side only) and hands it to the outbox, or ``discard_mail_files`` it."""
+    if not principal.is_staff:
+        raise Forbidden("Only staff attach files.")
+    name, ext = _checked(filename, data, max_bytes)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = folder / ("mail-" + secrets.token_hex(16) + ext)
+    stored.write_bytes(data)
+    return {"path": str(stored), "name": name, "type": TYPES[ext], "size": str(len(data))}
+
+
+def discard_mail_files(files: list[dict[str, str]], *, folder: Path) -> None:
+    """Delete files kept by ``store_for_mail`` that will not be sent (only inside ``folder``)."""
+    root = folder.resolve()
+    for f in files:
+        path = Path(f.get("path", "")).resolve()
+        if path.parent == root and path.name.startswith("mail-"):
+            path.unlink(missing_ok=True)
+
+
 def attach_to_message(session: Session, *, order_id: int, message_id: int, attachment_ids: list[int]) -> None:
     """Bind pending uploads of this order to the message just posted."""
     for att in session.exec(select(Attachment).where(col(Attachment.id).in_(attachment_ids),

@@ -278,7 +278,7 @@ def unfinished(session: Session, *, principal) -> tuple[DraftView, ...]:
 
 
 def send_link(session: Session, *, principal, draft_id: int, sender: str, subject: str, message: str, now: datetime,
-              secret: str, base_url: str) -> str:
+              secret: str, base_url: str, files: list[dict[str, str]] | None = None) -> str:
     """E-mail the client a signed link to continue its unfinished order (through the outbox)."""
     from ordertrack.services import notifications
 
@@ -296,5 +296,6 @@ def send_link(session: Session, *, principal, draft_id: int, sender: str, subjec
     notifications.enqueue(session, event="order_link", order_id=None, recipients=[("customer", row.email)],
                           now=now, variables={"subject": subject, "message": message, "sender": sender,
                                               "company": str(json.loads(row.data).get("company", "")),
-                                              "order_link": link})
+                                              "order_link": link},
+                          files=[{k: f[k] for k in ("path", "name", "type")} for f in files or []])
     return link

@@ -12,10 +12,19 @@ from ordertrack.db.models import Customer, Order, User
 from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import STAFF_ROLES
+from ordertrack.i18n import N_, _
 from ordertrack.services import orders
 from ordertrack.services.errors import BadInput, NotFound
 
-STATUSES = {"open": "Open", "on_hold": "On Hold", "closed": "Closed"}
+STATUSES = {"open": N_("Open"), "on_hold": N_("On Hold"), "closed": N_("Closed")}
+# The moves a ticket's status has (staff): (from, to) → the button's label.
+MOVES = {
+    ("open", "on_hold"): N_("Put on hold"), ("open", "closed"): N_("Close"),
+    ("on_hold", "open"): N_("Resume"), ("on_hold", "closed"): N_("Close"),
+    ("closed", "open"): N_("Reopen"),
+}
+NO_SUCH_MOVE = N_("A ticket that is {status} cannot become {target}.")
+REPLY_REQUIRED = N_("Write a reply first.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +100,52 @@ def set_status(session: Session, *, principal: Principal, ticket_id: int, status
     order = _order(session, principal, ticket.order_id)
     if ticket.status == status:
         return
+    if (ticket.status, status) not in MOVES:
+        raise BadInput(_(NO_SUCH_MOVE).format(status=_(STATUSES[ticket.status]).lower(),
+                                              target=_(STATUSES[status]).lower()))
     ticket.status = status
     session.add(ticket)
     session.flush()
     orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
                     comment=f"Ticket #{ticket.id} {STATUSES[status].lower()}", now=now, calendar=calendar)
+
+
+def moves(status: str) -> list[tuple[str, str]]:
+    """(target, label) of the moves a ticket in ``status`` has."""
+    return [(to, label) for (frm, to), label in MOVES.items() if frm == status]
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDetail:
+    ticket: TicketView
+    order_number: str
+    customer: str
+
+
+def get_ticket(session: Session, *, principal: Principal, ticket_id: int) -> TicketDetail:
+    """One ticket with its thread, for staff and the ticket's own tenant (NotFound otherwise)."""
+    ticket = session.get(Ticket, ticket_id)
+    customer = session.get(Customer, ticket.customer_id) if ticket is not None else None
+    if ticket is None or customer is None or \
+            not principal.can_see(customer_id=customer.id, reseller_id=customer.reseller_id):
+        raise NotFound("Ticket not found.")
+    order = session.get(Order, ticket.order_id) if ticket.order_id else None
+    return TicketDetail(_view(session, principal, ticket), order.number if order else "", customer.name)
+
+
+def reply(session: Session, *, principal: Principal, ticket_id: int, body: str, now: datetime) -> None:
+    """Staff or the ticket's customer add a message to its thread. A customer's reply to a closed
+    ticket reopens it (they are still waiting for help)."""
+    detail = get_ticket(session, principal=principal, ticket_id=ticket_id)
+    body = (body or "").strip()
+    if not body:
+        raise BadInput(_(REPLY_REQUIRED))
+    if len(body) > 20000:
+        raise BadInput("The ticket is too long.")
+    session.add(TicketMessage(ticket_id=detail.ticket.id, author_name=principal.display_name, body=body,
+                              created_at=now))
+    if not principal.is_staff and detail.ticket.status == "closed":
+        ticket = session.get(Ticket, detail.ticket.id)
+        ticket.status = "open"
+        session.add(ticket)
+    session.flush()

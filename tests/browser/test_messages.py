@@ -28,7 +28,7 @@ def test_client_viewable_comment_reaches_the_customer_and_internal_does_not(brow
     try:
         spage = staff.new_page()
         login(spage, "operator")
-        spage.goto(f"/orders/{number}")
+        spage.goto(f"/orders/{number}?tab=messages")
         for text, viewable in (("Internal: carrier is late again", False), ("Your line is being installed", True)):
             spage.get_by_role("button", name="Add a Comment").click()
             dialog = spage.get_by_role("dialog")
@@ -52,7 +52,7 @@ def test_client_viewable_comment_reaches_the_customer_and_internal_does_not(brow
 
         cpage = customer.new_page()
         login(cpage, "customer2")
-        cpage.goto(f"/orders/{number}")
+        cpage.goto(f"/orders/{number}?tab=messages")
         expect(cpage.locator("[data-message='Your line is being installed']")).to_be_visible()
         expect(cpage.locator("[data-message='Internal: carrier is late again']")).to_have_count(0)
         expect(cpage.get_by_role("button", name="Add a Comment")).to_have_count(0)
@@ -63,7 +63,7 @@ def test_client_viewable_comment_reaches_the_customer_and_internal_does_not(brow
 
 def test_empty_comment_is_refused(page, server):
     login(page, "support")
-    page.goto(f"/orders/{_customer_order(server)}")
+    page.goto(f"/orders/{_customer_order(server)}?tab=messages")
     page.get_by_role("button", name="Add a Comment").click()
     page.get_by_role("dialog").get_by_role("button", name="Add Comment").click()
     expect(page.get_by_role("dialog").get_by_text("The message needs a body.")).to_be_visible()
@@ -78,7 +78,8 @@ def test_staff_associates_an_order_with_another_client(page, server):
     page.get_by_role("button", name="Search", exact=True).click()
     page.get_by_role("button", name="Associate with Client").click()
     expect(page.get_by_text("Associated with Tidewater Freight.")).to_be_visible()
-    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Associated with client Tidewater")
+    page.get_by_role("tab", name="History", exact=True).click()
+    expect(page.locator("#order-timeline").get_by_role("row").first).to_contain_text("Associated with client Tidewater")
 
 
 def test_customer_opens_a_ticket_and_staff_closes_it(browser, server):
@@ -91,14 +92,14 @@ def test_customer_opens_a_ticket_and_staff_closes_it(browser, server):
     try:
         cpage = cust.new_page()
         login(cpage, "customer")
-        cpage.goto(f"/orders/{number}")
+        cpage.goto(f"/orders/{number}?tab=tickets")
         cpage.get_by_label("Ticket subject").fill("Invoice address wrong")
         cpage.get_by_label("Ticket message").fill("Please use our new address.")
         cpage.get_by_role("button", name="Open ticket").click()
         expect(cpage.locator("[data-ticket='Invoice address wrong']")).to_contain_text("Please use our new address.")
         spage = staff.new_page()
         login(spage, "support")
-        spage.goto(f"/orders/{number}")
+        spage.goto(f"/orders/{number}?tab=tickets")
         spage.locator("[data-ticket='Invoice address wrong']").get_by_role("button", name="Close").click()
         expect(spage.locator("[data-ticket='Invoice address wrong']")).to_have_count(0)
         spage.get_by_role("tab", name="Closed Tickets").click()
@@ -118,7 +119,7 @@ def test_attachment_uploaded_with_a_followup_downloads_for_the_customer_only(bro
     try:
         spage = staff.new_page()
         login(spage, "operator")
-        spage.goto(f"/orders/{number}")
+        spage.goto(f"/orders/{number}?tab=messages")
         spage.get_by_role("button", name="Post a Follow-up").click()
         dialog = spage.get_by_role("dialog")
         dialog.locator("#attach input[type=file]").set_input_files(str(pdf))
@@ -147,7 +148,7 @@ def test_support_runs_the_ticket_process_on_a_ticket(page, server):
         number = s.exec(select(Order.number).where(Order.customer_id == user.customer_id)
                         .order_by(Order.number)).first()
     login(page, "support")
-    page.goto(f"/orders/{number}")
+    page.goto(f"/orders/{number}?tab=tickets")
     page.get_by_label("Ticket subject").fill("Router keeps rebooting")
     page.get_by_label("Ticket message").fill("Since Monday.")
     page.get_by_role("button", name="Open ticket").click()
@@ -156,4 +157,5 @@ def test_support_runs_the_ticket_process_on_a_ticket(page, server):
     expect(card).to_contain_text("Support ticket: running")
     card.locator("[data-task='Triage the ticket']").get_by_role("button", name="Process").click()
     expect(card.locator("[data-task='Answer the client']")).to_contain_text("open")
-    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Ticket #")
+    page.get_by_role("tab", name="History", exact=True).click()
+    expect(page.locator("#order-timeline").get_by_role("row").first).to_contain_text("Ticket #")

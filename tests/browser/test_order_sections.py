@@ -28,6 +28,7 @@ def test_a_comment_that_assigns_the_order_shows_the_new_owner_in_dates_and_owner
     expect(owner).not_to_be_empty()
     before = owner.inner_text()
 
+    page.get_by_role("tab", name="Messages", exact=True).click()
     page.get_by_role("button", name="Add a Comment").click()
     dialog = page.get_by_role("dialog")
     assign = dialog.get_by_label("Comment and assign order to")
@@ -38,5 +39,7 @@ def test_a_comment_that_assigns_the_order_shows_the_new_owner_in_dates_and_owner
     dialog.get_by_role("button", name="Add Comment").click()
 
     expect(page.locator("[data-message='Handing this order over']")).to_be_visible()
+    page.get_by_role("tab", name="Overview", exact=True).click()
     expect(owner).to_have_text(new_owner)  # the planning section, refreshed by the messages section's change
-    expect(page.locator("#order-history").get_by_role("row").first).to_contain_text(f"Owner → {new_owner}")
+    page.get_by_role("tab", name="History", exact=True).click()
+    expect(page.locator("#order-timeline").get_by_role("row").first).to_contain_text(f"Owner → {new_owner}")

@@ -30,7 +30,7 @@ def _order_running(server, process_name: str, index: int = 0) -> str:
 def test_operator_processes_and_skips_order_actions(page, server):
     number = _order_running(server, "Standard provisioning")
     login(page, "operator")
-    page.goto(f"/orders/{number}")
+    page.goto(f"/orders/{number}?tab=provisioning")
     actions = page.locator("#order-actions")
     credit = actions.locator("[data-action='Check customer credit']")
     expect(credit).to_have_attribute("data-status", "open")
@@ -48,12 +48,14 @@ def test_operator_processes_and_skips_order_actions(page, server):
 def test_confirm_order_action_moves_the_order_to_execution(page, server):
     number = _order_running(server, "Standard provisioning", index=1)
     login(page, "support")
-    page.goto(f"/orders/{number}")
+    page.goto(f"/orders/{number}?tab=provisioning")
     actions = page.locator("#order-actions")
     actions.locator("[data-action='Check customer credit']").get_by_role("button", name="Process").click()
     expect(actions.locator("[data-action='Check customer credit']")).to_have_attribute("data-status", "done")
     actions.locator("[data-action='Review service address']").get_by_role("button", name="Process").click()
-    expect(page.locator("#order-history")).to_contain_text("Order confirmed by task “Review service address”")
+    page.get_by_role("tab", name="History", exact=True).click()
+    expect(page.locator("#order-timeline")).to_contain_text("Order confirmed by task “Review service address”")
+    page.get_by_role("tab", name="Overview", exact=True).click()
     expect(page.locator("#order-history").get_by_role("row").first).to_contain_text("Provisioning")
     expect(page.get_by_text("Execution", exact=True).first).to_be_visible()
 
@@ -79,7 +81,7 @@ def test_overdue_tasks_report_lists_actions_past_their_alarm_hours(page):
 def test_operator_works_a_voice_order_through_to_complete_then_cancel_is_final(page, server):
     number = _order_running(server, "New Voice Service")
     login(page, "operator")
-    page.goto(f"/orders/{number}")
+    page.goto(f"/orders/{number}?tab=provisioning")
     actions = page.locator("#order-actions")
 
     def act(name: str, button: str) -> None:
@@ -100,8 +102,9 @@ def test_operator_works_a_voice_order_through_to_complete_then_cancel_is_final(p
     page.get_by_role("button", name="Move to Canceled").click()
     page.get_by_label("Comment (required)").fill("Customer withdrew")
     page.get_by_role("button", name="Confirm").click()
-    expect(page.locator("#order-history")).to_contain_text("Customer withdrew")
-    expect(page.locator("#order-history")).to_contain_text("“LNP escalation” canceled (order canceled)")
+    page.get_by_role("tab", name="History", exact=True).click()
+    expect(page.locator("#order-timeline")).to_contain_text("Customer withdrew")
+    expect(page.locator("#order-timeline")).to_contain_text("“LNP escalation” canceled (order canceled)")
     expect(page.get_by_role("button", name=re.compile("^(Move to|Approve|Reopen)"))).to_have_count(0)
     page.reload()
     expect(page.get_by_role("button", name=re.compile("^(Move to|Approve|Reopen)"))).to_have_count(0)
@@ -110,7 +113,7 @@ def test_operator_works_a_voice_order_through_to_complete_then_cancel_is_final(p
 def test_a_move_the_queue_has_not_reached_is_refused_and_skipping_moves_the_order(page, server):
     number = _order_running(server, "Standard provisioning", index=2)
     login(page, "operator")
-    page.goto(f"/orders/{number}")
+    page.goto(f"/orders/{number}?tab=provisioning")
     page.get_by_role("button", name="Move to Execution").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("button", name="Confirm").click()
@@ -159,7 +162,7 @@ def test_a_24_hour_wait_shows_its_countdown_refuses_processing_and_completes_by_
                                      source="test").number
         s.commit()
     login(page, "operator")
-    page.goto(f"/orders/{number}")
+    page.goto(f"/orders/{number}?tab=provisioning")
     wait = page.locator("[data-action='Carrier wait']")
     expect(wait).to_contain_text("Wait for the carrier's confirmation")
     expect(wait).to_contain_text(re.compile(r"Completes by itself \d{4}-\d\d-\d\d \d\d:\d\d \(in 23 h"))
@@ -172,6 +175,7 @@ def test_a_24_hour_wait_shows_its_countdown_refuses_processing_and_completes_by_
 
     expect(wait).to_have_attribute("data-status", "done", timeout=15_000)  # pushed to the open page
     expect(wait).to_contain_text("Done by System")
+    page.get_by_role("tab", name="Overview", exact=True).click()
     expect(page.locator("#order-history")).to_contain_text("the 24-hour wait ended: completed by itself")
     expect(page.locator("[data-step='Install']")).to_have_attribute("data-state", "current")
     with Session(create_engine(server.db_url)) as s:

@@ -9,14 +9,16 @@ from ordertrack.auth import coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components.forms import inline, select, text_input
 from ordertrack.db.engine import session_scope
+from ordertrack.i18n import N_, _
+from ordertrack.i18n.ui import T
 from ordertrack.live import publish
 from ordertrack.pages.order.state import OrderState
 from ordertrack.services import orders as order_service
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 
-ASSOCIATED = "Associated with {client}."
-SEARCH_BY = (("name", "Client name"), ("email", "E-mail"), ("id", "Client id"))
+ASSOCIATED = N_("Associated with {client}.")
+SEARCH_BY = (("name", N_("Client name")), ("email", N_("E-mail")), ("id", N_("Client id")))
 
 
 class ClientState(OrderState):
@@ -36,7 +38,7 @@ class ClientState(OrderState):
             hits = order_service.search_clients(session, principal=current_principal(), by=by, text=text)
         self.client_hits = [{"id": str(h.id), "name": h.name, "email": h.email} for h in hits]
         if not hits:
-            return rx.toast.info("No client matches.")
+            return rx.toast.info(_("No client matches."))
         return None
 
     @rx.event
@@ -52,14 +54,14 @@ class ClientState(OrderState):
                                                   now=get_clock().now(), calendar=business_calendar())
         self.client_hits = []
         publish()
-        return [OrderState.refresh, rx.toast.success(ASSOCIATED.format(client=card.customer_name))]
+        return [OrderState.refresh, rx.toast.success(_(ASSOCIATED).format(client=card.customer_name))]
 
 
 def _hit(h: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.text(h["name"], weight="medium"), rx.text(h["email"], color_scheme="gray", size="2"),
         rx.text("#", h["id"], color_scheme="gray", size="1"),
-        rx.button("Associate with Client", size="1", on_click=ClientState.associate(h["id"])),
+        rx.button(T("Associate with Client"), size="1", on_click=ClientState.associate(h["id"])),
         align="center",
     )
 
@@ -70,10 +72,10 @@ def associate() -> rx.Component:
     return rx.vstack(
         rx.form(
             inline(
-                rx.text("Associate With Client", weight="bold"),
-                select("by", "Search", SEARCH_BY),
-                text_input("text", "For", placeholder="For…"),
-                rx.button("Search", type="submit", variant="soft"),
+                rx.text(T("Associate With Client"), weight="bold"),
+                select("by", T("Search"), [(k, T(v)) for k, v in SEARCH_BY]),
+                text_input("text", T("For"), placeholder=T("For…")),
+                rx.button(T("Search"), type="submit", variant="soft"),
                 spacing="3",
             ),
             on_submit=s.search_clients,

@@ -30,9 +30,11 @@ from ordertrack.settings import get_settings
 
 ETI_WAITING_LABEL = N_("waiting for technical-interview approval")
 NOT_COUNTED = N_("not counted in tracking status")
+ITEM_STATUS_LABELS = {"pending": N_("pending"), "active": N_("active"), "provisioned": N_("provisioned"),
+                      "provisioning_failed": N_("provisioning failed")}
 ETI_MAY_REQUIRE = ("pending", "provisioning_failed")
 CLAIMED_BY = "claimed by {name}"
-OUTCOMES = (("failed", "Failed"), ("succeeded", "Succeeded"))
+OUTCOMES = (("failed", N_("Failed")), ("succeeded", N_("Succeeded")))
 
 
 def read(session: Session, snap: Snapshot, *, with_reasons: bool = True) -> dict[str, Any]:
@@ -50,9 +52,11 @@ def read(session: Session, snap: Snapshot, *, with_reasons: bool = True) -> dict
     values: dict[str, Any] = {
         "items": [
             {"id": str(i.id), "kind": i.kind, "name": i.name,
-             "status": _(ETI_WAITING_LABEL) if i.status == ETI_WAITING else i.status.replace("_", " "),
+             "status": _(ETI_WAITING_LABEL) if i.status == ETI_WAITING else
+             _(ITEM_STATUS_LABELS[i.status]) if i.status in ITEM_STATUS_LABELS else i.status.replace("_", " "),
              "waiting": "1" if i.status == ETI_WAITING and principal.is_staff else "",
-             "can_require": "1" if principal.is_staff and i.status in ETI_MAY_REQUIRE else "",
+             "can_require": "1" if principal.is_staff and i.counts and i.status in ETI_MAY_REQUIRE
+             and snap.detail.card.phase not in ("closed", "canceled") else "",
              "note": "" if i.counts else _(NOT_COUNTED),
              "quantity": str(priced.items.get(i.id, none).quantity),
              "price": money(priced.items.get(i.id, none).price_cents),
@@ -107,7 +111,7 @@ class ItemsState(OrderState):
                 now=get_clock().now(), calendar=business_calendar(), item_id=item_id,
                 recipients=provisioning.Recipients(support=settings.support_email, base_url=settings.public_url),
             )
-        return self._changed("Provisioning attempt recorded.")
+        return self._changed(_("Provisioning attempt recorded."))
 
     @rx.event
     @guard(staff=True)
@@ -121,7 +125,7 @@ class ItemsState(OrderState):
                                    name=coerce_str(form_data.get("name"), name="Item", max_len=200),
                                    expected_version=self._version, now=get_clock().now(),
                                    calendar=business_calendar())
-        return self._changed("Item added.")
+        return self._changed(_("Item added."))
 
     @rx.event
     @guard(staff=True)
@@ -132,7 +136,7 @@ class ItemsState(OrderState):
                                       item_id=coerce_int(item_id, name="Item", minimum=1),
                                       expected_version=self._version, now=get_clock().now(),
                                       calendar=business_calendar())
-        return self._changed("Item removed.")
+        return self._changed(_("Item removed."))
 
     @rx.event
     @guard(staff=True)
@@ -146,7 +150,7 @@ class ItemsState(OrderState):
                 session, principal=current_principal(), order_id=self._order_id, item_id=item,
                 expected_version=self._version, now=get_clock().now(), calendar=business_calendar(),
             )
-        return self._changed("Technical interview approved.")
+        return self._changed(_("Technical interview approved."))
 
 
     @rx.event
@@ -171,11 +175,11 @@ def failure_panel() -> rx.Component:
         rx.callout.root(
             rx.callout.icon(rx.icon("circle-alert")),
             rx.vstack(
-                rx.text("Provisioning failed: ", rx.text.strong(f["reason"]), size="3"),
+                rx.text(T("Provisioning failed:"), " ", rx.text.strong(f["reason"]), size="3"),
                 rx.text(f["details"], size="2"),
-                rx.text("Steps to remedy", weight="bold", size="2"),
+                rx.text(T("Steps to remedy"), weight="bold", size="2"),
                 rx.text(f["remedy"], size="2", white_space="pre-line", id="failure-remedy"),
-                rx.text("Support: ", f["state"], " · ", f["age"], " ago · ", f["countdown"], size="1",
+                rx.text(T("Support: {state} · {age} ago · {countdown}", state=f["state"], age=f["age"], countdown=f["countdown"]), size="1",
                         color_scheme="gray"),
                 spacing="1",
             ),
@@ -190,11 +194,11 @@ def _eti(i: rx.Var) -> rx.Component:
     return rx.cond(
         i["waiting"] == "1",
         rx.button(T("Approve ETI"), size="1", on_click=ItemsState.approve_eti(i["id"]),
-                  aria_label=T("Approve the technical interview of {item}", item=i["name"])),
+                  aria_label=T("Approve ETI: {item}", item=i["name"])),
         rx.hstack(
             rx.cond(i["can_require"] == "1",
                     rx.button(T("Require ETI"), size="1", variant="soft",
-                              aria_label=T("Require a technical interview for {item}", item=i["name"]),
+                              aria_label=T("Require ETI: {item}", item=i["name"]),
                               title=T("The item needs a technical interview before delivery"),
                               on_click=ItemsState.require_eti(i["id"]))),
             rx.text(i["note"], color_scheme="gray", size="1"),
@@ -206,7 +210,7 @@ def _eti(i: rx.Var) -> rx.Component:
 def _remove(i: rx.Var) -> rx.Component:
     return rx.cond(ItemsState.can_edit & (MovesState.moves.length() > 0),
                    rx.icon_button(rx.icon("trash-2", size=12), size="1", variant="ghost", color_scheme="red",
-                                  aria_label="Remove item " + i["name"], on_click=ItemsState.remove_item(i["id"])))
+                                  aria_label=T("Remove item {name}", name=i["name"]), on_click=ItemsState.remove_item(i["id"])))
 
 
 ITEM_COLUMNS = (Column(T("Item"), "name"), Column(T("Kind"), "kind"), Column(T("Quantity"), "quantity"),
@@ -218,16 +222,16 @@ def _attempt_form() -> rx.Component:
     s = ItemsState
     return rx.form(
         inline(
-            rx.text("Provisioning attempt", weight="bold"),
-            rx.el.select(rx.el.option("All items", value="all"),
+            rx.text(T("Provisioning attempt"), weight="bold"),
+            rx.el.select(rx.el.option(T("All items"), value="all"),
                          rx.foreach(s.items, lambda i: rx.el.option(i["name"], value=i["id"])),
-                         name="item", aria_label="Item", class_name="ot-native-select"),
-            select("outcome", "Outcome", OUTCOMES),
-            rx.el.select(rx.el.option("— reason —", value=""),
+                         name="item", aria_label=T("Item"), class_name="ot-native-select"),
+            select("outcome", T("Outcome"), [(k, T(v)) for k, v in OUTCOMES]),
+            rx.el.select(rx.el.option(T("— reason —"), value=""),
                          rx.foreach(s.reasons, lambda r: rx.el.option(r["issue"], value=r["code"])),
-                         name="reason", aria_label="Reason", class_name="ot-native-select"),
-            text_input("details", "Details", width="260px"),
-            rx.button("Record attempt", type="submit", variant="soft"),
+                         name="reason", aria_label=T("Reason"), class_name="ot-native-select"),
+            text_input("details", T("Details"), width="260px"),
+            rx.button(T("Record attempt"), type="submit", variant="soft"),
             spacing="3",
         ),
         on_submit=s.record_attempt,
@@ -245,13 +249,17 @@ def section() -> list[rx.Component]:
         data_table(s.items, ITEM_COLUMNS, empty=T("No items."), id="order-items"),
         rx.cond(s.can_edit & (MovesState.moves.length() > 0), rx.form(
             inline(
-                select("kind", "Item kind", [(k, k) for k in order_service.ITEM_KINDS]),
-                text_input("name", "Item name", width="260px"),
-                rx.button("Add item", type="submit", variant="soft", size="1"),
+                select("kind", T("Item kind"), [(k, k) for k in order_service.ITEM_KINDS]),
+                text_input("name", T("Item name"), width="260px"),
+                rx.button(T("Add item"), type="submit", variant="soft", size="1"),
                 spacing="3",
             ),
             on_submit=s.add_item,
             reset_on_submit=True,
         )),
-        rx.cond(s.can_edit, _attempt_form()),
     ]
+
+
+def attempt_form() -> rx.Component:
+    """Record a provisioning attempt (staff)."""
+    return rx.cond(ItemsState.can_edit, _attempt_form())

@@ -29,7 +29,7 @@ KIND_LABELS = {"followup": N_("Follow-up"), "reply": N_("Reply"), "comment": N_(
 TITLES = {"followup": N_("Post a Follow-up"), "reply": N_("Reply"), "comment": N_("Add a Comment")}
 QUOTED_TITLES = {"followup": N_("Post a Follow-up & Quote"), "reply": N_("Reply & Quote"),
                  "comment": N_("Add a Comment & Quote")}
-SUBJECT = "Order {number}: {name}"
+SUBJECT = N_("Order {number}: {name}")
 REPLY_SUBJECT = "Re: {subject}"
 BODY_REQUIRED = N_("The message needs a body.")
 NOT_ATTACHED = N_("Not attached: {names} ({reason}).")
@@ -115,7 +115,7 @@ class MessagesState(OrderState):
             "title": (QUOTED_TITLES if quoted else TITLES)[kind],
             "to": self.contact_email if kind != "comment" else "",
             "subject": REPLY_SUBJECT.format(subject=quoted["subject"]) if quoted
-            else SUBJECT.format(number=self.number, name=self.name),
+            else _(SUBJECT).format(number=self.number, name=self.name),
             "body": "\n\n" + "\n".join("> " + line for line in quoted["body"].splitlines()) if quoted else "",
             "template": "none",
         }

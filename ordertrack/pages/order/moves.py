@@ -13,6 +13,7 @@ from ordertrack.clock import get_clock
 from ordertrack.components.transition_dialog import transition_dialog
 from ordertrack.db.engine import session_scope
 from ordertrack.domain.engine import TransitionRefused
+from ordertrack.i18n import N_, _
 from ordertrack.i18n.ui import T
 from ordertrack.live import publish
 from ordertrack.pages.order.common import Snapshot
@@ -23,7 +24,7 @@ from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, ServiceError
 from ordertrack.settings import get_settings
 
-COMMENT_REQUIRED = "A comment is required for this change."
+COMMENT_REQUIRED = N_("A comment is required for this change.")
 
 
 def read(session: Session, snap: Snapshot) -> dict[str, Any]:
@@ -95,7 +96,7 @@ class MovesState(OrderState):
             raise BadInput("Nothing to change.")
         comment = coerce_str(form_data.get("comment"), name="Comment", max_len=4000)
         if self.dialog_needs_comment and not comment:
-            self.dialog_error = COMMENT_REQUIRED
+            self.dialog_error = _(COMMENT_REQUIRED)
             return None
         channel = coerce_str(form_data.get("channel"), name="Channel", max_len=20)
         if self.dialog_channel and channel not in order_service.APPROVAL_CHANNELS:

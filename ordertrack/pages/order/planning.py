@@ -12,11 +12,15 @@ from ordertrack.auth import coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components.forms import select
 from ordertrack.db.engine import session_scope
+from ordertrack.i18n import N_, _
+from ordertrack.i18n.ui import T
 from ordertrack.pages.order.common import Snapshot, parse_date
 from ordertrack.pages.order.state import OrderState
 from ordertrack.services import orders as order_service
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
+
+PRIORITY_LABELS = {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High"), "urgent": N_("Urgent")}
 
 
 def read(session: Session, snap: Snapshot) -> dict[str, Any]:
@@ -26,7 +30,7 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
         "requested": str(detail.requested_completion or "—"),
         "planned": str(detail.planned_completion or "—"),
         "owner": (detail.owner_name or "—") if snap.principal.is_staff else "",  # no staff names for customers
-        "priority": card.priority.capitalize(),
+        "priority": _(PRIORITY_LABELS.get(card.priority, card.priority)),
         "owner_value": str(detail.owner_id) if detail.owner_id else "none",
         "priority_value": card.priority,
         "requested_value": detail.requested_completion.isoformat() if detail.requested_completion else "",
@@ -88,38 +92,38 @@ class PlanningState(OrderState):
                 expected_version=self._version, change=change, now=get_clock().now(), calendar=business_calendar(),
             )
         self.editing = False
-        return self._changed("Saved.")
+        return self._changed(_("Saved."))
 
 
 def _fact(label: str, value: rx.Var) -> rx.Component:
-    return rx.vstack(rx.text(label, size="1", color_scheme="gray"), rx.text(value, weight="medium"), spacing="1")
+    return rx.vstack(rx.text(T(label), size="1", color_scheme="gray"), rx.text(value, weight="medium"), spacing="1")
 
 
 def _date_input(label: str, name: str, value: rx.Var) -> rx.Component:
-    return rx.vstack(rx.el.label(label, html_for=name),
+    return rx.vstack(rx.el.label(T(label), html_for=name),
                      rx.input(id=name, name=name, type="date", default_value=value))
 
 
 def _form() -> rx.Component:
     s = PlanningState
     return rx.form(
-        rx.vstack(rx.el.label("Order name", html_for="order-name"),
+        rx.vstack(rx.el.label(T("Order name"), html_for="order-name"),
                   rx.input(id="order-name", name="name", default_value=s.name, width="100%"), width="100%"),
         rx.grid(
-            _date_input("Requested completion", "requested", s.requested_value),
-            _date_input("Planned completion", "planned", s.planned_value),
-            rx.vstack(rx.el.label("Owner", html_for="owner"),
-                      select("owner", "Owner", s.owners, none="— nobody —", value=s.owner_value, id="owner")),
-            rx.vstack(rx.el.label("Priority", html_for="priority"),
-                      select("priority", "Priority", [(p, p.capitalize()) for p in order_service.PRIORITIES],
+            _date_input(N_("Requested completion"), "requested", s.requested_value),
+            _date_input(N_("Planned completion"), "planned", s.planned_value),
+            rx.vstack(rx.el.label(T("Owner"), html_for="owner"),
+                      select("owner", T("Owner"), s.owners, none="— nobody —", value=s.owner_value, id="owner")),
+            rx.vstack(rx.el.label(T("Priority"), html_for="priority"),
+                      select("priority", T("Priority"), [(p, T(PRIORITY_LABELS[p])) for p in order_service.PRIORITIES],
                              value=s.priority_value, id="priority")),
             columns="4",
             spacing="4",
             width="100%",
         ),
         rx.hstack(
-            rx.button("Cancel", type="button", variant="soft", color_scheme="gray", on_click=s.cancel_edit),
-            rx.button("Save", type="submit"),
+            rx.button(T("Cancel"), type="button", variant="soft", color_scheme="gray", on_click=s.cancel_edit),
+            rx.button(T("Save"), type="submit"),
             margin_top="1em",
         ),
         on_submit=s.save_planning,
@@ -134,8 +138,8 @@ def heading() -> rx.Component:
         s.editing,
         _form(),
         rx.hstack(
-            rx.heading("Dates and ownership", size="4"),
-            rx.cond(s.can_edit, rx.button(rx.icon("pencil", size=14), "Edit", size="1", variant="soft",
+            rx.heading(T("Dates and ownership"), size="4"),
+            rx.cond(s.can_edit, rx.button(rx.icon("pencil", size=14), T("Edit"), size="1", variant="soft",
                                           on_click=s.start_edit)),
             align="center",
         ),
@@ -146,14 +150,14 @@ def facts() -> rx.Component:
     """The order's facts: customer, phase, time in phase, dates, owner, priority, next deadline."""
     s = PlanningState
     return rx.grid(
-        _fact("Customer", s.customer),
-        _fact("Phase", s.phase_label),
-        _fact("Time in phase", s.in_phase),
-        _fact("Requested completion", s.requested),
-        _fact("Planned completion", s.planned),
-        rx.cond(s.can_edit, _fact("Owner", s.owner)),
-        _fact("Priority", s.priority),
-        rx.cond(s.next_deadline != "", _fact("Next deadline", s.next_deadline)),
+        _fact(N_("Customer"), s.customer),
+        _fact(N_("Phase"), s.phase_label),
+        _fact(N_("Time in phase"), s.in_phase),
+        _fact(N_("Requested completion"), s.requested),
+        _fact(N_("Planned completion"), s.planned),
+        rx.cond(s.can_edit, _fact(N_("Owner"), s.owner)),
+        _fact(N_("Priority"), s.priority),
+        rx.cond(s.next_deadline != "", _fact(N_("Next deadline"), s.next_deadline)),
         columns="4",
         spacing="4",
         width="100%",

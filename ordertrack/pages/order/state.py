@@ -14,6 +14,7 @@ of whatever the tab sends after seeing the change.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
@@ -28,7 +29,7 @@ from ordertrack.live import publish, watch
 from ordertrack.pages.order.common import Snapshot, fmt
 from ordertrack.services import order_view
 from ordertrack.services import orders as order_service
-from ordertrack.services.errors import NotFound
+from ordertrack.services.errors import BadInput, NotFound
 
 AUTO_APPROVES_IN = "Auto-approves in {duration}"
 AUTO_APPROVAL_DUE = "Auto-approval is due now"
@@ -68,10 +69,22 @@ def read_header(snap: Snapshot, history: list[dict[str, str]]) -> dict[str, Any]
     }
 
 
+# The page's tabs (``?tab=`` in the URL); Provisioning is staff work.
+TABS = ("overview", "messages", "tickets", "provisioning", "history")
+STAFF_TABS = frozenset({"provisioning"})
+
+
+def tab_for(value: object, *, staff: bool) -> str:
+    """The tab named by ``value`` if this viewer has it, else Overview."""
+    return value if isinstance(value, str) and value in TABS and (staff or value not in STAFF_TABS) \
+        else "overview"
+
+
 class OrderState(AppState):
     """One order, loaded only by the guarded ``load`` (starts empty: nothing leaks on hydrate)."""
 
     state: str = "loading"  # loading | found | missing
+    tab: str = "overview"
     number: str = ""
     name: str = ""
     customer: str = ""
@@ -151,11 +164,24 @@ class OrderState(AppState):
         for section in self._sections():
             section._opened()
         number = coerce_str(self.router.page.params.get("number", ""), name="Order number", max_len=40)
+        self.tab = tab_for(self.router.page.params.get("tab"), staff=current_principal().is_staff)
         try:
             self._fetch(number)
         except NotFound:
             self._clear()
             self.state = "missing"
+
+    @rx.event
+    @guard()
+    async def set_tab(self, tab: str):
+        """Show another tab; the address follows (``?tab=``), so it can be shared and reloaded."""
+        tab = coerce_str(tab, name="Tab", max_len=20)
+        if tab_for(tab, staff=current_principal().is_staff) != tab:
+            raise BadInput("Unknown tab.")
+        self.tab = tab
+        query = "" if tab == "overview" else f"?tab={tab}"
+        return rx.call_script(f"window.history.replaceState(window.history.state, '', window.location.pathname"
+                              f" + {json.dumps(query)})")
 
     @rx.event
     @guard()

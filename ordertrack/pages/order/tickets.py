@@ -13,6 +13,7 @@ from ordertrack.clock import get_clock
 from ordertrack.components.forms import hidden, select, text_input
 from ordertrack.db.engine import session_scope
 from ordertrack.i18n import N_, _
+from ordertrack.i18n.ui import T
 from ordertrack.pages.order.common import Snapshot, fmt
 from ordertrack.pages.order.process import run_step, task_buttons
 from ordertrack.pages.order.state import OrderState
@@ -39,7 +40,8 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
             for tid, view in runs.items() if view is not None for ph in view.phases for t in ph.tasks
         ],
         "tickets": [
-            {"id": str(t.id), "subject": t.subject, "status": t.status, "status_label": tickets.STATUSES[t.status],
+            {"id": str(t.id), "subject": t.subject, "status": t.status, "status_label": _(tickets.STATUSES[t.status]),
+             "href": f"/tickets/{t.id}",
              "group": "closed" if t.status == "closed" else "open", "created": fmt(t.created_at),
              "thread": "\n\n".join(THREAD_ENTRY.format(who=who or _(SUPPORT_TEAM), at=fmt(at), body=body)
                                    for who, body, at in t.messages),
@@ -47,6 +49,8 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
              if runs.get(t.id) else ""}
             for t in found
         ],
+        "ticket_moves": [{"ticket": str(t.id), "target": target, "label": _(label)}
+                         for t in found for target, label in tickets.moves(t.status)] if staff else [],
     }
 
 
@@ -54,6 +58,7 @@ class TicketsState(OrderState):
     """The order's tickets and the tab shown."""
 
     tickets: list[dict[str, str]] = []
+    ticket_moves: list[dict[str, str]] = []
     ticket_tasks: list[dict[str, str]] = []
     ticket_processes: list[dict[str, str]] = []
     ticket_tab: str = "open"
@@ -82,7 +87,7 @@ class TicketsState(OrderState):
                                 body=coerce_str(form_data.get("body"), name="Message", max_len=20000),
                                 now=get_clock().now(), calendar=business_calendar())
         self.ticket_tab = "open"
-        return self._changed("Ticket opened.")
+        return self._changed(_("Ticket opened."))
 
     @rx.event
     @guard(staff=True)
@@ -95,7 +100,7 @@ class TicketsState(OrderState):
             raise BadInput("That ticket is not on this order.")
         run_step(processes.start_run, entity_kind="ticket", entity_id=ticket_id,
                  process_id=coerce_int(form_data.get("process_id"), name="Process", minimum=1))
-        return self._changed("Process started on the ticket.")
+        return self._changed(_("Process started on the ticket."))
 
     @rx.event
     @guard(staff=True)
@@ -106,16 +111,15 @@ class TicketsState(OrderState):
                                ticket_id=coerce_int(ticket_id, name="Ticket", minimum=1),
                                status=coerce_str(status, name="Status", max_len=10), now=get_clock().now(),
                                calendar=business_calendar())
-        return self._changed("Ticket updated.")
+        return self._changed(_("Ticket updated."))
 
 
 def _status_buttons(ticket_id: rx.Var) -> rx.Component:
+    """One button per move the ticket's status has (staff)."""
     set_status = TicketsState.set_ticket_status
-    return rx.hstack(
-        rx.button("On hold", size="1", variant="ghost", on_click=set_status(ticket_id, "on_hold")),
-        rx.button("Close", size="1", variant="ghost", on_click=set_status(ticket_id, "closed")),
-        rx.button("Reopen", size="1", variant="ghost", on_click=set_status(ticket_id, "open")),
-    )
+    return rx.hstack(rx.foreach(TicketsState.ticket_moves, lambda m: rx.cond(
+        m["ticket"] == ticket_id,
+        rx.button(m["label"], size="1", variant="ghost", on_click=set_status(ticket_id, m["target"])))))
 
 
 def _task(t: rx.Var, k: rx.Var) -> rx.Component:
@@ -131,8 +135,8 @@ def _start_process(t: rx.Var) -> rx.Component:
     return rx.cond(s.can_edit & (t["process"] == "") & (s.ticket_processes.length() > 0), rx.form(
         rx.hstack(
             hidden("ticket_id", t["id"]),
-            select("process_id", "Ticket process", s.ticket_processes),
-            rx.button("Start process", size="1", variant="soft", type="submit"),
+            select("process_id", T("Ticket process"), s.ticket_processes),
+            rx.button(T("Start process"), size="1", variant="soft", type="submit"),
         ),
         on_submit=s.start_ticket_process,
     ))
@@ -144,7 +148,7 @@ def _ticket(t: rx.Var) -> rx.Component:
         t["group"] == s.ticket_tab,
         rx.card(
             rx.vstack(
-                rx.hstack(rx.text("#", t["id"], " ", t["subject"], weight="bold"),
+                rx.hstack(rx.link(rx.text("#", t["id"], " ", t["subject"], weight="bold"), href=t["href"]),
                           rx.badge(t["status_label"], variant="soft"), rx.spacer(),
                           rx.cond(s.can_edit, _status_buttons(t["id"])),
                           width="100%", align="center"),
@@ -165,18 +169,18 @@ def section() -> rx.Component:
     s = TicketsState
     return rx.vstack(
         rx.hstack(
-            rx.heading("Tickets", size="4"),
-            rx.tabs.root(rx.tabs.list(rx.tabs.trigger("Open/On Hold Tickets", value="open"),
-                                      rx.tabs.trigger("Closed Tickets", value="closed")),
+            rx.heading(T("Tickets"), size="4"),
+            rx.tabs.root(rx.tabs.list(rx.tabs.trigger(T("Open/On Hold Tickets"), value="open"),
+                                      rx.tabs.trigger(T("Closed Tickets"), value="closed")),
                          value=s.ticket_tab, on_change=s.set_ticket_tab),
             align="center",
         ),
         rx.foreach(s.tickets, _ticket),
         rx.form(
             rx.hstack(
-                text_input("subject", "Ticket subject"),
-                text_input("body", "Ticket message", placeholder="Message", width="320px"),
-                rx.button("Open ticket", type="submit", variant="soft"),
+                text_input("subject", T("Ticket subject")),
+                text_input("body", T("Ticket message"), placeholder=T("Message"), width="320px"),
+                rx.button(T("Open ticket"), type="submit", variant="soft"),
                 wrap="wrap",
             ),
             on_submit=s.new_ticket,
