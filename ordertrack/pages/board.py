@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from ordertrack import i18n, live, routes
+from ordertrack import i18n, live, offload, routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components import order_columns as oc
@@ -24,7 +24,7 @@ from ordertrack.i18n.ui import T, Tn
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.services import board as board_service
-from ordertrack.services import orders, processes, wip
+from ordertrack.services import board_moves, orders, wip
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.services.orders import PRIORITIES
@@ -117,6 +117,19 @@ class BoardState(AppState):
     wip_scopes: list[dict[str, str]] = []
     wip_rows: list[dict[str, str]] = []
     wip_error: str = ""
+    selecting: bool = False
+    selected: list[str] = []
+    bulk_target: str = ""
+    bulk_running: bool = False
+    bulk_done: int = 0
+    bulk_total: int = 0
+    bulk_result_open: bool = False
+    bulk_summary: str = ""
+    bulk_moved: list[dict[str, str]] = []
+    bulk_refused: list[dict[str, str]] = []
+    _versions: dict[str, int] = {}
+    _anchor: dict[str, str] = {}
+    _bulk_job: dict = {}
     search: str = ""
     search_key: int = 0  # bumped when the search box must show a search from the URL
     f_customer: str = ANY
@@ -271,14 +284,11 @@ class BoardState(AppState):
     def _move(self, order_id: int, version: int, target: str, comment: str, channel: str | None = None) -> None:
         now, settings = get_clock().now(), get_settings()
         with session_scope() as session:
-            processes.before_order_move(session, order_id=order_id, target=target)
-            card = orders.move_order(
-                session, principal=current_principal(), order_id=order_id, target=target,
-                expected_version=version, comment=comment, now=now, calendar=business_calendar(), channel=channel,
+            card = board_moves.move_card(
+                session, principal=current_principal(), order_id=order_id, version=version, target=target,
+                comment=comment, now=now, calendar=business_calendar(), channel=channel,
+                base_url=settings.public_url, support=settings.support_email,
             )
-            processes.after_order_move(session, principal=current_principal(), order_id=order_id, target=target,
-                                       now=now, calendar=business_calendar(), base_url=settings.public_url,
-                                       support=settings.support_email)
         publish()  # first: it bumps the change number the shared board cache is keyed on
         self._fetch()
         return rx.toast.success(f"{card.number}: {card.phase_label}")
@@ -416,6 +426,198 @@ class BoardState(AppState):
         self.wip_open = False
 
 
+    # ------------------------------------------------------------ bulk moves (staff)
+
+    def _set_selection(self, versions: dict[str, int]) -> None:
+        self._versions = versions
+        self.selected = list(versions)
+
+    @rx.event
+    @guard(staff=True)
+    async def toggle_selecting(self):
+        """Start or stop selecting cards for a bulk move (stopping clears the selection)."""
+        self.selecting = not self.selecting
+        self._set_selection({})
+        self._anchor = {}
+
+    @rx.event
+    @guard(staff=True)
+    async def toggle_select(self, number: str, shift: bool = False):
+        """A card's checkbox: select or unselect it; with shift, every card from the last one
+        clicked to this one in the same column."""
+        number = coerce_str(number, name="Order", max_len=40, required=True)
+        where = next(((key, i) for key, cards in self.cards.items() for i, c in enumerate(cards)
+                      if c["number"] == number), None)
+        if where is None:
+            raise BadInput(_("Order not found."))
+        column, index = where
+        cards = self.cards[column]
+        versions = dict(self._versions)
+        anchor = self._anchor
+        if shift is True and anchor.get("column") == column:
+            start = next((i for i, c in enumerate(cards) if c["number"] == anchor.get("number")), index)
+            lo, hi = sorted((start, index))
+            for c in cards[lo:hi + 1]:
+                versions[c["number"]] = int(c["version"])
+        elif number in versions:
+            versions.pop(number)
+        else:
+            versions[number] = int(cards[index]["version"])
+        if len(versions) > board_moves.BULK_MAX:
+            raise BadInput(_(board_moves.TOO_MANY).format(max=board_moves.BULK_MAX, count=len(versions)))
+        self._anchor = {"column": column, "number": number}
+        self._set_selection(versions)
+
+    @rx.event
+    @guard(staff=True)
+    def select_column(self, column: str):
+        """Select every order of a column under the current filters (not only the cards shown)."""
+        column = coerce_str(column, name="Column", max_len=20)
+        with session_scope() as session:
+            found = board_service.column_selection(session, principal=current_principal(), now=get_clock().now(),
+                                                   column=column, filters=self._filters(),
+                                                   cap=board_moves.BULK_MAX + 1)
+        versions = {**self._versions, **dict(found)}
+        if len(versions) > board_moves.BULK_MAX:
+            raise BadInput(_(board_moves.TOO_MANY).format(max=board_moves.BULK_MAX, count=_("more than 500")))
+        self._set_selection(versions)
+
+    @rx.event
+    @guard(staff=True)
+    async def clear_selection(self):
+        """Unselect every card."""
+        self._set_selection({})
+        self._anchor = {}
+
+    @rx.event
+    @guard(staff=True)
+    async def set_bulk_target(self, target: str):
+        """The phase the selected orders go to."""
+        target = coerce_str(target, name="Phase", max_len=20)
+        if target and target not in board_moves.TARGETS:
+            raise BadInput(_("Choose the phase to move the orders to."))
+        self.bulk_target = target
+
+    @rx.event
+    @guard(staff=True)
+    def start_bulk(self, form_data: dict):
+        """Move the selected orders to the chosen phase with one comment (each card on its own)."""
+        if not isinstance(form_data, dict) or self.bulk_running:
+            raise BadInput(_("Invalid form."))
+        comment = coerce_str(form_data.get("comment"), name="Comment", max_len=4000).strip()
+        items = sorted(self._versions.items())
+        board_moves.check_bulk(principal=current_principal(), count=len(items), target=self.bulk_target)
+        self._bulk_job = {"items": items, "target": self.bulk_target, "comment": comment}
+        self.bulk_running, self.bulk_done, self.bulk_total = True, 0, len(items)
+        return BoardState.run_bulk
+
+    @rx.event(background=True)
+    @guard(staff=True, background=True)
+    async def run_bulk(self):
+        """Apply the bulk move started by ``start_bulk`` in chunks (each card in its own
+        transaction), showing progress, then the moved and refused cards."""
+        async with self:
+            job, self._bulk_job = self._bulk_job, {}
+            lang = self.lang
+        if not job:
+            return
+        principal, settings = current_principal(), get_settings()
+        outcomes: list[board_moves.BulkOutcome] = []
+        items = job["items"]
+        try:
+            for start in range(0, len(items), 20):
+                def chunk(part=items[start:start + 20]):
+                    with i18n.use(lang):
+                        return board_moves.move_cards(
+                            principal=principal, items=part, target=job["target"], comment=job["comment"],
+                            now=get_clock().now(), calendar=business_calendar(), base_url=settings.public_url,
+                            support=settings.support_email)
+                outcomes += await offload.run(chunk)
+                async with self:
+                    self.bulk_done = len(outcomes)
+        finally:
+            publish()
+            with i18n.use(lang):
+                summary = board_moves.summary(outcomes)
+            async with self:
+                self.bulk_running = False
+                self.bulk_summary = summary
+                self.bulk_moved = [{"number": o.number, "detail": o.detail} for o in outcomes if o.moved]
+                self.bulk_refused = [{"number": o.number, "detail": o.detail} for o in outcomes if not o.moved]
+                self.bulk_result_open = True
+                self._set_selection({n: v for n, v in items if n in {o.number for o in outcomes if not o.moved}})
+                self._fetch()
+
+    @rx.event
+    @guard()
+    async def close_bulk_result(self):
+        """Close the bulk move's result."""
+        self.bulk_result_open = False
+
+
+def _bulk_bar() -> rx.Component:
+    """While selecting: how many are selected, the target phase, one comment, Move."""
+    s = BoardState
+    return rx.cond(
+        s.selecting,
+        rx.form(
+            inline(
+                rx.text(Tn("{n} selected", "{n} selected", s.selected.length()), weight="medium",
+                        id="bulk-count"),
+                rx.el.select(rx.el.option(T("Move to…"), value=""),
+                             *[rx.el.option(T(ORDER_WORKFLOW.status(t).label), value=t) for t in board_moves.TARGETS],
+                             aria_label=T("Target phase"), class_name="ot-native-select", value=s.bulk_target,
+                             on_change=s.set_bulk_target),
+                rx.input(name="comment", placeholder=T("One comment for every order"),
+                         aria_label=T("Bulk comment"), width="280px"),
+                rx.button(T("Move selected"), type="submit", loading=s.bulk_running,
+                          disabled=(s.selected.length() == 0) | (s.bulk_target == "")),
+                rx.cond(s.bulk_running, rx.text(T("{done} of {total}", done=s.bulk_done, total=s.bulk_total),
+                                                size="2", color_scheme="gray")),
+                rx.button(T("Clear selection"), type="button", variant="ghost", on_click=s.clear_selection),
+            ),
+            on_submit=s.start_bulk,
+            padding="0.6em",
+            border=f"1px solid {rx.color('indigo', 6)}",
+            border_radius="var(--radius-3)",
+            background=rx.color("indigo", 2),
+            width="100%",
+            id="bulk-bar",
+        ),
+    )
+
+
+def _bulk_result() -> rx.Component:
+    s = BoardState
+
+    def rows(items, colour):
+        return rx.foreach(items, lambda r: rx.table.row(
+            rx.table.cell(rx.link(r["number"], href=routes.ORDERS + "/" + r["number"])),
+            rx.table.cell(rx.text(r["detail"], color_scheme=colour, size="2")),
+        ))
+
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(T("Bulk move")),
+            rx.dialog.description(s.bulk_summary),
+            rx.cond(s.bulk_refused.length() > 0, rx.vstack(
+                rx.heading(T("Refused"), size="3"),
+                rx.table.root(rx.table.body(rows(s.bulk_refused, "red")), width="100%", id="bulk-refused"),
+                width="100%")),
+            rx.cond(s.bulk_moved.length() > 0, rx.vstack(
+                rx.heading(T("Moved"), size="3"),
+                rx.table.root(rx.table.body(rows(s.bulk_moved, "green")), width="100%", id="bulk-moved"),
+                width="100%")),
+            rx.hstack(rx.button(T("Close"), on_click=s.close_bulk_result), justify="end", width="100%",
+                      margin_top="1em"),
+            max_width="560px",
+            max_height="80vh",
+            overflow_y="auto",
+        ),
+        open=s.bulk_result_open,
+    )
+
+
 def _wip_badge(key: str) -> rx.Component:
     """The column's count / limit: gray below, amber at, red above the limit."""
     w = BoardState.wip.get(key, {})
@@ -507,6 +709,9 @@ def _filters() -> rx.Component:
             ),
         ),
         rx.button(T("Clear"), variant="ghost", on_click=s.clear_filters),
+        rx.cond(s.is_staff, rx.button(rx.icon("list-checks", size=16),
+                                      rx.cond(s.selecting, T("Stop selecting"), T("Select for bulk move")),
+                                      variant=rx.cond(s.selecting, "solid", "soft"), on_click=s.toggle_selecting)),
         rx.cond(s.is_admin, rx.button(rx.icon("gauge", size=16), T("WIP limits"), variant="soft",
                                       on_click=s.open_wip)),
     )
@@ -522,6 +727,8 @@ def _board() -> rx.Component:
                 kanban_column(
                     key=c.key, title=T(c.title), total=s.totals.get(c.key, 0), cards=s.cards.get(c.key, []),
                     on_more=s.show_more(c.key), draggable=s.is_staff, header_extra=_wip_badge(c.key),
+                    selecting=s.selecting, selected=s.selected, on_toggle=s.toggle_select,
+                    on_select_all=s.select_column(c.key),
                 )
                 for c in board_service.COLUMNS
             ],
@@ -562,7 +769,7 @@ def board_page() -> rx.Component:
             rx.hstack(rx.heading(T("Track My Orders"), size="7"), rx.spacer(), tabs, align="center", spacing="3",
                       wrap="wrap", width="100%"),
             _filters(),
-            rx.cond(s.tab == "closed", _closed_tab(), _board()),
+            rx.cond(s.tab == "closed", _closed_tab(), rx.fragment(_bulk_bar(), _board())),
             spacing="4",
             width="100%",
         ),
@@ -581,6 +788,7 @@ def board_page() -> rx.Component:
             on_submit=s.confirm_drop, on_cancel=s.cancel_drop, ask_channel=s.drop_channel,
         ),
         _wip_dialog(),
+        _bulk_result(),
         rx.script(src="/board-dnd.js"),
         wide=True,
     )

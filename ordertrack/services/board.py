@@ -252,6 +252,29 @@ def _card(o: Order, customer_name: str, failed: bool, owner: str | None, clock: 
     )
 
 
+def column_selection(session: Session, *, principal: Principal, now: datetime, column: str,
+                     filters: BoardFilters = BoardFilters(), cap: int = 501) -> tuple[tuple[str, int], ...]:
+    """(number, version) of the orders in one column under the filters, in the column's order,
+    at most ``cap`` ("select all in column" for a bulk move).
+
+    Raises:
+        BadInput: unknown column or filter.
+    """
+    spec = next((c for c in COLUMNS if c.key == column), None)
+    if spec is None:
+        raise BadInput(_("Unknown column."))
+    query = select(Order.number, Order.version).join(Customer, Customer.id == Order.customer_id)
+    query = _filtered(query, principal, filters.validated()).where(col(Order.phase).in_(spec.phases))
+    if column == "done":
+        query = query.where(col(Order.phase_since) >= now - ON_BOARD_AFTER_DONE).order_by(
+            col(Order.phase_since).desc(), col(Order.id).desc())
+    elif column == "validation":
+        query = query.order_by(col(Order.due_at).asc(), col(Order.id))
+    else:
+        query = query.order_by(col(Order.phase_since).asc(), col(Order.id))
+    return tuple((n, v) for n, v in session.exec(query.limit(max(1, int(cap)))).all())
+
+
 def closed_orders(
     session: Session, *, principal: Principal, search: str = "", offset: int = 0, limit: int = 25,
     filters: BoardFilters | None = None,
