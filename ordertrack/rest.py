@@ -332,3 +332,8 @@ def record_attempt(number: OrderNumber, body: AttemptIn, key: Key):
         result = _out(session, order)
     publish()
     return result
+
+
+from ordertrack import board_api  # noqa: E402 - the board's endpoints (JSON and CSV), after the API's own
+
+api.include_router(board_api.router)

@@ -89,6 +89,12 @@ def _closed_vars(principal, filters: board_service.BoardFilters, page: int, lang
     return {"closed_total": result.total, "closed_rows": rows}
 
 
+def export_url(filters: board_service.BoardFilters, *, tab: str = "board") -> str:
+    """The CSV download of what the tab shows under these filters (every order, not a window)."""
+    path = "/api/v1/board/closed" if tab == "closed" else "/api/v1/board"
+    return path + "?" + urlencode({**filters.to_params(), "format": "csv", "bom": "true"})
+
+
 def board_url(filters: board_service.BoardFilters, *, tab: str = "board", page: int = 0) -> str:
     """The board's address for these filters (shareable; a reload shows the same board)."""
     params = filters.to_params()
@@ -117,6 +123,7 @@ class BoardState(AppState):
     wip_scopes: list[dict[str, str]] = []
     wip_rows: list[dict[str, str]] = []
     wip_error: str = ""
+    export_href: str = ""
     selecting: bool = False
     selected: list[str] = []
     bulk_target: str = ""
@@ -169,6 +176,7 @@ class BoardState(AppState):
     def _fetch(self) -> None:
         """Recompute what this tab shows and keep pushing it on changes (``fanout``)."""
         filters, lang = self._filters(), self.lang
+        self.export_href = export_url(filters, tab=self.tab)
         if self.tab == "closed":
             page = self.closed_page
             live.serve(self, ("closed", filters, page, lang),
@@ -714,6 +722,9 @@ def _filters() -> rx.Component:
                                       variant=rx.cond(s.selecting, "solid", "soft"), on_click=s.toggle_selecting)),
         rx.cond(s.is_admin, rx.button(rx.icon("gauge", size=16), T("WIP limits"), variant="soft",
                                       on_click=s.open_wip)),
+        rx.el.a(rx.button(rx.icon("download", size=16), T("Export CSV"), variant="soft", tab_index=-1),
+                href=s.export_href, download=True, id="board-export", target="_blank", rel="noopener",
+                title=T("Every order under these filters, as a spreadsheet (CSV)")),
     )
 
 
