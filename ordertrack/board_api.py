@@ -143,3 +143,33 @@ def step_orders(request: Request, view: Annotated[str, Query(max_length=10)],
     return JSONResponse({"total": page.total, "offset": page.offset, "orders": [
         {"number": c.number, "name": c.name, "customer": c.customer_name, "phase": c.phase,
          "status": c.status, "priority": c.priority} for c in page.cards]})
+
+
+@router.get("/api/v1/board/snapshot")
+def snapshot(request: Request, at: Annotated[str, Query(max_length=40, description="ISO 8601 with offset")],
+             changes: bool = False, q: str = "", customer: int | None = None, status: str | None = None,
+             owner: int | None = None, priority: str | None = None):
+    """The board as it stood at ``at`` (within the last 90 days), rebuilt from history, in the
+    caller's scope and filters: each column's total and first 50 cards (phase, status, time in
+    phase, owner and priority then); with ``changes=true``, what moved, closed or appeared since."""
+    from datetime import datetime
+
+    from ordertrack.services import time_travel
+
+    principal = viewer(request.headers.get("authorization"), request.cookies.get("ot_session"))
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        raise HTTPException(422, "at: an ISO 8601 date-time with its offset, e.g. 2026-11-20T14:30:00+00:00") from None
+    try:
+        with session_scope() as session:
+            snap = time_travel.board_as_of(session, principal=principal, at=moment, now=get_clock().now(),
+                                           filters=_filters(request, principal), changes=changes)
+    except BadInput as exc:
+        raise HTTPException(422, exc.message) from None
+    return JSONResponse({"at": snap.at.isoformat(), "read_only": True, "columns": [
+        {"key": c.key, "title": c.title, "total": c.total, "moved": c.moved, "closed": c.closed,
+         "appeared": c.appeared, "cards": [
+             {"number": k.number, "name": k.name, "customer": k.customer_name, "phase": k.phase, "status": k.status,
+              "in_phase": k.in_phase, "owner": k.owner_name, "priority": k.priority, "change": k.change}
+             for k in c.cards]} for c in snap.columns]})

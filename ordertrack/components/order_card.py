@@ -27,6 +27,13 @@ def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
                     width="100%",
                     align="center",
                 ),
+                rx.cond(
+                    card["change"] != "",
+                    rx.badge(rx.icon(rx.match(card["change"], ("closed", "circle-check"), "move-right"), size=12),
+                             card["change_label"], variant="soft", size="1", data_testid="card-change",
+                             custom_attrs={"data-change": card["change"]},
+                             color_scheme=rx.match(card["change"], ("closed", "gray"), "amber")),
+                ),
                 rx.text(card["name"], size="2", trim="both"),
                 rx.text(card["customer"], size="1", color_scheme="gray"),
                 rx.hstack(
@@ -106,6 +113,7 @@ def kanban_column(
     draggable: rx.Var | bool = False, header_extra: rx.Component | None = None,
     selecting: rx.Var | None = None, selected: rx.Var | None = None,
     on_toggle: Callable[[rx.Var, rx.Var], Any] | None = None, on_select_all: Any = None,
+    note: rx.Component | None = None,
 ) -> rx.Component:
     """A column: title with the total (``header_extra`` in its place when given, e.g. count /
     WIP limit), its window of cards, and "Show more" when cut. With ``selecting`` (a Var), cards
@@ -131,6 +139,7 @@ def kanban_column(
             justify="between",
             width="100%",
         ),
+        *([note] if note is not None else []),
         *select_all,
         rx.cond(
             total == 0,

@@ -79,3 +79,22 @@ def test_a_signed_in_browser_exports_with_its_cookie(world, session):
     c.cookies.set("ot_session", secret)
     rows = _csv(c.get("/api/v1/order-manager/orders?view=status&node=execution&step=on_track&format=csv"))
     assert {r["number"] for r in rows} == {world["oa"].number, world["ob"].number}
+
+
+def test_snapshot_of_the_board_as_of_a_moment(world):
+    c = world["client"]
+    at = (NOW - timedelta(hours=12)).isoformat()
+    from ordertrack.clock import get_clock
+
+    now = get_clock().now()
+    at = (now - timedelta(hours=1)).isoformat()
+    snap = c.get("/api/v1/board/snapshot", params={"at": at, "changes": "true"}, headers=world["a"])
+    assert snap.status_code == 200, snap.text
+    body = snap.json()
+    assert body["read_only"] is True and [col["key"] for col in body["columns"]] == [
+        "planning", "execution", "validation", "done"]
+    numbers = {k["number"] for col in body["columns"] for k in col["cards"]}
+    assert world["ob"].number not in numbers  # the other reseller's
+    assert c.get("/api/v1/board/snapshot", params={"at": "yesterday"}, headers=world["a"]).status_code == 422
+    old = (now - timedelta(days=100)).isoformat()
+    assert c.get("/api/v1/board/snapshot", params={"at": old}, headers=world["a"]).status_code == 422
