@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from ordertrack.db.models import Customer, Order, StatusChange, User
@@ -96,6 +96,11 @@ def board_as_of(session: Session, *, principal: Principal, at: datetime, now: da
     priority as they were then; search and customer as they are), each column's total and its
     first cards; with ``changes``, what happened to them since and what appeared after.
 
+    Orders without a history row after ``at`` stood then as they stand now: they are counted and
+    windowed in SQL like the live board. Only the orders changed since (found through
+    ``ix_status_change_asof``) are rebuilt from their rows, so a recent moment costs about what
+    the live board does.
+
     Raises:
         BadInput: ``at`` outside the last 90 days, or a bad filter.
     """
@@ -103,27 +108,54 @@ def board_as_of(session: Session, *, principal: Principal, at: datetime, now: da
     f = filters.validated()
     limits = limits or {}
     kind = StatusChange.entity_kind == "order"
+    changed = select(StatusChange.entity_id).where(kind, StatusChange.at > at).distinct()
+    oldest_done = at - board_service.ON_BOARD_AFTER_DONE
+    # 1. unchanged since: today's row is the row of then
+    per_column: dict[str, list[tuple]] = {c.key: [] for c in board_service.COLUMNS}
+    totals: dict[str, int] = {c.key: 0 for c in board_service.COLUMNS}
+    base = select(Order.id).join(Customer, Customer.id == Order.customer_id)
+    base = board_service.filtered(base, principal, f).where(col(Order.id).not_in(changed))
+    for phase, n in session.exec(select(text("phase"), func.count()).select_from(
+            base.add_columns(Order.phase.label("phase")).where(
+                col(Order.phase).not_in(board_service.DONE_PHASES) | (col(Order.phase_since) >= oldest_done))
+            .subquery()).group_by(text("phase"))).all():
+        key = _column_of(phase, at, at)
+        if key is not None:
+            totals[key] += n
+    for column in board_service.COLUMNS:
+        limit = max(1, min(int(limits.get(column.key, 50)), board_service.WINDOW_MAX))
+        query = select(Order.id, Order.phase, Order.status, Order.owner_id, Order.priority, Order.phase_since).join(
+            Customer, Customer.id == Order.customer_id)
+        query = board_service.filtered(query, principal, f).where(col(Order.id).not_in(changed),
+                                                                  col(Order.phase).in_(column.phases))
+        if column.key == "done":
+            query = query.where(col(Order.phase_since) >= oldest_done).order_by(
+                col(Order.phase_since).desc(), col(Order.id).desc())
+        else:
+            query = query.order_by(col(Order.phase_since).asc(), col(Order.id))
+        for oid, phase, status, owner, priority, since in session.exec(query.limit(limit)).all():
+            per_column[column.key].append((oid, phase, status, owner, priority, since, "", ""))
+    # 2. changed since: rebuilt from their rows up to then
+    then = (StatusChange.at <= at) & col(StatusChange.entity_id).in_(changed)
     last = (select(StatusChange.entity_id.label("oid"), func.max(StatusChange.from_version).label("v"))
-            .where(kind, StatusChange.at <= at).group_by(StatusChange.entity_id).subquery())
+            .where(kind, then).group_by(StatusChange.entity_id).subquery())
     entered = (select(StatusChange.entity_id.label("oid"), func.max(StatusChange.at).label("since"))
-               .where(kind, StatusChange.at <= at,
-                      or_(col(StatusChange.from_state).is_(None), StatusChange.from_state != StatusChange.to_state))
+               .where(kind, then, col(StatusChange.from_state).is_(None)
+                      | (StatusChange.from_state != StatusChange.to_state))
                .group_by(StatusChange.entity_id).subquery())
     query = (select(Order.id, StatusChange.to_state, StatusChange.to_tracking, StatusChange.owner_id,
                     StatusChange.priority, entered.c.since, StatusChange.at, Order.owner_id, Order.priority,
-                    Order.phase, Order.phase_since)
+                    Order.phase)
              .join(last, last.c.oid == Order.id)
              .join(StatusChange, kind & (StatusChange.entity_id == Order.id) & (StatusChange.from_version == last.c.v))
              .outerjoin(entered, entered.c.oid == Order.id)
              .join(Customer, Customer.id == Order.customer_id))
     query = board_service.filtered(query, principal, board_service.BoardFilters(search=f.search,
                                                                                customer_id=f.customer_id))
-    per_column: dict[str, list[tuple]] = {c.key: [] for c in board_service.COLUMNS}
-    for oid, phase, status, owner_then, priority_then, since, row_at, owner_now, priority_now, phase_now, \
-            since_now in session.exec(query).all():
+    for oid, phase, status, owner_then, priority_then, since, row_at, owner_now, priority_now, phase_now \
+            in session.exec(query).all():
         recorded = priority_then is not None
-        owner = owner_then if recorded else owner_now
-        priority = priority_then if recorded else priority_now
+        owner, priority = (owner_then, priority_then) if recorded else (owner_now, priority_now)
         status = status or (OrderStatus.CLOSED.value if phase == "closed" else OrderStatus.CANCELED.value
                             if phase == "canceled" else OrderStatus.ON_TRACK.value)
         since = since or row_at
@@ -134,20 +166,23 @@ def board_as_of(session: Session, *, principal: Principal, at: datetime, now: da
         if key is None:
             continue
         change, change_label = "", ""
-        if changes and (phase_now != phase or since_now > since):
+        if changes:
             column_now = next(c for c in board_service.COLUMNS if phase_now in c.phases)
             if phase_now in board_service.DONE_PHASES and phase not in board_service.DONE_PHASES:
                 change, change_label = "closed", _("since {phase}").format(phase=ORDER_WORKFLOW.label(phase_now))
             elif column_now.key != key:
                 change, change_label = "moved", _("now in {phase}").format(phase=ORDER_WORKFLOW.label(phase_now))
+        totals[key] += 1
         per_column[key].append((oid, phase, status, owner, priority, since, change, change_label))
     appeared = _appeared(session, principal=principal, at=at, now=now, f=f) if changes else {}
     return Snapshot(at=at, changes=changes, columns=tuple(
-        _column(session, c, per_column[c.key], int(limits.get(c.key, 50)), at, appeared.get(c.key, 0))
+        _column(session, c, per_column[c.key], totals[c.key], int(limits.get(c.key, 50)), at,
+                appeared.get(c.key, 0))
         for c in board_service.COLUMNS))
 
 
-def _column(session: Session, column, rows: list[tuple], limit: int, at: datetime, appeared: int) -> PastColumn:
+def _column(session: Session, column, rows: list[tuple], total: int, limit: int, at: datetime,
+            appeared: int) -> PastColumn:
     rows.sort(key=lambda r: (r[5], r[0]), reverse=column.key == "done")
     window = rows[:max(1, min(limit, board_service.WINDOW_MAX))]
     ids = [r[0] for r in window]
@@ -166,7 +201,7 @@ def _column(session: Session, column, rows: list[tuple], limit: int, at: datetim
             owner_name=owners.get(owner, ""), priority=priority or "normal",
             priority_label=_(board_service.PRIORITY_LABELS.get(priority or "normal", priority or "normal")),
             change=change, change_label=change_label))
-    return PastColumn(key=column.key, title=_(column.title), total=len(rows), cards=tuple(cards),
+    return PastColumn(key=column.key, title=_(column.title), total=total, cards=tuple(cards),
                       moved=sum(1 for r in rows if r[6] == "moved"), closed=sum(1 for r in rows if r[6] == "closed"),
                       appeared=appeared)
 
