@@ -411,3 +411,8 @@ def technical_interview(number: OrderNumber, item_id: Id, body: InterviewIn, key
         result = _items(session, session.get(Order, order.id))
     publish()
     return result
+
+
+from ordertrack import board_api  # noqa: E402 - the board's endpoints (JSON and CSV), after the API's own
+
+api.include_router(board_api.router)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import reflex as rx
 
 from ordertrack.components.status_badge import failed_mark, status_badge
@@ -23,6 +26,13 @@ def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
                     status_badge(card["status"], card["status_label"]),
                     width="100%",
                     align="center",
+                ),
+                rx.cond(
+                    card["change"] != "",
+                    rx.badge(rx.icon(rx.match(card["change"], ("closed", "circle-check"), "move-right"), size=12),
+                             card["change_label"], variant="soft", size="1", data_testid="card-change",
+                             custom_attrs={"data-change": card["change"]},
+                             color_scheme=rx.match(card["change"], ("closed", "gray"), "amber")),
                 ),
                 rx.text(card["name"], size="2", trim="both"),
                 rx.text(card["customer"], size="1", color_scheme="gray"),
@@ -80,14 +90,47 @@ def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
     )
 
 
+def selectable_card(card: rx.Var, draggable: rx.Var | bool, *, selecting: rx.Var, selected: rx.Var,
+                    on_toggle: Callable[[rx.Var, rx.Var], Any]) -> rx.Component:
+    """The card, with a checkbox beside it while selecting for a bulk move (shift-click: a range)."""
+    return rx.hstack(
+        rx.cond(
+            selecting,
+            rx.el.input(type="checkbox", checked=selected.contains(card["number"]), read_only=True,
+                        aria_label=T("Select {number}", number=card["number"]), data_testid="card-select",
+                        on_click=lambda info: on_toggle(card["number"], info["shift_key"]),
+                        style={"width": "18px", "height": "18px", "marginTop": "10px", "cursor": "pointer"}),
+        ),
+        order_card(card, draggable),
+        align="start",
+        spacing="2",
+        width="100%",
+    )
+
+
 def kanban_column(
     *, key: str, title: str | rx.Var, total: rx.Var, cards: rx.Var, on_more: rx.EventSpec,
     draggable: rx.Var | bool = False, header_extra: rx.Component | None = None,
+    selecting: rx.Var | None = None, selected: rx.Var | None = None,
+    on_toggle: Callable[[rx.Var, rx.Var], Any] | None = None, on_select_all: Any = None,
+    note: rx.Component | None = None,
 ) -> rx.Component:
     """A column: title with the total (``header_extra`` in its place when given, e.g. count /
-    WIP limit), its window of cards, and "Show more" when cut."""
+    WIP limit), its window of cards, and "Show more" when cut. With ``selecting`` (a Var), cards
+    get checkboxes (``on_toggle(number, shift)``) and the header "Select all" (``on_select_all``)."""
     count = header_extra if header_extra is not None else rx.badge(
         total, variant="soft", color_scheme="gray", radius="full", data_testid="column-count")
+    if selecting is not None and on_toggle is not None:
+        def render(c):
+            return selectable_card(c, draggable, selecting=selecting, selected=selected, on_toggle=on_toggle)
+    else:
+        def render(c):
+            return order_card(c, draggable)
+    select_all = [] if selecting is None else [rx.cond(
+        selecting & (total > 0),
+        rx.button(T("Select all"), size="1", variant="ghost", on_click=on_select_all,
+                  aria_label=T("Select all in {column}", column=title)),
+    )]
     return rx.vstack(
         rx.hstack(
             rx.heading(T(title) if isinstance(title, str) else title, size="3"),
@@ -96,10 +139,12 @@ def kanban_column(
             justify="between",
             width="100%",
         ),
+        *([note] if note is not None else []),
+        *select_all,
         rx.cond(
             total == 0,
             rx.text(T("No orders here."), size="2", color_scheme="gray", padding_y="1em"),
-            rx.vstack(rx.foreach(cards, lambda c: order_card(c, draggable)), spacing="2", width="100%"),
+            rx.vstack(rx.foreach(cards, render), spacing="2", width="100%"),
         ),
         rx.cond(
             cards.length() < total,

@@ -136,6 +136,9 @@ class StatusChange(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("entity_kind", "entity_id", "from_version", name="uq_status_change_version"),
         Index("ix_status_change_entity", "entity_kind", "entity_id", "at"),
+        # The board as of a moment (services.time_travel): each order's last row up to then,
+        # read from the index alone.
+        Index("ix_status_change_asof", "entity_kind", "at", "entity_id", "from_version"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -152,4 +155,6 @@ class StatusChange(SQLModel, table=True):
     comment: str = Field(default="", max_length=4000)
     internal: bool = False  # staff only: never shown to customers, resellers or partners
     applied_at: datetime | None = _ts(nullable=True)  # timers: when the sweep wrote it (after downtime: later)
+    owner_id: int | None = Field(default=None)  # orders: the owner and priority from this version on
+    priority: str | None = Field(default=None, max_length=20)  # (None in rows written before they were kept)
 

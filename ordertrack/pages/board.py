@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from ordertrack import i18n, live, routes
+from ordertrack import i18n, live, offload, routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
 from ordertrack.components import order_columns as oc
@@ -19,12 +21,12 @@ from ordertrack.db.engine import session_scope
 from ordertrack.domain import engine
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
-from ordertrack.i18n import _
+from ordertrack.i18n import N_, _
 from ordertrack.i18n.ui import T, Tn
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.services import board as board_service
-from ordertrack.services import orders, processes, wip
+from ordertrack.services import board_moves, orders, time_travel, wip
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.services.orders import PRIORITIES
@@ -32,6 +34,7 @@ from ordertrack.settings import get_settings
 
 DROP_TARGETS = {"planning": "planning", "execution": "execution", "validation": "validation", "done": "closed"}
 WINDOW = 25
+READ_ONLY = N_("The board as of a past moment is read-only. Go back to now to move orders.")
 
 
 def _shared_board(principal, filters: board_service.BoardFilters, limits: dict[str, int], lang: str):
@@ -65,6 +68,7 @@ def _board_vars(principal, filters: board_service.BoardFilters, limits: dict[str
     columns = _shared_board(principal, filters, limits, lang)
     return {
         "wip": _shared_wip(principal),
+        "past_changes": {},
         "totals": {c.key: c.total for c in columns},
         "cards": {
             c.key: [
@@ -72,7 +76,8 @@ def _board_vars(principal, filters: board_service.BoardFilters, limits: dict[str
                  "customer": k.customer_name, "phase": k.phase_label, "status": k.status,
                  "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline,
                  "deadline_level": k.deadline_level, "owner": k.owner_name, "priority": k.priority,
-                 "priority_label": k.priority_label, "version": str(k.version), "failed": "1" if k.failed else ""}
+                 "priority_label": k.priority_label, "version": str(k.version), "failed": "1" if k.failed else "",
+                 "change": "", "change_label": ""}
                 for k in c.cards
             ]
             for c in columns
@@ -89,9 +94,60 @@ def _closed_vars(principal, filters: board_service.BoardFilters, page: int, lang
     return {"closed_total": result.total, "closed_rows": rows}
 
 
-def board_url(filters: board_service.BoardFilters, *, tab: str = "board", page: int = 0) -> str:
+def export_url(filters: board_service.BoardFilters, *, tab: str = "board") -> str:
+    """The CSV download of what the tab shows under these filters (every order, not a window)."""
+    path = "/api/v1/board/closed" if tab == "closed" else "/api/v1/board"
+    return path + "?" + urlencode({**filters.to_params(), "format": "csv", "bom": "true"})
+
+
+def _past_vars(principal, filters: board_service.BoardFilters, limits: dict[str, int], lang: str, at: datetime,
+               changes: bool) -> dict:
+    """The board as of ``at`` (read-only), with what changed since when ``changes``."""
+    with i18n.use(lang), session_scope() as session:
+        snap = time_travel.board_as_of(session, principal=principal, at=at, now=get_clock().now(), filters=filters,
+                                       limits=limits, changes=changes)
+    return {
+        "wip": {},
+        "totals": {c.key: c.total for c in snap.columns},
+        "past_changes": {c.key: {"moved": str(c.moved), "closed": str(c.closed), "appeared": str(c.appeared)}
+                         for c in snap.columns} if changes else {},
+        "cards": {c.key: [
+            {"number": k.number, "href": routes.order_url(k.number), "name": k.name, "customer": k.customer_name,
+             "phase": k.phase_label, "status": k.status, "status_label": k.status_label, "in_phase": k.in_phase,
+             "deadline": "", "deadline_level": "", "owner": k.owner_name, "priority": k.priority,
+             "priority_label": k.priority_label, "version": "0", "failed": "", "change": k.change,
+             "change_label": k.change_label}
+            for k in c.cards] for c in snap.columns},
+    }
+
+
+HORIZON_HOURS = 90 * 24
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().business_tz)
+
+
+def parse_moment(value: object, *, now: datetime) -> datetime | None:
+    """A moment from the URL (ISO 8601 with offset) or the picker ("YYYY-MM-DDTHH:MM", business
+    time zone); None when empty or unreadable."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 40:
+        return None
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=_zone())).astimezone(UTC)
+
+
+def board_url(filters: board_service.BoardFilters, *, tab: str = "board", page: int = 0, asof: str = "",
+              changes: bool = False) -> str:
     """The board's address for these filters (shareable; a reload shows the same board)."""
     params = filters.to_params()
+    if asof and tab != "closed":
+        params["asof"] = asof
+        if changes:
+            params["changes"] = "1"
     if tab == "closed":
         params["tab"] = "closed"
         if page > 0:
@@ -117,6 +173,28 @@ class BoardState(AppState):
     wip_scopes: list[dict[str, str]] = []
     wip_rows: list[dict[str, str]] = []
     wip_error: str = ""
+    export_href: str = ""
+    asof: str = ""  # UTC ISO 8601 of the moment shown; "" is now (live)
+    asof_local: str = ""  # the picker's value (business time zone)
+    asof_label: str = ""
+    asof_slider: int = HORIZON_HOURS  # hours from 90 days ago; the right end is now
+    asof_min: str = ""
+    asof_max: str = ""
+    show_changes: bool = False
+    past_changes: dict[str, dict[str, str]] = {}
+    selecting: bool = False
+    selected: list[str] = []
+    bulk_target: str = ""
+    bulk_running: bool = False
+    bulk_done: int = 0
+    bulk_total: int = 0
+    bulk_result_open: bool = False
+    bulk_summary: str = ""
+    bulk_moved: list[dict[str, str]] = []
+    bulk_refused: list[dict[str, str]] = []
+    _versions: dict[str, int] = {}
+    _anchor: dict[str, str] = {}
+    _bulk_job: dict = {}
     search: str = ""
     search_key: int = 0  # bumped when the search box must show a search from the URL
     f_customer: str = ANY
@@ -156,10 +234,16 @@ class BoardState(AppState):
     def _fetch(self) -> None:
         """Recompute what this tab shows and keep pushing it on changes (``fanout``)."""
         filters, lang = self._filters(), self.lang
+        self.export_href = export_url(filters, tab=self.tab)
         if self.tab == "closed":
             page = self.closed_page
             live.serve(self, ("closed", filters, page, lang),
                        lambda: _closed_vars(current_principal(), filters, page, lang))
+        elif self.asof:
+            at, changes = datetime.fromisoformat(self.asof), self.show_changes
+            limits = {c.key: self._limits.get(c.key, WINDOW) for c in board_service.COLUMNS}
+            live.serve(self, ("asof", at, changes, filters, tuple(sorted(limits.items())), lang),
+                       lambda: _past_vars(current_principal(), filters, limits, lang, at, changes))
         else:
             limits = {c.key: self._limits.get(c.key, WINDOW) for c in board_service.COLUMNS}
             live.serve(self, ("board", filters, tuple(sorted(limits.items())), lang),
@@ -168,7 +252,8 @@ class BoardState(AppState):
 
     def _keep_url(self):
         """Write the filters into the address bar (no navigation): shareable, kept on reload."""
-        url = board_url(self._filters(), tab=self.tab, page=self.closed_page)
+        url = board_url(self._filters(), tab=self.tab, page=self.closed_page, asof=self.asof,
+                        changes=self.show_changes)
         return rx.call_script(f"window.history.replaceState(window.history.state, '', {json.dumps(url)})")
 
     @rx.var
@@ -201,10 +286,78 @@ class BoardState(AppState):
         self.tab = "closed" if params.get("tab") == "closed" else "board"
         page = params.get("page", "")
         self.closed_page = int(page) - 1 if isinstance(page, str) and page.isdigit() and 0 < int(page) < 100_000 else 0
+        now = get_clock().now()
+        at = parse_moment(params.get("asof"), now=now)
+        self.show_changes = params.get("changes") == "1"
+        self._set_moment(at if at is not None and now - time_travel.HORIZON <= at <= now else None)
         self._fetch()
         if self.tab == "closed" and self.closed_page >= self.closed_pages:
             self.closed_page = 0
             self._fetch()
+
+    def _set_moment(self, at: datetime | None) -> None:
+        """Show the board as of ``at`` (None: now, live); the picker and the slider follow."""
+        now, zone = get_clock().now(), _zone()
+        self.asof_min = (now - time_travel.HORIZON).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        self.asof_max = now.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        if at is None:
+            self.asof, self.asof_local, self.asof_label, self.asof_slider = "", "", "", HORIZON_HOURS
+            self.past_changes = {}
+            return
+        at = time_travel.check_moment(at.replace(second=0, microsecond=0), now=now)
+        local = at.astimezone(zone)
+        self.asof = at.isoformat()
+        self.asof_local = local.strftime("%Y-%m-%dT%H:%M")
+        self.asof_label = f"{local:%Y-%m-%d %H:%M} ({zone.key})"
+        self.asof_slider = max(0, HORIZON_HOURS - int((now - at).total_seconds() // 3600))
+        if self.selecting:
+            self.selecting = False
+            self._set_selection({})
+
+    @rx.event
+    @guard()
+    def set_asof(self, value: str):
+        """The date-time picker: show the board as it stood then (within the last 90 days)."""
+        value = coerce_str(value, name="As of", max_len=40)
+        at = parse_moment(value, now=get_clock().now())
+        if value and at is None:
+            raise BadInput(_("Unknown date or time."))
+        self._set_moment(at)
+        self.tab = "board"
+        self._fetch()
+        return self._keep_url()
+
+    @rx.event
+    @guard()
+    def slide_asof(self, value: list):
+        """The slider over the last 90 days (hours; the right end is now)."""
+        hours = coerce_int(value[0] if isinstance(value, list) and value else value, name="As of", minimum=0,
+                           maximum=HORIZON_HOURS)
+        now = get_clock().now()
+        self._set_moment(None if hours >= HORIZON_HOURS else now - timedelta(hours=HORIZON_HOURS - hours))
+        self.tab = "board"
+        self._fetch()
+        return self._keep_url()
+
+    @rx.event
+    @guard()
+    def back_to_now(self):
+        """Leave time travel: the live board."""
+        self._set_moment(None)
+        self._fetch()
+        return self._keep_url()
+
+    @rx.event
+    @guard()
+    def toggle_changes(self, on: bool):
+        """Mark (or stop marking) the cards that moved, appeared or closed since the moment shown."""
+        self.show_changes = on is True
+        self._fetch()
+        return self._keep_url()
+
+    def _live_only(self) -> None:
+        if self.asof:
+            raise BadInput(_(READ_ONLY))
 
     @rx.event
     @guard()
@@ -271,14 +424,11 @@ class BoardState(AppState):
     def _move(self, order_id: int, version: int, target: str, comment: str, channel: str | None = None) -> None:
         now, settings = get_clock().now(), get_settings()
         with session_scope() as session:
-            processes.before_order_move(session, order_id=order_id, target=target)
-            card = orders.move_order(
-                session, principal=current_principal(), order_id=order_id, target=target,
-                expected_version=version, comment=comment, now=now, calendar=business_calendar(), channel=channel,
+            card = board_moves.move_card(
+                session, principal=current_principal(), order_id=order_id, version=version, target=target,
+                comment=comment, now=now, calendar=business_calendar(), channel=channel,
+                base_url=settings.public_url, support=settings.support_email,
             )
-            processes.after_order_move(session, principal=current_principal(), order_id=order_id, target=target,
-                                       now=now, calendar=business_calendar(), base_url=settings.public_url,
-                                       support=settings.support_email)
         publish()  # first: it bumps the change number the shared board cache is keyed on
         self._fetch()
         return rx.toast.success(f"{card.number}: {card.phase_label}")
@@ -289,6 +439,7 @@ class BoardState(AppState):
         """A card dropped on a column (staff): move it, asking for a comment when the move needs
         one. On "Canceled / Closed" the order closes where that move exists (approval), else the
         cancel dialog opens."""
+        self._live_only()
         if not isinstance(form_data, dict):
             raise BadInput(_("Invalid drop."))
         number = coerce_str(form_data.get("number"), name="Order", max_len=40, required=True)
@@ -416,6 +567,248 @@ class BoardState(AppState):
         self.wip_open = False
 
 
+    # ------------------------------------------------------------ bulk moves (staff)
+
+    def _set_selection(self, versions: dict[str, int]) -> None:
+        self._versions = versions
+        self.selected = list(versions)
+
+    @rx.event
+    @guard(staff=True)
+    async def toggle_selecting(self):
+        """Start or stop selecting cards for a bulk move (stopping clears the selection)."""
+        self._live_only()
+        self.selecting = not self.selecting
+        self._set_selection({})
+        self._anchor = {}
+
+    @rx.event
+    @guard(staff=True)
+    async def toggle_select(self, number: str, shift: bool = False):
+        """A card's checkbox: select or unselect it; with shift, every card from the last one
+        clicked to this one in the same column."""
+        number = coerce_str(number, name="Order", max_len=40, required=True)
+        where = next(((key, i) for key, cards in self.cards.items() for i, c in enumerate(cards)
+                      if c["number"] == number), None)
+        if where is None:
+            raise BadInput(_("Order not found."))
+        column, index = where
+        cards = self.cards[column]
+        versions = dict(self._versions)
+        anchor = self._anchor
+        if shift is True and anchor.get("column") == column:
+            start = next((i for i, c in enumerate(cards) if c["number"] == anchor.get("number")), index)
+            lo, hi = sorted((start, index))
+            for c in cards[lo:hi + 1]:
+                versions[c["number"]] = int(c["version"])
+        elif number in versions:
+            versions.pop(number)
+        else:
+            versions[number] = int(cards[index]["version"])
+        if len(versions) > board_moves.BULK_MAX:
+            raise BadInput(_(board_moves.TOO_MANY).format(max=board_moves.BULK_MAX, count=len(versions)))
+        self._anchor = {"column": column, "number": number}
+        self._set_selection(versions)
+
+    @rx.event
+    @guard(staff=True)
+    def select_column(self, column: str):
+        """Select every order of a column under the current filters (not only the cards shown)."""
+        self._live_only()
+        column = coerce_str(column, name="Column", max_len=20)
+        with session_scope() as session:
+            found = board_service.column_selection(session, principal=current_principal(), now=get_clock().now(),
+                                                   column=column, filters=self._filters(),
+                                                   cap=board_moves.BULK_MAX + 1)
+        versions = {**self._versions, **dict(found)}
+        if len(versions) > board_moves.BULK_MAX:
+            raise BadInput(_(board_moves.TOO_MANY).format(max=board_moves.BULK_MAX, count=_("more than 500")))
+        self._set_selection(versions)
+
+    @rx.event
+    @guard(staff=True)
+    async def clear_selection(self):
+        """Unselect every card."""
+        self._set_selection({})
+        self._anchor = {}
+
+    @rx.event
+    @guard(staff=True)
+    async def set_bulk_target(self, target: str):
+        """The phase the selected orders go to."""
+        target = coerce_str(target, name="Phase", max_len=20)
+        if target and target not in board_moves.TARGETS:
+            raise BadInput(_("Choose the phase to move the orders to."))
+        self.bulk_target = target
+
+    @rx.event
+    @guard(staff=True)
+    def start_bulk(self, form_data: dict):
+        """Move the selected orders to the chosen phase with one comment (each card on its own)."""
+        self._live_only()
+        if not isinstance(form_data, dict) or self.bulk_running:
+            raise BadInput(_("Invalid form."))
+        comment = coerce_str(form_data.get("comment"), name="Comment", max_len=4000).strip()
+        items = sorted(self._versions.items())
+        board_moves.check_bulk(principal=current_principal(), count=len(items), target=self.bulk_target)
+        self._bulk_job = {"items": items, "target": self.bulk_target, "comment": comment}
+        self.bulk_running, self.bulk_done, self.bulk_total = True, 0, len(items)
+        return BoardState.run_bulk
+
+    @rx.event(background=True)
+    @guard(staff=True, background=True)
+    async def run_bulk(self):
+        """Apply the bulk move started by ``start_bulk`` in chunks (each card in its own
+        transaction), showing progress, then the moved and refused cards."""
+        async with self:
+            job, self._bulk_job = self._bulk_job, {}
+            lang = self.lang
+        if not job:
+            return
+        principal, settings = current_principal(), get_settings()
+        outcomes: list[board_moves.BulkOutcome] = []
+        items = job["items"]
+        try:
+            for start in range(0, len(items), 20):
+                def chunk(part=items[start:start + 20]):
+                    with i18n.use(lang):
+                        return board_moves.move_cards(
+                            principal=principal, items=part, target=job["target"], comment=job["comment"],
+                            now=get_clock().now(), calendar=business_calendar(), base_url=settings.public_url,
+                            support=settings.support_email)
+                outcomes += await offload.run(chunk)
+                async with self:
+                    self.bulk_done = len(outcomes)
+        finally:
+            publish()
+            with i18n.use(lang):
+                summary = board_moves.summary(outcomes)
+            async with self:
+                self.bulk_running = False
+                self.bulk_summary = summary
+                self.bulk_moved = [{"number": o.number, "detail": o.detail} for o in outcomes if o.moved]
+                self.bulk_refused = [{"number": o.number, "detail": o.detail} for o in outcomes if not o.moved]
+                self.bulk_result_open = True
+                self._set_selection({n: v for n, v in items if n in {o.number for o in outcomes if not o.moved}})
+                self._fetch()
+
+    @rx.event
+    @guard()
+    async def close_bulk_result(self):
+        """Close the bulk move's result."""
+        self.bulk_result_open = False
+
+
+def _bulk_bar() -> rx.Component:
+    """While selecting: how many are selected, the target phase, one comment, Move."""
+    s = BoardState
+    return rx.cond(
+        s.selecting,
+        rx.form(
+            inline(
+                rx.text(Tn("{n} selected", "{n} selected", s.selected.length()), weight="medium",
+                        id="bulk-count"),
+                rx.el.select(rx.el.option(T("Move to…"), value=""),
+                             *[rx.el.option(T(ORDER_WORKFLOW.status(t).label), value=t) for t in board_moves.TARGETS],
+                             aria_label=T("Target phase"), class_name="ot-native-select", value=s.bulk_target,
+                             on_change=s.set_bulk_target),
+                rx.input(name="comment", placeholder=T("One comment for every order"),
+                         aria_label=T("Bulk comment"), width="280px"),
+                rx.button(T("Move selected"), type="submit", loading=s.bulk_running,
+                          disabled=(s.selected.length() == 0) | (s.bulk_target == "")),
+                rx.cond(s.bulk_running, rx.text(T("{done} of {total}", done=s.bulk_done, total=s.bulk_total),
+                                                size="2", color_scheme="gray")),
+                rx.button(T("Clear selection"), type="button", variant="ghost", on_click=s.clear_selection),
+            ),
+            on_submit=s.start_bulk,
+            padding="0.6em",
+            border=f"1px solid {rx.color('indigo', 6)}",
+            border_radius="var(--radius-3)",
+            background=rx.color("indigo", 2),
+            width="100%",
+            id="bulk-bar",
+        ),
+    )
+
+
+def _bulk_result() -> rx.Component:
+    s = BoardState
+
+    def rows(items, colour):
+        return rx.foreach(items, lambda r: rx.table.row(
+            rx.table.cell(rx.link(r["number"], href=routes.ORDERS + "/" + r["number"])),
+            rx.table.cell(rx.text(r["detail"], color_scheme=colour, size="2")),
+        ))
+
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(T("Bulk move")),
+            rx.dialog.description(s.bulk_summary),
+            rx.cond(s.bulk_refused.length() > 0, rx.vstack(
+                rx.heading(T("Refused"), size="3"),
+                rx.table.root(rx.table.body(rows(s.bulk_refused, "red")), width="100%", id="bulk-refused"),
+                width="100%")),
+            rx.cond(s.bulk_moved.length() > 0, rx.vstack(
+                rx.heading(T("Moved"), size="3"),
+                rx.table.root(rx.table.body(rows(s.bulk_moved, "green")), width="100%", id="bulk-moved"),
+                width="100%")),
+            rx.hstack(rx.button(T("Close"), on_click=s.close_bulk_result), justify="end", width="100%",
+                      margin_top="1em"),
+            max_width="560px",
+            max_height="80vh",
+            overflow_y="auto",
+        ),
+        open=s.bulk_result_open,
+    )
+
+
+def _time_travel() -> rx.Component:
+    """"As of": a date-time picker and a slider over the last 90 days; "Changes since"; back to now."""
+    s = BoardState
+    return rx.cond(
+        s.tab == "board",
+        rx.vstack(
+            inline(
+                rx.icon("history", size=16),
+                rx.el.label(T("As of"), html_for="board-asof", class_name="rt-Text rt-r-size-2 rt-r-weight-medium"),
+                rx.el.input(type="datetime-local", id="board-asof", value=s.asof_local, min=s.asof_min,
+                            max=s.asof_max, on_change=s.set_asof, class_name="ot-native-select",
+                            key=s.asof_local),
+                rx.box(
+                    rx.slider(min=0, max=HORIZON_HOURS, step=1, value=[s.asof_slider], on_value_commit=s.slide_asof,
+                              aria_label=T("As of: the last 90 days"), size="1", id="board-asof-slider"),
+                    width=rx.breakpoints(initial="100%", sm="260px"),
+                ),
+                rx.el.label(
+                    rx.el.input(type="checkbox", checked=s.show_changes, id="board-changes",
+                                on_change=s.toggle_changes, disabled=s.asof == ""),
+                    " ", T("Changes since"), class_name="rt-Text rt-r-size-2",
+                ),
+                rx.cond(s.asof != "", rx.button(T("Back to now"), size="1", variant="soft", on_click=s.back_to_now)),
+                spacing="3",
+            ),
+            rx.cond(
+                s.asof != "",
+                rx.callout(T("The board as it stood at {moment}. Read-only: nothing can be moved here.",
+                             moment=s.asof_label), icon="history", color_scheme="amber", size="1", width="100%",
+                           id="asof-banner", role="status"),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+    )
+
+
+def _changes_note(key: str) -> rx.Component:
+    """Under a column's header while comparing with now: moved, closed and new since."""
+    c = BoardState.past_changes.get(key, {})
+    return rx.cond(
+        BoardState.past_changes.contains(key),
+        rx.text(T("{moved} moved · {closed} closed · {appeared} new since", moved=c["moved"], closed=c["closed"],
+                  appeared=c["appeared"]), size="1", color_scheme="amber", data_testid="column-changes"),
+    )
+
+
 def _wip_badge(key: str) -> rx.Component:
     """The column's count / limit: gray below, amber at, red above the limit."""
     w = BoardState.wip.get(key, {})
@@ -507,8 +900,15 @@ def _filters() -> rx.Component:
             ),
         ),
         rx.button(T("Clear"), variant="ghost", on_click=s.clear_filters),
+        rx.cond(s.is_staff & (s.asof == ""), rx.button(rx.icon("list-checks", size=16),
+                                      rx.cond(s.selecting, T("Stop selecting"), T("Select for bulk move")),
+                                      variant=rx.cond(s.selecting, "solid", "soft"), on_click=s.toggle_selecting)),
         rx.cond(s.is_admin, rx.button(rx.icon("gauge", size=16), T("WIP limits"), variant="soft",
                                       on_click=s.open_wip)),
+        rx.cond(s.asof == "", rx.el.a(
+            rx.button(rx.icon("download", size=16), T("Export CSV"), variant="soft", tab_index=-1),
+            href=s.export_href, download=True, id="board-export", target="_blank", rel="noopener",
+            title=T("Every order under these filters, as a spreadsheet (CSV)"))),
     )
 
 
@@ -521,7 +921,10 @@ def _board() -> rx.Component:
             *[
                 kanban_column(
                     key=c.key, title=T(c.title), total=s.totals.get(c.key, 0), cards=s.cards.get(c.key, []),
-                    on_more=s.show_more(c.key), draggable=s.is_staff, header_extra=_wip_badge(c.key),
+                    on_more=s.show_more(c.key), draggable=s.is_staff & (s.asof == ""),
+                    header_extra=_wip_badge(c.key), note=_changes_note(c.key),
+                    selecting=s.selecting, selected=s.selected, on_toggle=s.toggle_select,
+                    on_select_all=s.select_column(c.key),
                 )
                 for c in board_service.COLUMNS
             ],
@@ -562,7 +965,8 @@ def board_page() -> rx.Component:
             rx.hstack(rx.heading(T("Track My Orders"), size="7"), rx.spacer(), tabs, align="center", spacing="3",
                       wrap="wrap", width="100%"),
             _filters(),
-            rx.cond(s.tab == "closed", _closed_tab(), _board()),
+            _time_travel(),
+            rx.cond(s.tab == "closed", _closed_tab(), rx.fragment(_bulk_bar(), _board())),
             spacing="4",
             width="100%",
         ),
@@ -581,6 +985,7 @@ def board_page() -> rx.Component:
             on_submit=s.confirm_drop, on_cancel=s.cancel_drop, ask_channel=s.drop_channel,
         ),
         _wip_dialog(),
+        _bulk_result(),
         rx.script(src="/board-dnd.js"),
         wide=True,
     )

@@ -172,7 +172,8 @@ def next_deadline(*, order: Order, clock: sla.SlaClockView | None, now: datetime
     return "", ""
 
 
-def _filtered(query, principal: Principal, f: BoardFilters):
+def filtered(query, principal: Principal, f: BoardFilters):
+    """``query`` (Order joined with Customer) in the viewer's scope under the filters."""
     query = scope_orders(query, principal)
     if f.search:
         like = f"%{f.search.lower()}%"
@@ -218,7 +219,7 @@ def load_board(
         limit = max(1, min(int(limits.get(column.key, 50)), WINDOW_MAX))
         base = select(Order, Customer.name, has_open_failure().label("failed"), User.display_name).join(
             Customer, Customer.id == Order.customer_id).outerjoin(User, User.id == Order.owner_id)
-        base = _filtered(base, principal, f).where(col(Order.phase).in_(column.phases))
+        base = filtered(base, principal, f).where(col(Order.phase).in_(column.phases))
         if column.key == "done":
             base = base.where(col(Order.phase_since) >= now - ON_BOARD_AFTER_DONE)
             ordered = base.order_by(col(Order.phase_since).desc(), col(Order.id).desc())
@@ -228,7 +229,7 @@ def load_board(
             ordered = base.order_by(col(Order.phase_since).asc(), col(Order.id))
         counted = select(Order.id) if principal.is_staff else select(Order.id).join(
             Customer, Customer.id == Order.customer_id)  # tenants are scoped through their customer
-        counted = _filtered(counted, principal, f).where(col(Order.phase).in_(column.phases))
+        counted = filtered(counted, principal, f).where(col(Order.phase).in_(column.phases))
         if column.key == "done":
             counted = counted.where(col(Order.phase_since) >= now - ON_BOARD_AFTER_DONE)
         total = session.exec(select(func.count()).select_from(counted.subquery())).one()
@@ -252,6 +253,29 @@ def _card(o: Order, customer_name: str, failed: bool, owner: str | None, clock: 
     )
 
 
+def column_selection(session: Session, *, principal: Principal, now: datetime, column: str,
+                     filters: BoardFilters = BoardFilters(), cap: int = 501) -> tuple[tuple[str, int], ...]:
+    """(number, version) of the orders in one column under the filters, in the column's order,
+    at most ``cap`` ("select all in column" for a bulk move).
+
+    Raises:
+        BadInput: unknown column or filter.
+    """
+    spec = next((c for c in COLUMNS if c.key == column), None)
+    if spec is None:
+        raise BadInput(_("Unknown column."))
+    query = select(Order.number, Order.version).join(Customer, Customer.id == Order.customer_id)
+    query = filtered(query, principal, filters.validated()).where(col(Order.phase).in_(spec.phases))
+    if column == "done":
+        query = query.where(col(Order.phase_since) >= now - ON_BOARD_AFTER_DONE).order_by(
+            col(Order.phase_since).desc(), col(Order.id).desc())
+    elif column == "validation":
+        query = query.order_by(col(Order.due_at).asc(), col(Order.id))
+    else:
+        query = query.order_by(col(Order.phase_since).asc(), col(Order.id))
+    return tuple((n, v) for n, v in session.exec(query.limit(max(1, int(cap)))).all())
+
+
 def closed_orders(
     session: Session, *, principal: Principal, search: str = "", offset: int = 0, limit: int = 25,
     filters: BoardFilters | None = None,
@@ -263,7 +287,7 @@ def closed_orders(
     offset = max(0, int(offset))
     base = select(Order, Customer.name, has_open_failure().label("failed")).join(
         Customer, Customer.id == Order.customer_id)
-    base = _filtered(base, principal, f).where(col(Order.phase).in_(DONE_PHASES))
+    base = filtered(base, principal, f).where(col(Order.phase).in_(DONE_PHASES))
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
     rows = session.exec(base.order_by(col(Order.phase_since).desc(), col(Order.id).desc()).offset(offset).limit(limit))
     return OrderPage(cards=tuple(card_view(o, n, failed) for o, n, failed in rows), total=total, offset=offset,

@@ -329,6 +329,7 @@ def _apply(
             actor_id=principal.user_id, actor_name=principal.display_name, at=now, comment=comment,
             internal=internal,
             applied_at=applied_at,
+            owner_id=values.get("owner_id", order.owner_id), priority=values.get("priority", order.priority),
         )
     )
     try:

@@ -1,0 +1,169 @@
+"""Time travel benchmark (issue 15.1), printed as a table — run by hand:
+`.venv/bin/python bench/board_asof.py [--orders 10000] [--runs 7] [--pg]`.
+
+The board as of a moment (``services.time_travel.board_as_of``, rebuilt from history rows)
+against the live board's first load (``services.board.load_board``, the same 25-card windows)
+for the same staff viewer, with 10,000 active orders and their history (4-5 rows each) plus
+closed ones, on SQLite (and PostgreSQL with ``--pg``: a scratch schema in the local ``test``
+database, dropped afterwards). Each figure is the median of ``--runs`` calls in a fresh session;
+the as-of board is measured with and without the index ``ix_status_change_asof``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import event, insert, text
+from sqlmodel import Session, SQLModel
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import ordertrack.db  # noqa: E402,F401 - registers every table
+from ordertrack.db.engine import make_engine  # noqa: E402
+from ordertrack.db.models import Customer, Order, StatusChange, User  # noqa: E402
+from ordertrack.domain.access import Principal  # noqa: E402
+from ordertrack.domain.calendar import BusinessCalendar  # noqa: E402
+from ordertrack.domain.roles import Role  # noqa: E402
+from ordertrack.services import board, time_travel  # noqa: E402
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+LIMITS = {"planning": 25, "execution": 25, "validation": 25, "done": 25}
+PATH = ("planning", "execution", "validation", "closed")
+
+
+def fill(engine, active: int, closed: int, seed: int = 7) -> int:
+    """Customers, owners, ``active`` open and ``closed`` done orders with their history rows."""
+    rng = random.Random(seed)
+    with Session(engine) as s:
+        customers = [Customer(name=f"Customer {i}", status_since=NOW) for i in range(50)]
+        owners = [User(username=f"owner{i}", display_name=f"Owner {i}", role="operator", password_hash="x")
+                  for i in range(8)]
+        s.add_all(customers + owners)
+        s.commit()
+        cids, oids = [c.id for c in customers], [u.id for u in owners]
+    orders, history, n = [], [], 0
+    for i in range(active + closed):
+        created = NOW - timedelta(days=rng.uniform(1, 85))
+        steps = rng.randint(0, 2) if i < active else 3
+        times = sorted(created + timedelta(days=rng.uniform(0, (NOW - created).days or 1)) for _ in range(steps))
+        owner, priority = rng.choice(oids), rng.choice(("low", "normal", "high", "urgent"))
+        rows = [(None, "planning", created)] + [(PATH[k], PATH[k + 1], t) for k, t in enumerate(times)]
+        rows += [(rows[-1][1], rows[-1][1], rows[-1][2] + timedelta(hours=1))]  # a note (owner change)
+        n += 1
+        orders.append({"id": n, "number": f"SO-B{n:06d}", "name": f"Bench order {n}", "customer_id": rng.choice(cids),
+                       "phase": rows[-1][1], "status": "closed" if rows[-1][1] == "closed" else "on_track",
+                       "phase_since": rows[-1][2], "status_since": rows[-1][2], "priority": priority,
+                       "owner_id": owner, "version": len(rows), "created_at": created})
+        for v, (src, dst, at) in enumerate(rows):
+            history.append({"entity_kind": "order", "entity_id": n, "from_version": v, "from_state": src,
+                            "to_state": dst, "to_tracking": "closed" if dst == "closed" else "on_track",
+                            "actor_name": "bench", "at": at, "comment": "", "internal": False,
+                            "owner_id": owner, "priority": priority})
+    with engine.begin() as conn:
+        for start in range(0, len(orders), 5000):
+            conn.execute(insert(Order), orders[start:start + 5000])
+        for start in range(0, len(history), 5000):
+            conn.execute(insert(StatusChange), history[start:start + 5000])
+    return len(history)
+
+
+def median_ms(engine, fn, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        with Session(engine) as s:
+            t = time.perf_counter()
+            fn(s)
+            samples.append((time.perf_counter() - t) * 1000)
+    return statistics.median(samples)
+
+
+def measure(engine, runs: int) -> dict[str, float]:
+    staff = Principal(user_id=None, username="bench", display_name="Bench", role=Role.MANAGER)
+    cal = BusinessCalendar(tz="Europe/London")
+    at = NOW - timedelta(days=7)
+    day = NOW - timedelta(days=1)
+    with Session(engine) as s:
+        for label, moment in (("1 day", day), ("7 days", at)):
+            n = s.exec(text("SELECT COUNT(DISTINCT entity_id) FROM status_change WHERE entity_kind = 'order' "
+                            "AND at > :at").bindparams(at=moment if engine.dialect.name != "sqlite"
+                                                       else moment.replace(tzinfo=None))).one()[0]
+            print(f"{engine.dialect.name}: orders changed in the last {label}: {n:,}")
+    out = {
+        "live first load": median_ms(engine, lambda s: board.load_board(
+            s, principal=staff, now=NOW, limits=LIMITS, calendar=cal), runs),
+        "as of 1 day ago": median_ms(engine, lambda s: time_travel.board_as_of(
+            s, principal=staff, at=day, now=NOW, limits=LIMITS), runs),
+        "as of 7 days ago": median_ms(engine, lambda s: time_travel.board_as_of(
+            s, principal=staff, at=at, now=NOW, limits=LIMITS), runs),
+        "as of + changes since": median_ms(engine, lambda s: time_travel.board_as_of(
+            s, principal=staff, at=at, now=NOW, limits=LIMITS, changes=True), runs),
+    }
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_status_change_asof"))
+    out["as of, without ix_status_change_asof"] = median_ms(engine, lambda s: time_travel.board_as_of(
+        s, principal=staff, at=at, now=NOW, limits=LIMITS), runs)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--closed", type=int, default=5_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--pg", action="store_true", help="also on PostgreSQL (127.0.0.1:5432, db test)")
+    args = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'asof.db'}")
+        SQLModel.metadata.create_all(engine)
+        rows = fill(engine, args.orders, args.closed)
+        results["SQLite"] = measure(engine, args.runs)
+        engine.dispose()
+    if args.pg:
+        schema = f"bench_asof_{int(time.time())}"
+        admin = make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+        @event.listens_for(engine, "connect")
+        def _search_path(dbapi_connection, _record):  # every table in the scratch schema, never in public
+            cur = dbapi_connection.cursor()
+            cur.execute(f'SET search_path TO "{schema}"')
+            cur.close()
+            dbapi_connection.commit()
+
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT current_schema()")).scalar() == schema
+            SQLModel.metadata.create_all(engine)
+            fill(engine, args.orders, args.closed)
+            with engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
+            results["PostgreSQL"] = measure(engine, args.runs)
+        finally:
+            engine.dispose()
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    print(f"\nBoard as of a moment vs live first load: {args.orders:,} active + {args.closed:,} closed orders, "
+          f"{rows:,} history rows, median of {args.runs} (ms)")
+    names = list(next(iter(results.values())))
+    print(f"{'':>38}" + "".join(f"{db:>12}" for db in results))
+    for name in names:
+        print(f"{name:>38}" + "".join(f"{results[db][name]:>12.1f}" for db in results))
+    for db, r in results.items():
+        print(f"{db}: as-of / live = {r['as of 1 day ago'] / r['live first load']:.2f}x (1 day), "
+              f"{r['as of 7 days ago'] / r['live first load']:.2f}x (7 days; with changes "
+              f"{r['as of + changes since'] / r['live first load']:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()
