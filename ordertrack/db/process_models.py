@@ -85,3 +85,21 @@ class TaskInstance(SQLModel, table=True):
     alarm_at: datetime | None = _ts(nullable=True)
     escalated_at: datetime | None = _ts(nullable=True)
     version: int = 1
+
+
+class UserGroup(SQLModel, table=True):
+    """A user group tasks and process auto-assign name (seed 05: "Assigned to (Group)")."""
+
+    __tablename__ = "user_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+
+
+class UserGroupMember(SQLModel, table=True):
+    """A staff user in a group."""
+
+    __tablename__ = "user_group_member"
+
+    group_id: int = Field(foreign_key="user_group.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True)

@@ -13,10 +13,12 @@ from ordertrack.db.engine import session_scope
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
 from ordertrack.domain.roles import Role
+from ordertrack.i18n import _
+from ordertrack.i18n.ui import T
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.services import orders as order_service
-from ordertrack.services import processes
+from ordertrack.services import process_groups, processes
 from ordertrack.services.errors import BadInput, NotFound
 
 DESIGNERS = (Role.ADMIN, Role.MANAGER)
@@ -30,13 +32,24 @@ FLAGS = (
 
 
 class ProcessListState(AppState):
-    """All processes."""
+    """All processes, and the user groups their tasks are assigned to."""
 
     rows: list[dict[str, str]] = []
+    groups: list[dict[str, str]] = []
+    staff: list[dict[str, str]] = []
+    confirm_group: str = ""
+    confirm_group_name: str = ""
 
     def _fetch(self) -> None:
         with session_scope() as session:
             items = processes.list_processes(session, principal=current_principal())
+            found = process_groups.list_groups(session)
+            staff = process_groups.staff_choices(session)
+        self.staff = [{"id": str(uid), "name": name} for uid, name in staff]
+        self.groups = [{"id": str(g.id), "name": g.name,
+                        "member_ids": "," + ",".join(str(uid) for uid, _ in g.members) + ",",
+                        "members": ", ".join(name for _, name in g.members) or _("no members"),
+                        "empty": "" if g.members else "1"} for g in found]
         self.rows = [
             {"id": str(r.id), "name": r.name, "type": r.type, "href": routes.process_url(r.id),
              "state": ("Active" if r.active else "Inactive") + (" · changed since activation"
@@ -66,6 +79,60 @@ class ProcessListState(AppState):
         return rx.redirect(routes.process_url(pid))
 
 
+    def _save_group(self, group_id: int | None, form_data: dict) -> None:
+        if not isinstance(form_data, dict):
+            raise BadInput(_("Invalid form."))
+        known = {u["id"] for u in self.staff}
+        members = [int(k[2:]) for k, v in form_data.items()
+                   if isinstance(k, str) and k.startswith("m-") and k[2:] in known and v in ("on", True, "true")]
+        with session_scope() as session:
+            process_groups.save_group(session, principal=current_principal(), group_id=group_id,
+                                      name=coerce_str(form_data.get("name"), name="Group name", max_len=80,
+                                                      required=True), member_ids=members)
+        self._fetch()
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def add_group(self, form_data: dict):
+        """A new user group (name, then its members)."""
+        self._save_group(None, form_data)
+        return rx.toast.success(_("Group added."))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def save_group(self, form_data: dict):
+        """Rename a group and set its members."""
+        group_id = coerce_int((form_data or {}).get("group_id") if isinstance(form_data, dict) else None,
+                              name="Group", minimum=1)
+        self._save_group(group_id, form_data)
+        return rx.toast.success(_("Group saved."))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def ask_delete_group(self, group_id: str):
+        """Ask before deleting a group."""
+        group = next((g for g in self.groups if g["id"] == str(group_id)), None)
+        if group is None:
+            raise BadInput(_("That group does not exist."))
+        self.confirm_group, self.confirm_group_name = group["id"], group["name"]
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def keep_group(self):
+        self.confirm_group = ""
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def delete_group(self):
+        """Delete the group being confirmed."""
+        group_id = coerce_int(self.confirm_group, name="Group", minimum=1)
+        self.confirm_group = ""
+        with session_scope() as session:
+            process_groups.delete_group(session, principal=current_principal(), group_id=group_id)
+        self._fetch()
+        return rx.toast.success(_("Group deleted."))
+
+
 class ProcessEditorState(AppState):
     """One process draft, flattened into lists the page can render."""
 
@@ -86,6 +153,7 @@ class ProcessEditorState(AppState):
     notes: list[dict[str, str]] = []
     problems: list[dict[str, str]] = []
     users: list[dict[str, str]] = []
+    group_names: list[dict[str, str]] = []
     route_targets: list[dict[str, str]] = []
     graph: str = ""
     task_open: bool = False
@@ -99,7 +167,11 @@ class ProcessEditorState(AppState):
             draft = processes.load_draft(session, principal=principal, process_id=self.pid)
             others = processes.others(session, exclude=self.pid)
             users = order_service.staff_users(session)
+            defined = [g.name for g in process_groups.list_groups(session)]
         d = draft.definition
+        named = {t.group for ph in d.phases for t in ph.tasks if t.group} | ({d.auto_group} if d.auto_group else set())
+        self.group_names = [{"id": g, "name": g} for g in defined] + [
+            {"id": g, "name": _("{name} (not a defined group)").format(name=g)} for g in sorted(named - set(defined))]
         self.found = True
         self.name, self.ptype, self.active = d.name, d.type.value, draft.active
         self.version, self.changed = draft.version, draft.changed_since_activation
@@ -401,8 +473,12 @@ def _task_dialog() -> rx.Component:
                                          class_name="ot-native-select"),
                             spacing="1",
                         ),
-                        rx.vstack(rx.el.label("Assigned to (group)", html_for="f-group"),
-                                  rx.input(id="f-group", name="group", default_value=f["group"]), spacing="1"),
+                        rx.vstack(rx.el.label(T("Assigned to (group)"), html_for="f-group"),
+                                  rx.el.select(rx.el.option(T("— no group —"), value=""),
+                                               rx.foreach(s.group_names,
+                                                          lambda g: rx.el.option(g["name"], value=g["id"])),
+                                               id="f-group", name="group", default_value=f["group"],
+                                               class_name="ot-native-select"), spacing="1"),
                         rx.vstack(rx.el.label("Alarm hours", html_for="f-alarm"),
                                   rx.input(id="f-alarm", name="alarm_hours", type="number", min="0", step="0.5",
                                            default_value=f["alarm_hours"]), spacing="1"),
@@ -521,8 +597,11 @@ def _header() -> rx.Component:
                                    rx.foreach(s.users, lambda u: rx.el.option(u["name"], value=u["id"])),
                                    id="p-user", name="auto_user", default_value=s.auto_user,
                                    class_name="ot-native-select"), spacing="1"),
-            rx.vstack(rx.el.label("Auto assign: user group", html_for="p-group"),
-                      rx.input(id="p-group", name="auto_group", default_value=s.auto_group), spacing="1"),
+            rx.vstack(rx.el.label(T("Auto assign: user group"), html_for="p-group"),
+                      rx.el.select(rx.el.option(T("— no group —"), value=""),
+                                   rx.foreach(s.group_names, lambda g: rx.el.option(g["name"], value=g["id"])),
+                                   id="p-group", name="auto_group", default_value=s.auto_group,
+                                   class_name="ot-native-select"), spacing="1"),
             rx.vstack(rx.el.label("Service types (orders routed here)", html_for="p-kinds"),
                       rx.input(id="p-kinds", name="service_types", default_value=s.service_types,
                                placeholder="e.g. voice, hosting"), spacing="1"),
@@ -533,7 +612,7 @@ def _header() -> rx.Component:
         ),
         on_submit=s.save_header,
         reset_on_submit=False,
-        key=s.name + s.auto_user + s.service_types,
+        key=s.name + s.auto_user + s.auto_group + s.service_types,
     )
 
 
@@ -567,9 +646,87 @@ def process_list_page() -> rx.Component:
                     variant="surface",
                 ),
             ),
+            _groups(),
             spacing="4",
             width="100%",
         ),
+    )
+
+
+def _group_members(g: rx.Var | None) -> rx.Component:
+    s = ProcessListState
+    return rx.flex(
+        rx.foreach(s.staff, lambda u: rx.checkbox(
+            u["name"], name="m-" + u["id"],
+            default_checked=g["member_ids"].contains("," + u["id"] + ",") if g is not None else False,
+            size="1")),
+        wrap="wrap", spacing="3",
+    )
+
+
+def _group_row(g: rx.Var) -> rx.Component:
+    s = ProcessListState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.hstack(
+                    rx.el.input(type="hidden", name="group_id", value=g["id"]),
+                    rx.input(name="name", default_value=g["name"], aria_label=T("Group name"), width="220px"),
+                    rx.cond(g["empty"] == "1", rx.badge(T("no members"), color_scheme="amber")),
+                    rx.spacer(),
+                    rx.button(T("Save"), size="1", type="submit"),
+                    rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
+                                   type="button", aria_label=T("Delete group"),
+                                   on_click=s.ask_delete_group(g["id"])),
+                    align="center", width="100%",
+                ),
+                _group_members(g),
+                spacing="2", width="100%",
+            ),
+            on_submit=s.save_group,
+            reset_on_submit=False,
+            key=g["id"] + g["member_ids"] + g["name"],
+        ),
+        width="100%", data_group=g["name"],
+    )
+
+
+def _groups() -> rx.Component:
+    """User groups: a name and its members (tasks and auto-assign name a person or a group)."""
+    s = ProcessListState
+    return rx.vstack(
+        rx.heading(T("User groups"), size="5", id="groups"),
+        rx.text(T("Only a group task's assignee, the group's members or a manager may work on it; escalations "
+                  "e-mail the members."), size="2", color_scheme="gray"),
+        rx.cond(s.groups.length() == 0,
+                rx.callout(T("No groups yet: tasks then name groups as free text that any staff member may work."),
+                           icon="users", width="100%"),
+                rx.vstack(rx.foreach(s.groups, _group_row), spacing="2", width="100%")),
+        rx.form(
+            rx.vstack(
+                rx.hstack(rx.input(name="name", placeholder=T("Group name, e.g. Billing"), aria_label=T("New group name"),
+                                   width="260px", required=True),
+                          rx.button(rx.icon("plus", size=14), T("Add group"), type="submit"), align="center"),
+                _group_members(None),
+                spacing="2",
+            ),
+            on_submit=s.add_group,
+            reset_on_submit=True,
+        ),
+        rx.alert_dialog.root(
+            rx.alert_dialog.content(
+                rx.alert_dialog.title(T("Delete group “{name}”?", name=s.confirm_group_name)),
+                rx.alert_dialog.description(T("Tasks assigned to it will show up as problems until reassigned.")),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button(T("Keep it"), variant="soft", color_scheme="gray",
+                                                     on_click=s.keep_group)),
+                    rx.alert_dialog.action(rx.button(T("Delete group"), color_scheme="red", on_click=s.delete_group)),
+                    justify="end",
+                ),
+            ),
+            open=s.confirm_group != "",
+        ),
+        spacing="3", width="100%",
     )
 
 

@@ -28,7 +28,7 @@ from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.process_edit import EditRefused
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW
-from ordertrack.services import notifications, orders, sla, sweeping
+from ordertrack.services import notifications, orders, process_groups, sla, sweeping
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 DESIGNERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -142,7 +142,8 @@ def load_draft(session: Session, *, principal: Principal, process_id: int) -> Dr
     d = process_from_json(row.draft, process_id=row.id)
     return Draft(definition=d, version=row.current_version, active=row.active,
                  changed_since_activation=row.current_version > 0 and _changed(session, row),
-                 problems=tuple(p.validate(d, others=others(session, exclude=row.id))),
+                 problems=tuple(p.validate(d, others=others(session, exclude=row.id),
+                                             groups=process_groups.member_counts(session))),
                  service_types=row.service_types)
 
 
@@ -179,7 +180,7 @@ def activate(session: Session, *, principal: Principal, process_id: int, now: da
     _designer(principal)
     row = _row(session, process_id)
     d = process_from_json(row.draft, process_id=row.id)
-    problems = p.validate(d, others=others(session, exclude=row.id))
+    problems = p.validate(d, others=others(session, exclude=row.id), groups=process_groups.member_counts(session))
     if problems:
         raise BadInput("Cannot activate: " + " ".join(pr.message for pr in problems))
     if _changed(session, row):
@@ -618,9 +619,41 @@ def start_run(session: Session, *, principal: Principal, entity_kind: str, entit
                      phase_id="")
     session.add(run)
     session.flush()
+    if entity_kind == "order":
+        _auto_assign_owner(session, definition, order_id=entity_id, now=now, calendar=calendar)
     _apply(session, run=run, definition=definition, proc=row, outcome=outcome, principal=principal, now=now,
            calendar=calendar, base_url=base_url, support=support)
     return run.id
+
+
+OWNER_ROLES = ("operator", "support", "manager", "admin")
+
+
+def _auto_assign_owner(session: Session, definition: p.ProcessDef, *, order_id: int, now: datetime,
+                       calendar: BusinessCalendar) -> None:
+    """Process-level auto-assign (seed 05): a new order without an owner gets the process's
+    user, or the member of its group who owns the fewest open orders."""
+    order = session.get(Order, order_id)
+    if order is None or order.owner_id is not None:
+        return
+    candidates: list[int] = []
+    if definition.auto_user_id is not None:
+        candidates = [definition.auto_user_id]
+    elif definition.auto_group:
+        candidates = process_groups.member_ids(session, definition.auto_group)
+    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(candidates))).all()} \
+        if candidates else {}
+    candidates = [c for c in candidates if c in users and users[c].role in OWNER_ROLES and users[c].active]
+    if not candidates:
+        return
+    load = dict(session.exec(select(Order.owner_id, func.count()).where(
+        col(Order.owner_id).in_(candidates), col(Order.phase).in_(ACTIVE_PHASES)).group_by(Order.owner_id)).all())
+    owner = min(candidates, key=lambda c: (load.get(c, 0), c))
+    session.refresh(order)
+    orders.update_planning(session, principal=SYSTEM, order_id=order.id, expected_version=order.version,
+                           change=orders.PlanningChange(order.requested_completion, order.planned_completion, owner,
+                                                        order.priority),
+                           now=now, calendar=calendar)
 
 
 def run_view(session: Session, *, entity_kind: str, entity_id: int) -> RunView | None:
@@ -683,6 +716,7 @@ def finish_task(session: Session, *, principal: Principal, task_instance_id: int
         _worker(principal)
     task, run = _load_task(session, task_instance_id)
     _visible(session, principal, run)
+    _may_work(session, principal, task)
     if run.status not in ("running", "complete"):
         raise BadInput("This process is no longer running.")
     if task.due_kind == "complete" and task.due_at is not None and now < task.due_at and not skip \
@@ -723,10 +757,21 @@ def set_task_step(session: Session, *, principal: Principal, task_instance_id: i
 
 
 def _may_work(session: Session, principal: Principal, task: TaskInstance) -> None:
-    """Who may process, skip, cancel or change the step of a task: staff (see groups)."""
+    """Who may process, skip, cancel or change the step of a group's task: its assignee, the
+    group's members, administrators and managers (a group that is not defined as data — free
+    text from before groups were — admits every staff user). A task assigned to a person
+    alone: any staff user (covering for a colleague)."""
     if principal is SYSTEM:
         return
     _worker(principal)
+    if principal.role in process_groups.SUPERVISORS:
+        return
+    if task.assignee_user_id is not None and principal.user_id == task.assignee_user_id:
+        return
+    if task.assignee_group and process_groups.defined(session, task.assignee_group) \
+            and not process_groups.is_member(session, user_id=principal.user_id, group=task.assignee_group):
+        raise Forbidden(f"Only members of group “{task.assignee_group}”, the assignee or a manager may work on "
+                        f"“{task.name}”.")
 
 
 def cancel_task(session: Session, *, principal: Principal, task_instance_id: int, now: datetime,
@@ -735,6 +780,7 @@ def cancel_task(session: Session, *, principal: Principal, task_instance_id: int
     _worker(principal)
     task, run = _load_task(session, task_instance_id)
     _visible(session, principal, run)
+    _may_work(session, principal, task)
     if run.status not in ("running", "complete"):
         raise BadInput("This process is no longer running.")
     definition, _, proc = _definition(session, run)
@@ -1098,8 +1144,8 @@ def escalation_targets(session: Session, task: TaskInstance, *, support: str) ->
 
 
 def group_emails(session: Session, group: str) -> list[str]:
-    """Addresses of a user group's members (none until groups are data)."""
-    return []
+    """Addresses of a user group's members."""
+    return process_groups.emails(session, group)
 
 
 @dataclass(frozen=True, slots=True)
