@@ -1,4 +1,4 @@
-"""Processes at run time: who closed a task (the operator's task view); user groups as data
+"""Processes at run time: who closed a task (the operator's task view); user groups as data; archived processes, version authors
 
 Revision ID: c41d7e2a9b10
 Revises: 5a1e7c0d2b91
@@ -22,6 +22,11 @@ def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table('task_instance', schema=None) as batch_op:
         batch_op.add_column(sa.Column('closed_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
+    with op.batch_alter_table('process', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('archived', sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table('process_version', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('activated_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False,
+                                      server_default=''))
     op.create_table(
         'user_group',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -43,5 +48,9 @@ def downgrade() -> None:
     """Downgrade schema."""
     op.drop_table('user_group_member')
     op.drop_table('user_group')
+    with op.batch_alter_table('process_version', schema=None) as batch_op:
+        batch_op.drop_column('activated_by')
+    with op.batch_alter_table('process', schema=None) as batch_op:
+        batch_op.drop_column('archived')
     with op.batch_alter_table('task_instance', schema=None) as batch_op:
         batch_op.drop_column('closed_by')

@@ -25,6 +25,7 @@ class Process(SQLModel, table=True):
     current_version: int = 0
     updated_at: datetime = _ts()
     service_types: str = Field(default="", max_length=500)  # comma-separated, for order intake routing
+    archived: bool = False  # out of the list and of every choice; running subjects go on
 
 
 class ProcessVersion(SQLModel, table=True):
@@ -38,6 +39,7 @@ class ProcessVersion(SQLModel, table=True):
     version: int
     definition: str = Field(sa_column=Column(Text, nullable=False))
     activated_at: datetime = _ts()
+    activated_by: str = Field(default="", max_length=200)
 
 
 class ProcessRun(SQLModel, table=True):

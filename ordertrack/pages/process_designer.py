@@ -17,8 +17,8 @@ from ordertrack.i18n import _
 from ordertrack.i18n.ui import T
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
+from ordertrack.services import intake, process_groups, processes
 from ordertrack.services import orders as order_service
-from ordertrack.services import process_groups, processes
 from ordertrack.services.errors import BadInput, NotFound
 
 DESIGNERS = (Role.ADMIN, Role.MANAGER)
@@ -35,6 +35,7 @@ class ProcessListState(AppState):
     """All processes, and the user groups their tasks are assigned to."""
 
     rows: list[dict[str, str]] = []
+    archived_rows: list[dict[str, str]] = []
     groups: list[dict[str, str]] = []
     staff: list[dict[str, str]] = []
     confirm_group: str = ""
@@ -56,8 +57,10 @@ class ProcessListState(AppState):
                                                                  if r.changed_since_activation else ""),
              "active": "1" if r.active else "", "version": f"v{r.version}" if r.version else "never activated",
              "size": f"{r.phases} phases, {r.tasks} tasks", "service_types": r.service_types or "—"}
-            for r in items
+            for r in items if not r.archived
         ]
+        self.archived_rows = [{"id": str(r.id), "name": r.name, "href": routes.process_url(r.id),
+                               "version": f"v{r.version}", "runs": str(r.runs)} for r in items if r.archived]
 
     @rx.event
     @guard(*DESIGNERS)
@@ -160,6 +163,17 @@ class ProcessEditorState(AppState):
     task_form: dict[str, str] = {}
     confirm_phase: str = ""
     confirm_phase_name: str = ""
+    # One confirmation for deleting a task or a route, archiving, deleting, restoring.
+    confirm_kind: str = ""
+    confirm_ids: list[str] = []
+    confirm_text: str = ""
+    archived: bool = False
+    kinds: list[dict[str, str]] = []
+    version_rows: list[dict[str, str]] = []
+    diff_old: str = ""
+    diff_new: str = "draft"
+    diff_lines: list[str] = []
+    diff_shown: bool = False
 
     def _fetch(self) -> None:
         principal = current_principal()
@@ -168,6 +182,10 @@ class ProcessEditorState(AppState):
             others = processes.others(session, exclude=self.pid)
             users = order_service.staff_users(session)
             defined = [g.name for g in process_groups.list_groups(session)]
+            summaries = processes.list_processes(session, principal=principal)
+            version_list = processes.versions(session, principal=principal, process_id=self.pid)
+        archived = {x.id for x in summaries if x.archived}
+        draft_row_archived = self.pid in archived
         d = draft.definition
         named = {t.group for ph in d.phases for t in ph.tasks if t.group} | ({d.auto_group} if d.auto_group else set())
         self.group_names = [{"id": g, "name": g} for g in defined] + [
@@ -206,8 +224,18 @@ class ProcessEditorState(AppState):
                           (f"#phase-{pr.phase_id}" if pr.phase_id else "#")} for pr in draft.problems]
         self.route_targets = [{"value": f"this:{ph.id}", "label": f"This process → {ph.name}"} for ph in d.phases] + [
             {"value": f"{oid}:{ph.id}", "label": f"{o.name} → {ph.name}"}
-            for oid, o in sorted(others.items()) for ph in o.phases
+            for oid, o in sorted(others.items()) if o.type is d.type and oid not in archived for ph in o.phases
         ]
+        self.archived = draft_row_archived
+        chosen = {k for k in draft.service_types.split(",") if k}
+        self.kinds = [{"key": k, "label": label, "on": "1" if k in chosen else ""}
+                      for k, label in (*intake.SERVICE_TYPES.items(),
+                                       (processes.DEFAULT_QUEUE, _("Every other service type (default queue)")))]
+        self.version_rows = [{"version": str(v.version), "at": v.activated_at.strftime("%Y-%m-%d %H:%M"),
+                              "by": v.activated_by, "current": "1" if v.current else "", "runs": str(v.runs)}
+                             for v in version_list]
+        if not self.diff_old and self.version_rows:
+            self.diff_old = self.version_rows[0]["version"]
         self.graph = graph_data_uri(d, others)
 
     def _edit(self, change) -> None:
@@ -245,12 +273,12 @@ class ProcessEditorState(AppState):
         from dataclasses import replace
 
         self._edit(lambda d: replace(d, name=name, type=p.ProcessType(ptype), auto_user_id=user_id, auto_group=group))
+        kinds = [k["key"] for k in self.kinds if form_data.get(f"kind-{k['key']}") in ("on", True, "true")]
         with session_scope() as session:
             processes.set_service_types(session, principal=current_principal(), process_id=self.pid,
-                                        service_types=coerce_str(form_data.get("service_types"),
-                                                                 name="Service types", max_len=500))
+                                        service_types=",".join(kinds))
         self._fetch()
-        return rx.toast.success("Saved.")
+        return rx.toast.success(_("Saved."))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -309,7 +337,7 @@ class ProcessEditorState(AppState):
         phase = next((ph for ph in self.phases if ph["id"] == phase_id), None)
         if phase is None:
             raise BadInput("That phase does not exist.")
-        if phase["tasks"] != "0" and self.confirm_phase != phase_id:
+        if self.confirm_phase != phase_id:
             self.confirm_phase, self.confirm_phase_name = phase_id, phase["name"]
             return None
         self.confirm_phase = ""
@@ -386,10 +414,93 @@ class ProcessEditorState(AppState):
     @rx.event
     @guard(*DESIGNERS)
     def delete_task(self, phase_id: str, task_id: str):
-        """Remove a task from its phase."""
+        """Ask before removing a task from its phase."""
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         task_id = coerce_str(task_id, name="Task", max_len=40)
-        self._edit(lambda d: e.delete_task(d, phase_id, task_id))
+        task = next((t for t in self.tasks if t["id"] == task_id and t["phase_id"] == phase_id), None)
+        if task is None:
+            raise BadInput(_("That task does not exist."))
+        self._ask("task", [phase_id, task_id], _("Delete task “{name}”?").format(name=task["name"]))
+
+    def _ask(self, kind: str, ids: list[str], text: str) -> None:
+        self.confirm_kind, self.confirm_ids, self.confirm_text = kind, ids, text
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def keep(self):
+        """Close the confirmation, changing nothing."""
+        self.confirm_kind = ""
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def confirm(self):
+        """Carry out what the confirmation asked."""
+        kind, ids = self.confirm_kind, list(self.confirm_ids)
+        self.confirm_kind = ""
+        principal, now = current_principal(), get_clock().now()
+        if kind == "task" and len(ids) == 2:
+            self._edit(lambda d: e.delete_task(d, ids[0], ids[1]))
+            return rx.toast.success(_("Task deleted."))
+        if kind == "route" and len(ids) == 2:
+            self._edit(lambda d: e.delete_route(d, ids[0], ids[1]))
+            return rx.toast.success(_("Route deleted."))
+        if kind in ("archive", "unarchive"):
+            with session_scope() as session:
+                processes.archive(session, principal=principal, process_id=self.pid, archived=kind == "archive")
+            self._fetch()
+            publish()
+            return rx.toast.success(_("Archived.") if kind == "archive" else _("Restored from the archive."))
+        if kind == "delete":
+            with session_scope() as session:
+                processes.delete_process(session, principal=principal, process_id=self.pid)
+            return [rx.redirect(routes.PROCESSES), rx.toast.success(_("Process deleted."))]
+        if kind == "restore" and len(ids) == 1:
+            with session_scope() as session:
+                processes.restore_version(session, principal=principal, process_id=self.pid, version=ids[0], now=now)
+            self._fetch()
+            return rx.toast.success(_("Version {n} is the draft now: activate it to make it current.").format(
+                n=ids[0]))
+        raise BadInput(_("Nothing to confirm."))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def ask_archive(self):
+        """Archive (or bring back) this process, after asking."""
+        if self.archived:
+            self._ask("unarchive", [], _("Bring “{name}” back from the archive (inactive)?").format(name=self.name))
+        else:
+            self._ask("archive", [], _("Archive “{name}”? It stops taking new orders and leaves the list; orders "
+                                       "running on it go on.").format(name=self.name))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def ask_delete(self):
+        """Delete this never-activated draft, after asking."""
+        self._ask("delete", [], _("Delete “{name}”? It was never activated; this cannot be undone.").format(
+            name=self.name))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def ask_restore(self, version: str):
+        """Restore an older version as the new draft, after asking."""
+        version = coerce_str(version, name="Version", max_len=10, required=True)
+        if version not in {v["version"] for v in self.version_rows}:
+            raise BadInput(_("Choose a version."))
+        self._ask("restore", [version], _("Restore version {n} as the new draft? The current draft is replaced."
+                                          ).format(n=version))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def compare(self, form_data: dict):
+        """The differences between two versions (or a version and the draft)."""
+        if not isinstance(form_data, dict):
+            raise BadInput(_("Invalid form."))
+        old = coerce_str(form_data.get("old"), name="From", max_len=10, required=True)
+        new = coerce_str(form_data.get("new"), name="To", max_len=10, required=True)
+        with session_scope() as session:
+            self.diff_lines = processes.diff_versions(session, principal=current_principal(), process_id=self.pid,
+                                                      old=old, new=new)
+        self.diff_old, self.diff_new, self.diff_shown = old, new, True
 
     @rx.event
     @guard(*DESIGNERS)
@@ -410,10 +521,13 @@ class ProcessEditorState(AppState):
     @rx.event
     @guard(*DESIGNERS)
     def delete_route(self, phase_id: str, route_id: str):
-        """Remove a route."""
+        """Ask before removing a route."""
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         route_id = coerce_str(route_id, name="Route", max_len=40)
-        self._edit(lambda d: e.delete_route(d, phase_id, route_id))
+        route = next((r for r in self.route_rows if r["id"] == route_id and r["phase_id"] == phase_id), None)
+        if route is None:
+            raise BadInput(_("That route does not exist."))
+        self._ask("route", [phase_id, route_id], _("Delete route “{name}”?").format(name=route["description"]))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -602,17 +716,20 @@ def _header() -> rx.Component:
                                    rx.foreach(s.group_names, lambda g: rx.el.option(g["name"], value=g["id"])),
                                    id="p-group", name="auto_group", default_value=s.auto_group,
                                    class_name="ot-native-select"), spacing="1"),
-            rx.vstack(rx.el.label("Service types (orders routed here)", html_for="p-kinds"),
-                      rx.input(id="p-kinds", name="service_types", default_value=s.service_types,
-                               placeholder="e.g. voice, hosting"), spacing="1"),
-            rx.vstack(rx.text(" "), rx.button("Save", type="submit"), spacing="1"),
+            rx.vstack(rx.text(" "), rx.button(T("Save"), type="submit"), spacing="1"),
             columns="3",
             spacing="3",
             width="100%",
         ),
+        rx.cond(s.ptype == "Order", rx.vstack(
+            rx.text(T("Service types (orders routed here)"), size="2", weight="medium"),
+            rx.flex(rx.foreach(s.kinds, lambda k: rx.checkbox(k["label"], name="kind-" + k["key"],
+                                                              default_checked=k["on"] == "1", size="1")),
+                    wrap="wrap", spacing="3", id="service-types"),
+            spacing="1", margin_top="0.5em")),
         on_submit=s.save_header,
         reset_on_submit=False,
-        key=s.name + s.auto_user + s.auto_group + s.service_types,
+        key=s.name + s.auto_user + s.auto_group + s.service_types + s.ptype,
     )
 
 
@@ -646,6 +763,12 @@ def process_list_page() -> rx.Component:
                     variant="surface",
                 ),
             ),
+            rx.cond(s.archived_rows.length() > 0, rx.vstack(
+                rx.heading(T("Archived"), size="4"),
+                rx.foreach(s.archived_rows, lambda r: rx.hstack(
+                    rx.link(r["name"], href=r["href"]), rx.text(r["version"], size="2", color_scheme="gray"),
+                    data_archived=r["name"])),
+                spacing="1", id="archived-processes")),
             _groups(),
             spacing="4",
             width="100%",
@@ -730,6 +853,53 @@ def _groups() -> rx.Component:
     )
 
 
+def _version_row(v: rx.Var) -> rx.Component:
+    s = ProcessEditorState
+    return rx.table.row(
+        rx.table.cell(rx.hstack(rx.text("v", v["version"]), rx.cond(v["current"] == "1",
+                                                                   rx.badge(T("current"), color_scheme="green")))),
+        rx.table.cell(v["at"]), rx.table.cell(v["by"]), rx.table.cell(v["runs"]),
+        rx.table.cell(rx.button(T("Restore as new draft"), size="1", variant="soft",
+                                on_click=s.ask_restore(v["version"]))),
+        data_version=v["version"],
+    )
+
+
+def _versions() -> rx.Component:
+    """Versions with their dates and authors, a diff between any two, restore as new draft."""
+    s = ProcessEditorState
+    choices = rx.foreach(s.version_rows, lambda v: rx.el.option("v" + v["version"], value=v["version"]))
+    return rx.cond(s.version_rows.length() > 0, rx.card(rx.vstack(
+        rx.heading(T("Versions"), size="3"),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                T("Version"), T("Activated"), T("By"), T("Orders on it"), "")])),
+            rx.table.body(rx.foreach(s.version_rows, _version_row)),
+            width="100%", variant="ghost", id="versions",
+        ),
+        rx.form(
+            rx.hstack(
+                rx.text(T("Compare")),
+                rx.el.select(choices, rx.el.option(T("draft"), value="draft"), name="old", aria_label=T("From"),
+                             default_value=s.diff_old, class_name="ot-native-select"),
+                rx.text("→"),
+                rx.el.select(choices, rx.el.option(T("draft"), value="draft"), name="new", aria_label=T("To"),
+                             default_value=s.diff_new, class_name="ot-native-select"),
+                rx.button(T("Show differences"), size="1", type="submit", variant="soft"),
+                align="center", wrap="wrap",
+            ),
+            on_submit=s.compare,
+            reset_on_submit=False,
+        ),
+        rx.cond(s.diff_shown, rx.cond(
+            s.diff_lines.length() > 0,
+            rx.vstack(rx.foreach(s.diff_lines, lambda line: rx.text("• ", line, size="2")), spacing="1",
+                      id="version-diff"),
+            rx.text(T("No differences."), size="2", id="version-diff"))),
+        spacing="2", width="100%",
+    ), width="100%"))
+
+
 def process_editor_page() -> rx.Component:
     """Edit Process."""
     s = ProcessEditorState
@@ -740,9 +910,15 @@ def process_editor_page() -> rx.Component:
             rx.badge(rx.cond(s.version > 0, "version " + s.version.to_string(), "never activated"), variant="soft"),
             rx.cond(s.changed, rx.badge("changed since activation", color_scheme="amber")),
             rx.spacer(),
-            rx.cond(s.active, rx.button("Deactivate", variant="soft", color_scheme="gray", on_click=s.deactivate)),
-            rx.button(rx.cond(s.active & s.changed, "Activate new version", "Activate"), on_click=s.activate,
-                      disabled=s.problems.length() > 0),
+            rx.cond(s.archived, rx.badge(T("Archived"), color_scheme="gray")),
+            rx.cond(s.active, rx.button(T("Deactivate"), variant="soft", color_scheme="gray", on_click=s.deactivate)),
+            rx.cond(s.version > 0,
+                    rx.button(rx.cond(s.archived, T("Bring back"), T("Archive")), variant="soft", color_scheme="gray",
+                              on_click=s.ask_archive),
+                    rx.button(T("Delete draft"), variant="soft", color_scheme="red", on_click=s.ask_delete)),
+            rx.button(rx.cond(s.active & s.changed, T("Activate new version"), T("Activate")), on_click=s.activate,
+                      disabled=(s.problems.length() > 0) | (s.active & ~s.changed) | s.archived,
+                      title=rx.cond(s.active & ~s.changed, T("Active and unchanged: nothing to activate."), "")),
             width="100%",
             align="center",
         ),
@@ -806,7 +982,22 @@ def process_editor_page() -> rx.Component:
             width="100%",
             grid_template_columns="3fr 2fr",
         ),
+        _versions(),
         _task_dialog(),
+        rx.alert_dialog.root(
+            rx.alert_dialog.content(
+                rx.alert_dialog.title(T("Are you sure?")),
+                rx.alert_dialog.description(s.confirm_text),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button(T("Keep it"), variant="soft", color_scheme="gray",
+                                                     on_click=s.keep)),
+                    rx.alert_dialog.action(rx.button(T("Yes, go ahead"), color_scheme="red", on_click=s.confirm,
+                                                     id="confirm-yes")),
+                    justify="end",
+                ),
+            ),
+            open=s.confirm_kind != "",
+        ),
         rx.alert_dialog.root(
             rx.alert_dialog.content(
                 rx.alert_dialog.title("Delete phase “", s.confirm_phase_name, "”?"),

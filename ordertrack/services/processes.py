@@ -26,6 +26,7 @@ from ordertrack.domain.access import SYSTEM, Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.process_edit import EditRefused
+from ordertrack.domain.process_edit import diff as edit_diff
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW
 from ordertrack.services import notifications, orders, process_groups, sla, sweeping
@@ -46,6 +47,8 @@ class ProcessSummary:
     tasks: int
     changed_since_activation: bool
     service_types: str
+    archived: bool = False
+    runs: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +97,16 @@ def list_processes(session: Session, *, principal: Principal) -> tuple[ProcessSu
     """Every process with its state (designers)."""
     _designer(principal)
     out = []
+    runs = dict(session.exec(select(ProcessVersion.process_id, func.count(ProcessRun.id))
+                             .join(ProcessRun, ProcessRun.process_version_id == ProcessVersion.id)
+                             .group_by(ProcessVersion.process_id)).all())
     for row in session.exec(select(Process).order_by(Process.name)).all():
         d = process_from_json(row.draft, process_id=row.id)
         out.append(ProcessSummary(
             id=row.id, name=row.name, type=row.type, active=row.active, version=row.current_version,
             phases=len(d.phases), tasks=sum(len(ph.tasks) for ph in d.phases),
             changed_since_activation=row.current_version > 0 and _changed(session, row),
-            service_types=row.service_types,
+            service_types=row.service_types, archived=row.archived, runs=runs.get(row.id, 0),
         ))
     return tuple(out)
 
@@ -179,6 +185,8 @@ def activate(session: Session, *, principal: Principal, process_id: int, now: da
     """Validate and activate; a changed draft becomes a new version. Returns the active version."""
     _designer(principal)
     row = _row(session, process_id)
+    if row.archived:
+        raise BadInput("An archived process cannot be activated: restore it first.")
     d = process_from_json(row.draft, process_id=row.id)
     problems = p.validate(d, others=others(session, exclude=row.id), groups=process_groups.member_counts(session))
     if problems:
@@ -186,7 +194,8 @@ def activate(session: Session, *, principal: Principal, process_id: int, now: da
     if _changed(session, row):
         row.current_version += 1
         session.add(ProcessVersion(process_id=row.id, version=row.current_version,
-                                   definition=_normalized(row.draft, row.id), activated_at=now))
+                                   definition=_normalized(row.draft, row.id), activated_at=now,
+                                   activated_by=principal.display_name))
     row.active = True
     session.add(row)
     session.flush()
@@ -205,6 +214,81 @@ def deactivate(session: Session, *, principal: Principal, process_id: int) -> No
     session.flush()
 
 
+def archive(session: Session, *, principal: Principal, process_id: int, archived: bool = True) -> None:
+    """Archive a process (inactive, out of the list and of every choice; orders running on it
+    go on) or bring it back (inactive)."""
+    _designer(principal)
+    row = _row(session, process_id)
+    if archived and DEFAULT_QUEUE in row.service_types.split(","):
+        raise BadInput("The default order queue cannot be archived.")
+    row.archived, row.active = archived, False
+    session.add(row)
+    session.flush()
+
+
+def delete_process(session: Session, *, principal: Principal, process_id: int) -> None:
+    """Delete a draft that was never activated (an activated one is archived instead)."""
+    _designer(principal)
+    row = _row(session, process_id)
+    if row.current_version > 0 or _latest(session, row.id) is not None:
+        raise BadInput(f"“{row.name}” was activated, so orders may have run on it: archive it instead.")
+    session.delete(row)
+    session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRow:
+    version: int
+    activated_at: datetime
+    activated_by: str
+    current: bool
+    runs: int
+
+
+def versions(session: Session, *, principal: Principal, process_id: int) -> tuple[VersionRow, ...]:
+    """Every activated version, newest first, with its date, author and running subjects."""
+    _designer(principal)
+    row = _row(session, process_id)
+    runs = dict(session.exec(select(ProcessRun.process_version_id, func.count())
+                             .where(col(ProcessRun.status).in_(("running", "complete")))
+                             .group_by(ProcessRun.process_version_id)).all())
+    rows = session.exec(select(ProcessVersion).where(ProcessVersion.process_id == row.id)
+                        .order_by(col(ProcessVersion.version).desc())).all()
+    return tuple(VersionRow(v.version, v.activated_at, v.activated_by or "—", v.version == row.current_version,
+                            runs.get(v.id, 0)) for v in rows)
+
+
+def _version_definition(session: Session, row: Process, which: str) -> p.ProcessDef:
+    if which == "draft":
+        return process_from_json(row.draft, process_id=row.id)
+    if not str(which).isdigit():
+        raise BadInput("Choose a version.")
+    pv = session.exec(select(ProcessVersion).where(ProcessVersion.process_id == row.id,
+                                                   ProcessVersion.version == int(which))).first()
+    if pv is None:
+        raise NotFound("Version not found.")
+    return process_from_json(pv.definition, process_id=row.id)
+
+
+def diff_versions(session: Session, *, principal: Principal, process_id: int, old: str, new: str) -> list[str]:
+    """What changed between two versions (a number, or "draft")."""
+    _designer(principal)
+    row = _row(session, process_id)
+    return edit_diff(_version_definition(session, row, old), _version_definition(session, row, new))
+
+
+def restore_version(session: Session, *, principal: Principal, process_id: int, version: str,
+                    now: datetime) -> None:
+    """Restore an older version as the new draft (activate it to make it current)."""
+    _designer(principal)
+    row = _row(session, process_id)
+    restored = _version_definition(session, row, version)
+    row.draft = process_to_json(restored)
+    row.name, row.updated_at = restored.name, now
+    session.add(row)
+    session.flush()
+
+
 @dataclass(frozen=True, slots=True)
 class Startable:
     id: int
@@ -214,6 +298,7 @@ class Startable:
 def startable(session: Session, *, type: str) -> tuple[Startable, ...]:
     """Active, activated processes of a type (to start on a subject)."""
     rows = session.exec(select(Process).where(col(Process.active).is_(True), Process.type == type,
+                                              col(Process.archived).is_(False),
                                               Process.current_version > 0).order_by(Process.name)).all()
     return tuple(Startable(id=r.id, name=r.name) for r in rows)
 
@@ -260,7 +345,7 @@ def ensure_default_queue(session: Session, *, now: datetime) -> int:
     session.add(row)
     session.flush()
     session.add(ProcessVersion(process_id=row.id, version=1, definition=_normalized(row.draft, row.id),
-                               activated_at=now))
+                               activated_at=now, activated_by="System"))
     session.flush()
     return row.id
 

@@ -250,3 +250,23 @@ def test_validation_checks_groups_and_their_members():
     assert "Task “X” in phase “A” is assigned to group “Sales”, which has no members." in text
     assert "Task “Y” in phase “A” is assigned to group “Ghosts”, which does not exist." in text
     assert p.validate(pr, groups={"Sales": 2, "Ghosts": 1}) == []
+
+
+def test_diff_lists_phases_tasks_routes_and_notifications():
+    from ordertrack.domain import process_edit as e
+
+    old = VOICE
+    new = e.rename_phase(VOICE, "confirm", "Customer Confirmation")
+    new = e.upsert_task(new, "provision", T("t2", "Provision Service", alarm_hours=4))
+    new = e.delete_task(new, "provision", "t3")
+    new = e.add_phase(new, "Porting")
+    new = e.add_route(new, "billing", p.RouteDef("", "Again", "confirm"))
+    new = e.add_notification(new, p.NotificationDef("", p.NotifyEvent.ORDER_COMPLETED, p.NotifyTo.CUSTOMER))
+    lines = e.diff(old, new)
+    assert "Phase renamed: “Confirm” → “Customer Confirmation”" in lines
+    assert "Task “Provision Service” in “Provision”: alarm hours 0.0 → 4" in lines
+    assert "Task removed from “Provision”: “Ship New Equipment”" in lines
+    assert "Phase added: “Porting”" in lines
+    assert "Route added to “Billing”: “Again”" in lines
+    assert "Notification: Order completed → The customer" in lines
+    assert e.diff(VOICE, VOICE) == []
