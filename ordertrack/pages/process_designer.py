@@ -23,11 +23,11 @@ from ordertrack.services.errors import BadInput, NotFound
 
 DESIGNERS = (Role.ADMIN, Role.MANAGER)
 FLAGS = (
-    ("assign_to_order_user", "Assign task to the assigned user on the order"),
-    ("phase_can_complete_while_open", "Phase can complete while task is open"),
-    ("order_can_complete_while_open", "Order can be manually completed or sent while task is open"),
-    ("complete_with_order", "Complete task when order is completed"),
-    ("cancel_with_order", "Cancel task when order is canceled"),
+    ("assign_to_order_user", T("Assign task to the assigned user on the order")),
+    ("phase_can_complete_while_open", T("Phase can complete while task is open")),
+    ("order_can_complete_while_open", T("Order can be manually completed or sent while task is open")),
+    ("complete_with_order", T("Complete task when order is completed")),
+    ("cancel_with_order", T("Cancel task when order is canceled")),
 )
 
 
@@ -53,10 +53,11 @@ class ProcessListState(AppState):
                         "empty": "" if g.members else "1"} for g in found]
         self.rows = [
             {"id": str(r.id), "name": r.name, "type": r.type, "href": routes.process_url(r.id),
-             "state": ("Active" if r.active else "Inactive") + (" · changed since activation"
-                                                                 if r.changed_since_activation else ""),
-             "active": "1" if r.active else "", "version": f"v{r.version}" if r.version else "never activated",
-             "size": f"{r.phases} phases, {r.tasks} tasks", "service_types": r.service_types or "—"}
+             "state": (_("Active") if r.active else _("Inactive")) + (" · " + _("changed since activation")
+                                                                       if r.changed_since_activation else ""),
+             "active": "1" if r.active else "", "version": f"v{r.version}" if r.version else _("never activated"),
+             "size": _("{phases} phases, {tasks} tasks").format(phases=r.phases, tasks=r.tasks),
+             "service_types": r.service_types or "—"}
             for r in items if not r.archived
         ]
         self.archived_rows = [{"id": str(r.id), "name": r.name, "href": routes.process_url(r.id),
@@ -73,7 +74,7 @@ class ProcessListState(AppState):
     def create(self, form_data: dict):
         """New Process: create it inactive and open the editor."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         with session_scope() as session:
             pid = processes.create_process(
                 session, principal=current_principal(),
@@ -222,7 +223,8 @@ class ProcessEditorState(AppState):
                       for n in d.notifications]
         self.problems = [{"message": pr.message, "anchor": f"#task-{pr.task_id}" if pr.task_id else
                           (f"#phase-{pr.phase_id}" if pr.phase_id else "#")} for pr in draft.problems]
-        self.route_targets = [{"value": f"this:{ph.id}", "label": f"This process → {ph.name}"} for ph in d.phases] + [
+        self.route_targets = [{"value": f"this:{ph.id}", "label": _("This process → {phase}").format(phase=ph.name)}
+                              for ph in d.phases] + [
             {"value": f"{oid}:{ph.id}", "label": f"{o.name} → {ph.name}"}
             for oid, o in sorted(others.items()) if o.type is d.type and oid not in archived for ph in o.phases
         ]
@@ -260,15 +262,15 @@ class ProcessEditorState(AppState):
     def save_header(self, form_data: dict):
         """Name, type, auto-assign and service types."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         name = coerce_str(form_data.get("name"), name="Name", max_len=200, required=True)
         ptype = coerce_str(form_data.get("type"), name="Type", max_len=20)
         if ptype not in {t.value for t in p.ProcessType}:
-            raise BadInput("Type must be Order, Request or Ticket.")
+            raise BadInput(_("Type must be Order, Request or Ticket."))
         user = coerce_str(form_data.get("auto_user"), name="Auto-assign user", max_len=10)
         user_id = None if user in ("", "none") else coerce_int(user, name="Auto-assign user", minimum=1)
         if user_id is not None and str(user_id) not in {u["id"] for u in self.users}:
-            raise BadInput("Choose a staff member to auto-assign.")
+            raise BadInput(_("Choose a staff member to auto-assign."))
         group = coerce_str(form_data.get("auto_group"), name="Auto-assign group", max_len=80)
         from dataclasses import replace
 
@@ -289,7 +291,7 @@ class ProcessEditorState(AppState):
                                          now=get_clock().now())
         self._fetch()
         publish()
-        return rx.toast.success(f"Active: version {version}.")
+        return rx.toast.success(_("Active: version {n}.").format(n=version))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -298,7 +300,7 @@ class ProcessEditorState(AppState):
         with session_scope() as session:
             processes.deactivate(session, principal=current_principal(), process_id=self.pid)
         self._fetch()
-        return rx.toast.success("Deactivated.")
+        return rx.toast.success(_("Deactivated."))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -313,11 +315,11 @@ class ProcessEditorState(AppState):
     def rename_phase(self, form_data: dict):
         """Rename a phase."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         phase_id = coerce_str(form_data.get("phase_id"), name="Phase", max_len=40)
         name = coerce_str(form_data.get("name"), name="Phase name", max_len=200, required=True)
         self._edit(lambda d: e.rename_phase(d, phase_id, name))
-        return rx.toast.success("Phase renamed.")
+        return rx.toast.success(_("Phase renamed."))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -326,7 +328,7 @@ class ProcessEditorState(AppState):
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         delta = coerce_int(delta, name="Direction")
         if delta not in (-1, 1):
-            raise BadInput("Move by one place.")
+            raise BadInput(_("Move by one place."))
         self._edit(lambda d: e.move_phase(d, phase_id, delta))
 
     @rx.event
@@ -336,13 +338,13 @@ class ProcessEditorState(AppState):
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         phase = next((ph for ph in self.phases if ph["id"] == phase_id), None)
         if phase is None:
-            raise BadInput("That phase does not exist.")
+            raise BadInput(_("That phase does not exist."))
         if self.confirm_phase != phase_id:
             self.confirm_phase, self.confirm_phase_name = phase_id, phase["name"]
             return None
         self.confirm_phase = ""
         self._edit(lambda d: e.delete_phase(d, phase_id))
-        return rx.toast.success("Phase deleted.")
+        return rx.toast.success(_("Phase deleted."))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -360,10 +362,10 @@ class ProcessEditorState(AppState):
             d = processes.load_draft(session, principal=current_principal(), process_id=self.pid).definition
         phase = d.phase(phase_id)
         if phase is None:
-            raise BadInput("That phase does not exist.")
+            raise BadInput(_("That phase does not exist."))
         task = next((t for t in phase.tasks if t.id == task_id), None) if task_id else p.TaskDef("", "")
         if task is None:
-            raise BadInput("That task does not exist.")
+            raise BadInput(_("That task does not exist."))
         self.task_form = {
             "phase_id": phase_id, "phase_name": phase.name, "id": task.id, "name": task.name,
             "subject": task.subject, "body": task.body, "type": task.type.value, "step": task.step.value,
@@ -384,21 +386,21 @@ class ProcessEditorState(AppState):
     def save_task(self, form_data: dict):
         """Save the task form."""
         if not isinstance(form_data, dict) or not self.task_form:
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         f = form_data
         try:
             ttype, step = p.TaskType(f.get("type")), p.TaskStep(f.get("step"))
             on_complete, on_cancel = p.OnComplete(f.get("on_complete")), p.OnCancel(f.get("on_cancel"))
         except ValueError:
-            raise BadInput("Choose the task type, step and actions from the lists.") from None
+            raise BadInput(_("Choose the task type, step and actions from the lists.")) from None
         user = coerce_str(f.get("user_id"), name="Assigned person", max_len=10)
         user_id = None if user in ("", "none") else coerce_int(user, name="Assigned person", minimum=1)
         if user_id is not None and str(user_id) not in {u["id"] for u in self.users}:
-            raise BadInput("Choose a staff member.")
+            raise BadInput(_("Choose a staff member."))
         try:
             alarm = float(coerce_str(f.get("alarm_hours"), name="Alarm hours", max_len=10) or 0)
         except ValueError:
-            raise BadInput("Alarm hours must be a number.") from None
+            raise BadInput(_("Alarm hours must be a number.")) from None
         task = p.TaskDef(
             id=self.task_form["id"], name=coerce_str(f.get("name"), name="Task name", max_len=200, required=True),
             subject=coerce_str(f.get("subject"), name="Subject", max_len=300),
@@ -409,7 +411,7 @@ class ProcessEditorState(AppState):
         phase_id = self.task_form["phase_id"]
         self._edit(lambda d: e.upsert_task(d, phase_id, task))
         self.task_open = False
-        return rx.toast.success("Task saved.")
+        return rx.toast.success(_("Task saved."))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -507,16 +509,16 @@ class ProcessEditorState(AppState):
     def add_route(self, form_data: dict):
         """Add a route: description, target process and next phase."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         phase_id = coerce_str(form_data.get("phase_id"), name="Phase", max_len=40)
         description = coerce_str(form_data.get("description"), name="Description", max_len=200, required=True)
         target = coerce_str(form_data.get("target"), name="Next phase", max_len=60, required=True)
         if target not in {t["value"] for t in self.route_targets}:
-            raise BadInput("Choose the next phase.")
-        proc, _, next_phase = target.partition(":")
+            raise BadInput(_("Choose the next phase."))
+        proc, _sep, next_phase = target.partition(":")
         process_id = None if proc == "this" else int(proc)
         self._edit(lambda d: e.add_route(d, phase_id, p.RouteDef("", description, next_phase, process_id)))
-        return rx.toast.success("Route added.")
+        return rx.toast.success(_("Route added."))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -534,16 +536,16 @@ class ProcessEditorState(AppState):
     def add_notification(self, form_data: dict):
         """E-mail on a process event to me, the customer, a team member or a group."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         try:
             event, to = p.NotifyEvent(form_data.get("event")), p.NotifyTo(form_data.get("to"))
         except ValueError:
-            raise BadInput("Choose the event and the recipient.") from None
+            raise BadInput(_("Choose the event and the recipient.")) from None
         target = coerce_str(form_data.get("target"), name="Recipient", max_len=80)
         if to is p.NotifyTo.USER and target not in {u["id"] for u in self.users}:
-            raise BadInput("Choose the team member to notify.")
+            raise BadInput(_("Choose the team member to notify."))
         self._edit(lambda d: e.add_notification(d, p.NotificationDef("", event, to, target)))
-        return rx.toast.success("Notification added.")
+        return rx.toast.success(_("Notification added."))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -553,7 +555,7 @@ class ProcessEditorState(AppState):
         self._edit(lambda d: e.delete_notification(d, note_id))
 
 
-def _select(name: str, options, value, label: str) -> rx.Component:
+def _select(name: str, options, value, label) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=f"f-{name}"),
         rx.el.select(*[rx.el.option(o, value=o) for o in options], id=f"f-{name}", name=name, default_value=value,
@@ -567,21 +569,21 @@ def _task_dialog() -> rx.Component:
     f = s.task_form
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(f["id"] == "", "New task", "Edit task"), " · ", f["phase_name"]),
+            rx.dialog.title(rx.cond(f["id"] == "", T("New task"), T("Edit task")), " · ", f["phase_name"]),
             rx.form(
                 rx.vstack(
-                    rx.el.label("Task name", html_for="f-name"),
+                    rx.el.label(T("Task name"), html_for="f-name"),
                     rx.input(id="f-name", name="name", default_value=f["name"], required=True, width="100%"),
-                    rx.el.label("Task subject", html_for="f-subject"),
+                    rx.el.label(T("Task subject"), html_for="f-subject"),
                     rx.input(id="f-subject", name="subject", default_value=f["subject"], width="100%"),
-                    rx.el.label("Task body", html_for="f-body"),
+                    rx.el.label(T("Task body"), html_for="f-body"),
                     rx.text_area(id="f-body", name="body", default_value=f["body"], rows="3", width="100%"),
                     rx.grid(
-                        _select("type", [t.value for t in p.TaskType], f["type"], "Task type"),
-                        _select("step", [t.value for t in p.TaskStep], f["step"], "Task step"),
+                        _select("type", [t.value for t in p.TaskType], f["type"], T("Task type")),
+                        _select("step", [t.value for t in p.TaskStep], f["step"], T("Task step")),
                         rx.vstack(
-                            rx.el.label("Assigned to (person)", html_for="f-user_id"),
-                            rx.el.select(rx.el.option("— nobody —", value="none"),
+                            rx.el.label(T("Assigned to (person)"), html_for="f-user_id"),
+                            rx.el.select(rx.el.option(T("— nobody —"), value="none"),
                                          rx.foreach(s.users, lambda u: rx.el.option(u["name"], value=u["id"])),
                                          id="f-user_id", name="user_id", default_value=f["user_id"],
                                          class_name="ot-native-select"),
@@ -593,21 +595,21 @@ def _task_dialog() -> rx.Component:
                                                           lambda g: rx.el.option(g["name"], value=g["id"])),
                                                id="f-group", name="group", default_value=f["group"],
                                                class_name="ot-native-select"), spacing="1"),
-                        rx.vstack(rx.el.label("Alarm hours", html_for="f-alarm"),
+                        rx.vstack(rx.el.label(T("Alarm hours"), html_for="f-alarm"),
                                   rx.input(id="f-alarm", name="alarm_hours", type="number", min="0", step="0.5",
                                            default_value=f["alarm_hours"]), spacing="1"),
-                        _select("on_complete", [o.value for o in p.OnComplete], f["on_complete"], "On task completion"),
-                        _select("on_cancel", [o.value for o in p.OnCancel], f["on_cancel"], "On task cancelation"),
+                        _select("on_complete", [o.value for o in p.OnComplete], f["on_complete"], T("On task completion")),
+                        _select("on_cancel", [o.value for o in p.OnCancel], f["on_cancel"], T("On task cancelation")),
                         columns="2",
                         spacing="3",
                         width="100%",
                     ),
-                    rx.text("Options", weight="bold"),
+                    rx.text(T("Options"), weight="bold"),
                     *[rx.checkbox(label, name=key, default_checked=f[key] == "1") for key, label in FLAGS],
                     rx.hstack(
-                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                        rx.button(T("Cancel"), type="button", variant="soft", color_scheme="gray",
                                   on_click=s.close_task),
-                        rx.button("Save task", type="submit"),
+                        rx.button(T("Save task"), type="submit"),
                         justify="end",
                         width="100%",
                     ),
@@ -630,20 +632,20 @@ def _phase_card(ph: rx.Var) -> rx.Component:
                 rx.form(
                     rx.hstack(
                         rx.el.input(type="hidden", name="phase_id", value=ph["id"]),
-                        rx.input(name="name", default_value=ph["name"], aria_label="Phase name", width="260px",
+                        rx.input(name="name", default_value=ph["name"], aria_label=T("Phase name"), width="260px",
                                  weight="bold"),
-                        rx.button("Rename", size="1", variant="soft", type="submit"),
+                        rx.button(T("Rename"), size="1", variant="soft", type="submit"),
                     ),
                     on_submit=s.rename_phase,
                     reset_on_submit=False,
                 ),
                 rx.spacer(),
-                rx.icon_button(rx.icon("arrow-up", size=14), size="1", variant="ghost", aria_label="Move phase up",
+                rx.icon_button(rx.icon("arrow-up", size=14), size="1", variant="ghost", aria_label=T("Move phase up"),
                                on_click=s.move_phase(ph["id"], -1)),
                 rx.icon_button(rx.icon("arrow-down", size=14), size="1", variant="ghost",
-                               aria_label="Move phase down", on_click=s.move_phase(ph["id"], 1)),
+                               aria_label=T("Move phase down"), on_click=s.move_phase(ph["id"], 1)),
                 rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
-                               aria_label="Delete phase", on_click=s.delete_phase(ph["id"])),
+                               aria_label=T("Delete phase"), on_click=s.delete_phase(ph["id"])),
                 width="100%",
                 align="center",
             ),
@@ -657,32 +659,32 @@ def _phase_card(ph: rx.Var) -> rx.Component:
                     rx.text(t["actions"], size="1", color_scheme="gray"),
                     rx.spacer(),
                     rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray",
-                                   aria_label="Delete task " + t["name"], on_click=s.delete_task(ph["id"], t["id"])),
+                                   aria_label=T("Delete task {name}", name=t["name"]), on_click=s.delete_task(ph["id"], t["id"])),
                     width="100%",
                     align="center",
                     id="task-" + t["id"],
                 ),
             )),
-            rx.button(rx.icon("plus", size=14), "Add task", size="1", variant="soft",
+            rx.button(rx.icon("plus", size=14), T("Add task"), size="1", variant="soft",
                       on_click=s.open_task(ph["id"], "")),
             rx.foreach(s.route_rows, lambda r: rx.cond(
                 r["phase_id"] == ph["id"],
                 rx.hstack(rx.icon("corner-down-right", size=14), rx.text(r["description"], weight="medium"),
                           rx.text("→ ", r["target"], size="2"), rx.spacer(),
                           rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray",
-                                         aria_label="Delete route " + r["description"],
+                                         aria_label=T("Delete route {name}", name=r["description"]),
                                          on_click=s.delete_route(ph["id"], r["id"])),
                           width="100%", align="center"),
             )),
             rx.form(
                 rx.hstack(
                     rx.el.input(type="hidden", name="phase_id", value=ph["id"]),
-                    rx.input(name="description", placeholder="Route description", aria_label="Route description",
+                    rx.input(name="description", placeholder=T("Route description"), aria_label=T("Route description"),
                              size="1", width="180px"),
-                    rx.el.select(rx.el.option("— next phase —", value=""),
+                    rx.el.select(rx.el.option(T("— next phase —"), value=""),
                                  rx.foreach(s.route_targets, lambda o: rx.el.option(o["label"], value=o["value"])),
-                                 name="target", aria_label="Next phase", class_name="ot-native-select"),
-                    rx.button("Add route", size="1", variant="soft", type="submit"),
+                                 name="target", aria_label=T("Next phase"), class_name="ot-native-select"),
+                    rx.button(T("Add route"), size="1", variant="soft", type="submit"),
                     align="center",
                 ),
                 on_submit=s.add_route,
@@ -701,13 +703,13 @@ def _header() -> rx.Component:
     s = ProcessEditorState
     return rx.form(
         rx.grid(
-            rx.vstack(rx.el.label("Name", html_for="p-name"),
+            rx.vstack(rx.el.label(T("Name"), html_for="p-name"),
                       rx.input(id="p-name", name="name", default_value=s.name, width="100%"), spacing="1"),
-            rx.vstack(rx.el.label("Type", html_for="p-type"),
+            rx.vstack(rx.el.label(T("Type"), html_for="p-type"),
                       rx.el.select(*[rx.el.option(t.value, value=t.value) for t in p.ProcessType], id="p-type",
                                    name="type", default_value=s.ptype, class_name="ot-native-select"), spacing="1"),
-            rx.vstack(rx.el.label("Auto assign: user", html_for="p-user"),
-                      rx.el.select(rx.el.option("— nobody —", value="none"),
+            rx.vstack(rx.el.label(T("Auto assign: user"), html_for="p-user"),
+                      rx.el.select(rx.el.option(T("— nobody —"), value="none"),
                                    rx.foreach(s.users, lambda u: rx.el.option(u["name"], value=u["id"])),
                                    id="p-user", name="auto_user", default_value=s.auto_user,
                                    class_name="ot-native-select"), spacing="1"),
@@ -738,23 +740,24 @@ def process_list_page() -> rx.Component:
     s = ProcessListState
     return page(
         rx.vstack(
-            rx.heading("Processes", size="7"),
+            rx.heading(T("Processes"), size="7"),
             rx.form(
                 rx.hstack(
-                    rx.input(name="name", placeholder="Process name", aria_label="Process name", required=True,
+                    rx.input(name="name", placeholder=T("Process name"), aria_label=T("Process name"), required=True,
                              width="280px"),
                     rx.el.select(*[rx.el.option(t.value, value=t.value) for t in p.ProcessType], name="type",
-                                 aria_label="Type", class_name="ot-native-select"),
-                    rx.button(rx.icon("plus", size=14), "New Process", type="submit"),
+                                 aria_label=T("Type"), class_name="ot-native-select"),
+                    rx.button(rx.icon("plus", size=14), T("New Process"), type="submit"),
                 ),
                 on_submit=s.create,
             ),
             rx.cond(
                 s.rows.length() == 0,
-                rx.callout("No processes yet: create the first one.", icon="workflow", width="100%"),
+                rx.callout(T("No processes yet: create the first one."), icon="workflow", width="100%"),
                 rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                                   ("Name", "Type", "State", "Version", "Size", "Service types")])),
+                                                   (T("Name"), T("Type"), T("State"), T("Version"), T("Size"),
+                                                    T("Service types"))])),
                     rx.table.body(rx.foreach(s.rows, lambda r: rx.table.row(
                         rx.table.cell(rx.link(r["name"], href=r["href"])), rx.table.cell(r["type"]),
                         rx.table.cell(rx.badge(r["state"], color_scheme=rx.cond(r["active"] == "1", "green", "gray"))),
@@ -906,9 +909,9 @@ def process_editor_page() -> rx.Component:
     body = rx.vstack(
         rx.hstack(
             rx.heading(s.name, size="7", id="process-name"),
-            rx.badge(rx.cond(s.active, "Active", "Inactive"), color_scheme=rx.cond(s.active, "green", "gray")),
-            rx.badge(rx.cond(s.version > 0, "version " + s.version.to_string(), "never activated"), variant="soft"),
-            rx.cond(s.changed, rx.badge("changed since activation", color_scheme="amber")),
+            rx.badge(rx.cond(s.active, T("Active"), T("Inactive")), color_scheme=rx.cond(s.active, "green", "gray")),
+            rx.badge(rx.cond(s.version > 0, T("version {n}", n=s.version), T("never activated")), variant="soft"),
+            rx.cond(s.changed, rx.badge(T("changed since activation"), color_scheme="amber")),
             rx.spacer(),
             rx.cond(s.archived, rx.badge(T("Archived"), color_scheme="gray")),
             rx.cond(s.active, rx.button(T("Deactivate"), variant="soft", color_scheme="gray", on_click=s.deactivate)),
@@ -927,7 +930,7 @@ def process_editor_page() -> rx.Component:
             s.problems.length() > 0,
             rx.callout.root(
                 rx.callout.icon(rx.icon("triangle-alert")),
-                rx.vstack(rx.text("Fix these before activating:", weight="bold"),
+                rx.vstack(rx.text(T("Fix these before activating:"), weight="bold"),
                           rx.foreach(s.problems, lambda pr: rx.link(pr["message"], href=pr["anchor"], size="2")),
                           spacing="1"),
                 color_scheme="amber", width="100%", id="process-problems",
@@ -937,30 +940,30 @@ def process_editor_page() -> rx.Component:
             rx.vstack(
                 rx.foreach(s.phases, _phase_card),
                 rx.form(
-                    rx.hstack(rx.input(name="name", placeholder="Phase name, e.g. FOC Received",
-                                       aria_label="New phase name", width="280px", required=True),
-                              rx.button(rx.icon("plus", size=14), "Add New Phase", type="submit")),
+                    rx.hstack(rx.input(name="name", placeholder=T("Phase name, e.g. FOC Received"),
+                                       aria_label=T("New phase name"), width="280px", required=True),
+                              rx.button(rx.icon("plus", size=14), T("Add New Phase"), type="submit")),
                     on_submit=s.add_phase,
                     reset_on_submit=True,
                 ),
                 rx.card(
                     rx.vstack(
-                        rx.heading("Email notifications", size="3"),
+                        rx.heading(T("Email notifications"), size="3"),
                         rx.foreach(s.notes, lambda n: rx.hstack(
                             rx.text(n["event"], " → ", n["to"], " ", n["target"], size="2"), rx.spacer(),
                             rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray",
-                                           aria_label="Delete notification", on_click=s.delete_notification(n["id"])),
+                                           aria_label=T("Delete notification"), on_click=s.delete_notification(n["id"])),
                             width="100%")),
                         rx.form(
                             rx.hstack(
                                 rx.el.select(*[rx.el.option(x.value, value=x.value) for x in p.NotifyEvent],
-                                             name="event", aria_label="When", class_name="ot-native-select"),
+                                             name="event", aria_label=T("When"), class_name="ot-native-select"),
                                 rx.el.select(*[rx.el.option(x.value, value=x.value) for x in p.NotifyTo],
-                                             name="to", aria_label="Send to", class_name="ot-native-select"),
+                                             name="to", aria_label=T("Send to"), class_name="ot-native-select"),
                                 rx.el.select(rx.el.option("—", value=""),
                                              rx.foreach(s.users, lambda u: rx.el.option(u["name"], value=u["id"])),
-                                             name="target", aria_label="Team member", class_name="ot-native-select"),
-                                rx.button("Add", size="1", type="submit", variant="soft"),
+                                             name="target", aria_label=T("Team member"), class_name="ot-native-select"),
+                                rx.button(T("Add"), size="1", type="submit", variant="soft"),
                                 wrap="wrap",
                             ),
                             on_submit=s.add_notification,
@@ -974,8 +977,8 @@ def process_editor_page() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.vstack(rx.heading("Process graph", size="3"),
-                      rx.image(src=s.graph, alt="Process graph", id="process-graph", max_width="100%"),
+            rx.vstack(rx.heading(T("Process graph"), size="3"),
+                      rx.image(src=s.graph, alt=T("Process graph"), id="process-graph", max_width="100%"),
                       position="sticky", top="1em"),
             columns="2",
             spacing="4",
@@ -1000,12 +1003,12 @@ def process_editor_page() -> rx.Component:
         ),
         rx.alert_dialog.root(
             rx.alert_dialog.content(
-                rx.alert_dialog.title("Delete phase “", s.confirm_phase_name, "”?"),
-                rx.alert_dialog.description("Its tasks and routes are deleted with it."),
+                rx.alert_dialog.title(T("Delete phase “{name}”?", name=s.confirm_phase_name)),
+                rx.alert_dialog.description(T("Its tasks and routes are deleted with it.")),
                 rx.hstack(
-                    rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray",
+                    rx.alert_dialog.cancel(rx.button(T("Keep it"), variant="soft", color_scheme="gray",
                                                      on_click=s.cancel_delete)),
-                    rx.alert_dialog.action(rx.button("Delete phase", color_scheme="red",
+                    rx.alert_dialog.action(rx.button(T("Delete phase"), color_scheme="red",
                                                      on_click=s.delete_phase(s.confirm_phase))),
                     justify="end",
                 ),
@@ -1016,8 +1019,8 @@ def process_editor_page() -> rx.Component:
         width="100%",
     )
     return page(
-        rx.link(rx.hstack(rx.icon("arrow-left", size=16), "All processes"), href=routes.PROCESSES),
-        rx.cond(s.found, body, rx.cond(s.missing, rx.callout("Process not found.", icon="search-x"),
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), T("All processes")), href=routes.PROCESSES),
+        rx.cond(s.found, body, rx.cond(s.missing, rx.callout(T("Process not found."), icon="search-x"),
                                        rx.center(rx.spinner(size="3"), padding="3em"))),
         wide=True,
     )

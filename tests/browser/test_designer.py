@@ -136,7 +136,7 @@ def test_versions_diff_restore_confirmed_deletes_and_archive(page):
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_role("button", name="Activate").click()
     expect(page.get_by_text("version 1", exact=True)).to_be_visible()
-    expect(page.get_by_role("button", name="Activate")).to_be_disabled()  # active and unchanged
+    expect(page.get_by_role("button", name="Activate", exact=True)).to_be_disabled()  # active and unchanged
 
     card.get_by_label("Phase name").fill("Install and test")
     card.get_by_role("button", name="Rename").click()
