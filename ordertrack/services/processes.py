@@ -432,11 +432,25 @@ def disagreements(session: Session) -> list[int]:
     return bad
 
 
-def reconcile_queues(engine: Engine, *, now: datetime, calendar: BusinessCalendar, limit: int = 100) -> list[int]:
+_RECONCILED: dict[int, float] = {}  # engine id → monotonic time of the last check that found nothing
+RECONCILE_IDLE_SECONDS = 30.0
+
+
+def reconcile_queues(engine: Engine, *, now: datetime, calendar: BusinessCalendar, limit: int = 100,
+                     force: bool = False) -> list[int]:
     """Every active order belongs to a queue whose step agrees with its board phase: adopt
-    orders without one, align those that disagree (each in its own transaction)."""
+    orders without one, align those that disagree (each in its own transaction). Run by the
+    scheduler: after a check that found nothing, the next one waits ``RECONCILE_IDLE_SECONDS``."""
+    import time
+
+    if not force and time.monotonic() - _RECONCILED.get(id(engine), -1e9) < RECONCILE_IDLE_SECONDS:
+        return []
     with session_scope(engine) as session:
         todo = disagreements(session)[:limit]
+    if not todo:
+        _RECONCILED[id(engine)] = time.monotonic()
+        return []
+    _RECONCILED.pop(id(engine), None)
     fixed = []
     for order_id in todo:
         try:

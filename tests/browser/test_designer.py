@@ -144,8 +144,8 @@ def test_versions_diff_restore_confirmed_deletes_and_archive(page):
     expect(page.get_by_text("version 2", exact=True)).to_be_visible()
     versions = page.locator("#versions")
     expect(versions.locator("[data-version]")).to_have_count(2)
-    page.get_by_label("From").select_option("1")
-    page.get_by_label("To").select_option("2")
+    page.get_by_label("From", exact=True).select_option("1")
+    page.get_by_label("To", exact=True).select_option("2")
     page.get_by_role("button", name="Show differences").click()
     expect(page.locator("#version-diff")).to_contain_text("Phase renamed: “Install” → “Install and test”")
 
