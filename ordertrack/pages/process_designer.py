@@ -638,6 +638,7 @@ def _phase_card(ph: rx.Var) -> rx.Component:
                     ),
                     on_submit=s.rename_phase,
                     reset_on_submit=False,
+                    key=ph["id"] + ":" + ph["name"],
                 ),
                 rx.spacer(),
                 rx.icon_button(rx.icon("arrow-up", size=14), size="1", variant="ghost", aria_label=T("Move phase up"),
