@@ -57,7 +57,9 @@ class ProcessListState(AppState):
                                                                        if r.changed_since_activation else ""),
              "active": "1" if r.active else "", "version": f"v{r.version}" if r.version else _("never activated"),
              "size": _("{phases} phases, {tasks} tasks").format(phases=r.phases, tasks=r.tasks),
-             "service_types": r.service_types or "—"}
+             "service_types": ", ".join(
+                 _("every other service type") if k == processes.DEFAULT_QUEUE else intake.SERVICE_TYPES.get(k, k)
+                 for k in r.service_types.split(",") if k) or "—"}
             for r in items if not r.archived
         ]
         self.archived_rows = [{"id": str(r.id), "name": r.name, "href": routes.process_url(r.id),
