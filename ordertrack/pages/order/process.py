@@ -109,11 +109,11 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
     }
 
 
-def run_step(step: Callable[..., Any], **kwargs: Any) -> None:
+def run_step(action: Callable[..., Any], /, **kwargs: Any) -> None:
     """Apply one process step (finish a task, take a route, start a run) as the current user."""
     settings = get_settings()
     with session_scope() as session:
-        step(session, principal=current_principal(), now=get_clock().now(), calendar=business_calendar(),
+        action(session, principal=current_principal(), now=get_clock().now(), calendar=business_calendar(),
              base_url=settings.public_url, support=settings.support_email, **kwargs)
 
 
