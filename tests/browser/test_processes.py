@@ -148,9 +148,9 @@ def test_a_24_hour_wait_shows_its_countdown_refuses_processing_and_completes_by_
         pid = processes.create_process(s, principal=admin, name="Carrier wait", type="Order", now=now)
         processes.edit(s, principal=admin, process_id=pid, now=now, change=lambda d: e.upsert_task(e.upsert_task(
             e.add_phase(e.add_phase(d, "Wait for the carrier"), "Install"), "ph1",
-            p.TaskDef("", "Carrier wait", type=p.TaskType.WAIT_24H, group="NOC",
+            p.TaskDef("", "Carrier wait", type=p.TaskType.WAIT_24H, group="Voice",
                       subject="Wait for the carrier's confirmation",
-                      on_complete=p.OnComplete.CONFIRM_ORDER)), "ph2", p.TaskDef("", "Install", group="NOC")))
+                      on_complete=p.OnComplete.CONFIRM_ORDER)), "ph2", p.TaskDef("", "Install", group="Voice")))
         processes.set_service_types(s, principal=admin, process_id=pid, service_types="colocation")
         processes.activate(s, principal=admin, process_id=pid, now=now)
         customer = s.exec(select(Customer).order_by(Customer.id)).first()
