@@ -1,4 +1,4 @@
-"""Processes at run time: who closed a task (the operator's task view); user groups as data; archived processes, version authors
+"""Processes at run time: who closed a task (the operator's task view)
 
 Revision ID: c41d7e2a9b10
 Revises: 5a1e7c0d2b91
@@ -22,35 +22,9 @@ def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table('task_instance', schema=None) as batch_op:
         batch_op.add_column(sa.Column('closed_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
-    with op.batch_alter_table('process', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('archived', sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table('process_version', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('activated_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False,
-                                      server_default=''))
-    op.create_table(
-        'user_group',
-        sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-        sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('name'),
-    )
-    op.create_table(
-        'user_group_member',
-        sa.Column('group_id', sa.Integer(), nullable=False),
-        sa.Column('user_id', sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(['group_id'], ['user_group.id']),
-        sa.ForeignKeyConstraint(['user_id'], ['user.id']),
-        sa.PrimaryKeyConstraint('group_id', 'user_id'),
-    )
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    op.drop_table('user_group_member')
-    op.drop_table('user_group')
-    with op.batch_alter_table('process_version', schema=None) as batch_op:
-        batch_op.drop_column('activated_by')
-    with op.batch_alter_table('process', schema=None) as batch_op:
-        batch_op.drop_column('archived')
     with op.batch_alter_table('task_instance', schema=None) as batch_op:
         batch_op.drop_column('closed_by')
