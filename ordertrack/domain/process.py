@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from ordertrack.i18n import _
+
 if TYPE_CHECKING:
     from ordertrack.domain.calendar import BusinessCalendar
 
@@ -570,28 +572,31 @@ def skip_plan(process: ProcessDef, run: Run, target: str) -> SkipPlan:
     """Whether skipping the remaining actions of the current step (and the steps after it, as
     far as needed) brings the order to board phase ``target``, and which steps that skips."""
     names: list[str] = []
-    for _ in range(len(process.phases) + 1):
+    for _round in range(len(process.phases) + 1):
         if rank(board_phase(process, run)) >= rank(target):
             return SkipPlan(tuple(names), True)
         step = process.phase(run.phase_id)
         if run.awaiting_route:
-            return SkipPlan(tuple(names), False, f"Step “{step.name}” is done: choose its route first.")
+            return SkipPlan(tuple(names), False, _("Step “{step}” is done: choose its route first.").format(
+                step=step.name))
         names.append(step.name)
         before = run.phase_id
         if not skip_order(process, run):
             out = continue_step(process, run)
             if any(e.kind is EffectKind.SWITCH_PROCESS for e in out.effects):
-                return SkipPlan(tuple(names), False, f"Step “{step.name}” continues in another process.")
+                return SkipPlan(tuple(names), False, _("Step “{step}” continues in another process.").format(
+                    step=step.name))
             run = out.run
             continue
         for tr in skip_order(process, run):
             out = finish_task(process, run, tr.task_id, skip=True, key=tr.key)
             if any(e.kind is EffectKind.SWITCH_PROCESS for e in out.effects):
-                return SkipPlan(tuple(names), False, f"Step “{step.name}” continues in another process.")
+                return SkipPlan(tuple(names), False, _("Step “{step}” continues in another process.").format(
+                    step=step.name))
             run = out.run
             if run.phase_id != before or run.awaiting_route:
                 break
-    return SkipPlan(tuple(names), False, "Skipping does not reach that phase: the steps loop.")
+    return SkipPlan(tuple(names), False, _("Skipping does not reach that phase: the steps loop."))
 
 
 def skip_order(process: ProcessDef, run: Run) -> list[TaskRun]:

@@ -29,6 +29,7 @@ from ordertrack.domain.process_edit import EditRefused
 from ordertrack.domain.process_edit import diff as edit_diff
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW
+from ordertrack.i18n import _
 from ordertrack.services import notifications, orders, process_groups, sla, sweeping
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
@@ -599,7 +600,7 @@ def _apply(session: Session, *, run: ProcessRun, definition: p.ProcessDef, proc:
         elif effect.kind is p.EffectKind.NOTIFY:
             _notify(session, definition, effect, subject, principal, now, base_url, support)
         elif effect.kind is p.EffectKind.SWITCH_PROCESS:
-            target_id, _, phase_id = effect.value.partition(":")
+            target_id, _sep, phase_id = effect.value.partition(":")
             run.status = "switched"
             start_run(session, principal=principal, entity_kind=run.entity_kind, entity_id=run.entity_id,
                       process_id=int(target_id), now=now, calendar=calendar, phase_id=phase_id,
@@ -631,7 +632,7 @@ def follow_queue(session: Session, *, principal: Principal, order_id: int, now: 
     session.refresh(order)
     if order.phase in ("closed", "canceled"):
         return
-    definition, _, _ = _definition(session, run)
+    definition, _pv, _proc = _definition(session, run)
     target = p.board_phase(definition, _domain_run(session, run))
     if target == order.phase:
         return
@@ -820,9 +821,9 @@ def finish_task(session: Session, *, principal: Principal, task_instance_id: int
         raise BadInput("This process is no longer running.")
     if task.due_kind == "complete" and task.due_at is not None and now < task.due_at and not skip \
             and principal is not SYSTEM:
-        raise BadInput(f"“{task.name}” waits until {task.due_at:%Y-%m-%d %H:%M} UTC and then completes by itself; "
-                       "it cannot be processed before.")
-    definition, _, proc = _definition(session, run)
+        raise BadInput(_("“{task}” waits until {at} UTC and then completes by itself; it cannot be processed "
+                         "before.").format(task=task.name, at=f"{task.due_at:%Y-%m-%d %H:%M}"))
+    definition, _pv, proc = _definition(session, run)
     try:
         outcome = p.finish_task(definition, _domain_run(session, run), task.task_id, skip=skip, status=status,
                                 key=task.id)
@@ -846,7 +847,7 @@ def set_task_step(session: Session, *, principal: Principal, task_instance_id: i
         raise BadInput("Choose one of the steps.") from None
     if run.status not in ("running", "complete"):
         raise BadInput("This process is no longer running.")
-    definition, _, proc = _definition(session, run)
+    definition, _pv, proc = _definition(session, run)
     try:
         domain = p.set_step(definition, _domain_run(session, run), task.task_id, new_step, key=task.id)
     except p.ProcessRefused as exc:
@@ -869,8 +870,8 @@ def _may_work(session: Session, principal: Principal, task: TaskInstance) -> Non
         return
     if task.assignee_group and process_groups.defined(session, task.assignee_group) \
             and not process_groups.is_member(session, user_id=principal.user_id, group=task.assignee_group):
-        raise Forbidden(f"Only members of group “{task.assignee_group}”, the assignee or a manager may work on "
-                        f"“{task.name}”.")
+        raise Forbidden(_("Only members of group “{group}”, the assignee or a manager may work on “{task}”.").format(
+            group=task.assignee_group, task=task.name))
 
 
 def cancel_task(session: Session, *, principal: Principal, task_instance_id: int, now: datetime,
@@ -882,7 +883,7 @@ def cancel_task(session: Session, *, principal: Principal, task_instance_id: int
     _may_work(session, principal, task)
     if run.status not in ("running", "complete"):
         raise BadInput("This process is no longer running.")
-    definition, _, proc = _definition(session, run)
+    definition, _pv, proc = _definition(session, run)
     try:
         outcome = p.cancel_task(definition, _domain_run(session, run), task.task_id, key=task.id)
     except p.ProcessRefused as exc:
@@ -899,7 +900,7 @@ def choose_route(session: Session, *, principal: Principal, run_id: int, route_i
     if run is None:
         raise NotFound("Process not found.")
     _visible(session, principal, run)
-    definition, _, proc = _definition(session, run)
+    definition, _pv, proc = _definition(session, run)
     try:
         outcome = p.choose_route(definition, _domain_run(session, run), route_id)
     except p.ProcessRefused as exc:
@@ -913,7 +914,7 @@ def blocking_tasks(session: Session, *, order_id: int) -> list[str]:
     run = current_run(session, entity_kind="order", entity_id=order_id)
     if run is None or run.status != "running":
         return []
-    definition, _, _ = _definition(session, run)
+    definition, _pv, _proc = _definition(session, run)
     return p.blocking_tasks(definition, _domain_run(session, run))
 
 
@@ -931,7 +932,7 @@ def _running(session: Session, order_id: int) -> tuple[ProcessRun, p.ProcessDef,
     run = current_run(session, entity_kind="order", entity_id=order_id)
     if run is None or run.status not in ("running", "complete"):
         return None
-    definition, _, proc = _definition(session, run)
+    definition, _pv, proc = _definition(session, run)
     return run, definition, proc
 
 
@@ -955,7 +956,7 @@ def check_move(session: Session, *, order_id: int, target: str) -> None:
     found = _running(session, order_id)
     if order is None or found is None or target in ("closed", "canceled") or target not in p.BOARD_PHASES:
         return
-    run, definition, _ = found
+    run, definition, _proc = found
     here = p.board_phase(definition, _domain_run(session, run))
     label = ORDER_WORKFLOW.label(target)
     if p.rank(target) > p.rank(here):
@@ -963,15 +964,18 @@ def check_move(session: Session, *, order_id: int, target: str) -> None:
         step = definition.phase(run.phase_id)
         waiting = [t.name for t in session.exec(select(TaskInstance).where(
             TaskInstance.run_id == run.id, TaskInstance.phase_id == run.phase_id, TaskInstance.status == "open"))]
-        reason = (f"The order queue “{definition.name}” has not reached {label}: step “{step.name}” still has "
-                  f"open actions ({', '.join(waiting) or '—'}).")
+        reason = _("The order queue “{queue}” has not reached {phase}: step “{step}” still has open actions "
+                   "({actions}).").format(queue=definition.name, phase=label, step=step.name,
+                                          actions=", ".join(waiting) or "—")
         if plan.reachable:
-            reason += f" Finish them, or skip the remaining actions of {_names(plan.steps)}."
+            reason += " " + _("Finish them, or skip the remaining actions of {steps}.").format(
+                steps=_names(plan.steps))
         else:
             reason += " " + plan.reason
         raise QueueNotReached(reason, steps=plan.steps if plan.reachable else (), target=target)
     if p.rank(target) < p.rank(here) and target not in p.board_phases(definition).values():
-        raise BadInput(f"The order queue “{definition.name}” has no step in {label} to go back to.")
+        raise BadInput(_("The order queue “{queue}” has no step in {phase} to go back to.").format(
+            queue=definition.name, phase=label))
 
 
 def before_order_move(session: Session, *, order_id: int, target: str) -> None:
@@ -1022,11 +1026,11 @@ def skip_to(session: Session, *, principal: Principal, order_id: int, target: st
     found = _running(session, order_id)
     if found is None:
         raise BadInput("No order queue runs on this order.")
-    run, definition, _ = found
+    run, definition, _proc = found
     plan = p.skip_plan(definition, _domain_run(session, run), target)
     if not plan.reachable:
         raise BadInput(plan.reason)
-    for _ in range(len(definition.phases) + 1):
+    for _round in range(len(definition.phases) + 1):
         found = _running(session, order_id)
         run, definition, proc = found
         domain = _domain_run(session, run)
@@ -1084,7 +1088,7 @@ def queue_offer(session: Session, *, order_id: int) -> QueueOffer:
     found = _running(session, order_id)
     if found is None or found[0].status != "running":
         return QueueOffer("", (), "")
-    run, definition, _ = found
+    run, definition, _proc = found
     domain = _domain_run(session, run)
     here = p.board_phase(definition, domain)
     waiting = ""
@@ -1193,7 +1197,7 @@ def _apply_task_timer(session: Session, *, task_id: int, kind: str, version: int
         _history(session, task, before="open", after="open", actor=SYSTEM, now=now,
                  comment="Escalated: not done within 2 business hours")
         run = session.get(ProcessRun, task.run_id)
-        definition, _, _ = _definition(session, run)
+        definition, _pv, _proc = _definition(session, run)
         subject = _order(session, run.entity_kind, run.entity_id)
         targets = escalation_targets(session, task, support=support)
         notifications.enqueue(
@@ -1209,7 +1213,7 @@ def _apply_task_timer(session: Session, *, task_id: int, kind: str, version: int
             session.refresh(order)
             orders.add_note(session, principal=SYSTEM, order_id=order.id, expected_version=order.version,
                             comment=f"{definition.name}: “{task.name}” escalated — not done within 2 business hours "
-                                    f"(told {', '.join(a for _, a in targets if a) or 'nobody'})",
+                                    f"(told {', '.join(a for _kind, a in targets if a) or 'nobody'})",
                             now=now, calendar=calendar, internal=True)
     else:
         finish_task(session, principal=SYSTEM, task_instance_id=task.id, skip=False, now=now,
@@ -1271,7 +1275,7 @@ def overdue_tasks(session: Session, *, principal: Principal, now: datetime) -> t
     ).all()
     out = []
     for task, run, assignee in rows:
-        definition, _, _ = _definition(session, run)
+        definition, _pv, _proc = _definition(session, run)
         subject = _order(session, run.entity_kind, run.entity_id)
         out.append(OverdueTask(task_id=task.id, name=task.name, process=definition.name,
                                subject=subject[0].number if subject else f"{run.entity_kind} {run.entity_id}",
