@@ -25,6 +25,7 @@ class Process(SQLModel, table=True):
     current_version: int = 0
     updated_at: datetime = _ts()
     service_types: str = Field(default="", max_length=500)  # comma-separated, for order intake routing
+    archived: bool = False  # out of the list and of every choice; running subjects go on
 
 
 class ProcessVersion(SQLModel, table=True):
@@ -38,6 +39,7 @@ class ProcessVersion(SQLModel, table=True):
     version: int
     definition: str = Field(sa_column=Column(Text, nullable=False))
     activated_at: datetime = _ts()
+    activated_by: str = Field(default="", max_length=200)
 
 
 class ProcessRun(SQLModel, table=True):
@@ -85,3 +87,21 @@ class TaskInstance(SQLModel, table=True):
     alarm_at: datetime | None = _ts(nullable=True)
     escalated_at: datetime | None = _ts(nullable=True)
     version: int = 1
+
+
+class UserGroup(SQLModel, table=True):
+    """A user group tasks and process auto-assign name (seed 05: "Assigned to (Group)")."""
+
+    __tablename__ = "user_group"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+
+
+class UserGroupMember(SQLModel, table=True):
+    """A staff user in a group."""
+
+    __tablename__ = "user_group_member"
+
+    group_id: int = Field(foreign_key="user_group.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True)

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from ordertrack.i18n import _
+
 if TYPE_CHECKING:
     from ordertrack.domain.calendar import BusinessCalendar
 
@@ -179,12 +181,48 @@ def successors(process: ProcessDef, phase: PhaseDef) -> list[str]:
     return [process.phases[index + 1].id] if index + 1 < len(process.phases) else [""]
 
 
-def validate(process: ProcessDef, *, others: dict[int, ProcessDef] | None = None) -> list[Problem]:
+def _ways_out(process: ProcessDef, phase: PhaseDef) -> list[str]:
+    """Where a completed phase goes: phase ids of this process, "" for the end or another process."""
+    if phase.routes:
+        return ["" if r.process_id not in (None, process.id) else r.next_phase_id for r in phase.routes]
+    return successors(process, phase)
+
+
+def dead_ends(process: ProcessDef) -> dict[str, tuple[str, ...]]:
+    """Phases from which the process can never complete (loops included), each with the
+    phases it can still reach. A phase without tasks never completes."""
+    finishing: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for ph in process.phases:
+            if ph.id not in finishing and ph.tasks and any(w == "" or w in finishing
+                                                          for w in _ways_out(process, ph)):
+                finishing.add(ph.id)
+                changed = True
+    out = {}
+    for ph in process.phases:
+        if ph.id in finishing or not ph.tasks:
+            continue
+        seen, todo = [], [w for w in _ways_out(process, ph) if w]
+        while todo:
+            nxt = todo.pop(0)
+            if nxt in seen or process.phase(nxt) is None:
+                continue
+            seen.append(nxt)
+            todo += [w for w in _ways_out(process, process.phase(nxt)) if w]
+        out[ph.id] = tuple(process.phase(x).name for x in seen)
+    return out
+
+
+def validate(process: ProcessDef, *, others: dict[int, ProcessDef] | None = None,
+             groups: dict[str, int] | None = None) -> list[Problem]:
     """Everything that stops ``process`` from being activated, in words.
 
     Args:
         process: the draft.
         others: the other processes by id (for routes to other processes).
+        groups: the user groups by name with their number of members (None: not checked).
     """
     others = others or {}
     problems: list[Problem] = []
@@ -210,9 +248,6 @@ def validate(process: ProcessDef, *, others: dict[int, ProcessDef] | None = None
                 if route.next_phase_id not in ids:
                     problems.append(Problem(f"Route “{route.description}” of phase “{phase.name}” goes to a "
                                             "phase that does not exist.", phase.id))
-                elif route.next_phase_id == phase.id and len(phase.routes) == 1:
-                    problems.append(Problem(f"Phase “{phase.name}” only routes back to itself: no way forward.",
-                                            phase.id))
             else:
                 target = others.get(route.process_id)
                 if target is None:
@@ -229,6 +264,18 @@ def validate(process: ProcessDef, *, others: dict[int, ProcessDef] | None = None
             if unassigned and process.auto_user_id is None and not process.auto_group:
                 problems.append(Problem(f"Task “{task.name}” in phase “{phase.name}” has no assignee and the "
                                         "process has no auto-assign.", phase.id, task.id))
+            if task.group and groups is not None and not groups.get(task.group):
+                what = "has no members" if task.group in groups else "does not exist"
+                problems.append(Problem(f"Task “{task.name}” in phase “{phase.name}” is assigned to group "
+                                        f"“{task.group}”, which {what}.", phase.id, task.id))
+    for phase_id, reach in dead_ends(process).items():
+        name = process.phase(phase_id).name
+        where = (" (it only leads to " + ", ".join(f"“{n}”" for n in reach) + ")") if reach else ""
+        problems.append(Problem(f"From phase “{name}” the process can never complete: every way from it "
+                                f"loops back{where}.", phase_id))
+    if process.auto_group and groups is not None and not groups.get(process.auto_group):
+        what = "has no members" if process.auto_group in groups else "does not exist"
+        problems.append(Problem(f"The process auto-assigns to group “{process.auto_group}”, which {what}."))
     return problems
 
 
@@ -525,28 +572,31 @@ def skip_plan(process: ProcessDef, run: Run, target: str) -> SkipPlan:
     """Whether skipping the remaining actions of the current step (and the steps after it, as
     far as needed) brings the order to board phase ``target``, and which steps that skips."""
     names: list[str] = []
-    for _ in range(len(process.phases) + 1):
+    for _round in range(len(process.phases) + 1):
         if rank(board_phase(process, run)) >= rank(target):
             return SkipPlan(tuple(names), True)
         step = process.phase(run.phase_id)
         if run.awaiting_route:
-            return SkipPlan(tuple(names), False, f"Step “{step.name}” is done: choose its route first.")
+            return SkipPlan(tuple(names), False, _("Step “{step}” is done: choose its route first.").format(
+                step=step.name))
         names.append(step.name)
         before = run.phase_id
         if not skip_order(process, run):
             out = continue_step(process, run)
             if any(e.kind is EffectKind.SWITCH_PROCESS for e in out.effects):
-                return SkipPlan(tuple(names), False, f"Step “{step.name}” continues in another process.")
+                return SkipPlan(tuple(names), False, _("Step “{step}” continues in another process.").format(
+                    step=step.name))
             run = out.run
             continue
         for tr in skip_order(process, run):
             out = finish_task(process, run, tr.task_id, skip=True, key=tr.key)
             if any(e.kind is EffectKind.SWITCH_PROCESS for e in out.effects):
-                return SkipPlan(tuple(names), False, f"Step “{step.name}” continues in another process.")
+                return SkipPlan(tuple(names), False, _("Step “{step}” continues in another process.").format(
+                    step=step.name))
             run = out.run
             if run.phase_id != before or run.awaiting_route:
                 break
-    return SkipPlan(tuple(names), False, "Skipping does not reach that phase: the steps loop.")
+    return SkipPlan(tuple(names), False, _("Skipping does not reach that phase: the steps loop."))
 
 
 def skip_order(process: ProcessDef, run: Run) -> list[TaskRun]:

@@ -109,3 +109,59 @@ def add_notification(proc: p.ProcessDef, note: p.NotificationDef) -> p.ProcessDe
 
 def delete_notification(proc: p.ProcessDef, note_id: str) -> p.ProcessDef:
     return replace(proc, notifications=tuple(n for n in proc.notifications if n.id != note_id))
+
+
+def diff(old: p.ProcessDef, new: p.ProcessDef) -> list[str]:
+    """What changed from ``old`` to ``new``, one line each: phases, tasks, routes,
+    notifications and the process's own settings (empty: the same)."""
+    lines: list[str] = []
+    if old.name != new.name:
+        lines.append(f"Name: “{old.name}” → “{new.name}”")
+    for attr, label in (("auto_user_id", "Auto-assign user"), ("auto_group", "Auto-assign group")):
+        if getattr(old, attr) != getattr(new, attr):
+            lines.append(f"{label}: {getattr(old, attr) or '—'} → {getattr(new, attr) or '—'}")
+    old_phases, new_phases = {ph.id: ph for ph in old.phases}, {ph.id: ph for ph in new.phases}
+    for ph in new.phases:
+        if ph.id not in old_phases:
+            lines.append(f"Phase added: “{ph.name}”")
+    for ph in old.phases:
+        if ph.id not in new_phases:
+            lines.append(f"Phase removed: “{ph.name}”")
+    if [ph.id for ph in old.phases if ph.id in new_phases] != [ph.id for ph in new.phases if ph.id in old_phases]:
+        lines.append("Phases reordered: " + " → ".join(f"“{ph.name}”" for ph in new.phases))
+    for ph in new.phases:
+        before = old_phases.get(ph.id)
+        if before is None:
+            continue
+        if before.name != ph.name:
+            lines.append(f"Phase renamed: “{before.name}” → “{ph.name}”")
+        old_tasks, new_tasks = {t.id: t for t in before.tasks}, {t.id: t for t in ph.tasks}
+        for t in ph.tasks:
+            if t.id not in old_tasks:
+                lines.append(f"Task added to “{ph.name}”: “{t.name}”")
+            else:
+                changed = [f for f in t.__dataclass_fields__ if getattr(t, f) != getattr(old_tasks[t.id], f)]
+                for f in changed:
+                    was, now = getattr(old_tasks[t.id], f), getattr(t, f)
+                    lines.append(f"Task “{t.name}” in “{ph.name}”: {f.replace('_', ' ')} "
+                                 f"{getattr(was, 'value', was)!s} → {getattr(now, 'value', now)!s}")
+        for t in before.tasks:
+            if t.id not in new_tasks:
+                lines.append(f"Task removed from “{ph.name}”: “{t.name}”")
+        old_routes, new_routes = {r.id: r for r in before.routes}, {r.id: r for r in ph.routes}
+        for r in ph.routes:
+            if r.id not in old_routes:
+                lines.append(f"Route added to “{ph.name}”: “{r.description}”")
+            elif old_routes[r.id] != r:
+                lines.append(f"Route “{r.description}” of “{ph.name}” changed")
+        for r in before.routes:
+            if r.id not in new_routes:
+                lines.append(f"Route removed from “{ph.name}”: “{r.description}”")
+    old_notes, new_notes = {n.id: n for n in old.notifications}, {n.id: n for n in new.notifications}
+    for n in new.notifications:
+        if n.id not in old_notes or old_notes[n.id] != n:
+            lines.append(f"Notification: {n.event.value} → {n.to.value}{' ' + n.target if n.target else ''}")
+    for n in old.notifications:
+        if n.id not in new_notes:
+            lines.append(f"Notification removed: {n.event.value} → {n.to.value}")
+    return lines

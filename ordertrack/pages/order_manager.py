@@ -15,6 +15,8 @@ from ordertrack.components.forms import field, form, submit_row, text_area, text
 from ordertrack.components.layout import dialog
 from ordertrack.components.tables import Column, data_table, empty_state
 from ordertrack.db.engine import session_scope
+from ordertrack.i18n import _
+from ordertrack.i18n.ui import T, Tn
 from ordertrack.live import watch
 from ordertrack.pages.frame import page
 from ordertrack.pages.order.compose import attachments_field
@@ -60,7 +62,8 @@ class OrderManagerState(AppState):
         with session_scope() as session:
             self.drafts = [{"id": str(d.id), "company": d.company, "email": d.email or "—",
                             "has_email": "1" if "@" in (d.email or "") else "", "service": d.service,
-                            "step": f"step {d.step} of 3", "updated": d.updated_at.strftime("%Y-%m-%d %H:%M")}
+                            "step": _("step {n} of 3").format(n=d.step),
+                            "updated": d.updated_at.strftime("%Y-%m-%d %H:%M")}
                            for d in intake.unfinished(session, principal=principal)]
         if listed is not None:
             self.total = listed.total
@@ -85,7 +88,7 @@ class OrderManagerState(AppState):
         """View by Order Queue or by Order Status."""
         view = coerce_str(view, name="View", max_len=10)
         if view not in ("queue", "status"):
-            raise BadInput("Unknown view.")
+            raise BadInput(_("Unknown view."))
         self.view, self._chosen, self.rows, self.chosen_title, self.total = view, ("", ""), [], "", 0
         self._fetch()
 
@@ -97,7 +100,7 @@ class OrderManagerState(AppState):
         step = coerce_str(step, name="Step", max_len=40)
         match = next((s for s in self.steps if s["node"] == node and s["key"] == step), None)
         if match is None:
-            raise BadInput("Unknown step.")
+            raise BadInput(_("Unknown step."))
         title = next(n["label"] for n in self.nodes if n["key"] == node)
         self._chosen, self.chosen_title = (node, step), f"{title} › {match['label']}"
         if self.pinned != "1":
@@ -118,9 +121,9 @@ class OrderManagerState(AppState):
         draft_id = coerce_str(draft_id, name="Order", max_len=20)
         draft = next((d for d in self.drafts if d["id"] == draft_id), None)
         if draft is None:
-            raise BadInput("That unfinished order is gone.")
+            raise BadInput(_("That unfinished order is gone."))
         if draft["has_email"] != "1":
-            raise BadInput("This unfinished order has no e-mail address yet.")
+            raise BadInput(_("This unfinished order has no e-mail address yet."))
         self._drop_link_files()
         self.link_for = {**draft, "from": get_settings().mail_from}
         self.link_open = True
@@ -179,7 +182,7 @@ class OrderManagerState(AppState):
     def send_link(self, form_data: dict):
         """E-mail the client a signed link to continue the order."""
         if not isinstance(form_data, dict) or not self.link_for:
-            raise BadInput("Nothing to send.")
+            raise BadInput(_("Nothing to send."))
         settings = get_settings()
         with session_scope() as session:
             intake.send_link(session, principal=current_principal(),
@@ -191,7 +194,7 @@ class OrderManagerState(AppState):
                              files=list(self._link_files))
         self._link_files, self.link_files = [], []  # the outbox sends them now
         self.link_open = False
-        return rx.toast.success(f"Order link sent to {self.link_for['email']}.")
+        return rx.toast.success(_("Order link sent to {email}.").format(email=self.link_for["email"]))
 
     @rx.event
     @guard(staff=True)
@@ -231,16 +234,16 @@ def _panel() -> rx.Component:
     s = OrderManagerState
     return rx.vstack(
         rx.hstack(
-            rx.text("Order Queue Manager", weight="bold"),
+            rx.text(T("Order Queue Manager"), weight="bold"),
             rx.spacer(),
             rx.icon_button(rx.icon("pin", size=14), variant=rx.cond(s.pinned == "1", "solid", "ghost"), size="1",
-                           aria_label="Pin the panel", on_click=s.toggle_pin),
+                           aria_label=T("Pin the panel"), on_click=s.toggle_pin),
             width="100%",
         ),
         rx.radio_group.root(
             rx.vstack(
-                rx.radio_group.item("View by Order Queue", value="queue"),
-                rx.radio_group.item("View by Order Status", value="status"),
+                rx.radio_group.item(T("View by Order Queue"), value="queue"),
+                rx.radio_group.item(T("View by Order Status"), value="status"),
             ),
             value=s.view,
             on_change=s.set_view,
@@ -255,31 +258,31 @@ def _panel() -> rx.Component:
     )
 
 
-DRAFT_COLUMNS = (Column("Company", "company"), Column("E-mail", "email"), Column("Service", "service"),
-                 Column("Progress", "step"), Column("Last change", "updated"),
+DRAFT_COLUMNS = (Column(T("Company"), "company"), Column(T("E-mail"), "email"), Column(T("Service"), "service"),
+                 Column(T("Progress"), "step"), Column(T("Last change"), "updated"),
                  Column("", lambda d: rx.cond(
                      d["has_email"] == "1",
-                     rx.button("Send Order Links", size="1", variant="soft",
+                     rx.button(T("Send Order Links"), size="1", variant="soft",
                                on_click=OrderManagerState.open_link_dialog(d["id"])),
-                     rx.text("no e-mail address yet", size="1", color_scheme="gray"))))
-ORDER_COLUMNS = (Column("Order ID", oc.order_link), oc.NAME, oc.CUSTOMER, oc.PHASE, oc.STATUS, oc.PRIORITY)
+                     rx.text(T("no e-mail address yet"), size="1", color_scheme="gray"))))
+ORDER_COLUMNS = (Column(T("Order ID"), oc.order_link), oc.NAME, oc.CUSTOMER, oc.PHASE, oc.STATUS, oc.PRIORITY)
 
 
 def _link_dialog() -> rx.Component:
     s = OrderManagerState
     return dialog(
-        ["Send Order Link to ", s.link_for["email"]],
+        [T("Send Order Link to {email}", email=s.link_for["email"])],
         form(
-            field("From", rx.text(s.link_for["from"], id="sl-from", size="2"), html_for="sl-from"),
-            field("Subject", text_input("subject", "Subject", value="Continue your order", id="sl-subject",
+            field(T("From"), rx.text(s.link_for["from"], id="sl-from", size="2"), html_for="sl-from"),
+            field(T("Subject"), text_input("subject", T("Subject"), value=T("Continue your order"), id="sl-subject",
                                         placeholder="", width="100%"), html_for="sl-subject"),
-            field("Message", text_area("message", "Message", id="sl-message", rows="4", placeholder="",
-                                       value="You started an order with us. Use the link below to "
-                                             "continue where you left off."), html_for="sl-message"),
+            field(T("Message"), text_area("message", T("Message"), id="sl-message", rows="4", placeholder="",
+                                       value=T("You started an order with us. Use the link below to "
+                                               "continue where you left off.")), html_for="sl-message"),
             attachments_field(s.link_files, on_upload=s.upload_link_files(rx.upload_files(upload_id=LINK_UPLOAD_ID)),
                               on_rejected=s.link_files_rejected, on_remove=s.remove_link_file,
                               upload_error=s.link_upload_error, upload_id=LINK_UPLOAD_ID),
-            submit_row("Send Mail", on_cancel=s.close_link_dialog),
+            submit_row(T("Send Mail"), on_cancel=s.close_link_dialog),
             on_submit=s.send_link,
         ),
         open=s.link_open,
@@ -292,7 +295,7 @@ def _drafts() -> rx.Component:
     return rx.cond(
         s.drafts.length() > 0,
         rx.vstack(
-            rx.heading("Unfinished web orders", size="4"),
+            rx.heading(T("Unfinished web orders"), size="4"),
             data_table(s.drafts, DRAFT_COLUMNS, empty=None, row_props=lambda d: {"data_draft": d["company"]}),
             _link_dialog(),
             width="100%",
@@ -309,16 +312,16 @@ def order_manager_page() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.icon_button(rx.icon(rx.cond(s.panel_open, "panel-left-close", "panel-left-open"), size=16),
-                                   variant="soft", aria_label="Toggle the order queue panel",
+                                   variant="soft", aria_label=T("Toggle the order queue panel"),
                                    on_click=s.toggle_panel),
-                    rx.heading("Order Manager", size="7"),
+                    rx.heading(T("Order Manager"), size="7"),
                     align="center",
                 ),
                 rx.cond(
                     s.chosen_title == "",
-                    empty_state("Choose a queue or a status step in the panel to list its orders.", icon="list"),
+                    empty_state(T("Choose a queue or a status step in the panel to list its orders."), icon="list"),
                     rx.vstack(
-                        rx.text(s.chosen_title, " · ", s.total, " orders", weight="medium", id="om-title"),
+                        rx.text(s.chosen_title, " · ", Tn("{n} order", "{n} orders", s.total), weight="medium", id="om-title"),
                         data_table(s.rows, ORDER_COLUMNS, empty=None, id="om-orders"),
                         width="100%",
                     ),

@@ -13,38 +13,57 @@ from ordertrack.db.engine import session_scope
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
 from ordertrack.domain.roles import Role
+from ordertrack.i18n import _
+from ordertrack.i18n.ui import T
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
+from ordertrack.services import intake, process_groups, processes
 from ordertrack.services import orders as order_service
-from ordertrack.services import processes
 from ordertrack.services.errors import BadInput, NotFound
 
 DESIGNERS = (Role.ADMIN, Role.MANAGER)
 FLAGS = (
-    ("assign_to_order_user", "Assign task to the assigned user on the order"),
-    ("phase_can_complete_while_open", "Phase can complete while task is open"),
-    ("order_can_complete_while_open", "Order can be manually completed or sent while task is open"),
-    ("complete_with_order", "Complete task when order is completed"),
-    ("cancel_with_order", "Cancel task when order is canceled"),
+    ("assign_to_order_user", T("Assign task to the assigned user on the order")),
+    ("phase_can_complete_while_open", T("Phase can complete while task is open")),
+    ("order_can_complete_while_open", T("Order can be manually completed or sent while task is open")),
+    ("complete_with_order", T("Complete task when order is completed")),
+    ("cancel_with_order", T("Cancel task when order is canceled")),
 )
 
 
 class ProcessListState(AppState):
-    """All processes."""
+    """All processes, and the user groups their tasks are assigned to."""
 
     rows: list[dict[str, str]] = []
+    archived_rows: list[dict[str, str]] = []
+    groups: list[dict[str, str]] = []
+    staff: list[dict[str, str]] = []
+    confirm_group: str = ""
+    confirm_group_name: str = ""
 
     def _fetch(self) -> None:
         with session_scope() as session:
             items = processes.list_processes(session, principal=current_principal())
+            found = process_groups.list_groups(session)
+            staff = process_groups.staff_choices(session)
+        self.staff = [{"id": str(uid), "name": name} for uid, name in staff]
+        self.groups = [{"id": str(g.id), "name": g.name,
+                        "member_ids": "," + ",".join(str(uid) for uid, _ in g.members) + ",",
+                        "members": ", ".join(name for _, name in g.members) or _("no members"),
+                        "empty": "" if g.members else "1"} for g in found]
         self.rows = [
             {"id": str(r.id), "name": r.name, "type": r.type, "href": routes.process_url(r.id),
-             "state": ("Active" if r.active else "Inactive") + (" · changed since activation"
-                                                                 if r.changed_since_activation else ""),
-             "active": "1" if r.active else "", "version": f"v{r.version}" if r.version else "never activated",
-             "size": f"{r.phases} phases, {r.tasks} tasks", "service_types": r.service_types or "—"}
-            for r in items
+             "state": (_("Active") if r.active else _("Inactive")) + (" · " + _("changed since activation")
+                                                                       if r.changed_since_activation else ""),
+             "active": "1" if r.active else "", "version": f"v{r.version}" if r.version else _("never activated"),
+             "size": _("{phases} phases, {tasks} tasks").format(phases=r.phases, tasks=r.tasks),
+             "service_types": ", ".join(
+                 _("every other service type") if k == processes.DEFAULT_QUEUE else intake.SERVICE_TYPES.get(k, k)
+                 for k in r.service_types.split(",") if k) or "—"}
+            for r in items if not r.archived
         ]
+        self.archived_rows = [{"id": str(r.id), "name": r.name, "href": routes.process_url(r.id),
+                               "version": f"v{r.version}", "runs": str(r.runs)} for r in items if r.archived]
 
     @rx.event
     @guard(*DESIGNERS)
@@ -57,13 +76,67 @@ class ProcessListState(AppState):
     def create(self, form_data: dict):
         """New Process: create it inactive and open the editor."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         with session_scope() as session:
             pid = processes.create_process(
                 session, principal=current_principal(),
                 name=coerce_str(form_data.get("name"), name="Name", max_len=200, required=True),
                 type=coerce_str(form_data.get("type"), name="Type", max_len=20), now=get_clock().now())
         return rx.redirect(routes.process_url(pid))
+
+
+    def _save_group(self, group_id: int | None, form_data: dict) -> None:
+        if not isinstance(form_data, dict):
+            raise BadInput(_("Invalid form."))
+        known = {u["id"] for u in self.staff}
+        members = [int(k[2:]) for k, v in form_data.items()
+                   if isinstance(k, str) and k.startswith("m-") and k[2:] in known and v in ("on", True, "true")]
+        with session_scope() as session:
+            process_groups.save_group(session, principal=current_principal(), group_id=group_id,
+                                      name=coerce_str(form_data.get("name"), name="Group name", max_len=80,
+                                                      required=True), member_ids=members)
+        self._fetch()
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def add_group(self, form_data: dict):
+        """A new user group (name, then its members)."""
+        self._save_group(None, form_data)
+        return rx.toast.success(_("Group added."))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def save_group(self, form_data: dict):
+        """Rename a group and set its members."""
+        group_id = coerce_int((form_data or {}).get("group_id") if isinstance(form_data, dict) else None,
+                              name="Group", minimum=1)
+        self._save_group(group_id, form_data)
+        return rx.toast.success(_("Group saved."))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def ask_delete_group(self, group_id: str):
+        """Ask before deleting a group."""
+        group = next((g for g in self.groups if g["id"] == str(group_id)), None)
+        if group is None:
+            raise BadInput(_("That group does not exist."))
+        self.confirm_group, self.confirm_group_name = group["id"], group["name"]
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def keep_group(self):
+        self.confirm_group = ""
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def delete_group(self):
+        """Delete the group being confirmed."""
+        group_id = coerce_int(self.confirm_group, name="Group", minimum=1)
+        self.confirm_group = ""
+        with session_scope() as session:
+            process_groups.delete_group(session, principal=current_principal(), group_id=group_id)
+        self._fetch()
+        return rx.toast.success(_("Group deleted."))
 
 
 class ProcessEditorState(AppState):
@@ -86,12 +159,24 @@ class ProcessEditorState(AppState):
     notes: list[dict[str, str]] = []
     problems: list[dict[str, str]] = []
     users: list[dict[str, str]] = []
+    group_names: list[dict[str, str]] = []
     route_targets: list[dict[str, str]] = []
     graph: str = ""
     task_open: bool = False
     task_form: dict[str, str] = {}
     confirm_phase: str = ""
     confirm_phase_name: str = ""
+    # One confirmation for deleting a task or a route, archiving, deleting, restoring.
+    confirm_kind: str = ""
+    confirm_ids: list[str] = []
+    confirm_text: str = ""
+    archived: bool = False
+    kinds: list[dict[str, str]] = []
+    version_rows: list[dict[str, str]] = []
+    diff_old: str = ""
+    diff_new: str = "draft"
+    diff_lines: list[str] = []
+    diff_shown: bool = False
 
     def _fetch(self) -> None:
         principal = current_principal()
@@ -99,7 +184,15 @@ class ProcessEditorState(AppState):
             draft = processes.load_draft(session, principal=principal, process_id=self.pid)
             others = processes.others(session, exclude=self.pid)
             users = order_service.staff_users(session)
+            defined = [g.name for g in process_groups.list_groups(session)]
+            summaries = processes.list_processes(session, principal=principal)
+            version_list = processes.versions(session, principal=principal, process_id=self.pid)
+        archived = {x.id for x in summaries if x.archived}
+        draft_row_archived = self.pid in archived
         d = draft.definition
+        named = {t.group for ph in d.phases for t in ph.tasks if t.group} | ({d.auto_group} if d.auto_group else set())
+        self.group_names = [{"id": g, "name": g} for g in defined] + [
+            {"id": g, "name": _("{name} (not a defined group)").format(name=g)} for g in sorted(named - set(defined))]
         self.found = True
         self.name, self.ptype, self.active = d.name, d.type.value, draft.active
         self.version, self.changed = draft.version, draft.changed_since_activation
@@ -132,10 +225,21 @@ class ProcessEditorState(AppState):
                       for n in d.notifications]
         self.problems = [{"message": pr.message, "anchor": f"#task-{pr.task_id}" if pr.task_id else
                           (f"#phase-{pr.phase_id}" if pr.phase_id else "#")} for pr in draft.problems]
-        self.route_targets = [{"value": f"this:{ph.id}", "label": f"This process → {ph.name}"} for ph in d.phases] + [
+        self.route_targets = [{"value": f"this:{ph.id}", "label": _("This process → {phase}").format(phase=ph.name)}
+                              for ph in d.phases] + [
             {"value": f"{oid}:{ph.id}", "label": f"{o.name} → {ph.name}"}
-            for oid, o in sorted(others.items()) for ph in o.phases
+            for oid, o in sorted(others.items()) if o.type is d.type and oid not in archived for ph in o.phases
         ]
+        self.archived = draft_row_archived
+        chosen = {k for k in draft.service_types.split(",") if k}
+        self.kinds = [{"key": k, "label": label, "on": "1" if k in chosen else ""}
+                      for k, label in (*intake.SERVICE_TYPES.items(),
+                                       (processes.DEFAULT_QUEUE, _("Every other service type (default queue)")))]
+        self.version_rows = [{"version": str(v.version), "at": v.activated_at.strftime("%Y-%m-%d %H:%M"),
+                              "by": v.activated_by, "current": "1" if v.current else "", "runs": str(v.runs)}
+                             for v in version_list]
+        if not self.diff_old and self.version_rows:
+            self.diff_old = self.version_rows[0]["version"]
         self.graph = graph_data_uri(d, others)
 
     def _edit(self, change) -> None:
@@ -160,25 +264,25 @@ class ProcessEditorState(AppState):
     def save_header(self, form_data: dict):
         """Name, type, auto-assign and service types."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         name = coerce_str(form_data.get("name"), name="Name", max_len=200, required=True)
         ptype = coerce_str(form_data.get("type"), name="Type", max_len=20)
         if ptype not in {t.value for t in p.ProcessType}:
-            raise BadInput("Type must be Order, Request or Ticket.")
+            raise BadInput(_("Type must be Order, Request or Ticket."))
         user = coerce_str(form_data.get("auto_user"), name="Auto-assign user", max_len=10)
         user_id = None if user in ("", "none") else coerce_int(user, name="Auto-assign user", minimum=1)
         if user_id is not None and str(user_id) not in {u["id"] for u in self.users}:
-            raise BadInput("Choose a staff member to auto-assign.")
+            raise BadInput(_("Choose a staff member to auto-assign."))
         group = coerce_str(form_data.get("auto_group"), name="Auto-assign group", max_len=80)
         from dataclasses import replace
 
         self._edit(lambda d: replace(d, name=name, type=p.ProcessType(ptype), auto_user_id=user_id, auto_group=group))
+        kinds = [k["key"] for k in self.kinds if form_data.get(f"kind-{k['key']}") in ("on", True, "true")]
         with session_scope() as session:
             processes.set_service_types(session, principal=current_principal(), process_id=self.pid,
-                                        service_types=coerce_str(form_data.get("service_types"),
-                                                                 name="Service types", max_len=500))
+                                        service_types=",".join(kinds))
         self._fetch()
-        return rx.toast.success("Saved.")
+        return rx.toast.success(_("Saved."))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -189,7 +293,7 @@ class ProcessEditorState(AppState):
                                          now=get_clock().now())
         self._fetch()
         publish()
-        return rx.toast.success(f"Active: version {version}.")
+        return rx.toast.success(_("Active: version {n}.").format(n=version))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -198,7 +302,7 @@ class ProcessEditorState(AppState):
         with session_scope() as session:
             processes.deactivate(session, principal=current_principal(), process_id=self.pid)
         self._fetch()
-        return rx.toast.success("Deactivated.")
+        return rx.toast.success(_("Deactivated."))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -213,11 +317,11 @@ class ProcessEditorState(AppState):
     def rename_phase(self, form_data: dict):
         """Rename a phase."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         phase_id = coerce_str(form_data.get("phase_id"), name="Phase", max_len=40)
         name = coerce_str(form_data.get("name"), name="Phase name", max_len=200, required=True)
         self._edit(lambda d: e.rename_phase(d, phase_id, name))
-        return rx.toast.success("Phase renamed.")
+        return rx.toast.success(_("Phase renamed."))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -226,7 +330,7 @@ class ProcessEditorState(AppState):
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         delta = coerce_int(delta, name="Direction")
         if delta not in (-1, 1):
-            raise BadInput("Move by one place.")
+            raise BadInput(_("Move by one place."))
         self._edit(lambda d: e.move_phase(d, phase_id, delta))
 
     @rx.event
@@ -236,13 +340,13 @@ class ProcessEditorState(AppState):
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         phase = next((ph for ph in self.phases if ph["id"] == phase_id), None)
         if phase is None:
-            raise BadInput("That phase does not exist.")
-        if phase["tasks"] != "0" and self.confirm_phase != phase_id:
+            raise BadInput(_("That phase does not exist."))
+        if self.confirm_phase != phase_id:
             self.confirm_phase, self.confirm_phase_name = phase_id, phase["name"]
             return None
         self.confirm_phase = ""
         self._edit(lambda d: e.delete_phase(d, phase_id))
-        return rx.toast.success("Phase deleted.")
+        return rx.toast.success(_("Phase deleted."))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -260,10 +364,10 @@ class ProcessEditorState(AppState):
             d = processes.load_draft(session, principal=current_principal(), process_id=self.pid).definition
         phase = d.phase(phase_id)
         if phase is None:
-            raise BadInput("That phase does not exist.")
+            raise BadInput(_("That phase does not exist."))
         task = next((t for t in phase.tasks if t.id == task_id), None) if task_id else p.TaskDef("", "")
         if task is None:
-            raise BadInput("That task does not exist.")
+            raise BadInput(_("That task does not exist."))
         self.task_form = {
             "phase_id": phase_id, "phase_name": phase.name, "id": task.id, "name": task.name,
             "subject": task.subject, "body": task.body, "type": task.type.value, "step": task.step.value,
@@ -284,21 +388,21 @@ class ProcessEditorState(AppState):
     def save_task(self, form_data: dict):
         """Save the task form."""
         if not isinstance(form_data, dict) or not self.task_form:
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         f = form_data
         try:
             ttype, step = p.TaskType(f.get("type")), p.TaskStep(f.get("step"))
             on_complete, on_cancel = p.OnComplete(f.get("on_complete")), p.OnCancel(f.get("on_cancel"))
         except ValueError:
-            raise BadInput("Choose the task type, step and actions from the lists.") from None
+            raise BadInput(_("Choose the task type, step and actions from the lists.")) from None
         user = coerce_str(f.get("user_id"), name="Assigned person", max_len=10)
         user_id = None if user in ("", "none") else coerce_int(user, name="Assigned person", minimum=1)
         if user_id is not None and str(user_id) not in {u["id"] for u in self.users}:
-            raise BadInput("Choose a staff member.")
+            raise BadInput(_("Choose a staff member."))
         try:
             alarm = float(coerce_str(f.get("alarm_hours"), name="Alarm hours", max_len=10) or 0)
         except ValueError:
-            raise BadInput("Alarm hours must be a number.") from None
+            raise BadInput(_("Alarm hours must be a number.")) from None
         task = p.TaskDef(
             id=self.task_form["id"], name=coerce_str(f.get("name"), name="Task name", max_len=200, required=True),
             subject=coerce_str(f.get("subject"), name="Subject", max_len=300),
@@ -309,55 +413,141 @@ class ProcessEditorState(AppState):
         phase_id = self.task_form["phase_id"]
         self._edit(lambda d: e.upsert_task(d, phase_id, task))
         self.task_open = False
-        return rx.toast.success("Task saved.")
+        return rx.toast.success(_("Task saved."))
 
     @rx.event
     @guard(*DESIGNERS)
     def delete_task(self, phase_id: str, task_id: str):
-        """Remove a task from its phase."""
+        """Ask before removing a task from its phase."""
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         task_id = coerce_str(task_id, name="Task", max_len=40)
-        self._edit(lambda d: e.delete_task(d, phase_id, task_id))
+        task = next((t for t in self.tasks if t["id"] == task_id and t["phase_id"] == phase_id), None)
+        if task is None:
+            raise BadInput(_("That task does not exist."))
+        self._ask("task", [phase_id, task_id], _("Delete task “{name}”?").format(name=task["name"]))
+
+    def _ask(self, kind: str, ids: list[str], text: str) -> None:
+        self.confirm_kind, self.confirm_ids, self.confirm_text = kind, ids, text
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def keep(self):
+        """Close the confirmation, changing nothing."""
+        self.confirm_kind = ""
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def confirm(self):
+        """Carry out what the confirmation asked."""
+        kind, ids = self.confirm_kind, list(self.confirm_ids)
+        self.confirm_kind = ""
+        principal, now = current_principal(), get_clock().now()
+        if kind == "task" and len(ids) == 2:
+            self._edit(lambda d: e.delete_task(d, ids[0], ids[1]))
+            return rx.toast.success(_("Task deleted."))
+        if kind == "route" and len(ids) == 2:
+            self._edit(lambda d: e.delete_route(d, ids[0], ids[1]))
+            return rx.toast.success(_("Route deleted."))
+        if kind in ("archive", "unarchive"):
+            with session_scope() as session:
+                processes.archive(session, principal=principal, process_id=self.pid, archived=kind == "archive")
+            self._fetch()
+            publish()
+            return rx.toast.success(_("Archived.") if kind == "archive" else _("Restored from the archive."))
+        if kind == "delete":
+            with session_scope() as session:
+                processes.delete_process(session, principal=principal, process_id=self.pid)
+            return [rx.redirect(routes.PROCESSES), rx.toast.success(_("Process deleted."))]
+        if kind == "restore" and len(ids) == 1:
+            with session_scope() as session:
+                processes.restore_version(session, principal=principal, process_id=self.pid, version=ids[0], now=now)
+            self._fetch()
+            return rx.toast.success(_("Version {n} is the draft now: activate it to make it current.").format(
+                n=ids[0]))
+        raise BadInput(_("Nothing to confirm."))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def ask_archive(self):
+        """Archive (or bring back) this process, after asking."""
+        if self.archived:
+            self._ask("unarchive", [], _("Bring “{name}” back from the archive (inactive)?").format(name=self.name))
+        else:
+            self._ask("archive", [], _("Archive “{name}”? It stops taking new orders and leaves the list; orders "
+                                       "running on it go on.").format(name=self.name))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def ask_delete(self):
+        """Delete this never-activated draft, after asking."""
+        self._ask("delete", [], _("Delete “{name}”? It was never activated; this cannot be undone.").format(
+            name=self.name))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def ask_restore(self, version: str):
+        """Restore an older version as the new draft, after asking."""
+        version = coerce_str(version, name="Version", max_len=10, required=True)
+        if version not in {v["version"] for v in self.version_rows}:
+            raise BadInput(_("Choose a version."))
+        self._ask("restore", [version], _("Restore version {n} as the new draft? The current draft is replaced."
+                                          ).format(n=version))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def compare(self, form_data: dict):
+        """The differences between two versions (or a version and the draft)."""
+        if not isinstance(form_data, dict):
+            raise BadInput(_("Invalid form."))
+        old = coerce_str(form_data.get("old"), name="From", max_len=10, required=True)
+        new = coerce_str(form_data.get("new"), name="To", max_len=10, required=True)
+        with session_scope() as session:
+            self.diff_lines = processes.diff_versions(session, principal=current_principal(), process_id=self.pid,
+                                                      old=old, new=new)
+        self.diff_old, self.diff_new, self.diff_shown = old, new, True
 
     @rx.event
     @guard(*DESIGNERS)
     def add_route(self, form_data: dict):
         """Add a route: description, target process and next phase."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         phase_id = coerce_str(form_data.get("phase_id"), name="Phase", max_len=40)
         description = coerce_str(form_data.get("description"), name="Description", max_len=200, required=True)
         target = coerce_str(form_data.get("target"), name="Next phase", max_len=60, required=True)
         if target not in {t["value"] for t in self.route_targets}:
-            raise BadInput("Choose the next phase.")
-        proc, _, next_phase = target.partition(":")
+            raise BadInput(_("Choose the next phase."))
+        proc, _sep, next_phase = target.partition(":")
         process_id = None if proc == "this" else int(proc)
         self._edit(lambda d: e.add_route(d, phase_id, p.RouteDef("", description, next_phase, process_id)))
-        return rx.toast.success("Route added.")
+        return rx.toast.success(_("Route added."))
 
     @rx.event
     @guard(*DESIGNERS)
     def delete_route(self, phase_id: str, route_id: str):
-        """Remove a route."""
+        """Ask before removing a route."""
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         route_id = coerce_str(route_id, name="Route", max_len=40)
-        self._edit(lambda d: e.delete_route(d, phase_id, route_id))
+        route = next((r for r in self.route_rows if r["id"] == route_id and r["phase_id"] == phase_id), None)
+        if route is None:
+            raise BadInput(_("That route does not exist."))
+        self._ask("route", [phase_id, route_id], _("Delete route “{name}”?").format(name=route["description"]))
 
     @rx.event
     @guard(*DESIGNERS)
     def add_notification(self, form_data: dict):
         """E-mail on a process event to me, the customer, a team member or a group."""
         if not isinstance(form_data, dict):
-            raise BadInput("Invalid form.")
+            raise BadInput(_("Invalid form."))
         try:
             event, to = p.NotifyEvent(form_data.get("event")), p.NotifyTo(form_data.get("to"))
         except ValueError:
-            raise BadInput("Choose the event and the recipient.") from None
+            raise BadInput(_("Choose the event and the recipient.")) from None
         target = coerce_str(form_data.get("target"), name="Recipient", max_len=80)
         if to is p.NotifyTo.USER and target not in {u["id"] for u in self.users}:
-            raise BadInput("Choose the team member to notify.")
+            raise BadInput(_("Choose the team member to notify."))
         self._edit(lambda d: e.add_notification(d, p.NotificationDef("", event, to, target)))
-        return rx.toast.success("Notification added.")
+        return rx.toast.success(_("Notification added."))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -367,7 +557,7 @@ class ProcessEditorState(AppState):
         self._edit(lambda d: e.delete_notification(d, note_id))
 
 
-def _select(name: str, options, value, label: str) -> rx.Component:
+def _select(name: str, options, value, label) -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=f"f-{name}"),
         rx.el.select(*[rx.el.option(o, value=o) for o in options], id=f"f-{name}", name=name, default_value=value,
@@ -381,43 +571,47 @@ def _task_dialog() -> rx.Component:
     f = s.task_form
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(f["id"] == "", "New task", "Edit task"), " · ", f["phase_name"]),
+            rx.dialog.title(rx.cond(f["id"] == "", T("New task"), T("Edit task")), " · ", f["phase_name"]),
             rx.form(
                 rx.vstack(
-                    rx.el.label("Task name", html_for="f-name"),
+                    rx.el.label(T("Task name"), html_for="f-name"),
                     rx.input(id="f-name", name="name", default_value=f["name"], required=True, width="100%"),
-                    rx.el.label("Task subject", html_for="f-subject"),
+                    rx.el.label(T("Task subject"), html_for="f-subject"),
                     rx.input(id="f-subject", name="subject", default_value=f["subject"], width="100%"),
-                    rx.el.label("Task body", html_for="f-body"),
+                    rx.el.label(T("Task body"), html_for="f-body"),
                     rx.text_area(id="f-body", name="body", default_value=f["body"], rows="3", width="100%"),
                     rx.grid(
-                        _select("type", [t.value for t in p.TaskType], f["type"], "Task type"),
-                        _select("step", [t.value for t in p.TaskStep], f["step"], "Task step"),
+                        _select("type", [t.value for t in p.TaskType], f["type"], T("Task type")),
+                        _select("step", [t.value for t in p.TaskStep], f["step"], T("Task step")),
                         rx.vstack(
-                            rx.el.label("Assigned to (person)", html_for="f-user_id"),
-                            rx.el.select(rx.el.option("— nobody —", value="none"),
+                            rx.el.label(T("Assigned to (person)"), html_for="f-user_id"),
+                            rx.el.select(rx.el.option(T("— nobody —"), value="none"),
                                          rx.foreach(s.users, lambda u: rx.el.option(u["name"], value=u["id"])),
                                          id="f-user_id", name="user_id", default_value=f["user_id"],
                                          class_name="ot-native-select"),
                             spacing="1",
                         ),
-                        rx.vstack(rx.el.label("Assigned to (group)", html_for="f-group"),
-                                  rx.input(id="f-group", name="group", default_value=f["group"]), spacing="1"),
-                        rx.vstack(rx.el.label("Alarm hours", html_for="f-alarm"),
+                        rx.vstack(rx.el.label(T("Assigned to (group)"), html_for="f-group"),
+                                  rx.el.select(rx.el.option(T("— no group —"), value=""),
+                                               rx.foreach(s.group_names,
+                                                          lambda g: rx.el.option(g["name"], value=g["id"])),
+                                               id="f-group", name="group", default_value=f["group"],
+                                               class_name="ot-native-select"), spacing="1"),
+                        rx.vstack(rx.el.label(T("Alarm hours"), html_for="f-alarm"),
                                   rx.input(id="f-alarm", name="alarm_hours", type="number", min="0", step="0.5",
                                            default_value=f["alarm_hours"]), spacing="1"),
-                        _select("on_complete", [o.value for o in p.OnComplete], f["on_complete"], "On task completion"),
-                        _select("on_cancel", [o.value for o in p.OnCancel], f["on_cancel"], "On task cancelation"),
+                        _select("on_complete", [o.value for o in p.OnComplete], f["on_complete"], T("On task completion")),
+                        _select("on_cancel", [o.value for o in p.OnCancel], f["on_cancel"], T("On task cancelation")),
                         columns="2",
                         spacing="3",
                         width="100%",
                     ),
-                    rx.text("Options", weight="bold"),
+                    rx.text(T("Options"), weight="bold"),
                     *[rx.checkbox(label, name=key, default_checked=f[key] == "1") for key, label in FLAGS],
                     rx.hstack(
-                        rx.button("Cancel", type="button", variant="soft", color_scheme="gray",
+                        rx.button(T("Cancel"), type="button", variant="soft", color_scheme="gray",
                                   on_click=s.close_task),
-                        rx.button("Save task", type="submit"),
+                        rx.button(T("Save task"), type="submit"),
                         justify="end",
                         width="100%",
                     ),
@@ -440,20 +634,21 @@ def _phase_card(ph: rx.Var) -> rx.Component:
                 rx.form(
                     rx.hstack(
                         rx.el.input(type="hidden", name="phase_id", value=ph["id"]),
-                        rx.input(name="name", default_value=ph["name"], aria_label="Phase name", width="260px",
+                        rx.input(name="name", default_value=ph["name"], aria_label=T("Phase name"), width="260px",
                                  weight="bold"),
-                        rx.button("Rename", size="1", variant="soft", type="submit"),
+                        rx.button(T("Rename"), size="1", variant="soft", type="submit"),
                     ),
                     on_submit=s.rename_phase,
                     reset_on_submit=False,
+                    key=ph["id"] + ":" + ph["name"],
                 ),
                 rx.spacer(),
-                rx.icon_button(rx.icon("arrow-up", size=14), size="1", variant="ghost", aria_label="Move phase up",
+                rx.icon_button(rx.icon("arrow-up", size=14), size="1", variant="ghost", aria_label=T("Move phase up"),
                                on_click=s.move_phase(ph["id"], -1)),
                 rx.icon_button(rx.icon("arrow-down", size=14), size="1", variant="ghost",
-                               aria_label="Move phase down", on_click=s.move_phase(ph["id"], 1)),
+                               aria_label=T("Move phase down"), on_click=s.move_phase(ph["id"], 1)),
                 rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
-                               aria_label="Delete phase", on_click=s.delete_phase(ph["id"])),
+                               aria_label=T("Delete phase"), on_click=s.delete_phase(ph["id"])),
                 width="100%",
                 align="center",
             ),
@@ -467,32 +662,32 @@ def _phase_card(ph: rx.Var) -> rx.Component:
                     rx.text(t["actions"], size="1", color_scheme="gray"),
                     rx.spacer(),
                     rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray",
-                                   aria_label="Delete task " + t["name"], on_click=s.delete_task(ph["id"], t["id"])),
+                                   aria_label=T("Delete task {name}", name=t["name"]), on_click=s.delete_task(ph["id"], t["id"])),
                     width="100%",
                     align="center",
                     id="task-" + t["id"],
                 ),
             )),
-            rx.button(rx.icon("plus", size=14), "Add task", size="1", variant="soft",
+            rx.button(rx.icon("plus", size=14), T("Add task"), size="1", variant="soft",
                       on_click=s.open_task(ph["id"], "")),
             rx.foreach(s.route_rows, lambda r: rx.cond(
                 r["phase_id"] == ph["id"],
                 rx.hstack(rx.icon("corner-down-right", size=14), rx.text(r["description"], weight="medium"),
                           rx.text("→ ", r["target"], size="2"), rx.spacer(),
                           rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray",
-                                         aria_label="Delete route " + r["description"],
+                                         aria_label=T("Delete route {name}", name=r["description"]),
                                          on_click=s.delete_route(ph["id"], r["id"])),
                           width="100%", align="center"),
             )),
             rx.form(
                 rx.hstack(
                     rx.el.input(type="hidden", name="phase_id", value=ph["id"]),
-                    rx.input(name="description", placeholder="Route description", aria_label="Route description",
+                    rx.input(name="description", placeholder=T("Route description"), aria_label=T("Route description"),
                              size="1", width="180px"),
-                    rx.el.select(rx.el.option("— next phase —", value=""),
+                    rx.el.select(rx.el.option(T("— next phase —"), value=""),
                                  rx.foreach(s.route_targets, lambda o: rx.el.option(o["label"], value=o["value"])),
-                                 name="target", aria_label="Next phase", class_name="ot-native-select"),
-                    rx.button("Add route", size="1", variant="soft", type="submit"),
+                                 name="target", aria_label=T("Next phase"), class_name="ot-native-select"),
+                    rx.button(T("Add route"), size="1", variant="soft", type="submit"),
                     align="center",
                 ),
                 on_submit=s.add_route,
@@ -511,29 +706,35 @@ def _header() -> rx.Component:
     s = ProcessEditorState
     return rx.form(
         rx.grid(
-            rx.vstack(rx.el.label("Name", html_for="p-name"),
+            rx.vstack(rx.el.label(T("Name"), html_for="p-name"),
                       rx.input(id="p-name", name="name", default_value=s.name, width="100%"), spacing="1"),
-            rx.vstack(rx.el.label("Type", html_for="p-type"),
+            rx.vstack(rx.el.label(T("Type"), html_for="p-type"),
                       rx.el.select(*[rx.el.option(t.value, value=t.value) for t in p.ProcessType], id="p-type",
                                    name="type", default_value=s.ptype, class_name="ot-native-select"), spacing="1"),
-            rx.vstack(rx.el.label("Auto assign: user", html_for="p-user"),
-                      rx.el.select(rx.el.option("— nobody —", value="none"),
+            rx.vstack(rx.el.label(T("Auto assign: user"), html_for="p-user"),
+                      rx.el.select(rx.el.option(T("— nobody —"), value="none"),
                                    rx.foreach(s.users, lambda u: rx.el.option(u["name"], value=u["id"])),
                                    id="p-user", name="auto_user", default_value=s.auto_user,
                                    class_name="ot-native-select"), spacing="1"),
-            rx.vstack(rx.el.label("Auto assign: user group", html_for="p-group"),
-                      rx.input(id="p-group", name="auto_group", default_value=s.auto_group), spacing="1"),
-            rx.vstack(rx.el.label("Service types (orders routed here)", html_for="p-kinds"),
-                      rx.input(id="p-kinds", name="service_types", default_value=s.service_types,
-                               placeholder="e.g. voice, hosting"), spacing="1"),
-            rx.vstack(rx.text(" "), rx.button("Save", type="submit"), spacing="1"),
+            rx.vstack(rx.el.label(T("Auto assign: user group"), html_for="p-group"),
+                      rx.el.select(rx.el.option(T("— no group —"), value=""),
+                                   rx.foreach(s.group_names, lambda g: rx.el.option(g["name"], value=g["id"])),
+                                   id="p-group", name="auto_group", default_value=s.auto_group,
+                                   class_name="ot-native-select"), spacing="1"),
+            rx.vstack(rx.text(" "), rx.button(T("Save"), type="submit"), spacing="1"),
             columns="3",
             spacing="3",
             width="100%",
         ),
+        rx.cond(s.ptype == "Order", rx.vstack(
+            rx.text(T("Service types (orders routed here)"), size="2", weight="medium"),
+            rx.flex(rx.foreach(s.kinds, lambda k: rx.checkbox(k["label"], name="kind-" + k["key"],
+                                                              default_checked=k["on"] == "1", size="1")),
+                    wrap="wrap", spacing="3", id="service-types"),
+            spacing="1", margin_top="0.5em")),
         on_submit=s.save_header,
         reset_on_submit=False,
-        key=s.name + s.auto_user + s.service_types,
+        key=s.name + s.auto_user + s.auto_group + s.service_types + s.ptype,
     )
 
 
@@ -542,23 +743,24 @@ def process_list_page() -> rx.Component:
     s = ProcessListState
     return page(
         rx.vstack(
-            rx.heading("Processes", size="7"),
+            rx.heading(T("Processes"), size="7"),
             rx.form(
                 rx.hstack(
-                    rx.input(name="name", placeholder="Process name", aria_label="Process name", required=True,
+                    rx.input(name="name", placeholder=T("Process name"), aria_label=T("Process name"), required=True,
                              width="280px"),
                     rx.el.select(*[rx.el.option(t.value, value=t.value) for t in p.ProcessType], name="type",
-                                 aria_label="Type", class_name="ot-native-select"),
-                    rx.button(rx.icon("plus", size=14), "New Process", type="submit"),
+                                 aria_label=T("Type"), class_name="ot-native-select"),
+                    rx.button(rx.icon("plus", size=14), T("New Process"), type="submit"),
                 ),
                 on_submit=s.create,
             ),
             rx.cond(
                 s.rows.length() == 0,
-                rx.callout("No processes yet: create the first one.", icon="workflow", width="100%"),
+                rx.callout(T("No processes yet: create the first one."), icon="workflow", width="100%"),
                 rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                                   ("Name", "Type", "State", "Version", "Size", "Service types")])),
+                                                   (T("Name"), T("Type"), T("State"), T("Version"), T("Size"),
+                                                    T("Service types"))])),
                     rx.table.body(rx.foreach(s.rows, lambda r: rx.table.row(
                         rx.table.cell(rx.link(r["name"], href=r["href"])), rx.table.cell(r["type"]),
                         rx.table.cell(rx.badge(r["state"], color_scheme=rx.cond(r["active"] == "1", "green", "gray"))),
@@ -567,10 +769,141 @@ def process_list_page() -> rx.Component:
                     variant="surface",
                 ),
             ),
+            rx.cond(s.archived_rows.length() > 0, rx.vstack(
+                rx.heading(T("Archived"), size="4"),
+                rx.foreach(s.archived_rows, lambda r: rx.hstack(
+                    rx.link(r["name"], href=r["href"]), rx.text(r["version"], size="2", color_scheme="gray"),
+                    data_archived=r["name"])),
+                spacing="1", id="archived-processes")),
+            _groups(),
             spacing="4",
             width="100%",
         ),
     )
+
+
+def _group_members(g: rx.Var | None) -> rx.Component:
+    s = ProcessListState
+    return rx.flex(
+        rx.foreach(s.staff, lambda u: rx.checkbox(
+            u["name"], name="m-" + u["id"],
+            default_checked=g["member_ids"].contains("," + u["id"] + ",") if g is not None else False,
+            size="1")),
+        wrap="wrap", spacing="3",
+    )
+
+
+def _group_row(g: rx.Var) -> rx.Component:
+    s = ProcessListState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.hstack(
+                    rx.el.input(type="hidden", name="group_id", value=g["id"]),
+                    rx.input(name="name", default_value=g["name"], aria_label=T("Group name"), width="220px"),
+                    rx.cond(g["empty"] == "1", rx.badge(T("no members"), color_scheme="amber")),
+                    rx.spacer(),
+                    rx.button(T("Save"), size="1", type="submit"),
+                    rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
+                                   type="button", aria_label=T("Delete group"),
+                                   on_click=s.ask_delete_group(g["id"])),
+                    align="center", width="100%",
+                ),
+                _group_members(g),
+                spacing="2", width="100%",
+            ),
+            on_submit=s.save_group,
+            reset_on_submit=False,
+            key=g["id"] + g["member_ids"] + g["name"],
+        ),
+        width="100%", data_group=g["name"],
+    )
+
+
+def _groups() -> rx.Component:
+    """User groups: a name and its members (tasks and auto-assign name a person or a group)."""
+    s = ProcessListState
+    return rx.vstack(
+        rx.heading(T("User groups"), size="5", id="groups"),
+        rx.text(T("Only a group task's assignee, the group's members or a manager may work on it; escalations "
+                  "e-mail the members."), size="2", color_scheme="gray"),
+        rx.cond(s.groups.length() == 0,
+                rx.callout(T("No groups yet: tasks then name groups as free text that any staff member may work."),
+                           icon="users", width="100%"),
+                rx.vstack(rx.foreach(s.groups, _group_row), spacing="2", width="100%")),
+        rx.form(
+            rx.vstack(
+                rx.hstack(rx.input(name="name", placeholder=T("Group name, e.g. Billing"), aria_label=T("New group name"),
+                                   width="260px", required=True),
+                          rx.button(rx.icon("plus", size=14), T("Add group"), type="submit"), align="center"),
+                _group_members(None),
+                spacing="2",
+            ),
+            on_submit=s.add_group,
+            reset_on_submit=True,
+        ),
+        rx.alert_dialog.root(
+            rx.alert_dialog.content(
+                rx.alert_dialog.title(T("Delete group “{name}”?", name=s.confirm_group_name)),
+                rx.alert_dialog.description(T("Tasks assigned to it will show up as problems until reassigned.")),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button(T("Keep it"), variant="soft", color_scheme="gray",
+                                                     on_click=s.keep_group)),
+                    rx.alert_dialog.action(rx.button(T("Delete group"), color_scheme="red", on_click=s.delete_group)),
+                    justify="end",
+                ),
+            ),
+            open=s.confirm_group != "",
+        ),
+        spacing="3", width="100%",
+    )
+
+
+def _version_row(v: rx.Var) -> rx.Component:
+    s = ProcessEditorState
+    return rx.table.row(
+        rx.table.cell(rx.hstack(rx.text("v", v["version"]), rx.cond(v["current"] == "1",
+                                                                   rx.badge(T("current"), color_scheme="green")))),
+        rx.table.cell(v["at"]), rx.table.cell(v["by"]), rx.table.cell(v["runs"]),
+        rx.table.cell(rx.button(T("Restore as new draft"), size="1", variant="soft",
+                                on_click=s.ask_restore(v["version"]))),
+        data_version=v["version"],
+    )
+
+
+def _versions() -> rx.Component:
+    """Versions with their dates and authors, a diff between any two, restore as new draft."""
+    s = ProcessEditorState
+    choices = rx.foreach(s.version_rows, lambda v: rx.el.option("v" + v["version"], value=v["version"]))
+    return rx.cond(s.version_rows.length() > 0, rx.card(rx.vstack(
+        rx.heading(T("Versions"), size="3"),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
+                T("Version"), T("Activated"), T("By"), T("Orders on it"), "")])),
+            rx.table.body(rx.foreach(s.version_rows, _version_row)),
+            width="100%", variant="ghost", id="versions",
+        ),
+        rx.form(
+            rx.hstack(
+                rx.text(T("Compare")),
+                rx.el.select(choices, rx.el.option(T("draft"), value="draft"), name="old", aria_label=T("From"),
+                             default_value=s.diff_old, class_name="ot-native-select"),
+                rx.text("→"),
+                rx.el.select(choices, rx.el.option(T("draft"), value="draft"), name="new", aria_label=T("To"),
+                             default_value=s.diff_new, class_name="ot-native-select"),
+                rx.button(T("Show differences"), size="1", type="submit", variant="soft"),
+                align="center", wrap="wrap",
+            ),
+            on_submit=s.compare,
+            reset_on_submit=False,
+        ),
+        rx.cond(s.diff_shown, rx.cond(
+            s.diff_lines.length() > 0,
+            rx.vstack(rx.foreach(s.diff_lines, lambda line: rx.text("• ", line, size="2")), spacing="1",
+                      id="version-diff"),
+            rx.text(T("No differences."), size="2", id="version-diff"))),
+        spacing="2", width="100%",
+    ), width="100%"))
 
 
 def process_editor_page() -> rx.Component:
@@ -579,13 +912,19 @@ def process_editor_page() -> rx.Component:
     body = rx.vstack(
         rx.hstack(
             rx.heading(s.name, size="7", id="process-name"),
-            rx.badge(rx.cond(s.active, "Active", "Inactive"), color_scheme=rx.cond(s.active, "green", "gray")),
-            rx.badge(rx.cond(s.version > 0, "version " + s.version.to_string(), "never activated"), variant="soft"),
-            rx.cond(s.changed, rx.badge("changed since activation", color_scheme="amber")),
+            rx.badge(rx.cond(s.active, T("Active"), T("Inactive")), color_scheme=rx.cond(s.active, "green", "gray")),
+            rx.badge(rx.cond(s.version > 0, T("version {n}", n=s.version), T("never activated")), variant="soft"),
+            rx.cond(s.changed, rx.badge(T("changed since activation"), color_scheme="amber")),
             rx.spacer(),
-            rx.cond(s.active, rx.button("Deactivate", variant="soft", color_scheme="gray", on_click=s.deactivate)),
-            rx.button(rx.cond(s.active & s.changed, "Activate new version", "Activate"), on_click=s.activate,
-                      disabled=s.problems.length() > 0),
+            rx.cond(s.archived, rx.badge(T("Archived"), color_scheme="gray")),
+            rx.cond(s.active, rx.button(T("Deactivate"), variant="soft", color_scheme="gray", on_click=s.deactivate)),
+            rx.cond(s.version > 0,
+                    rx.button(rx.cond(s.archived, T("Bring back"), T("Archive")), variant="soft", color_scheme="gray",
+                              on_click=s.ask_archive),
+                    rx.button(T("Delete draft"), variant="soft", color_scheme="red", on_click=s.ask_delete)),
+            rx.button(rx.cond(s.active & s.changed, T("Activate new version"), T("Activate")), on_click=s.activate,
+                      disabled=(s.problems.length() > 0) | (s.active & ~s.changed) | s.archived,
+                      title=rx.cond(s.active & ~s.changed, T("Active and unchanged: nothing to activate."), "")),
             width="100%",
             align="center",
         ),
@@ -594,7 +933,7 @@ def process_editor_page() -> rx.Component:
             s.problems.length() > 0,
             rx.callout.root(
                 rx.callout.icon(rx.icon("triangle-alert")),
-                rx.vstack(rx.text("Fix these before activating:", weight="bold"),
+                rx.vstack(rx.text(T("Fix these before activating:"), weight="bold"),
                           rx.foreach(s.problems, lambda pr: rx.link(pr["message"], href=pr["anchor"], size="2")),
                           spacing="1"),
                 color_scheme="amber", width="100%", id="process-problems",
@@ -604,30 +943,30 @@ def process_editor_page() -> rx.Component:
             rx.vstack(
                 rx.foreach(s.phases, _phase_card),
                 rx.form(
-                    rx.hstack(rx.input(name="name", placeholder="Phase name, e.g. FOC Received",
-                                       aria_label="New phase name", width="280px", required=True),
-                              rx.button(rx.icon("plus", size=14), "Add New Phase", type="submit")),
+                    rx.hstack(rx.input(name="name", placeholder=T("Phase name, e.g. FOC Received"),
+                                       aria_label=T("New phase name"), width="280px", required=True),
+                              rx.button(rx.icon("plus", size=14), T("Add New Phase"), type="submit")),
                     on_submit=s.add_phase,
                     reset_on_submit=True,
                 ),
                 rx.card(
                     rx.vstack(
-                        rx.heading("Email notifications", size="3"),
+                        rx.heading(T("Email notifications"), size="3"),
                         rx.foreach(s.notes, lambda n: rx.hstack(
                             rx.text(n["event"], " → ", n["to"], " ", n["target"], size="2"), rx.spacer(),
                             rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", color_scheme="gray",
-                                           aria_label="Delete notification", on_click=s.delete_notification(n["id"])),
+                                           aria_label=T("Delete notification"), on_click=s.delete_notification(n["id"])),
                             width="100%")),
                         rx.form(
                             rx.hstack(
                                 rx.el.select(*[rx.el.option(x.value, value=x.value) for x in p.NotifyEvent],
-                                             name="event", aria_label="When", class_name="ot-native-select"),
+                                             name="event", aria_label=T("When"), class_name="ot-native-select"),
                                 rx.el.select(*[rx.el.option(x.value, value=x.value) for x in p.NotifyTo],
-                                             name="to", aria_label="Send to", class_name="ot-native-select"),
+                                             name="to", aria_label=T("Send to"), class_name="ot-native-select"),
                                 rx.el.select(rx.el.option("—", value=""),
                                              rx.foreach(s.users, lambda u: rx.el.option(u["name"], value=u["id"])),
-                                             name="target", aria_label="Team member", class_name="ot-native-select"),
-                                rx.button("Add", size="1", type="submit", variant="soft"),
+                                             name="target", aria_label=T("Team member"), class_name="ot-native-select"),
+                                rx.button(T("Add"), size="1", type="submit", variant="soft"),
                                 wrap="wrap",
                             ),
                             on_submit=s.add_notification,
@@ -641,23 +980,38 @@ def process_editor_page() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.vstack(rx.heading("Process graph", size="3"),
-                      rx.image(src=s.graph, alt="Process graph", id="process-graph", max_width="100%"),
+            rx.vstack(rx.heading(T("Process graph"), size="3"),
+                      rx.image(src=s.graph, alt=T("Process graph"), id="process-graph", max_width="100%"),
                       position="sticky", top="1em"),
             columns="2",
             spacing="4",
             width="100%",
             grid_template_columns="3fr 2fr",
         ),
+        _versions(),
         _task_dialog(),
         rx.alert_dialog.root(
             rx.alert_dialog.content(
-                rx.alert_dialog.title("Delete phase “", s.confirm_phase_name, "”?"),
-                rx.alert_dialog.description("Its tasks and routes are deleted with it."),
+                rx.alert_dialog.title(T("Are you sure?")),
+                rx.alert_dialog.description(s.confirm_text),
                 rx.hstack(
-                    rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray",
+                    rx.alert_dialog.cancel(rx.button(T("Keep it"), variant="soft", color_scheme="gray",
+                                                     on_click=s.keep)),
+                    rx.alert_dialog.action(rx.button(T("Yes, go ahead"), color_scheme="red", on_click=s.confirm,
+                                                     id="confirm-yes")),
+                    justify="end",
+                ),
+            ),
+            open=s.confirm_kind != "",
+        ),
+        rx.alert_dialog.root(
+            rx.alert_dialog.content(
+                rx.alert_dialog.title(T("Delete phase “{name}”?", name=s.confirm_phase_name)),
+                rx.alert_dialog.description(T("Its tasks and routes are deleted with it.")),
+                rx.hstack(
+                    rx.alert_dialog.cancel(rx.button(T("Keep it"), variant="soft", color_scheme="gray",
                                                      on_click=s.cancel_delete)),
-                    rx.alert_dialog.action(rx.button("Delete phase", color_scheme="red",
+                    rx.alert_dialog.action(rx.button(T("Delete phase"), color_scheme="red",
                                                      on_click=s.delete_phase(s.confirm_phase))),
                     justify="end",
                 ),
@@ -668,8 +1022,8 @@ def process_editor_page() -> rx.Component:
         width="100%",
     )
     return page(
-        rx.link(rx.hstack(rx.icon("arrow-left", size=16), "All processes"), href=routes.PROCESSES),
-        rx.cond(s.found, body, rx.cond(s.missing, rx.callout("Process not found.", icon="search-x"),
+        rx.link(rx.hstack(rx.icon("arrow-left", size=16), T("All processes")), href=routes.PROCESSES),
+        rx.cond(s.found, body, rx.cond(s.missing, rx.callout(T("Process not found."), icon="search-x"),
                                        rx.center(rx.spinner(size="3"), padding="3em"))),
         wide=True,
     )

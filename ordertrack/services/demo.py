@@ -23,7 +23,7 @@ from ordertrack.domain import process_edit as edit
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, tracking_status
-from ordertrack.services import intake, notifications, processes, provisioning, sla
+from ordertrack.services import intake, notifications, process_groups, processes, provisioning, sla
 from ordertrack.services.accounts import hash_password, principal_of
 from ordertrack.services.orders import next_order_timer
 from ordertrack.settings import get_settings
@@ -481,6 +481,12 @@ def _load_processes(session: Session, *, now: datetime, calendar: BusinessCalend
     admin = principal_of(next(u for u in users if u.role == "admin"))
     operator = next(u for u in users if u.role == "operator")
     Task = proc.TaskDef
+    by_name = {u.username: u.id for u in users}
+    for group, members in (("Sales", ("operator", "support")), ("Warehouse", ("operator", "installer")),
+                           ("Billing", ("operator", "support")), ("Voice", ("operator", "support")),
+                           ("Support", ("support", "operator", "techsupport"))):
+        process_groups.save_group(session, principal=admin, group_id=None, name=group,
+                                  member_ids=[by_name[m] for m in members])
 
     def standard(d):
         d = edit.add_phase(d, "Order Review")

@@ -13,6 +13,7 @@ from ordertrack.db.models import Customer, Order
 from ordertrack.db.process_models import Process, ProcessRun, ProcessVersion
 from ordertrack.domain.access import Principal
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
+from ordertrack.i18n import _
 from ordertrack.services.errors import BadInput, Forbidden
 from ordertrack.services.orders import OrderPage, card_view, has_open_failure, scope_orders
 
@@ -77,9 +78,9 @@ def by_queue(session: Session, *, principal: Principal) -> tuple[Node, ...]:
         numbers = by_process.get(row.id, {})
         steps = [Step(ph.id, ph.name, numbers.get(ph.id, 0)) for ph in d.phases]
         known = {ph.id for ph in d.phases} | {COMPLETE}
-        steps += [Step(k, f"{k} (older version)", n) for k, n in numbers.items() if k not in known]
-        steps.append(Step(COMPLETE, "Complete", numbers.get(COMPLETE, 0)))
-        nodes.append(Node(str(row.id), row.name + ("" if row.active else " (inactive)"),
+        steps += [Step(k, _("{step} (older version)").format(step=k), n) for k, n in numbers.items() if k not in known]
+        steps.append(Step(COMPLETE, _("Complete: awaiting the customer"), numbers.get(COMPLETE, 0)))
+        nodes.append(Node(str(row.id), row.name + ("" if row.active else " " + _("(inactive)")),
                           sum(s.count for s in steps), tuple(steps)))
     return tuple(nodes)
 
@@ -111,7 +112,7 @@ def orders_in(session: Session, *, principal: Principal, view: str, node: str, s
     elif view == "status":
         query = scope_orders(query, principal).where(Order.phase == node, Order.status == step)
     else:
-        raise BadInput("Unknown view.")
+        raise BadInput(_("Unknown view."))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(query.order_by(col(Order.id).desc()).offset(max(0, offset)).limit(max(1, min(limit, 200))))
     return OrderPage(cards=tuple(card_view(o, n, f) for o, n, f in rows), total=total, offset=offset, limit=limit)

@@ -26,9 +26,11 @@ from ordertrack.domain.access import SYSTEM, Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.process_edit import EditRefused
+from ordertrack.domain.process_edit import diff as edit_diff
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW
-from ordertrack.services import notifications, orders, sla, sweeping
+from ordertrack.i18n import _
+from ordertrack.services import notifications, orders, process_groups, sla, sweeping
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 DESIGNERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -46,6 +48,8 @@ class ProcessSummary:
     tasks: int
     changed_since_activation: bool
     service_types: str
+    archived: bool = False
+    runs: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +98,16 @@ def list_processes(session: Session, *, principal: Principal) -> tuple[ProcessSu
     """Every process with its state (designers)."""
     _designer(principal)
     out = []
+    runs = dict(session.exec(select(ProcessVersion.process_id, func.count(ProcessRun.id))
+                             .join(ProcessRun, ProcessRun.process_version_id == ProcessVersion.id)
+                             .group_by(ProcessVersion.process_id)).all())
     for row in session.exec(select(Process).order_by(Process.name)).all():
         d = process_from_json(row.draft, process_id=row.id)
         out.append(ProcessSummary(
             id=row.id, name=row.name, type=row.type, active=row.active, version=row.current_version,
             phases=len(d.phases), tasks=sum(len(ph.tasks) for ph in d.phases),
             changed_since_activation=row.current_version > 0 and _changed(session, row),
-            service_types=row.service_types,
+            service_types=row.service_types, archived=row.archived, runs=runs.get(row.id, 0),
         ))
     return tuple(out)
 
@@ -142,7 +149,8 @@ def load_draft(session: Session, *, principal: Principal, process_id: int) -> Dr
     d = process_from_json(row.draft, process_id=row.id)
     return Draft(definition=d, version=row.current_version, active=row.active,
                  changed_since_activation=row.current_version > 0 and _changed(session, row),
-                 problems=tuple(p.validate(d, others=others(session, exclude=row.id))),
+                 problems=tuple(p.validate(d, others=others(session, exclude=row.id),
+                                             groups=process_groups.member_counts(session))),
                  service_types=row.service_types)
 
 
@@ -178,14 +186,17 @@ def activate(session: Session, *, principal: Principal, process_id: int, now: da
     """Validate and activate; a changed draft becomes a new version. Returns the active version."""
     _designer(principal)
     row = _row(session, process_id)
+    if row.archived:
+        raise BadInput("An archived process cannot be activated: restore it first.")
     d = process_from_json(row.draft, process_id=row.id)
-    problems = p.validate(d, others=others(session, exclude=row.id))
+    problems = p.validate(d, others=others(session, exclude=row.id), groups=process_groups.member_counts(session))
     if problems:
         raise BadInput("Cannot activate: " + " ".join(pr.message for pr in problems))
     if _changed(session, row):
         row.current_version += 1
         session.add(ProcessVersion(process_id=row.id, version=row.current_version,
-                                   definition=_normalized(row.draft, row.id), activated_at=now))
+                                   definition=_normalized(row.draft, row.id), activated_at=now,
+                                   activated_by=principal.display_name))
     row.active = True
     session.add(row)
     session.flush()
@@ -204,6 +215,81 @@ def deactivate(session: Session, *, principal: Principal, process_id: int) -> No
     session.flush()
 
 
+def archive(session: Session, *, principal: Principal, process_id: int, archived: bool = True) -> None:
+    """Archive a process (inactive, out of the list and of every choice; orders running on it
+    go on) or bring it back (inactive)."""
+    _designer(principal)
+    row = _row(session, process_id)
+    if archived and DEFAULT_QUEUE in row.service_types.split(","):
+        raise BadInput("The default order queue cannot be archived.")
+    row.archived, row.active = archived, False
+    session.add(row)
+    session.flush()
+
+
+def delete_process(session: Session, *, principal: Principal, process_id: int) -> None:
+    """Delete a draft that was never activated (an activated one is archived instead)."""
+    _designer(principal)
+    row = _row(session, process_id)
+    if row.current_version > 0 or _latest(session, row.id) is not None:
+        raise BadInput(f"“{row.name}” was activated, so orders may have run on it: archive it instead.")
+    session.delete(row)
+    session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRow:
+    version: int
+    activated_at: datetime
+    activated_by: str
+    current: bool
+    runs: int
+
+
+def versions(session: Session, *, principal: Principal, process_id: int) -> tuple[VersionRow, ...]:
+    """Every activated version, newest first, with its date, author and running subjects."""
+    _designer(principal)
+    row = _row(session, process_id)
+    runs = dict(session.exec(select(ProcessRun.process_version_id, func.count())
+                             .where(col(ProcessRun.status).in_(("running", "complete")))
+                             .group_by(ProcessRun.process_version_id)).all())
+    rows = session.exec(select(ProcessVersion).where(ProcessVersion.process_id == row.id)
+                        .order_by(col(ProcessVersion.version).desc())).all()
+    return tuple(VersionRow(v.version, v.activated_at, v.activated_by or "—", v.version == row.current_version,
+                            runs.get(v.id, 0)) for v in rows)
+
+
+def _version_definition(session: Session, row: Process, which: str) -> p.ProcessDef:
+    if which == "draft":
+        return process_from_json(row.draft, process_id=row.id)
+    if not str(which).isdigit():
+        raise BadInput("Choose a version.")
+    pv = session.exec(select(ProcessVersion).where(ProcessVersion.process_id == row.id,
+                                                   ProcessVersion.version == int(which))).first()
+    if pv is None:
+        raise NotFound("Version not found.")
+    return process_from_json(pv.definition, process_id=row.id)
+
+
+def diff_versions(session: Session, *, principal: Principal, process_id: int, old: str, new: str) -> list[str]:
+    """What changed between two versions (a number, or "draft")."""
+    _designer(principal)
+    row = _row(session, process_id)
+    return edit_diff(_version_definition(session, row, old), _version_definition(session, row, new))
+
+
+def restore_version(session: Session, *, principal: Principal, process_id: int, version: str,
+                    now: datetime) -> None:
+    """Restore an older version as the new draft (activate it to make it current)."""
+    _designer(principal)
+    row = _row(session, process_id)
+    restored = _version_definition(session, row, version)
+    row.draft = process_to_json(restored)
+    row.name, row.updated_at = restored.name, now
+    session.add(row)
+    session.flush()
+
+
 @dataclass(frozen=True, slots=True)
 class Startable:
     id: int
@@ -213,6 +299,7 @@ class Startable:
 def startable(session: Session, *, type: str) -> tuple[Startable, ...]:
     """Active, activated processes of a type (to start on a subject)."""
     rows = session.exec(select(Process).where(col(Process.active).is_(True), Process.type == type,
+                                              col(Process.archived).is_(False),
                                               Process.current_version > 0).order_by(Process.name)).all()
     return tuple(Startable(id=r.id, name=r.name) for r in rows)
 
@@ -259,7 +346,7 @@ def ensure_default_queue(session: Session, *, now: datetime) -> int:
     session.add(row)
     session.flush()
     session.add(ProcessVersion(process_id=row.id, version=1, definition=_normalized(row.draft, row.id),
-                               activated_at=now))
+                               activated_at=now, activated_by="System"))
     session.flush()
     return row.id
 
@@ -346,11 +433,25 @@ def disagreements(session: Session) -> list[int]:
     return bad
 
 
-def reconcile_queues(engine: Engine, *, now: datetime, calendar: BusinessCalendar, limit: int = 100) -> list[int]:
+_RECONCILED: dict[int, float] = {}  # engine id → monotonic time of the last check that found nothing
+RECONCILE_IDLE_SECONDS = 30.0
+
+
+def reconcile_queues(engine: Engine, *, now: datetime, calendar: BusinessCalendar, limit: int = 100,
+                     force: bool = False) -> list[int]:
     """Every active order belongs to a queue whose step agrees with its board phase: adopt
-    orders without one, align those that disagree (each in its own transaction)."""
+    orders without one, align those that disagree (each in its own transaction). Run by the
+    scheduler: after a check that found nothing, the next one waits ``RECONCILE_IDLE_SECONDS``."""
+    import time
+
+    if not force and time.monotonic() - _RECONCILED.get(id(engine), -1e9) < RECONCILE_IDLE_SECONDS:
+        return []
     with session_scope(engine) as session:
         todo = disagreements(session)[:limit]
+    if not todo:
+        _RECONCILED[id(engine)] = time.monotonic()
+        return []
+    _RECONCILED.pop(id(engine), None)
     fixed = []
     for order_id in todo:
         try:
@@ -499,7 +600,7 @@ def _apply(session: Session, *, run: ProcessRun, definition: p.ProcessDef, proc:
         elif effect.kind is p.EffectKind.NOTIFY:
             _notify(session, definition, effect, subject, principal, now, base_url, support)
         elif effect.kind is p.EffectKind.SWITCH_PROCESS:
-            target_id, _, phase_id = effect.value.partition(":")
+            target_id, _sep, phase_id = effect.value.partition(":")
             run.status = "switched"
             start_run(session, principal=principal, entity_kind=run.entity_kind, entity_id=run.entity_id,
                       process_id=int(target_id), now=now, calendar=calendar, phase_id=phase_id,
@@ -531,7 +632,7 @@ def follow_queue(session: Session, *, principal: Principal, order_id: int, now: 
     session.refresh(order)
     if order.phase in ("closed", "canceled"):
         return
-    definition, _, _ = _definition(session, run)
+    definition, _pv, _proc = _definition(session, run)
     target = p.board_phase(definition, _domain_run(session, run))
     if target == order.phase:
         return
@@ -618,9 +719,41 @@ def start_run(session: Session, *, principal: Principal, entity_kind: str, entit
                      phase_id="")
     session.add(run)
     session.flush()
+    if entity_kind == "order":
+        _auto_assign_owner(session, definition, order_id=entity_id, now=now, calendar=calendar)
     _apply(session, run=run, definition=definition, proc=row, outcome=outcome, principal=principal, now=now,
            calendar=calendar, base_url=base_url, support=support)
     return run.id
+
+
+OWNER_ROLES = ("operator", "support", "manager", "admin")
+
+
+def _auto_assign_owner(session: Session, definition: p.ProcessDef, *, order_id: int, now: datetime,
+                       calendar: BusinessCalendar) -> None:
+    """Process-level auto-assign (seed 05): a new order without an owner gets the process's
+    user, or the member of its group who owns the fewest open orders."""
+    order = session.get(Order, order_id)
+    if order is None or order.owner_id is not None:
+        return
+    candidates: list[int] = []
+    if definition.auto_user_id is not None:
+        candidates = [definition.auto_user_id]
+    elif definition.auto_group:
+        candidates = process_groups.member_ids(session, definition.auto_group)
+    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(candidates))).all()} \
+        if candidates else {}
+    candidates = [c for c in candidates if c in users and users[c].role in OWNER_ROLES and users[c].active]
+    if not candidates:
+        return
+    load = dict(session.exec(select(Order.owner_id, func.count()).where(
+        col(Order.owner_id).in_(candidates), col(Order.phase).in_(ACTIVE_PHASES)).group_by(Order.owner_id)).all())
+    owner = min(candidates, key=lambda c: (load.get(c, 0), c))
+    session.refresh(order)
+    orders.update_planning(session, principal=SYSTEM, order_id=order.id, expected_version=order.version,
+                           change=orders.PlanningChange(order.requested_completion, order.planned_completion, owner,
+                                                        order.priority),
+                           now=now, calendar=calendar)
 
 
 def run_view(session: Session, *, entity_kind: str, entity_id: int) -> RunView | None:
@@ -683,13 +816,14 @@ def finish_task(session: Session, *, principal: Principal, task_instance_id: int
         _worker(principal)
     task, run = _load_task(session, task_instance_id)
     _visible(session, principal, run)
+    _may_work(session, principal, task)
     if run.status not in ("running", "complete"):
         raise BadInput("This process is no longer running.")
     if task.due_kind == "complete" and task.due_at is not None and now < task.due_at and not skip \
             and principal is not SYSTEM:
-        raise BadInput(f"“{task.name}” waits until {task.due_at:%Y-%m-%d %H:%M} UTC and then completes by itself; "
-                       "it cannot be processed before.")
-    definition, _, proc = _definition(session, run)
+        raise BadInput(_("“{task}” waits until {at} UTC and then completes by itself; it cannot be processed "
+                         "before.").format(task=task.name, at=f"{task.due_at:%Y-%m-%d %H:%M}"))
+    definition, _pv, proc = _definition(session, run)
     try:
         outcome = p.finish_task(definition, _domain_run(session, run), task.task_id, skip=skip, status=status,
                                 key=task.id)
@@ -713,7 +847,7 @@ def set_task_step(session: Session, *, principal: Principal, task_instance_id: i
         raise BadInput("Choose one of the steps.") from None
     if run.status not in ("running", "complete"):
         raise BadInput("This process is no longer running.")
-    definition, _, proc = _definition(session, run)
+    definition, _pv, proc = _definition(session, run)
     try:
         domain = p.set_step(definition, _domain_run(session, run), task.task_id, new_step, key=task.id)
     except p.ProcessRefused as exc:
@@ -723,10 +857,21 @@ def set_task_step(session: Session, *, principal: Principal, task_instance_id: i
 
 
 def _may_work(session: Session, principal: Principal, task: TaskInstance) -> None:
-    """Who may process, skip, cancel or change the step of a task: staff (see groups)."""
+    """Who may process, skip, cancel or change the step of a group's task: its assignee, the
+    group's members, administrators and managers (a group that is not defined as data — free
+    text from before groups were — admits every staff user). A task assigned to a person
+    alone: any staff user (covering for a colleague)."""
     if principal is SYSTEM:
         return
     _worker(principal)
+    if principal.role in process_groups.SUPERVISORS:
+        return
+    if task.assignee_user_id is not None and principal.user_id == task.assignee_user_id:
+        return
+    if task.assignee_group and process_groups.defined(session, task.assignee_group) \
+            and not process_groups.is_member(session, user_id=principal.user_id, group=task.assignee_group):
+        raise Forbidden(_("Only members of group “{group}”, the assignee or a manager may work on “{task}”.").format(
+            group=task.assignee_group, task=task.name))
 
 
 def cancel_task(session: Session, *, principal: Principal, task_instance_id: int, now: datetime,
@@ -735,9 +880,10 @@ def cancel_task(session: Session, *, principal: Principal, task_instance_id: int
     _worker(principal)
     task, run = _load_task(session, task_instance_id)
     _visible(session, principal, run)
+    _may_work(session, principal, task)
     if run.status not in ("running", "complete"):
         raise BadInput("This process is no longer running.")
-    definition, _, proc = _definition(session, run)
+    definition, _pv, proc = _definition(session, run)
     try:
         outcome = p.cancel_task(definition, _domain_run(session, run), task.task_id, key=task.id)
     except p.ProcessRefused as exc:
@@ -754,7 +900,7 @@ def choose_route(session: Session, *, principal: Principal, run_id: int, route_i
     if run is None:
         raise NotFound("Process not found.")
     _visible(session, principal, run)
-    definition, _, proc = _definition(session, run)
+    definition, _pv, proc = _definition(session, run)
     try:
         outcome = p.choose_route(definition, _domain_run(session, run), route_id)
     except p.ProcessRefused as exc:
@@ -768,7 +914,7 @@ def blocking_tasks(session: Session, *, order_id: int) -> list[str]:
     run = current_run(session, entity_kind="order", entity_id=order_id)
     if run is None or run.status != "running":
         return []
-    definition, _, _ = _definition(session, run)
+    definition, _pv, _proc = _definition(session, run)
     return p.blocking_tasks(definition, _domain_run(session, run))
 
 
@@ -786,7 +932,7 @@ def _running(session: Session, order_id: int) -> tuple[ProcessRun, p.ProcessDef,
     run = current_run(session, entity_kind="order", entity_id=order_id)
     if run is None or run.status not in ("running", "complete"):
         return None
-    definition, _, proc = _definition(session, run)
+    definition, _pv, proc = _definition(session, run)
     return run, definition, proc
 
 
@@ -810,7 +956,7 @@ def check_move(session: Session, *, order_id: int, target: str) -> None:
     found = _running(session, order_id)
     if order is None or found is None or target in ("closed", "canceled") or target not in p.BOARD_PHASES:
         return
-    run, definition, _ = found
+    run, definition, _proc = found
     here = p.board_phase(definition, _domain_run(session, run))
     label = ORDER_WORKFLOW.label(target)
     if p.rank(target) > p.rank(here):
@@ -818,15 +964,18 @@ def check_move(session: Session, *, order_id: int, target: str) -> None:
         step = definition.phase(run.phase_id)
         waiting = [t.name for t in session.exec(select(TaskInstance).where(
             TaskInstance.run_id == run.id, TaskInstance.phase_id == run.phase_id, TaskInstance.status == "open"))]
-        reason = (f"The order queue “{definition.name}” has not reached {label}: step “{step.name}” still has "
-                  f"open actions ({', '.join(waiting) or '—'}).")
+        reason = _("The order queue “{queue}” has not reached {phase}: step “{step}” still has open actions "
+                   "({actions}).").format(queue=definition.name, phase=label, step=step.name,
+                                          actions=", ".join(waiting) or "—")
         if plan.reachable:
-            reason += f" Finish them, or skip the remaining actions of {_names(plan.steps)}."
+            reason += " " + _("Finish them, or skip the remaining actions of {steps}.").format(
+                steps=_names(plan.steps))
         else:
             reason += " " + plan.reason
         raise QueueNotReached(reason, steps=plan.steps if plan.reachable else (), target=target)
     if p.rank(target) < p.rank(here) and target not in p.board_phases(definition).values():
-        raise BadInput(f"The order queue “{definition.name}” has no step in {label} to go back to.")
+        raise BadInput(_("The order queue “{queue}” has no step in {phase} to go back to.").format(
+            queue=definition.name, phase=label))
 
 
 def before_order_move(session: Session, *, order_id: int, target: str) -> None:
@@ -877,11 +1026,11 @@ def skip_to(session: Session, *, principal: Principal, order_id: int, target: st
     found = _running(session, order_id)
     if found is None:
         raise BadInput("No order queue runs on this order.")
-    run, definition, _ = found
+    run, definition, _proc = found
     plan = p.skip_plan(definition, _domain_run(session, run), target)
     if not plan.reachable:
         raise BadInput(plan.reason)
-    for _ in range(len(definition.phases) + 1):
+    for _round in range(len(definition.phases) + 1):
         found = _running(session, order_id)
         run, definition, proc = found
         domain = _domain_run(session, run)
@@ -939,7 +1088,7 @@ def queue_offer(session: Session, *, order_id: int) -> QueueOffer:
     found = _running(session, order_id)
     if found is None or found[0].status != "running":
         return QueueOffer("", (), "")
-    run, definition, _ = found
+    run, definition, _proc = found
     domain = _domain_run(session, run)
     here = p.board_phase(definition, domain)
     waiting = ""
@@ -1048,7 +1197,7 @@ def _apply_task_timer(session: Session, *, task_id: int, kind: str, version: int
         _history(session, task, before="open", after="open", actor=SYSTEM, now=now,
                  comment="Escalated: not done within 2 business hours")
         run = session.get(ProcessRun, task.run_id)
-        definition, _, _ = _definition(session, run)
+        definition, _pv, _proc = _definition(session, run)
         subject = _order(session, run.entity_kind, run.entity_id)
         targets = escalation_targets(session, task, support=support)
         notifications.enqueue(
@@ -1064,7 +1213,7 @@ def _apply_task_timer(session: Session, *, task_id: int, kind: str, version: int
             session.refresh(order)
             orders.add_note(session, principal=SYSTEM, order_id=order.id, expected_version=order.version,
                             comment=f"{definition.name}: “{task.name}” escalated — not done within 2 business hours "
-                                    f"(told {', '.join(a for _, a in targets if a) or 'nobody'})",
+                                    f"(told {', '.join(a for _kind, a in targets if a) or 'nobody'})",
                             now=now, calendar=calendar, internal=True)
     else:
         finish_task(session, principal=SYSTEM, task_instance_id=task.id, skip=False, now=now,
@@ -1098,8 +1247,8 @@ def escalation_targets(session: Session, task: TaskInstance, *, support: str) ->
 
 
 def group_emails(session: Session, group: str) -> list[str]:
-    """Addresses of a user group's members (none until groups are data)."""
-    return []
+    """Addresses of a user group's members."""
+    return process_groups.emails(session, group)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1126,7 +1275,7 @@ def overdue_tasks(session: Session, *, principal: Principal, now: datetime) -> t
     ).all()
     out = []
     for task, run, assignee in rows:
-        definition, _, _ = _definition(session, run)
+        definition, _pv, _proc = _definition(session, run)
         subject = _order(session, run.entity_kind, run.entity_id)
         out.append(OverdueTask(task_id=task.id, name=task.name, process=definition.name,
                                subject=subject[0].number if subject else f"{run.entity_kind} {run.entity_id}",

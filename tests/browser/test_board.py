@@ -59,8 +59,8 @@ def test_a_move_by_staff_appears_on_the_customers_open_board_without_reload(brow
         expect(_card(cpage, "planning", number)).to_be_visible()
         login(spage, "operator")
         spage.goto(f"/orders/{number}")
-        spage.get_by_role("button", name="Move to Execution").click()
-        spage.get_by_role("button", name="Confirm").click()
+        spage.locator("#skip-remaining").click()  # the queue moves the order on (#18.1)
+        spage.locator("#confirm-skip").click()
         expect(spage.locator("#order-history").get_by_role("row").first).to_contain_text("Execution")
         expect(_card(cpage, "execution", number)).to_be_visible(timeout=3000)
         expect(_card(cpage, "planning", number)).to_have_count(0)
@@ -92,8 +92,10 @@ def test_staff_drags_a_card_to_the_next_column(page, server):
     expect(card).to_be_visible()
     expect(page.locator("[data-testid=order-card]")).to_have_count(1)
     card.drag_to(page.locator("#column-execution"))
-    expect(_card(page, "execution", number)).to_be_visible()
-    assert _phase(server, number) == "execution"
+    # one truth (#18.1): the order's queue has not reached Execution, so the drop is refused with the reason
+    expect(page.get_by_text(re.compile("has not reached Execution.*skip the remaining actions"))).to_be_visible()
+    expect(_card(page, "planning", number)).to_be_visible()
+    assert _phase(server, number) == "planning"
 
 
 def test_dragging_to_a_move_that_needs_a_comment_asks_for_it(page, server):

@@ -82,8 +82,12 @@ def test_operator_moves_an_order_and_history_records_it(page, server):
     page.get_by_role("button", name="Move to Execution").click()
     page.get_by_label("Comment (optional)").fill("Kick-off done")
     page.get_by_role("button", name="Confirm").click()
+    # one truth (#18.1): the order's queue decides; the refusal says why and how to go on
+    expect(page.get_by_text(re.compile("has not reached Execution"))).to_be_visible()
+    page.locator("#skip-remaining").click()
+    page.locator("#confirm-skip").click()
     history = page.locator("#order-history")
-    expect(history.get_by_role("row").first).to_contain_text("Kick-off done")
+    expect(history.get_by_role("row").first).to_contain_text("Execution")
     expect(history.get_by_role("row").first).to_contain_text("Olivia Operator")
     expect(page.get_by_text("Execution", exact=True).first).to_be_visible()
 

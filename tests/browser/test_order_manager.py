@@ -52,3 +52,35 @@ def test_customers_cannot_use_the_order_manager(page):
     page.goto("/manager")
     expect(page.locator("#page-refused")).to_contain_text("You don't have access to this page.")
     expect(page.locator("#om-panel")).to_have_count(0)
+
+
+def test_every_active_order_stands_in_a_queue_and_counts_equal_the_lists(page, server):
+    import time
+
+    from sqlmodel import Session, create_engine, select
+
+    from ordertrack.db.models import Order
+    from ordertrack.services import processes
+
+    engine = create_engine(server.db_url)
+    for _ in range(60):  # the scheduler adopts the demo's orders that had no queue, a batch a second
+        with Session(engine) as s:
+            if not processes.disagreements(s):
+                break
+        time.sleep(1)
+    with Session(engine) as s:
+        assert processes.disagreements(s) == []
+        active = len(s.exec(select(Order.id).where(Order.phase.in_(("planning", "execution", "validation")))).all())
+    login(page, "manager")
+    page.goto("/manager")
+    panel = page.locator("#om-panel")
+    expect(panel.get_by_role("button", name=re.compile("^Standard provisioning"))).to_be_visible()
+    totals = [int(t) for t in panel.locator(".rt-Badge").all_inner_texts() if t.strip().isdigit()]
+    assert sum(totals) == active, "every active order is counted in exactly one queue"
+    panel.get_by_role("button", name=re.compile("^Standard provisioning")).click()
+    step = panel.locator("[data-step='Provisioning']")
+    count = int(step.inner_text().split()[-1])
+    assert count > 0, "Execution orders stand in the Provisioning step"
+    step.click()
+    expect(page.locator("#om-title")).to_contain_text(f"Standard provisioning › Provisioning · {count} order")
+    expect(page.locator("#om-orders").get_by_role("link")).to_have_count(min(count, 50))

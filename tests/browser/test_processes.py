@@ -151,9 +151,9 @@ def test_a_24_hour_wait_shows_its_countdown_refuses_processing_and_completes_by_
         pid = processes.create_process(s, principal=admin, name="Carrier wait", type="Order", now=now)
         processes.edit(s, principal=admin, process_id=pid, now=now, change=lambda d: e.upsert_task(e.upsert_task(
             e.add_phase(e.add_phase(d, "Wait for the carrier"), "Install"), "ph1",
-            p.TaskDef("", "Carrier wait", type=p.TaskType.WAIT_24H, group="NOC",
+            p.TaskDef("", "Carrier wait", type=p.TaskType.WAIT_24H, group="Voice",
                       subject="Wait for the carrier's confirmation",
-                      on_complete=p.OnComplete.CONFIRM_ORDER)), "ph2", p.TaskDef("", "Install", group="NOC")))
+                      on_complete=p.OnComplete.CONFIRM_ORDER)), "ph2", p.TaskDef("", "Install", group="Voice")))
         processes.set_service_types(s, principal=admin, process_id=pid, service_types="colocation")
         processes.activate(s, principal=admin, process_id=pid, now=now)
         customer = s.exec(select(Customer).order_by(Customer.id)).first()
@@ -167,8 +167,7 @@ def test_a_24_hour_wait_shows_its_countdown_refuses_processing_and_completes_by_
     expect(wait).to_contain_text("Wait for the carrier's confirmation")
     expect(wait).to_contain_text(re.compile(r"Completes by itself \d{4}-\d\d-\d\d \d\d:\d\d \(in 23 h"))
     page.screenshot(path="/tmp/process-task-view.png", full_page=True)
-    wait.get_by_role("button", name="Process").click()
-    expect(page.get_by_text("completes by itself; it cannot be processed before")).to_be_visible()
+    expect(wait.get_by_role("button", name="Process")).to_be_disabled()  # the service refuses it too
     expect(wait).to_have_attribute("data-status", "open")
 
     server.advance_clock(25)  # the scheduler's next sweep sees the wait over
@@ -180,3 +179,42 @@ def test_a_24_hour_wait_shows_its_countdown_refuses_processing_and_completes_by_
     expect(page.locator("[data-step='Install']")).to_have_attribute("data-state", "current")
     with Session(create_engine(server.db_url)) as s:
         assert s.exec(select(Order.phase).where(Order.number == number)).one() == "execution"
+
+
+def test_operator_changes_a_step_and_cancels_one_action_which_holds_the_order(page, server):
+    number = _order_running(server, "Standard provisioning", index=3)
+    login(page, "operator")
+    page.goto(f"/orders/{number}")
+    review = page.locator("[data-action='Review service address']")
+    review.get_by_label("Step").select_option("In Progress")
+    expect(page.locator("#order-history")).to_contain_text("“Review service address”: step Not Started → In Progress")
+    credit = page.locator("[data-action='Check customer credit']")
+    credit.get_by_role("button", name="Cancel action").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Cancel “Check customer credit”?")
+    expect(dialog).to_contain_text("The order is put on hold.")
+    page.locator("#confirm-cancel").click()
+    expect(credit).to_have_attribute("data-status", "canceled")
+    expect(credit).to_contain_text(re.compile(r"Canceled by Olivia Operator, \d{4}-\d\d-\d\d \d\d:\d\d"))
+    expect(page.locator("#order-history")).to_contain_text("Order put on hold by task “Check customer credit”")
+
+
+def test_a_group_task_is_refused_to_a_non_member(page, server):
+    number = _order_running(server, "Standard provisioning", index=4)
+    login(page, "techsupport")  # a member of Support only; "Check customer credit" belongs to Sales
+    page.goto(f"/orders/{number}")
+    credit = page.locator("[data-action='Check customer credit']")
+    expect(credit).to_contain_text("Assigned to Sales (group)")
+    credit.get_by_role("button", name="Process").click()
+    expect(page.get_by_text("Only members of group “Sales”, the assignee or a manager may work on "
+                            "“Check customer credit”.")).to_be_visible()
+    expect(credit).to_have_attribute("data-status", "open")
+
+
+def test_customers_see_no_staff_names_in_order_actions(page, server):
+    login(page, "customer")
+    page.goto("/board")
+    page.locator("#column-planning [data-testid=order-card]").first.click()
+    expect(page.locator("#order-number")).to_be_visible()
+    expect(page.get_by_text("Order Actions")).to_have_count(0)
+    expect(page.locator("[data-action]")).to_have_count(0)

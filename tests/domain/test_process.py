@@ -219,3 +219,54 @@ def test_reopen_goes_back_to_the_last_step_of_the_phase_and_loops_open_new_insta
     run = p.finish_task(STANDARD, out.run, "credit").run
     run = p.finish_task(STANDARD, run, "addr").run
     assert run.phase_id == "prov"
+
+
+def test_validation_finds_every_phase_that_can_never_complete_loops_included():
+    loop = proc(
+        phase("a", T("x", "X"), routes=(p.RouteDef("r1", "to b", "b"),)),
+        phase("b", T("y", "Y"), routes=(p.RouteDef("r2", "back to a", "a"),)),
+        phase("c", T("z", "Z")),
+    )
+    text = [pr.message for pr in p.validate(loop)]
+    assert "From phase “A” the process can never complete: every way from it loops back (it only leads to “B”, “A”)." \
+        in text
+    assert any(m.startswith("From phase “B”") for m in text)
+    assert not any(m.startswith("From phase “C”") for m in text)
+    one_way_out = proc(
+        phase("a", T("x", "X"), routes=(p.RouteDef("r1", "to b", "b"),)),
+        phase("b", T("y", "Y"), routes=(p.RouteDef("r2", "back", "a"), p.RouteDef("r3", "on", "c"))),
+        phase("c", T("z", "Z")),
+    )
+    assert p.dead_ends(one_way_out) == {}
+    self_loop = proc(phase("a", T("x", "X"), routes=(p.RouteDef("r", "again", "a"),)))
+    assert list(p.dead_ends(self_loop)) == ["a"]
+    to_other = proc(phase("a", T("x", "X"), routes=(p.RouteDef("r", "install", "q", process_id=3),)))
+    assert p.dead_ends(to_other) == {}
+
+
+def test_validation_checks_groups_and_their_members():
+    pr = proc(phase("a", T("x", "X", group="Sales"), T("y", "Y", group="Ghosts")), auto_user=None)
+    text = [x.message for x in p.validate(pr, groups={"Sales": 0})]
+    assert "Task “X” in phase “A” is assigned to group “Sales”, which has no members." in text
+    assert "Task “Y” in phase “A” is assigned to group “Ghosts”, which does not exist." in text
+    assert p.validate(pr, groups={"Sales": 2, "Ghosts": 1}) == []
+
+
+def test_diff_lists_phases_tasks_routes_and_notifications():
+    from ordertrack.domain import process_edit as e
+
+    old = VOICE
+    new = e.rename_phase(VOICE, "confirm", "Customer Confirmation")
+    new = e.upsert_task(new, "provision", T("t2", "Provision Service", alarm_hours=4))
+    new = e.delete_task(new, "provision", "t3")
+    new = e.add_phase(new, "Porting")
+    new = e.add_route(new, "billing", p.RouteDef("", "Again", "confirm"))
+    new = e.add_notification(new, p.NotificationDef("", p.NotifyEvent.ORDER_COMPLETED, p.NotifyTo.CUSTOMER))
+    lines = e.diff(old, new)
+    assert "Phase renamed: “Confirm” → “Customer Confirmation”" in lines
+    assert "Task “Provision Service” in “Provision”: alarm hours 0.0 → 4" in lines
+    assert "Task removed from “Provision”: “Ship New Equipment”" in lines
+    assert "Phase added: “Porting”" in lines
+    assert "Route added to “Billing”: “Again”" in lines
+    assert "Notification: Order completed → The customer" in lines
+    assert e.diff(VOICE, VOICE) == []

@@ -192,3 +192,41 @@ def test_route_to_another_process(session, world, calendar):
     runs = session.exec(select(ProcessRun).order_by(ProcessRun.id)).all()
     assert [r.status for r in runs] == ["switched", "running"]
     assert svc.run_view(session, entity_kind="order", entity_id=world["order"].id).process_name == "Installation"
+
+
+def test_versions_are_listed_diffed_and_restored_as_a_new_draft(session, world):
+    admin = world["admin"]
+    pid = _design(session, admin)
+    svc.activate(session, principal=admin, process_id=pid, now=NOW)
+    svc.edit(session, principal=admin, process_id=pid, change=lambda d: e.rename_phase(d, "ph2", "Install"), now=NOW)
+    svc.activate(session, principal=admin, process_id=pid, now=NOW + timedelta(days=1))
+    rows = svc.versions(session, principal=admin, process_id=pid)
+    assert [(r.version, r.current, r.activated_by) for r in rows] == [(2, True, admin.display_name),
+                                                                       (1, False, admin.display_name)]
+    assert svc.diff_versions(session, principal=admin, process_id=pid, old="1", new="2") == [
+        "Phase renamed: “Provisioning” → “Install”"]
+    svc.restore_version(session, principal=admin, process_id=pid, version="1", now=NOW)
+    draft = svc.load_draft(session, principal=admin, process_id=pid)
+    assert draft.definition.phases[1].name == "Provisioning" and draft.changed_since_activation
+    assert svc.activate(session, principal=admin, process_id=pid, now=NOW) == 3
+    with pytest.raises(Forbidden):
+        svc.versions(session, principal=world["op"], process_id=pid)
+
+
+def test_drafts_are_deleted_activated_processes_archived(session, world):
+    admin = world["admin"]
+    draft = svc.create_process(session, principal=admin, name="Scratch", type="Order", now=NOW)
+    svc.delete_process(session, principal=admin, process_id=draft)
+    pid = _design(session, admin)
+    svc.activate(session, principal=admin, process_id=pid, now=NOW)
+    with pytest.raises(BadInput, match="archive it instead"):
+        svc.delete_process(session, principal=admin, process_id=pid)
+    svc.archive(session, principal=admin, process_id=pid)
+    summary = {s.name: s for s in svc.list_processes(session, principal=admin)}
+    assert "Scratch" not in summary
+    assert summary["New Voice Service"].archived and not summary["New Voice Service"].active
+    assert svc.startable(session, type="Order") == ()
+    with pytest.raises(BadInput, match="archived"):
+        svc.activate(session, principal=admin, process_id=pid, now=NOW)
+    svc.archive(session, principal=admin, process_id=pid, archived=False)
+    assert svc.activate(session, principal=admin, process_id=pid, now=NOW) == 1

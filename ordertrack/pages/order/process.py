@@ -97,6 +97,8 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
              "assignee": t.assignee or "—",
              "assignee_kind": {"person": _("person"), "group": _("group")}.get(t.assignee_kind, ""),
              "due": _due(t, snap.now), "closed": _closed(t),
+             "waiting": "1" if t.status == "open" and t.due_kind == "complete" and t.due_at is not None
+             and snap.now < t.due_at else "",
              "on_cancel": _(ON_CANCEL_WORDS.get(t.on_cancel, ON_CANCEL_WORDS[p.OnCancel.NOTHING.value])),
              "open": "1" if t.status == "open" and workable and not (view.routes and ph.state == "current") else ""}
             for ph in view.phases for t in ph.tasks
@@ -109,11 +111,11 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
     }
 
 
-def run_step(step: Callable[..., Any], **kwargs: Any) -> None:
+def run_step(action: Callable[..., Any], /, **kwargs: Any) -> None:
     """Apply one process step (finish a task, take a route, start a run) as the current user."""
     settings = get_settings()
     with session_scope() as session:
-        step(session, principal=current_principal(), now=get_clock().now(), calendar=business_calendar(),
+        action(session, principal=current_principal(), now=get_clock().now(), calendar=business_calendar(),
              base_url=settings.public_url, support=settings.support_email, **kwargs)
 
 
@@ -238,10 +240,12 @@ def _finished(status: rx.Var) -> rx.Var:
     return (status == "done") | (status == "skipped") | (status == "expired")
 
 
-def task_buttons(task_id: rx.Var) -> rx.Component:
-    """Process / Skip for an open task (of the order or of a ticket)."""
+def task_buttons(task_id: rx.Var, waiting: rx.Var | bool = False) -> rx.Component:
+    """Process / Skip for an open task (of the order or of a ticket); a wait that completes by
+    itself cannot be processed before it ends."""
     return rx.hstack(
-        rx.button(T("Process"), size="1", on_click=ProcessState.process_task(task_id)),
+        rx.button(T("Process"), size="1", on_click=ProcessState.process_task(task_id), disabled=waiting,
+                  title=rx.cond(waiting, T("This wait completes by itself when it ends."), "")),
         rx.button(T("Skip"), size="1", variant="soft", on_click=ProcessState.skip_task(task_id)),
     )
 
@@ -272,7 +276,7 @@ def _action(a: rx.Var) -> rx.Component:
         rx.text(T("Step"), size="2"),
         select("", "Step", STEPS, value=a["step"], on_change=lambda v: s.set_step(a["id"], v), width="13em"),
         rx.spacer(),
-        task_buttons(a["id"]),
+        task_buttons(a["id"], a["waiting"] == "1"),
         rx.button(T("Cancel action"), size="1", variant="soft", color_scheme="red",
                   on_click=s.ask_cancel(a["id"], a["name"], a["on_cancel"])),
         align="center", width="100%", wrap="wrap",
