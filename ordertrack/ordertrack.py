@@ -29,8 +29,8 @@ from ordertrack.pages.process_designer import (
 from ordertrack.pages.requests import RequestsState, requests_page
 from ordertrack.pages.sla import SlaReportState, sla_page
 from ordertrack.pages.sla_settings import SlaSettingsState, sla_settings_page
-from ordertrack.pages.ticket import TICKET, TicketState, ticket_page
 from ordertrack.pages.statuses import StatusesState, clients_page, objects_page
+from ordertrack.pages.ticket import TICKET, TicketState, ticket_page
 from ordertrack.pages.urgency_settings import UrgencyState, urgency_page
 from ordertrack.pages.wall import WallState, wall_page
 from ordertrack.rest import api

@@ -889,7 +889,7 @@ def _versions() -> rx.Component:
                 rx.el.select(choices, rx.el.option(T("draft"), value="draft"), name="old", aria_label=T("From"),
                              default_value=s.diff_old, class_name="ot-native-select"),
                 rx.text("→"),
-                rx.el.select(choices, rx.el.option(T("draft"), value="draft"), name="new", aria_label=T("To"),
+                rx.el.select(choices, rx.el.option(T("draft"), value="draft"), name="new", aria_label=T("Compare with"),
                              default_value=s.diff_new, class_name="ot-native-select"),
                 rx.button(T("Show differences"), size="1", type="submit", variant="soft"),
                 align="center", wrap="wrap",
