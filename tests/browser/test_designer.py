@@ -145,7 +145,7 @@ def test_versions_diff_restore_confirmed_deletes_and_archive(page):
     versions = page.locator("#versions")
     expect(versions.locator("[data-version]")).to_have_count(2)
     page.get_by_label("From", exact=True).select_option("1")
-    page.get_by_label("To", exact=True).select_option("2")
+    page.get_by_label("Compare with", exact=True).select_option("2")
     page.get_by_role("button", name="Show differences").click()
     expect(page.locator("#version-diff")).to_contain_text("Phase renamed: “Install” → “Install and test”")
 
