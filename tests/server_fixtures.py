@@ -162,9 +162,9 @@ def pytest_runtest_makereport(item, call):
 
 
 def login(page, username: str, password: str = "demo") -> None:
-    """Sign in through the form and wait for the landing page."""
+    """Sign in through the form and wait for the landing page (in whatever language the page is)."""
     page.goto("/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    page.locator("form button[type=submit]").click()
     page.wait_for_url(lambda u: not u.rstrip("/").endswith("/login"))

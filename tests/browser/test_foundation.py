@@ -78,7 +78,7 @@ def test_customer_sees_own_orders_only(page, server):
 def test_operator_moves_an_order_and_history_records_it(page, server):
     number = _orders_of(server, "customer2", own=True, phase="planning")[0]
     login(page, "operator")
-    page.goto(f"/orders/{number}")
+    page.goto(f"/orders/{number}?tab=provisioning")
     page.get_by_role("button", name="Move to Execution").click()
     page.get_by_label("Comment (optional)").fill("Kick-off done")
     page.get_by_role("button", name="Confirm").click()
@@ -86,6 +86,7 @@ def test_operator_moves_an_order_and_history_records_it(page, server):
     expect(page.get_by_text(re.compile("has not reached Execution"))).to_be_visible()
     page.locator("#skip-remaining").click()
     page.locator("#confirm-skip").click()
+    page.get_by_role("tab", name="Overview", exact=True).click()
     history = page.locator("#order-history")
     expect(history.get_by_role("row").first).to_contain_text("Execution")
     expect(history.get_by_role("row").first).to_contain_text("Olivia Operator")

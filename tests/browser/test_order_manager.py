@@ -22,7 +22,7 @@ def test_operator_browses_queues_and_statuses(page):
     assert count > 0
     step.click()
     expect(page.locator("#om-title")).to_have_text(f"Standard provisioning › Order Review · {count} orders")
-    expect(page.locator("#om-orders").get_by_role("link")).to_have_count(count)
+    expect(page.locator("#om-orders").get_by_role("link")).to_have_count(min(count, 50))  # a page of 50
 
     panel.get_by_role("radio", name="View by Order Status").click()
     panel.get_by_role("button", name=re.compile("^Execution")).click()

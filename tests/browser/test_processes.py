@@ -184,10 +184,10 @@ def test_a_24_hour_wait_shows_its_countdown_refuses_processing_and_completes_by_
 def test_operator_changes_a_step_and_cancels_one_action_which_holds_the_order(page, server):
     number = _order_running(server, "Standard provisioning", index=3)
     login(page, "operator")
-    page.goto(f"/orders/{number}")
+    page.goto(f"/orders/{number}?tab=provisioning")
     review = page.locator("[data-action='Review service address']")
     review.get_by_label("Step").select_option("In Progress")
-    expect(page.locator("#order-history")).to_contain_text("“Review service address”: step Not Started → In Progress")
+    _history_shows(page, "“Review service address”: step Not Started → In Progress")
     credit = page.locator("[data-action='Check customer credit']")
     credit.get_by_role("button", name="Cancel action").click()
     dialog = page.get_by_role("dialog")
@@ -196,13 +196,20 @@ def test_operator_changes_a_step_and_cancels_one_action_which_holds_the_order(pa
     page.locator("#confirm-cancel").click()
     expect(credit).to_have_attribute("data-status", "canceled")
     expect(credit).to_contain_text(re.compile(r"Canceled by Olivia Operator, \d{4}-\d\d-\d\d \d\d:\d\d"))
-    expect(page.locator("#order-history")).to_contain_text("Order put on hold by task “Check customer credit”")
+    _history_shows(page, "Order put on hold by task “Check customer credit”")
+
+
+def _history_shows(page, text: str) -> None:
+    """The order's recent changes (Overview tab) include ``text``; back to the Provisioning tab."""
+    page.get_by_role("tab", name="Overview", exact=True).click()
+    expect(page.locator("#order-history")).to_contain_text(text)
+    page.get_by_role("tab", name="Provisioning", exact=True).click()
 
 
 def test_a_group_task_is_refused_to_a_non_member(page, server):
     number = _order_running(server, "Standard provisioning", index=4)
     login(page, "techsupport")  # a member of Support only; "Check customer credit" belongs to Sales
-    page.goto(f"/orders/{number}")
+    page.goto(f"/orders/{number}?tab=provisioning")
     credit = page.locator("[data-action='Check customer credit']")
     expect(credit).to_contain_text("Assigned to Sales (group)")
     credit.get_by_role("button", name="Process").click()

@@ -34,6 +34,11 @@ def test_admin_sets_a_target_and_the_thresholds(page, server):
                                                            SlaTarget.priority == "high")).one() == 120.0
         assert s.exec(select(SlaPolicy.thresholds)).one() == "50,80,100"
     page.screenshot(path="/tmp/ordertrack-sla-settings.png", full_page=True)
+    thresholds.fill("50, 75, 100")  # back to the defaults the clock tests expect
+    page.get_by_role("button", name="Save thresholds and pauses").click()
+    expect(page.get_by_text("Thresholds and pause rules saved.")).to_be_visible()
+    with Session(create_engine(server.db_url)) as s:
+        assert s.exec(select(SlaPolicy.thresholds)).one() == "50,75,100"
 
 
 def test_a_manager_reads_the_targets_but_cannot_change_them(page):
