@@ -16,9 +16,12 @@ from ordertrack.domain import process as p
 from ordertrack.domain import simulate as sim
 from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
+from ordertrack.i18n import N_, _
 from ordertrack.services import sla
 from ordertrack.services.errors import BadInput
 from ordertrack.services.processes import DEFAULT_QUEUE, _designer, _latest, _row
+
+COUNT = N_("Choose how many past orders to replay (1 to {n}).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +37,13 @@ class Simulation:
 
 def _count(count: object) -> int:
     if isinstance(count, bool) or not isinstance(count, int | str):
-        raise BadInput("Choose how many past orders to replay (1 to {n}).".format(n=sim.MAX_ORDERS))
+        raise BadInput(_(COUNT).format(n=sim.MAX_ORDERS))
     try:
         n = int(str(count).strip())
     except ValueError:
-        raise BadInput("Choose how many past orders to replay (1 to {n}).".format(n=sim.MAX_ORDERS)) from None
+        raise BadInput(_(COUNT).format(n=sim.MAX_ORDERS)) from None
     if not 1 <= n <= sim.MAX_ORDERS:
-        raise BadInput("Choose how many past orders to replay (1 to {n}).".format(n=sim.MAX_ORDERS))
+        raise BadInput(_(COUNT).format(n=sim.MAX_ORDERS))
     return n
 
 
@@ -107,10 +110,10 @@ def simulate(session: Session, *, principal: Principal, process_id: int, count: 
     n = _count(count)
     row: Process = _row(session, process_id)
     if row.type != p.ProcessType.ORDER.value:
-        raise BadInput("Only order processes can be simulated on past orders.")
+        raise BadInput(_("Only order processes can be simulated on past orders."))
     draft = process_from_json(row.draft, process_id=row.id)
     if not draft.phases:
-        raise BadInput("Add at least one phase before simulating.")
+        raise BadInput(_("Add at least one phase before simulating."))
     kinds = tuple(k for k in row.service_types.split(",") if k)
     orders = past_orders(session, service_types=kinds, count=n)
     results = tuple(sim.simulate(draft, orders, calendar=calendar, default_hours=default_hours))
