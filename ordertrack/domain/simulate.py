@@ -45,6 +45,7 @@ class PastOrder:
     started_at: datetime
     tasks: tuple[PastTask, ...] = ()
     sla_hours: float | None = None  # business hours; None: no target
+    actual_end: datetime | None = None  # when the order really reached customer validation (history)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class OrderResult:
     sla_hours: float | None
     sla_breached: bool | None  # None: no target, or the process does not complete
     assumed: int  # tasks timed by their definition (the order had no timing for them)
+    actual_end: datetime | None = None
 
     @property
     def completed(self) -> bool:
@@ -187,7 +189,7 @@ def simulate_order(process: p.ProcessDef, order: PastOrder, *, calendar: Busines
         breached = None if hours is None or order.sla_hours is None else hours > order.sla_hours
         return OrderResult(order.order_id, order.number, order.name, order.started_at, outcome, ended,
                            hours, tuple(sorted(timers, key=lambda f: f.at)), tuple(sent), order.sla_hours,
-                           breached, assumed)
+                           breached, assumed, order.actual_end)
 
     try:
         run = absorb(p.start(process))

@@ -94,6 +94,7 @@ class ProcessSimulationState(AppState):
             "number": r.number, "name": r.name, "started": _when(r.started_at),
             "outcome": _(OUTCOME_WORDS[r.outcome]), "done": "1" if r.completed else "",
             "completion": _when(r.ended_at) if r.completed else "—", "hours": _hours(r.business_hours),
+            "actual": _when(r.actual_end),
             "active": _when(active[r.order_id].ended_at) if r.order_id in active and active[r.order_id].completed
             else "—",
             "timers": "; ".join(_(TIMER_WORDS[f.kind]).format(task=f.task) + f" ({_when(f.at)})" for f in r.timers)
@@ -131,6 +132,7 @@ def _order_row(r: rx.Var) -> rx.Component:
                               rx.badge(r["outcome"], color_scheme="amber"))),
         rx.table.cell(r["hours"]),
         rx.table.cell(r["active"]),
+        rx.table.cell(r["actual"]),
         rx.table.cell(rx.text(r["timers"], size="1")),
         rx.table.cell(rx.text(r["notifications"], size="1")),
         rx.table.cell(rx.cond(r["breached"] == "1", rx.badge(r["sla"], color_scheme="red"),
@@ -182,7 +184,7 @@ def simulation_section() -> rx.Component:
                 rx.box(rx.table.root(
                     rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in (
                         T("Order"), T("Started"), T("Predicted completion"), T("Business hours"),
-                        T("Active version"), T("Timers that would fire"), T("Notifications"), T("SLA"),
+                        T("Active version"), T("Really reached validation"), T("Timers that would fire"), T("Notifications"), T("SLA"),
                         T("Tasks without own timing"))])),
                     rx.table.body(rx.foreach(s.rows, _order_row)),
                     width="100%", variant="ghost", size="1", id="simulation-orders",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ordertrack.db.mapping import process_from_json
@@ -59,13 +60,16 @@ def _kinds(session: Session, order_ids: list[int]) -> dict[int, str]:
 
 def past_orders(session: Session, *, service_types: tuple[str, ...], count: int) -> list[sim.PastOrder]:
     """The last ``count`` orders of ``service_types`` (every order for the default queue), with
-    their real task timings and SLA targets, oldest first."""
+    their real task timings, SLA targets and when they really reached customer validation, oldest first."""
     query = select(Order).order_by(col(Order.created_at).desc(), col(Order.id).desc())
     if DEFAULT_QUEUE not in service_types:
         if not service_types:
             return []
+        # An order's service type is the kind of its first item (as intake routes it).
+        first_items = select(func.min(OrderItem.id)).group_by(OrderItem.order_id)
         query = query.where(col(Order.id).in_(
-            select(OrderItem.order_id).where(col(OrderItem.kind).in_(service_types))))
+            select(OrderItem.order_id).where(col(OrderItem.kind).in_(service_types),
+                                             col(OrderItem.id).in_(first_items))))
     found = list(session.exec(query.limit(count)).all())
     ids = [o.id for o in found]
     kinds = _kinds(session, ids)
@@ -81,12 +85,13 @@ def past_orders(session: Session, *, service_types: tuple[str, ...], count: int)
         for t in session.exec(select(TaskInstance).where(col(TaskInstance.run_id).in_(run_ids))
                               .order_by(col(TaskInstance.opened_at), col(TaskInstance.id))).all():
             tasks.setdefault(t.run_id, []).append(t)
-    first_moves: dict[int, datetime] = {}
+    reached: dict[int, datetime] = {}  # history: when the order really reached customer validation
     if ids:
         for oid, at in session.exec(select(StatusChange.entity_id, StatusChange.at)
-                                    .where(StatusChange.entity_kind == "order", col(StatusChange.entity_id).in_(ids))
+                                    .where(StatusChange.entity_kind == "order", col(StatusChange.entity_id).in_(ids),
+                                           col(StatusChange.to_state).in_(("validation", "closed")))
                                     .order_by(col(StatusChange.at))).all():
-            first_moves.setdefault(oid, at)
+            reached.setdefault(oid, at)
     targets: dict[tuple[str, str], float] = {}
     out = []
     for order in reversed(found):
@@ -95,10 +100,12 @@ def past_orders(session: Session, *, service_types: tuple[str, ...], count: int)
         if key not in targets:
             targets[key] = sla.target_for(session, service_type=kind, priority=order.priority)
         run = runs.get(order.id)
-        started = run.started_at if run else first_moves.get(order.id, order.created_at)
+        # The order's life starts when it is created (a queue adopted later still counts from there).
+        started = min(order.created_at, run.started_at) if run else order.created_at
         past = tuple(sim.PastTask(t.task_id, t.name, t.phase_id, t.closed_at - t.opened_at, t.status)
                      for t in (tasks.get(run.id, []) if run else []) if t.closed_at is not None)
-        out.append(sim.PastOrder(order.id, order.number, order.name, started, past, targets[key]))
+        out.append(sim.PastOrder(order.id, order.number, order.name, started, past, targets[key],
+                                 reached.get(order.id)))
     return out
 
 

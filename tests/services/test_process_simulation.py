@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, col, select
 
+from ordertrack.db.models import StatusChange
 from ordertrack.db.process_models import TaskInstance
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
@@ -53,12 +54,14 @@ def world(session, calendar):
         processes.start_run(session, principal=op, entity_kind="order", entity_id=o.id, process_id=pid,
                             now=NOW + timedelta(hours=i), calendar=calendar)
         orders.append(o)
-    f.order(session, customer_id=c.id, now=NOW, items=(("server", "pending"),))  # another service type
+    f.order(session, customer_id=c.id, now=NOW, items=(("server", "pending"), ("voice", "pending")))  # a server order
     # The first order's "Confirm order" took 3 hours in reality.
     first = session.exec(select(TaskInstance).where(TaskInstance.name == "Confirm order")
                          .order_by(col(TaskInstance.id))).first()
     processes.finish_task(session, principal=admin, task_instance_id=first.id, skip=False,
                           now=first.opened_at + timedelta(hours=3), calendar=calendar)
+    session.add(StatusChange(entity_kind="order", entity_id=orders[0].id, from_version=50, to_state="validation",
+                             actor_name="test", at=NOW + timedelta(hours=30)))
     # The draft adds a 24 Hour Wait to the provisioning phase.
     processes.edit(session, principal=admin, process_id=pid, now=NOW, change=lambda d: e.upsert_task(
         d, "ph2", p.TaskDef("", "Cool-off", type=p.TaskType.WAIT_24H, user_id=admin.user_id)))
@@ -78,6 +81,7 @@ def test_simulation_replays_past_orders_and_compares_with_the_active_version(ses
     assert result.draft_totals.completed == 3 and result.active_totals.timers == 0
     assert result.draft_totals.average_hours > result.active_totals.average_hours
     assert first.sla_hours and first.sla_breached is not None
+    assert first.actual_end == NOW + timedelta(hours=30) and result.draft[1].actual_end is None
 
 
 def test_simulation_writes_nothing(session, world, calendar):
