@@ -17,12 +17,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ordertrack.domain import process as p
+from ordertrack.i18n import N_
 
 if TYPE_CHECKING:
     from ordertrack.domain.calendar import BusinessCalendar
 
 MAX_ORDERS = 500
 DEFAULT_ORDERS = 50
+ESCALATED = N_("Task escalated after 2 business hours")  # the sweep tells the assignee and group
 MAX_STEPS = 500  # task closings per order before a replay counts as looping
 
 
@@ -188,7 +190,8 @@ def simulate_order(process: p.ProcessDef, order: PastOrder, *, calendar: Busines
         hours = calendar.between(order.started_at, ended) / timedelta(hours=1) if ended else None
         breached = None if hours is None or order.sla_hours is None else hours > order.sla_hours
         return OrderResult(order.order_id, order.number, order.name, order.started_at, outcome, ended,
-                           hours, tuple(sorted(timers, key=lambda f: f.at)), tuple(sent), order.sla_hours,
+                           hours, tuple(sorted(timers, key=lambda f: f.at)),
+                           tuple(sorted(sent, key=lambda n: n.at)), order.sla_hours,
                            breached, assumed, order.actual_end)
 
     try:
@@ -211,6 +214,12 @@ def simulate_order(process: p.ProcessDef, order: PastOrder, *, calendar: Busines
         closes, status, fired = schedule.pop(tr.key)
         now = max(now, closes)
         timers.extend(fired)
+        for f in fired:
+            if f.kind == "alarm":
+                sent.extend(Sent(n.event.value, n.to.value, f.task, f.at) for n in process.notifications
+                            if n.event is p.NotifyEvent.TASK_OVERDUE)
+            elif f.kind == "escalate":
+                sent.append(Sent(ESCALATED, p.NotifyTo.GROUP.value, f.task, f.at))
         out = p.finish_task(process, run, tr.task_id, status=status, key=tr.key)
         run = absorb(out)
         if any(e.kind is p.EffectKind.SWITCH_PROCESS for e in out.effects):

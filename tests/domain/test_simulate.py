@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from ordertrack.domain import process as p
@@ -44,6 +45,10 @@ def test_escalation_and_alarm_fire_when_the_real_task_took_longer():
     order = _order(s.PastTask("t", "Call carrier", "a", timedelta(hours=5), "done"))
     r = s.simulate_order(proc, order, calendar=CAL)
     assert sorted(f.kind for f in r.timers) == ["alarm", "escalate"]
+    assert [n.event for n in r.notifications] == [s.ESCALATED]  # no "past its alarm hours" notification defined
+    overdue = replace(proc, notifications=(p.NotificationDef("n", p.NotifyEvent.TASK_OVERDUE, p.NotifyTo.ME),))
+    r = s.simulate_order(overdue, order, calendar=CAL)
+    assert [n.event for n in r.notifications] == [p.NotifyEvent.TASK_OVERDUE.value, s.ESCALATED]
     assert r.ended_at == MON + timedelta(hours=5)
 
 
