@@ -196,34 +196,34 @@ def simulate_order(process: p.ProcessDef, order: PastOrder, *, calendar: Busines
 
     try:
         run = absorb(p.start(process))
-    except p.ProcessRefused:
-        return result("stuck", None)
-    for _step in range(MAX_STEPS):
-        if run.complete:
-            return result("completed", now)
-        if run.awaiting_route:
-            out = p.choose_route(process, run, _route(process, run, order))
+        for _step in range(MAX_STEPS):
+            if run.complete:
+                return result("completed", now)
+            if run.awaiting_route:
+                out = p.choose_route(process, run, _route(process, run, order))
+                run = absorb(out)
+                if any(e.kind is p.EffectKind.SWITCH_PROCESS for e in out.effects):
+                    return result("switched", now)
+                continue
+            current = p.open_tasks(process, run, run.phase_id)
+            if not current:
+                return result("stuck", None)
+            tr = min(current, key=lambda t: (schedule[t.key][0], t.key))
+            closes, status, fired = schedule.pop(tr.key)
+            now = max(now, closes)
+            timers.extend(fired)
+            for f in fired:
+                if f.kind == "alarm":
+                    sent.extend(Sent(n.event.value, n.to.value, f.task, f.at) for n in process.notifications
+                                if n.event is p.NotifyEvent.TASK_OVERDUE)
+                elif f.kind == "escalate":
+                    sent.append(Sent(ESCALATED, p.NotifyTo.GROUP.value, f.task, f.at))
+            out = p.finish_task(process, run, tr.task_id, status=status, key=tr.key)
             run = absorb(out)
             if any(e.kind is p.EffectKind.SWITCH_PROCESS for e in out.effects):
                 return result("switched", now)
-            continue
-        current = p.open_tasks(process, run, run.phase_id)
-        if not current:
-            return result("stuck", None)
-        tr = min(current, key=lambda t: (schedule[t.key][0], t.key))
-        closes, status, fired = schedule.pop(tr.key)
-        now = max(now, closes)
-        timers.extend(fired)
-        for f in fired:
-            if f.kind == "alarm":
-                sent.extend(Sent(n.event.value, n.to.value, f.task, f.at) for n in process.notifications
-                            if n.event is p.NotifyEvent.TASK_OVERDUE)
-            elif f.kind == "escalate":
-                sent.append(Sent(ESCALATED, p.NotifyTo.GROUP.value, f.task, f.at))
-        out = p.finish_task(process, run, tr.task_id, status=status, key=tr.key)
-        run = absorb(out)
-        if any(e.kind is p.EffectKind.SWITCH_PROCESS for e in out.effects):
-            return result("switched", now)
+    except p.ProcessRefused:  # a draft may route to a phase that does not exist (yet)
+        return result("stuck", None)
     return result("looping", None)
 
 

@@ -991,7 +991,7 @@ def process_editor_page() -> rx.Component:
             grid_template_columns="3fr 2fr",
         ),
         _versions(),
-        simulation_section(),
+        rx.cond(s.ptype == "Order", simulation_section()),
         _task_dialog(),
         rx.alert_dialog.root(
             rx.alert_dialog.content(

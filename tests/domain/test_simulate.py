@@ -91,3 +91,11 @@ def test_totals_and_the_order_cap():
     t = s.totals(results)
     assert (t.orders, t.completed, t.average_hours, t.timers) == (s.MAX_ORDERS, s.MAX_ORDERS, 2.0, 0)
     assert s.totals([]).average_hours is None
+
+
+def test_an_unfinished_draft_does_not_complete_instead_of_failing():
+    broken = _proc(p.PhaseDef("a", "A", (p.TaskDef("t", "T"),), (p.RouteDef("r", "nowhere", "gone"),)))
+    assert s.simulate_order(broken, _order(), calendar=CAL).outcome == "stuck"
+    empty = _proc(p.PhaseDef("a", "A", (p.TaskDef("t", "T"),)), p.PhaseDef("b", "B"))
+    r = s.simulate_order(empty, _order(), calendar=CAL)
+    assert r.outcome == "stuck" and r.ended_at is None and r.sla_breached is None
