@@ -17,6 +17,7 @@ from ordertrack.i18n import _
 from ordertrack.i18n.ui import T
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
+from ordertrack.pages.process_simulation import ProcessSimulationState, simulation_section
 from ordertrack.services import intake, process_groups, processes
 from ordertrack.services import orders as order_service
 from ordertrack.services.errors import BadInput, NotFound
@@ -258,6 +259,7 @@ class ProcessEditorState(AppState):
             self._fetch()
         except NotFound:
             self.missing = True
+        return ProcessSimulationState.clear
 
     @rx.event
     @guard(*DESIGNERS)
@@ -989,6 +991,7 @@ def process_editor_page() -> rx.Component:
             grid_template_columns="3fr 2fr",
         ),
         _versions(),
+        rx.cond(s.ptype == "Order", simulation_section()),
         _task_dialog(),
         rx.alert_dialog.root(
             rx.alert_dialog.content(
