@@ -14,6 +14,7 @@ from ordertrack.db.models import Customer, Order, User, UserSession
 from ordertrack.pages.board import BoardState
 from ordertrack.pages.order import OrderState
 from ordertrack.pages.order.moves import MovesState
+from ordertrack.pages.order.process import ProcessState
 from ordertrack.pages.orders import OrdersState
 from tests.wsclient import ReflexSocket, all_strings, sign_in
 
@@ -54,9 +55,14 @@ def _foreign_numbers(server, username: str) -> set[str]:
 
 
 def _move(staff: ReflexSocket, number: str, target: str) -> None:
+    """Move forward as the order's queue does it (skip the remaining actions, issue 18.1), back
+    with the move dialog."""
     path = f"/orders/{number}"
     state, moves = OrderState.get_full_name(), MovesState.get_full_name()
     staff.emit(f"{state}.load", {}, path=path, query={"number": number})
+    if target == "execution":
+        staff.emit(f"{ProcessState.get_full_name()}.skip_remaining", {}, path=path, query={"number": number})
+        return
     staff.emit(f"{moves}.open_move", {"target": target}, path=path, query={"number": number})
     staff.emit(f"{moves}.confirm_move", {"form_data": {"comment": "live push test"}}, path=path,
                query={"number": number})
