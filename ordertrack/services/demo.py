@@ -12,6 +12,7 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, func, select
@@ -476,77 +477,85 @@ def _load_failures(session: Session, *, now: datetime, calendar: BusinessCalenda
         )
 
 
+def _standard_queue(d: proc.ProcessDef, *, operator_id: int) -> proc.ProcessDef:
+    """Seed 05's standard provisioning: review, provisioning, activation."""
+    Task = proc.TaskDef
+    d = edit.add_phase(d, "Order Review")
+    d = edit.add_phase(d, "Provisioning")
+    d = edit.add_phase(d, "Activation")
+    d = edit.upsert_task(d, "ph1", Task("", "Check customer credit", type=proc.TaskType.CHECK_CUSTOMER_CREDIT,
+                                     group="Sales", alarm_hours=8, on_cancel=proc.OnCancel.HOLD_ORDER))
+    d = edit.upsert_task(d, "ph1", Task("", "Review service address", type=proc.TaskType.REVIEW_SERVICE_ADDRESS,
+                                     assign_to_order_user=True, on_complete=proc.OnComplete.CONFIRM_ORDER))
+    d = edit.upsert_task(d, "ph2", Task("", "Provision service", type=proc.TaskType.PROVISION_SERVICE,
+                                     assign_to_order_user=True, alarm_hours=24))
+    d = edit.upsert_task(d, "ph2", Task("", "Assign inventory", type=proc.TaskType.ASSIGN_INVENTORY,
+                                     group="Warehouse", phase_can_complete_while_open=True,
+                                     complete_with_order=True))
+    d = edit.upsert_task(d, "ph3", Task("", "Activation", type=proc.TaskType.ACTIVATION, user_id=operator_id))
+    d = edit.upsert_task(d, "ph3", Task("", "Billing completion", type=proc.TaskType.BILLING_COMPLETION,
+                                     group="Billing", on_complete=proc.OnComplete.COMPLETE_ORDER))
+    return edit.add_notification(d, proc.NotificationDef("", proc.NotifyEvent.PHASE_COMPLETED,
+                                                         proc.NotifyTo.CUSTOMER))
+
+def _voice_queue(d: proc.ProcessDef) -> proc.ProcessDef:
+    """Seed 05's New Voice Service: confirmation, number porting, FOC received."""
+    Task = proc.TaskDef
+    d = edit.add_phase(d, "Customer Confirmation")
+    d = edit.add_phase(d, "Number Porting")
+    d = edit.add_phase(d, "FOC Received")
+    d = edit.upsert_task(d, "ph1", Task("", "Customer order confirmation",
+                                     type=proc.TaskType.CUSTOMER_ORDER_CONFIRMATION, assign_to_order_user=True,
+                                     on_complete=proc.OnComplete.CONFIRM_ORDER))
+    d = edit.upsert_task(d, "ph2", Task("", "LNP request", type=proc.TaskType.LNP_REQUEST, group="Voice"))
+    d = edit.upsert_task(d, "ph2", Task("", "LNP escalation", type=proc.TaskType.ESCALATION_2H, group="Voice",
+                                     phase_can_complete_while_open=True, cancel_with_order=True))
+    d = edit.upsert_task(d, "ph3", Task("", "Carrier confirmation", type=proc.TaskType.CARRIER_CONFIRMATION,
+                                     group="Voice"))
+    d = edit.upsert_task(d, "ph3", Task("", "Billing completion", type=proc.TaskType.BILLING_COMPLETION,
+                                     group="Billing", on_complete=proc.OnComplete.COMPLETE_ORDER))
+    return d
+
+def _ticket_process(d: proc.ProcessDef) -> proc.ProcessDef:
+    """A support ticket: triage, resolution."""
+    Task = proc.TaskDef
+    d = edit.add_phase(d, "Triage")
+    d = edit.add_phase(d, "Resolution")
+    d = edit.upsert_task(d, "ph1", Task("", "Triage the ticket", type=proc.TaskType.TICKET, group="Support"))
+    d = edit.upsert_task(d, "ph2", Task("", "Answer the client", type=proc.TaskType.STANDARD, group="Support",
+                                     alarm_hours=4))
+    return d
+
+def _request_process(d: proc.ProcessDef) -> proc.ProcessDef:
+    """A service request: assess, deliver."""
+    Task = proc.TaskDef
+    d = edit.add_phase(d, "Assess")
+    d = edit.add_phase(d, "Deliver")
+    d = edit.upsert_task(d, "ph1", Task("", "Assess the request", group="Sales"))
+    d = edit.upsert_task(d, "ph2", Task("", "Deliver and confirm", group="Support"))
+    return d
+
+
 def _load_processes(session: Session, *, now: datetime, calendar: BusinessCalendar, users: list[User]) -> None:
     """Two active order processes (seed 05's examples) running on the open orders of the first customers."""
     admin = principal_of(next(u for u in users if u.role == "admin"))
     operator = next(u for u in users if u.role == "operator")
-    Task = proc.TaskDef
     by_name = {u.username: u.id for u in users}
     for group, members in (("Sales", ("operator", "support")), ("Warehouse", ("operator", "installer")),
                            ("Billing", ("operator", "support")), ("Voice", ("operator", "support")),
                            ("Support", ("support", "operator", "techsupport"))):
         process_groups.save_group(session, principal=admin, group_id=None, name=group,
                                   member_ids=[by_name[m] for m in members])
-
-    def standard(d):
-        d = edit.add_phase(d, "Order Review")
-        d = edit.add_phase(d, "Provisioning")
-        d = edit.add_phase(d, "Activation")
-        d = edit.upsert_task(d, "ph1", Task("", "Check customer credit", type=proc.TaskType.CHECK_CUSTOMER_CREDIT,
-                                         group="Sales", alarm_hours=8, on_cancel=proc.OnCancel.HOLD_ORDER))
-        d = edit.upsert_task(d, "ph1", Task("", "Review service address", type=proc.TaskType.REVIEW_SERVICE_ADDRESS,
-                                         assign_to_order_user=True, on_complete=proc.OnComplete.CONFIRM_ORDER))
-        d = edit.upsert_task(d, "ph2", Task("", "Provision service", type=proc.TaskType.PROVISION_SERVICE,
-                                         assign_to_order_user=True, alarm_hours=24))
-        d = edit.upsert_task(d, "ph2", Task("", "Assign inventory", type=proc.TaskType.ASSIGN_INVENTORY,
-                                         group="Warehouse", phase_can_complete_while_open=True,
-                                         complete_with_order=True))
-        d = edit.upsert_task(d, "ph3", Task("", "Activation", type=proc.TaskType.ACTIVATION, user_id=operator.id))
-        d = edit.upsert_task(d, "ph3", Task("", "Billing completion", type=proc.TaskType.BILLING_COMPLETION,
-                                         group="Billing", on_complete=proc.OnComplete.COMPLETE_ORDER))
-        return edit.add_notification(d, proc.NotificationDef("", proc.NotifyEvent.PHASE_COMPLETED,
-                                                             proc.NotifyTo.CUSTOMER))
-
-    def voice(d):
-        d = edit.add_phase(d, "Customer Confirmation")
-        d = edit.add_phase(d, "Number Porting")
-        d = edit.add_phase(d, "FOC Received")
-        d = edit.upsert_task(d, "ph1", Task("", "Customer order confirmation",
-                                         type=proc.TaskType.CUSTOMER_ORDER_CONFIRMATION, assign_to_order_user=True,
-                                         on_complete=proc.OnComplete.CONFIRM_ORDER))
-        d = edit.upsert_task(d, "ph2", Task("", "LNP request", type=proc.TaskType.LNP_REQUEST, group="Voice"))
-        d = edit.upsert_task(d, "ph2", Task("", "LNP escalation", type=proc.TaskType.ESCALATION_2H, group="Voice",
-                                         phase_can_complete_while_open=True, cancel_with_order=True))
-        d = edit.upsert_task(d, "ph3", Task("", "Carrier confirmation", type=proc.TaskType.CARRIER_CONFIRMATION,
-                                         group="Voice"))
-        d = edit.upsert_task(d, "ph3", Task("", "Billing completion", type=proc.TaskType.BILLING_COMPLETION,
-                                         group="Billing", on_complete=proc.OnComplete.COMPLETE_ORDER))
-        return d
-
-    def ticket(d):
-        d = edit.add_phase(d, "Triage")
-        d = edit.add_phase(d, "Resolution")
-        d = edit.upsert_task(d, "ph1", Task("", "Triage the ticket", type=proc.TaskType.TICKET, group="Support"))
-        d = edit.upsert_task(d, "ph2", Task("", "Answer the client", type=proc.TaskType.STANDARD, group="Support",
-                                         alarm_hours=4))
-        return d
-
-    def request(d):
-        d = edit.add_phase(d, "Assess")
-        d = edit.add_phase(d, "Deliver")
-        d = edit.upsert_task(d, "ph1", Task("", "Assess the request", group="Sales"))
-        d = edit.upsert_task(d, "ph2", Task("", "Deliver and confirm", group="Support"))
-        return d
-
     rid = processes.create_process(session, principal=admin, name="Service request", type="Request", now=now)
-    processes.edit(session, principal=admin, process_id=rid, change=request, now=now)
+    processes.edit(session, principal=admin, process_id=rid, change=_request_process, now=now)
     processes.activate(session, principal=admin, process_id=rid, now=now)
     pid = processes.create_process(session, principal=admin, name="Support ticket", type="Ticket", now=now)
-    processes.edit(session, principal=admin, process_id=pid, change=ticket, now=now)
+    processes.edit(session, principal=admin, process_id=pid, change=_ticket_process, now=now)
     processes.activate(session, principal=admin, process_id=pid, now=now)
     ids = {}
+    standard = partial(_standard_queue, operator_id=operator.id)
     for name, build, kinds in (("Standard provisioning", standard, "server,hosting,network,security,backup,license"),
-                                ("New Voice Service", voice, "voice")):
+                                ("New Voice Service", _voice_queue, "voice")):
         pid = processes.create_process(session, principal=admin, name=name, type="Order", now=now)
         processes.edit(session, principal=admin, process_id=pid, change=build, now=now)
         processes.set_service_types(session, principal=admin, process_id=pid, service_types=kinds)
