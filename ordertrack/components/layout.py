@@ -46,7 +46,11 @@ def shell(
     wide: bool = False,
 ) -> rx.Component:
     """Wrap a page's content in the shell. From 768 px up the navigation is a row of links;
-    below, a menu button opens it, and the user's name and role wrap onto their own line."""
+    below, a menu button opens it, and the user's name and role wrap onto their own line.
+
+    Long because: one declarative component tree (header, navigation for wide and narrow screens,
+    main), read top to bottom as the page looks.
+    """
     menu = rx.menu.root(
         rx.menu.trigger(rx.icon_button(rx.icon("menu", size=20), variant="ghost", aria_label=T("Menu"),
                                        id="nav-menu-button")),

@@ -15,7 +15,10 @@ DEADLINE_COLOURS = {"ok": "blue", "warning": "amber", "breached": "red"}
 
 
 def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
-    """One order on the board; the whole card links to the order page. Staff may drag it."""
+    """One order on the board; the whole card links to the order page. Staff may drag it.
+
+    Long because: one declarative component tree that reads top to bottom as the card looks.
+    """
     return rx.link(
         rx.card(
             rx.vstack(

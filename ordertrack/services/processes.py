@@ -543,7 +543,12 @@ def _apply(session: Session, *, run: ProcessRun, definition: p.ProcessDef, proc:
            principal: Principal, now: datetime, calendar: BusinessCalendar, base_url: str, support: str,
            note: str = "") -> None:
     """Persist the engine's new run state and carry out its effects; then the order follows
-    its queue to the board phase of the step the run stands at (one truth)."""
+    its queue to the board phase of the step the run stands at (one truth).
+
+    Long because: each effect of the engine's outcome (task rows, order actions, notifications, the
+    queue's phase) must happen in this order inside one transaction; the branches read as the list
+    of effects.
+    """
     before = {t.id: t for t in session.exec(select(TaskInstance).where(TaskInstance.run_id == run.id)).all()}
     subject = _order(session, run.entity_kind, run.entity_id)
     lines: list[str] = []

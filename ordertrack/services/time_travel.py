@@ -104,6 +104,10 @@ def board_as_of(session: Session, *, principal: Principal, at: datetime, now: da
 
     Raises:
         BadInput: ``at`` outside the last 90 days, or a bad filter.
+
+    Long because: one query pipeline (unchanged orders counted in SQL, changed ones rebuilt from
+    their rows, then windowed per column); its steps share the same filters and scope, and splitting
+    them would pass all of them around.
     """
     check_moment(at, now=now)
     f = filters.validated()
