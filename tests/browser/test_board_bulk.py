@@ -58,6 +58,7 @@ def test_bulk_move_with_one_refused_card(page, server):
             assert order.phase == "planning"
             assert s.exec(select(StatusChange.comment).where(
                 StatusChange.entity_id == order.id, StatusChange.entity_kind == "order",
-                StatusChange.to_state == "planning").order_by(col(StatusChange.id).desc())
+                StatusChange.from_state == "execution", StatusChange.to_state == "planning")
+                .order_by(col(StatusChange.id).desc())
             ).first() == "Carrier dates slipped"
         assert s.exec(select(Order.phase).where(Order.number == other)).one() == "validation"

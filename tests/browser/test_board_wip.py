@@ -71,6 +71,7 @@ def test_soft_then_hard_wip_limit_on_planning(page, server):
             order_id = s.exec(select(Order.id).where(Order.number == first)).one()
             note = s.exec(select(StatusChange.comment).where(StatusChange.entity_id == order_id,
                                                              StatusChange.entity_kind == "order",
+                                                             StatusChange.from_state == "execution",
                                                              StatusChange.to_state == "planning")
                           .order_by(col(StatusChange.id).desc())).first()
         assert note == f"Over the WIP limit of {COLUMN} ({count + 1} of {count}): Carrier date slipped"

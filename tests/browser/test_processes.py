@@ -7,10 +7,11 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import exists
 from sqlmodel import Session, create_engine, select
 
 from ordertrack.db.models import Order
-from ordertrack.db.process_models import Process, ProcessRun, ProcessVersion
+from ordertrack.db.process_models import Process, ProcessRun, ProcessVersion, TaskInstance
 from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
@@ -22,8 +23,9 @@ def _order_running(server, process_name: str, index: int = 0) -> str:
             select(Order.number).join(ProcessRun, (ProcessRun.entity_id == Order.id) & (ProcessRun.entity_kind == "order"))
             .join(ProcessVersion, ProcessVersion.id == ProcessRun.process_version_id)
             .join(Process, Process.id == ProcessVersion.process_id)
-            .where(Process.name == process_name, ProcessRun.status == "running", Order.phase == "planning")
-            .order_by(Order.id.desc())
+            .where(Process.name == process_name, ProcessRun.status == "running", Order.phase == "planning",
+                   ~exists().where(TaskInstance.run_id == ProcessRun.id, TaskInstance.status == "canceled"))
+            .order_by(Order.id.desc())  # not one that another test sent back (its actions reopened)
         ).all()[index]
 
 
