@@ -75,7 +75,7 @@ def _board_vars(principal, filters: board_service.BoardFilters, limits: dict[str
                 {"number": k.number, "href": routes.order_url(k.number), "name": k.name,
                  "customer": k.customer_name, "phase": k.phase_label, "status": k.status,
                  "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline,
-                 "deadline_level": k.deadline_level, "owner": k.owner_name, "priority": k.priority,
+                 "deadline_level": k.deadline_level, "sla_level": k.sla_level, "owner": k.owner_name, "priority": k.priority,
                  "priority_label": k.priority_label, "version": str(k.version), "failed": "1" if k.failed else "",
                  "change": "", "change_label": ""}
                 for k in c.cards
@@ -114,7 +114,7 @@ def _past_vars(principal, filters: board_service.BoardFilters, limits: dict[str,
         "cards": {c.key: [
             {"number": k.number, "href": routes.order_url(k.number), "name": k.name, "customer": k.customer_name,
              "phase": k.phase_label, "status": k.status, "status_label": k.status_label, "in_phase": k.in_phase,
-             "deadline": "", "deadline_level": "", "owner": k.owner_name, "priority": k.priority,
+             "deadline": "", "deadline_level": "", "sla_level": "", "owner": k.owner_name, "priority": k.priority,
              "priority_label": k.priority_label, "version": "0", "failed": "", "change": k.change,
              "change_label": k.change_label}
             for k in c.cards] for c in snap.columns},
@@ -201,6 +201,7 @@ class BoardState(AppState):
     f_status: str = ANY
     f_owner: str = ANY
     f_priority: str = ANY
+    f_sla: str = ANY
     is_staff: bool = False
     can_filter_customer: bool = False
     customers: list[dict[str, str]] = []
@@ -229,6 +230,7 @@ class BoardState(AppState):
             status=None if self.f_status == ANY else self.f_status,
             owner_id=opt_int(self.f_owner) if self.is_staff else None,
             priority=None if self.f_priority == ANY or not self.is_staff else self.f_priority,
+            sla=None if self.f_sla == ANY else self.f_sla,
         )
 
     def _fetch(self) -> None:
@@ -283,6 +285,7 @@ class BoardState(AppState):
         self.f_status = f.status or ANY
         self.f_owner = str(f.owner_id) if str(f.owner_id) in known_owners else ANY
         self.f_priority = f.priority or ANY
+        self.f_sla = f.sla or ANY
         self.tab = "closed" if params.get("tab") == "closed" else "board"
         page = params.get("page", "")
         self.closed_page = int(page) - 1 if isinstance(page, str) and page.isdigit() and 0 < int(page) < 100_000 else 0
@@ -383,13 +386,14 @@ class BoardState(AppState):
     @rx.event
     @guard()
     def set_filter(self, name: str, value: str):
-        """Filters: customer (staff, resellers, partners), status (everyone), owner and priority
-        (staff); "any" clears one."""
+        """Filters: customer (staff, resellers, partners), status and SLA level (everyone), owner
+        and priority (staff); "any" clears one."""
         name = coerce_str(name, name="Filter", max_len=20)
         value = coerce_str(value, name="Filter value", max_len=40) or ANY
         allowed = {
             "customer": {c["id"] for c in self.customers},
             "status": {s.value for s in OrderStatus},
+            "sla": set(board_service.SLA_LEVELS),
         }
         if current_principal().is_staff:
             allowed |= {"owner": {o["id"] for o in self.owners}, "priority": set(PRIORITIES)}
@@ -406,7 +410,7 @@ class BoardState(AppState):
         """Back to every order this viewer may see."""
         self.search = ""
         self.search_key += 1
-        self.f_customer = self.f_status = self.f_owner = self.f_priority = ANY
+        self.f_customer = self.f_status = self.f_owner = self.f_priority = self.f_sla = ANY
         self.closed_page = 0
         self._fetch()
         return self._keep_url()
@@ -891,6 +895,8 @@ def _filters() -> rx.Component:
         rx.cond(s.can_filter_customer,
                 _select(T("Customer"), "customer", s.f_customer, s.customers, none=T("Any customer"), width="200px")),
         _select(T("Status"), "status", s.f_status, s.statuses, none=T("Any status")),
+        _select(T("SLA"), "sla", s.f_sla, [(k, T(v)) for k, v in board_service.SLA_LEVELS.items()],
+                none=T("Any SLA level"), width="150px"),
         rx.cond(
             s.is_staff,
             inline(
