@@ -14,6 +14,7 @@ from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal,
 from ordertrack.clock import get_clock
 from ordertrack.components import order_columns as oc
 from ordertrack.components.forms import hidden, inline, text_input
+from ordertrack.components.layout import dialog
 from ordertrack.components.order_card import kanban_column
 from ordertrack.components.tables import Column, data_table, loading_state, pager
 from ordertrack.components.transition_dialog import transition_dialog
@@ -26,7 +27,7 @@ from ordertrack.i18n.ui import T, Tn
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.services import board as board_service
-from ordertrack.services import board_moves, orders, time_travel, wip
+from ordertrack.services import board_moves, orders, processes, time_travel, wip
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.services.orders import PRIORITIES
@@ -218,6 +219,9 @@ class BoardState(AppState):
     drop_error: str = ""
     drop_channel: bool = False
     _drop: dict[str, int | str] = {}
+    skip_open: bool = False
+    skip_text: str = ""
+    _skip: dict[str, int | str] = {}
     _limits: dict[str, int] = {}
 
     def _filters(self) -> board_service.BoardFilters:
@@ -467,6 +471,12 @@ class BoardState(AppState):
             raise BadInput(_("{number} cannot be moved there.").format(number=number))
         target = move.target
         with session_scope() as session:
+            try:
+                processes.check_move(session, order_id=detail.card.id, target=target)
+            except processes.QueueNotReached as refused:
+                if not refused.steps:
+                    raise
+                return self._ask_skip(detail.card.id, version, target, refused.steps)
             full = wip.breaches_for_order(session, order_id=detail.card.id, target=target)
         if full and full[0].hard:
             raise BadInput(full[0].message())
@@ -481,6 +491,39 @@ class BoardState(AppState):
             self.drop_open = True
             return None
         return self._move(detail.card.id, version, target, "")
+
+    def _ask_skip(self, order_id: int, version: int, target: str, steps: tuple[str, ...]) -> None:
+        """The order's queue has not reached ``target``: offer to skip the remaining actions of
+        ``steps`` (the order then follows its queue there)."""
+        self._skip = {"id": order_id, "version": version, "target": target}
+        self.skip_text = _("Skip the remaining actions of {steps}? The order moves to {phase}.").format(
+            steps=", ".join(f"“{s}”" for s in steps), phase=ORDER_WORKFLOW.label(target))
+        self.skip_open = True
+
+    @rx.event
+    @guard(staff=True)
+    def confirm_skip(self):
+        """Skip the remaining actions of the order's queue step(s) up to the dropped column; the
+        order moves there. Refused when the order changed since the drop."""
+        self._live_only()
+        skip, self._skip, self.skip_open = self._skip, {}, False
+        if not skip:
+            raise BadInput(_("Nothing to skip."))
+        settings = get_settings()
+        with session_scope() as session:
+            board_moves.skip_card(session, principal=current_principal(), order_id=int(skip["id"]),
+                                  version=int(skip["version"]), target=str(skip["target"]), now=get_clock().now(),
+                                  calendar=business_calendar(), base_url=settings.public_url,
+                                  support=settings.support_email)
+        publish()
+        self._fetch()
+        return rx.toast.success(_("Remaining actions skipped."))
+
+    @rx.event
+    @guard()
+    async def cancel_skip(self):
+        """Keep working: nothing is skipped, nothing moves."""
+        self._skip, self.skip_open = {}, False
 
     @rx.event
     @guard(staff=True)
@@ -990,6 +1033,11 @@ def board_page() -> rx.Component:
             needs_comment=s.drop_needs_comment, irreversible=s.drop_irreversible, error=s.drop_error,
             on_submit=s.confirm_drop, on_cancel=s.cancel_drop, ask_channel=s.drop_channel,
         ),
+        dialog(T("Skip the remaining actions?"), rx.text(s.skip_text),
+               rx.hstack(rx.button(T("Keep working"), variant="soft", color_scheme="gray", on_click=s.cancel_skip),
+                         rx.button(T("Skip them"), on_click=s.confirm_skip, id="confirm-skip"),
+                         justify="end", width="100%", margin_top="1em"),
+               open=s.skip_open, on_close=s.cancel_skip, max_width="30em"),
         _wip_dialog(),
         _bulk_result(),
         rx.script(src="/board-dnd.js"),
