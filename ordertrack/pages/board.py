@@ -64,26 +64,38 @@ def _shared_wip(principal) -> dict[str, dict[str, str]]:
     return live.shared(("wip", live.scope_of(principal)), compute)
 
 
+def column_vars(columns, card) -> dict:
+    """One var per column for its cards (``cards_<column>``) and one for its total
+    (``total_<column>``): a live push sends only the vars that changed, so a move resends the
+    columns it touched, not the whole board."""
+    out: dict = {}
+    for c in columns:
+        out[f"cards_{c.key}"] = [card(k) for k in c.cards]
+        out[f"total_{c.key}"] = c.total
+    return out
+
+
+def _live_card(k) -> dict[str, str]:
+    return {"number": k.number, "href": routes.order_url(k.number), "name": k.name,
+            "customer": k.customer_name, "phase": k.phase_label, "status": k.status,
+            "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline,
+            "deadline_level": k.deadline_level, "sla_level": k.sla_level, "owner": k.owner_name,
+            "priority": k.priority, "priority_label": k.priority_label, "version": str(k.version),
+            "failed": "1" if k.failed else "", "change": "", "change_label": ""}
+
+
+def _past_card(k) -> dict[str, str]:
+    return {"number": k.number, "href": routes.order_url(k.number), "name": k.name, "customer": k.customer_name,
+            "phase": k.phase_label, "status": k.status, "status_label": k.status_label, "in_phase": k.in_phase,
+            "deadline": "", "deadline_level": "", "sla_level": "", "owner": k.owner_name, "priority": k.priority,
+            "priority_label": k.priority_label, "version": "0", "failed": "", "change": k.change,
+            "change_label": k.change_label}
+
+
 def _board_vars(principal, filters: board_service.BoardFilters, limits: dict[str, int], lang: str) -> dict:
-    """The board's vars (a window of cards per column) as this principal sees them."""
+    """The board's vars (a window of cards per column, one var each) as this principal sees them."""
     columns = _shared_board(principal, filters, limits, lang)
-    return {
-        "wip": _shared_wip(principal),
-        "past_changes": {},
-        "totals": {c.key: c.total for c in columns},
-        "cards": {
-            c.key: [
-                {"number": k.number, "href": routes.order_url(k.number), "name": k.name,
-                 "customer": k.customer_name, "phase": k.phase_label, "status": k.status,
-                 "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline,
-                 "deadline_level": k.deadline_level, "sla_level": k.sla_level, "owner": k.owner_name, "priority": k.priority,
-                 "priority_label": k.priority_label, "version": str(k.version), "failed": "1" if k.failed else "",
-                 "change": "", "change_label": ""}
-                for k in c.cards
-            ]
-            for c in columns
-        },
-    }
+    return {"wip": _shared_wip(principal), "past_changes": {}, **column_vars(columns, _live_card)}
 
 
 def _closed_vars(principal, filters: board_service.BoardFilters, page: int, lang: str) -> dict:
@@ -109,16 +121,9 @@ def _past_vars(principal, filters: board_service.BoardFilters, limits: dict[str,
                                        limits=limits, changes=changes)
     return {
         "wip": {},
-        "totals": {c.key: c.total for c in snap.columns},
         "past_changes": {c.key: {"moved": str(c.moved), "closed": str(c.closed), "appeared": str(c.appeared)}
                          for c in snap.columns} if changes else {},
-        "cards": {c.key: [
-            {"number": k.number, "href": routes.order_url(k.number), "name": k.name, "customer": k.customer_name,
-             "phase": k.phase_label, "status": k.status, "status_label": k.status_label, "in_phase": k.in_phase,
-             "deadline": "", "deadline_level": "", "sla_level": "", "owner": k.owner_name, "priority": k.priority,
-             "priority_label": k.priority_label, "version": "0", "failed": "", "change": k.change,
-             "change_label": k.change_label}
-            for k in c.cards] for c in snap.columns},
+        **column_vars(snap.columns, _past_card),
     }
 
 
@@ -165,8 +170,15 @@ class BoardState(AppState):
 
     tab: str = "board"
     loading: bool = True
-    totals: dict[str, int] = {}
-    cards: dict[str, list[dict[str, str]]] = {}
+    # one var per column (see ``column_vars``): a live push resends only the columns that changed
+    cards_planning: list[dict[str, str]] = []
+    cards_execution: list[dict[str, str]] = []
+    cards_validation: list[dict[str, str]] = []
+    cards_done: list[dict[str, str]] = []
+    total_planning: int = 0
+    total_execution: int = 0
+    total_validation: int = 0
+    total_done: int = 0
     wip: dict[str, dict[str, str]] = {}
     is_admin: bool = False
     wip_open: bool = False
@@ -635,12 +647,12 @@ class BoardState(AppState):
         """A card's checkbox: select or unselect it; with shift, every card from the last one
         clicked to this one in the same column."""
         number = coerce_str(number, name="Order", max_len=40, required=True)
-        where = next(((key, i) for key, cards in self.cards.items() for i, c in enumerate(cards)
-                      if c["number"] == number), None)
+        where = next(((c.key, i) for c in board_service.COLUMNS
+                      for i, card in enumerate(getattr(self, f"cards_{c.key}")) if card["number"] == number), None)
         if where is None:
             raise BadInput(_("Order not found."))
         column, index = where
-        cards = self.cards[column]
+        cards = getattr(self, f"cards_{column}")
         versions = dict(self._versions)
         anchor = self._anchor
         if shift is True and anchor.get("column") == column:
@@ -868,7 +880,7 @@ def _wip_badge(key: str) -> rx.Component:
             content=rx.cond(w["hard"] == "1", T("Hard WIP limit: moves into a full column are refused"),
                             T("Soft WIP limit: moving into a full column asks for a reason")),
         ),
-        rx.badge(BoardState.totals.get(key, 0), variant="soft", color_scheme="gray", radius="full",
+        rx.badge(getattr(BoardState, f"total_{key}"), variant="soft", color_scheme="gray", radius="full",
                  data_testid="column-count"),
     )
 
@@ -969,7 +981,7 @@ def _board() -> rx.Component:
         rx.flex(
             *[
                 kanban_column(
-                    key=c.key, title=T(c.title), total=s.totals.get(c.key, 0), cards=s.cards.get(c.key, []),
+                    key=c.key, title=T(c.title), total=getattr(s, f"total_{c.key}"), cards=getattr(s, f"cards_{c.key}"),
                     on_more=s.show_more(c.key), draggable=s.is_staff & (s.asof == ""),
                     header_extra=_wip_badge(c.key), note=_changes_note(c.key),
                     selecting=s.selecting, selected=s.selected, on_toggle=s.toggle_select,
