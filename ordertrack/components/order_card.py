@@ -1,4 +1,5 @@
-"""A board card: number and name, status badge, owner and priority, time in phase, next deadline."""
+"""A board card: number and name, status badge, owner and priority, time in phase, next deadline;
+amber or red (left edge and tint) when its SLA clock is at a warning level or breached."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ordertrack.i18n.ui import T
 
 PRIORITY_COLOURS = {"low": "gray", "normal": "blue", "high": "orange", "urgent": "red"}
 DEADLINE_COLOURS = {"ok": "blue", "warning": "amber", "breached": "red"}
+SLA_COLOURS = {"warning": "amber", "breached": "red"}  # the card's colour by its SLA level ("ok": plain)
 
 
 def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
@@ -78,6 +80,11 @@ def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
             size="1",
             width="100%",
             class_name="ot-card",
+            border_left=rx.match(card["sla_level"],
+                                 *((k, f"4px solid {rx.color(v, 9)}") for k, v in SLA_COLOURS.items()), "none"),
+            background=rx.match(card["sla_level"], *((k, rx.color(v, 2)) for k, v in SLA_COLOURS.items()),
+                                "var(--card-background-color)"),
+            custom_attrs={"data-sla": card["sla_level"]},
         ),
         href=card["href"],
         underline="none",

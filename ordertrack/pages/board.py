@@ -14,6 +14,7 @@ from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal,
 from ordertrack.clock import get_clock
 from ordertrack.components import order_columns as oc
 from ordertrack.components.forms import hidden, inline, text_input
+from ordertrack.components.layout import dialog
 from ordertrack.components.order_card import kanban_column
 from ordertrack.components.tables import Column, data_table, loading_state, pager
 from ordertrack.components.transition_dialog import transition_dialog
@@ -26,7 +27,7 @@ from ordertrack.i18n.ui import T, Tn
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.services import board as board_service
-from ordertrack.services import board_moves, orders, time_travel, wip
+from ordertrack.services import board_moves, orders, processes, time_travel, wip
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.services.orders import PRIORITIES
@@ -63,26 +64,38 @@ def _shared_wip(principal) -> dict[str, dict[str, str]]:
     return live.shared(("wip", live.scope_of(principal)), compute)
 
 
+def column_vars(columns, card) -> dict:
+    """One var per column for its cards (``cards_<column>``) and one for its total
+    (``total_<column>``): a live push sends only the vars that changed, so a move resends the
+    columns it touched, not the whole board."""
+    out: dict = {}
+    for c in columns:
+        out[f"cards_{c.key}"] = [card(k) for k in c.cards]
+        out[f"total_{c.key}"] = c.total
+    return out
+
+
+def _live_card(k) -> dict[str, str]:
+    return {"number": k.number, "href": routes.order_url(k.number), "name": k.name,
+            "customer": k.customer_name, "phase": k.phase_label, "status": k.status,
+            "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline,
+            "deadline_level": k.deadline_level, "sla_level": k.sla_level, "owner": k.owner_name,
+            "priority": k.priority, "priority_label": k.priority_label, "version": str(k.version),
+            "failed": "1" if k.failed else "", "change": "", "change_label": ""}
+
+
+def _past_card(k) -> dict[str, str]:
+    return {"number": k.number, "href": routes.order_url(k.number), "name": k.name, "customer": k.customer_name,
+            "phase": k.phase_label, "status": k.status, "status_label": k.status_label, "in_phase": k.in_phase,
+            "deadline": "", "deadline_level": "", "sla_level": "", "owner": k.owner_name, "priority": k.priority,
+            "priority_label": k.priority_label, "version": "0", "failed": "", "change": k.change,
+            "change_label": k.change_label}
+
+
 def _board_vars(principal, filters: board_service.BoardFilters, limits: dict[str, int], lang: str) -> dict:
-    """The board's vars (a window of cards per column) as this principal sees them."""
+    """The board's vars (a window of cards per column, one var each) as this principal sees them."""
     columns = _shared_board(principal, filters, limits, lang)
-    return {
-        "wip": _shared_wip(principal),
-        "past_changes": {},
-        "totals": {c.key: c.total for c in columns},
-        "cards": {
-            c.key: [
-                {"number": k.number, "href": routes.order_url(k.number), "name": k.name,
-                 "customer": k.customer_name, "phase": k.phase_label, "status": k.status,
-                 "status_label": k.status_label, "in_phase": k.in_phase, "deadline": k.deadline,
-                 "deadline_level": k.deadline_level, "owner": k.owner_name, "priority": k.priority,
-                 "priority_label": k.priority_label, "version": str(k.version), "failed": "1" if k.failed else "",
-                 "change": "", "change_label": ""}
-                for k in c.cards
-            ]
-            for c in columns
-        },
-    }
+    return {"wip": _shared_wip(principal), "past_changes": {}, **column_vars(columns, _live_card)}
 
 
 def _closed_vars(principal, filters: board_service.BoardFilters, page: int, lang: str) -> dict:
@@ -108,16 +121,9 @@ def _past_vars(principal, filters: board_service.BoardFilters, limits: dict[str,
                                        limits=limits, changes=changes)
     return {
         "wip": {},
-        "totals": {c.key: c.total for c in snap.columns},
         "past_changes": {c.key: {"moved": str(c.moved), "closed": str(c.closed), "appeared": str(c.appeared)}
                          for c in snap.columns} if changes else {},
-        "cards": {c.key: [
-            {"number": k.number, "href": routes.order_url(k.number), "name": k.name, "customer": k.customer_name,
-             "phase": k.phase_label, "status": k.status, "status_label": k.status_label, "in_phase": k.in_phase,
-             "deadline": "", "deadline_level": "", "owner": k.owner_name, "priority": k.priority,
-             "priority_label": k.priority_label, "version": "0", "failed": "", "change": k.change,
-             "change_label": k.change_label}
-            for k in c.cards] for c in snap.columns},
+        **column_vars(snap.columns, _past_card),
     }
 
 
@@ -164,8 +170,15 @@ class BoardState(AppState):
 
     tab: str = "board"
     loading: bool = True
-    totals: dict[str, int] = {}
-    cards: dict[str, list[dict[str, str]]] = {}
+    # one var per column (see ``column_vars``): a live push resends only the columns that changed
+    cards_planning: list[dict[str, str]] = []
+    cards_execution: list[dict[str, str]] = []
+    cards_validation: list[dict[str, str]] = []
+    cards_done: list[dict[str, str]] = []
+    total_planning: int = 0
+    total_execution: int = 0
+    total_validation: int = 0
+    total_done: int = 0
     wip: dict[str, dict[str, str]] = {}
     is_admin: bool = False
     wip_open: bool = False
@@ -201,6 +214,7 @@ class BoardState(AppState):
     f_status: str = ANY
     f_owner: str = ANY
     f_priority: str = ANY
+    f_sla: str = ANY
     is_staff: bool = False
     can_filter_customer: bool = False
     customers: list[dict[str, str]] = []
@@ -217,6 +231,9 @@ class BoardState(AppState):
     drop_error: str = ""
     drop_channel: bool = False
     _drop: dict[str, int | str] = {}
+    skip_open: bool = False
+    skip_text: str = ""
+    _skip: dict[str, int | str] = {}
     _limits: dict[str, int] = {}
 
     def _filters(self) -> board_service.BoardFilters:
@@ -229,6 +246,7 @@ class BoardState(AppState):
             status=None if self.f_status == ANY else self.f_status,
             owner_id=opt_int(self.f_owner) if self.is_staff else None,
             priority=None if self.f_priority == ANY or not self.is_staff else self.f_priority,
+            sla=None if self.f_sla == ANY else self.f_sla,
         )
 
     def _fetch(self) -> None:
@@ -283,6 +301,7 @@ class BoardState(AppState):
         self.f_status = f.status or ANY
         self.f_owner = str(f.owner_id) if str(f.owner_id) in known_owners else ANY
         self.f_priority = f.priority or ANY
+        self.f_sla = f.sla or ANY
         self.tab = "closed" if params.get("tab") == "closed" else "board"
         page = params.get("page", "")
         self.closed_page = int(page) - 1 if isinstance(page, str) and page.isdigit() and 0 < int(page) < 100_000 else 0
@@ -383,13 +402,14 @@ class BoardState(AppState):
     @rx.event
     @guard()
     def set_filter(self, name: str, value: str):
-        """Filters: customer (staff, resellers, partners), status (everyone), owner and priority
-        (staff); "any" clears one."""
+        """Filters: customer (staff, resellers, partners), status and SLA level (everyone), owner
+        and priority (staff); "any" clears one."""
         name = coerce_str(name, name="Filter", max_len=20)
         value = coerce_str(value, name="Filter value", max_len=40) or ANY
         allowed = {
             "customer": {c["id"] for c in self.customers},
             "status": {s.value for s in OrderStatus},
+            "sla": set(board_service.SLA_LEVELS),
         }
         if current_principal().is_staff:
             allowed |= {"owner": {o["id"] for o in self.owners}, "priority": set(PRIORITIES)}
@@ -406,7 +426,7 @@ class BoardState(AppState):
         """Back to every order this viewer may see."""
         self.search = ""
         self.search_key += 1
-        self.f_customer = self.f_status = self.f_owner = self.f_priority = ANY
+        self.f_customer = self.f_status = self.f_owner = self.f_priority = self.f_sla = ANY
         self.closed_page = 0
         self._fetch()
         return self._keep_url()
@@ -463,6 +483,12 @@ class BoardState(AppState):
             raise BadInput(_("{number} cannot be moved there.").format(number=number))
         target = move.target
         with session_scope() as session:
+            try:
+                processes.check_move(session, order_id=detail.card.id, target=target)
+            except processes.QueueNotReached as refused:
+                if not refused.steps:
+                    raise
+                return self._ask_skip(detail.card.id, version, target, refused.steps)
             full = wip.breaches_for_order(session, order_id=detail.card.id, target=target)
         if full and full[0].hard:
             raise BadInput(full[0].message())
@@ -477,6 +503,39 @@ class BoardState(AppState):
             self.drop_open = True
             return None
         return self._move(detail.card.id, version, target, "")
+
+    def _ask_skip(self, order_id: int, version: int, target: str, steps: tuple[str, ...]) -> None:
+        """The order's queue has not reached ``target``: offer to skip the remaining actions of
+        ``steps`` (the order then follows its queue there)."""
+        self._skip = {"id": order_id, "version": version, "target": target}
+        self.skip_text = _("Skip the remaining actions of {steps}? The order moves to {phase}.").format(
+            steps=", ".join(f"“{s}”" for s in steps), phase=ORDER_WORKFLOW.label(target))
+        self.skip_open = True
+
+    @rx.event
+    @guard(staff=True)
+    def confirm_skip(self):
+        """Skip the remaining actions of the order's queue step(s) up to the dropped column; the
+        order moves there. Refused when the order changed since the drop."""
+        self._live_only()
+        skip, self._skip, self.skip_open = self._skip, {}, False
+        if not skip:
+            raise BadInput(_("Nothing to skip."))
+        settings = get_settings()
+        with session_scope() as session:
+            board_moves.skip_card(session, principal=current_principal(), order_id=int(skip["id"]),
+                                  version=int(skip["version"]), target=str(skip["target"]), now=get_clock().now(),
+                                  calendar=business_calendar(), base_url=settings.public_url,
+                                  support=settings.support_email)
+        publish()
+        self._fetch()
+        return rx.toast.success(_("Remaining actions skipped."))
+
+    @rx.event
+    @guard()
+    async def cancel_skip(self):
+        """Keep working: nothing is skipped, nothing moves."""
+        self._skip, self.skip_open = {}, False
 
     @rx.event
     @guard(staff=True)
@@ -588,12 +647,12 @@ class BoardState(AppState):
         """A card's checkbox: select or unselect it; with shift, every card from the last one
         clicked to this one in the same column."""
         number = coerce_str(number, name="Order", max_len=40, required=True)
-        where = next(((key, i) for key, cards in self.cards.items() for i, c in enumerate(cards)
-                      if c["number"] == number), None)
+        where = next(((c.key, i) for c in board_service.COLUMNS
+                      for i, card in enumerate(getattr(self, f"cards_{c.key}")) if card["number"] == number), None)
         if where is None:
             raise BadInput(_("Order not found."))
         column, index = where
-        cards = self.cards[column]
+        cards = getattr(self, f"cards_{column}")
         versions = dict(self._versions)
         anchor = self._anchor
         if shift is True and anchor.get("column") == column:
@@ -821,7 +880,7 @@ def _wip_badge(key: str) -> rx.Component:
             content=rx.cond(w["hard"] == "1", T("Hard WIP limit: moves into a full column are refused"),
                             T("Soft WIP limit: moving into a full column asks for a reason")),
         ),
-        rx.badge(BoardState.totals.get(key, 0), variant="soft", color_scheme="gray", radius="full",
+        rx.badge(getattr(BoardState, f"total_{key}"), variant="soft", color_scheme="gray", radius="full",
                  data_testid="column-count"),
     )
 
@@ -891,6 +950,8 @@ def _filters() -> rx.Component:
         rx.cond(s.can_filter_customer,
                 _select(T("Customer"), "customer", s.f_customer, s.customers, none=T("Any customer"), width="200px")),
         _select(T("Status"), "status", s.f_status, s.statuses, none=T("Any status")),
+        _select(T("SLA"), "sla", s.f_sla, [(k, T(v)) for k, v in board_service.SLA_LEVELS.items()],
+                none=T("Any SLA level"), width="150px"),
         rx.cond(
             s.is_staff,
             inline(
@@ -920,7 +981,7 @@ def _board() -> rx.Component:
         rx.flex(
             *[
                 kanban_column(
-                    key=c.key, title=T(c.title), total=s.totals.get(c.key, 0), cards=s.cards.get(c.key, []),
+                    key=c.key, title=T(c.title), total=getattr(s, f"total_{c.key}"), cards=getattr(s, f"cards_{c.key}"),
                     on_more=s.show_more(c.key), draggable=s.is_staff & (s.asof == ""),
                     header_extra=_wip_badge(c.key), note=_changes_note(c.key),
                     selecting=s.selecting, selected=s.selected, on_toggle=s.toggle_select,
@@ -984,6 +1045,11 @@ def board_page() -> rx.Component:
             needs_comment=s.drop_needs_comment, irreversible=s.drop_irreversible, error=s.drop_error,
             on_submit=s.confirm_drop, on_cancel=s.cancel_drop, ask_channel=s.drop_channel,
         ),
+        dialog(T("Skip the remaining actions?"), rx.text(s.skip_text),
+               rx.hstack(rx.button(T("Keep working"), variant="soft", color_scheme="gray", on_click=s.cancel_skip),
+                         rx.button(T("Skip them"), on_click=s.confirm_skip, id="confirm-skip"),
+                         justify="end", width="100%", margin_top="1em"),
+               open=s.skip_open, on_close=s.cancel_skip, max_width="30em"),
         _wip_dialog(),
         _bulk_result(),
         rx.script(src="/board-dnd.js"),

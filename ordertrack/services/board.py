@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, not_, or_
 from sqlmodel import Session, col, select
 
 from ordertrack.db.models import Customer, Order, User
@@ -49,7 +49,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("done", N_("Canceled / Closed"), DONE_PHASES),
 )
 PRIORITY_LABELS = {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High"), "urgent": N_("Urgent")}
-URL_KEYS = ("q", "customer", "status", "owner", "priority")
+URL_KEYS = ("q", "customer", "status", "owner", "priority", "sla")
+SLA_LEVELS = {"at_risk": N_("At risk"), "breached": N_("Breached")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class BoardFilters:
     status: str | None = None
     owner_id: int | None = None
     priority: str | None = None
+    sla: str | None = None  # "at_risk" (a warning threshold reached, not breached) | "breached"
 
     def validated(self) -> BoardFilters:
         """The same filters, checked: unknown status/priority is BadInput."""
@@ -69,19 +71,22 @@ class BoardFilters:
             raise BadInput("Unknown status.")
         if self.priority is not None and self.priority not in PRIORITIES:
             raise BadInput("Unknown priority.")
+        if self.sla is not None and self.sla not in SLA_LEVELS:
+            raise BadInput(_("Unknown SLA level."))
         return BoardFilters(
             search=(self.search or "").strip()[:100],
             customer_id=self.customer_id,
             status=self.status,
             owner_id=self.owner_id,
             priority=self.priority,
+            sla=self.sla,
         )
 
     def to_params(self) -> dict[str, str]:
         """The filters as URL query parameters (only those that are set)."""
         values = {"q": self.search, "customer": "" if self.customer_id is None else str(self.customer_id),
                   "status": self.status or "", "owner": "" if self.owner_id is None else str(self.owner_id),
-                  "priority": self.priority or ""}
+                  "priority": self.priority or "", "sla": self.sla or ""}
         return {k: v for k, v in values.items() if v}
 
     @classmethod
@@ -98,12 +103,14 @@ class BoardFilters:
 
         status = text("status")
         priority = text("priority")
+        level = text("sla")
         return cls(
             search=text("q"),
             customer_id=number("customer"),
             status=status if status in {x.value for x in OrderStatus} else None,
             owner_id=number("owner") if staff else None,
             priority=priority if staff and priority in PRIORITIES else None,
+            sla=level if level in SLA_LEVELS else None,
         )
 
 
@@ -124,6 +131,7 @@ class BoardCard:
     priority: str = "normal"
     priority_label: str = ""
     deadline_level: str = ""  # "" | ok | warning | breached: how urgent the deadline is
+    sla_level: str = ""  # "" (no clock) | ok | warning | breached: the SLA clock's level (the card's colour)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +180,26 @@ def next_deadline(*, order: Order, clock: sla.SlaClockView | None, now: datetime
     return "", ""
 
 
-def filtered(query, principal: Principal, f: BoardFilters):
-    """``query`` (Order joined with Customer) in the viewer's scope under the filters."""
+def sla_reached(threshold: int):
+    """SQL: the order's SLA clock has reached ``threshold`` % as the sweep recorded it (warned at it
+    or above; the sweep runs every minute, so a filter lags the clock by at most that)."""
+    return sla.warned_at_least(threshold)
+
+
+def sla_condition(level: str, *, thresholds: tuple[int, ...]):
+    """SQL for the SLA filter: "breached" (100 % reached) or "at risk" (an open order that
+    reached the lowest warning threshold, not yet breached)."""
+    if level == "breached":
+        return sla_reached(100)
+    lowest = min((t for t in thresholds if t < 100), default=None)
+    if lowest is None:
+        return col(Order.id).is_(None)  # no warning below 100 %: nothing is at risk
+    return and_(not_(col(Order.phase).in_(DONE_PHASES)), sla_reached(lowest), not_(sla_reached(100)))
+
+
+def filtered(query, principal: Principal, f: BoardFilters, *, thresholds: tuple[int, ...] | None = None):
+    """``query`` (Order joined with Customer) in the viewer's scope under the filters (the SLA
+    filter's "at risk" starts at the lowest of the policy's ``thresholds``; default: the defaults)."""
     query = scope_orders(query, principal)
     if f.search:
         like = f"%{f.search.lower()}%"
@@ -187,6 +213,8 @@ def filtered(query, principal: Principal, f: BoardFilters):
             query = query.where(Order.priority == f.priority)
     if f.status is not None:
         query = query.where(Order.status == f.status)
+    if f.sla is not None:
+        query = query.where(sla_condition(f.sla, thresholds=sla.clock.DEFAULT_THRESHOLDS if thresholds is None else thresholds))
     return query
 
 
@@ -213,13 +241,14 @@ def load_board(
 
         calendar = business_calendar()
     f = filters.validated()
+    thresholds = sla.policy(session).thresholds
     limits = limits or {}
     columns = []
     for column in COLUMNS:
         limit = max(1, min(int(limits.get(column.key, 50)), WINDOW_MAX))
         base = select(Order, Customer.name, has_open_failure().label("failed"), User.display_name).join(
             Customer, Customer.id == Order.customer_id).outerjoin(User, User.id == Order.owner_id)
-        base = filtered(base, principal, f).where(col(Order.phase).in_(column.phases))
+        base = filtered(base, principal, f, thresholds=thresholds).where(col(Order.phase).in_(column.phases))
         if column.key == "done":
             base = base.where(col(Order.phase_since) >= now - ON_BOARD_AFTER_DONE)
             ordered = base.order_by(col(Order.phase_since).desc(), col(Order.id).desc())
@@ -229,7 +258,7 @@ def load_board(
             ordered = base.order_by(col(Order.phase_since).asc(), col(Order.id))
         counted = select(Order.id) if principal.is_staff else select(Order.id).join(
             Customer, Customer.id == Order.customer_id)  # tenants are scoped through their customer
-        counted = filtered(counted, principal, f).where(col(Order.phase).in_(column.phases))
+        counted = filtered(counted, principal, f, thresholds=thresholds).where(col(Order.phase).in_(column.phases))
         if column.key == "done":
             counted = counted.where(col(Order.phase_since) >= now - ON_BOARD_AFTER_DONE)
         total = session.exec(select(func.count()).select_from(counted.subquery())).one()
@@ -250,6 +279,7 @@ def _card(o: Order, customer_name: str, failed: bool, owner: str | None, clock: 
         status_label=OrderStatus(o.status).label, in_phase=duration_words(now - o.phase_since),
         deadline=deadline, version=o.version, failed=bool(failed), owner_name=owner or "",
         priority=o.priority, priority_label=_(PRIORITY_LABELS.get(o.priority, o.priority)), deadline_level=level,
+        sla_level="" if clock is None or o.phase in DONE_PHASES else clock.level,
     )
 
 
@@ -265,7 +295,8 @@ def column_selection(session: Session, *, principal: Principal, now: datetime, c
     if spec is None:
         raise BadInput(_("Unknown column."))
     query = select(Order.number, Order.version).join(Customer, Customer.id == Order.customer_id)
-    query = filtered(query, principal, filters.validated()).where(col(Order.phase).in_(spec.phases))
+    query = filtered(query, principal, filters.validated(), thresholds=sla.policy(session).thresholds) \
+        .where(col(Order.phase).in_(spec.phases))
     if column == "done":
         query = query.where(col(Order.phase_since) >= now - ON_BOARD_AFTER_DONE).order_by(
             col(Order.phase_since).desc(), col(Order.id).desc())
@@ -287,7 +318,8 @@ def closed_orders(
     offset = max(0, int(offset))
     base = select(Order, Customer.name, has_open_failure().label("failed")).join(
         Customer, Customer.id == Order.customer_id)
-    base = filtered(base, principal, f).where(col(Order.phase).in_(DONE_PHASES))
+    base = filtered(base, principal, f, thresholds=sla.policy(session).thresholds).where(
+        col(Order.phase).in_(DONE_PHASES))
     total = session.exec(select(func.count()).select_from(base.subquery())).one()
     rows = session.exec(base.order_by(col(Order.phase_since).desc(), col(Order.id).desc()).offset(offset).limit(limit))
     return OrderPage(cards=tuple(card_view(o, n, failed) for o, n, failed in rows), total=total, offset=offset,

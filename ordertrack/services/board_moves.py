@@ -23,7 +23,7 @@ from ordertrack.domain.errors import UserFacingError
 from ordertrack.domain.workflows import ORDER_WORKFLOW
 from ordertrack.i18n import N_, _, ngettext
 from ordertrack.services import orders, processes
-from ordertrack.services.errors import BadInput, Forbidden, NotFound
+from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 BULK_MAX = 500
 TARGETS = ("planning", "execution", "validation", "closed", "canceled")
@@ -42,6 +42,25 @@ def move_card(session: Session, *, principal: Principal, order_id: int, version:
     processes.after_order_move(session, principal=principal, order_id=order_id, target=target, now=now,
                                calendar=calendar, base_url=base_url, support=support)
     return card
+
+
+def skip_card(session: Session, *, principal: Principal, order_id: int, version: int, target: str, now: datetime,
+              calendar: BusinessCalendar, base_url: str = "", support: str = "") -> tuple[str, ...]:
+    """A card dropped on a column its order's queue has not reached, confirmed as "skip the
+    remaining actions": skip them (``processes.skip_to``) so that the order follows its queue
+    to ``target``. Returns the skipped steps (the caller commits).
+
+    Raises:
+        Conflict: the order changed since the mover saw it (``version``).
+        NotFound, BadInput: see ``processes.skip_to``.
+    """
+    current = session.exec(select(Order.version).where(Order.id == order_id)).first()
+    if current is None:
+        raise NotFound(_("Order not found."))
+    if current != version:
+        raise Conflict(_(orders.CONFLICT_MESSAGE))
+    return processes.skip_to(session, principal=principal, order_id=order_id, target=target, now=now,
+                             calendar=calendar, base_url=base_url, support=support)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, create_engine, select
 
 from ordertrack.db.models import Order, User
+from ordertrack.db.process_models import Process, ProcessRun, ProcessVersion, TaskInstance
 from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
@@ -84,8 +85,28 @@ def test_customer_approves_an_order_in_validation(page, server):
     expect(_card(page, "done", number)).to_be_visible()
 
 
+def _actions(server, number: str, ids=None) -> dict[int, str]:
+    """Status by id of the given actions of the order's queue (default: the open ones of its step)."""
+    with Session(create_engine(server.db_url)) as s:
+        run = s.exec(select(ProcessRun).join(Order, Order.id == ProcessRun.entity_id)
+                     .where(ProcessRun.entity_kind == "order", Order.number == number)
+                     .order_by(ProcessRun.id.desc())).first()
+        query = select(TaskInstance.id, TaskInstance.status).where(TaskInstance.run_id == run.id)
+        query = query.where(TaskInstance.id.in_(list(ids))) if ids is not None else query.where(
+            TaskInstance.phase_id == run.phase_id, TaskInstance.status == "open")
+        return dict(s.exec(query).all())
+
+
 def test_staff_drags_a_card_to_the_next_column(page, server):
-    number = _orders(server, "customer", "planning")[-1]
+    with Session(create_engine(server.db_url)) as s:  # the oldest planning order of the standard queue
+        number = s.exec(
+            select(Order.number).join(ProcessRun, (ProcessRun.entity_id == Order.id) & (ProcessRun.entity_kind == "order"))
+            .join(ProcessVersion, ProcessVersion.id == ProcessRun.process_version_id)
+            .join(Process, Process.id == ProcessVersion.process_id)
+            .where(Process.name == "Standard provisioning", ProcessRun.status == "running", Order.phase == "planning")
+            .order_by(Order.id)).first()
+    review = _actions(server, number)  # the open actions of its queue's current step, Order Review
+    assert review and set(review.values()) == {"open"}
     login(page, "support")
     page.goto("/board")
     page.get_by_label("Search orders").fill(number)
@@ -93,10 +114,19 @@ def test_staff_drags_a_card_to_the_next_column(page, server):
     expect(card).to_be_visible()
     expect(page.locator("[data-testid=order-card]")).to_have_count(1)
     card.drag_to(page.locator("#column-execution"))
-    # one truth (#18.1): the order's queue has not reached Execution, so the drop is refused with the reason
-    expect(page.get_by_text(re.compile("has not reached Execution.*skip the remaining actions"))).to_be_visible()
-    expect(_card(page, "planning", number)).to_be_visible()
-    assert _phase(server, number) == "planning"
+    # one truth (#18.1): the order's queue has not reached Execution, so the board offers the skip
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Skip the remaining actions of “Order Review”? The order moves to Execution.")
+    dialog.get_by_role("button", name="Keep working").click()
+    expect(dialog).to_have_count(0)
+    assert _phase(server, number) == "planning", "nothing moves until confirmed"
+    card.drag_to(page.locator("#column-execution"))
+    page.screenshot(path="/tmp/board2-skip.png")
+    page.get_by_role("button", name="Skip them").click()
+    expect(_card(page, "execution", number)).to_be_visible()
+    expect(_card(page, "planning", number)).to_have_count(0)
+    assert _phase(server, number) == "execution"
+    assert set(_actions(server, number, review).values()) == {"skipped"}
 
 
 def test_dragging_to_a_move_that_needs_a_comment_asks_for_it(page, server):

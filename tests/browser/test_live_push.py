@@ -7,6 +7,8 @@ signed-out session gets nothing more, and a tab that left the board stops gettin
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import Session, create_engine, select, update
 
@@ -68,9 +70,31 @@ def _move(staff: ReflexSocket, number: str, target: str) -> None:
                query={"number": number})
 
 
+def _drop_forward(server, staff: ReflexSocket, number: str, column: str) -> None:
+    """Staff drop the card on a later column of the board and, when its queue has not got there,
+    confirm "skip the remaining actions" (issue 18.1)."""
+    with Session(create_engine(server.db_url)) as s:
+        version = s.exec(select(Order.version).where(Order.number == number)).one()
+    staff.emit(f"{BOARD}.load", {}, path="/board")
+    staff.emit(f"{BOARD}.drop_card", {"form_data": {"number": number, "version": str(version), "column": column}},
+               path="/board")
+    staff.emit(f"{BOARD}.confirm_skip", {}, path="/board")
+
+
 def _phase(server, number: str) -> str:
     with Session(create_engine(server.db_url)) as s:
         return s.exec(select(Order.phase).where(Order.number == number)).one()
+
+
+def _column_of(packets: list[dict], number: str) -> str | None:
+    """The column whose pushed cards (``cards_<column>``, last push wins) hold ``number``."""
+    found = None
+    for packet in packets:
+        for name, cards in packet.items():
+            if name.startswith("cards_") and isinstance(cards, list):
+                if any(c.get("number") == number for c in cards):
+                    found = name.removeprefix("cards_").removesuffix("_rx_state_")
+    return found
 
 
 def test_push_reaches_each_tenant_with_only_its_orders(server):
@@ -79,17 +103,28 @@ def test_push_reaches_each_tenant_with_only_its_orders(server):
     manager = _on_board(server, "manager", search=number)
     staff = _socket(server, "operator")
     try:
-        _move(staff, number, "execution")
+        _drop_forward(server, staff, number, "execution")
         assert _phase(server, number) == "execution"
         mine, theirs, managers = (_board_pushes(s.listen(3.0)) for s in (customer, other, manager))
         assert mine, "the customer's open board should get the change without reloading"
-        execution = [c["number"] for c in mine[-1]["cards_rx_state_"]["execution"]]
-        assert number in execution
+        assert _column_of(mine, number) == "execution"
         assert not _foreign_numbers(server, "customer") & set(all_strings(mine))
         assert number not in all_strings(theirs), "another tenant must never see this order"
         assert number in all_strings(managers), "staff see every tenant's change"
+
+        # the next move resends only the two columns it touched (one var per column, issue 17.6)
+        _move(staff, number, "planning")
+        back = _board_pushes(customer.listen(3.0))
+        assert _column_of(back, number) == "planning"
+        sent = {name for packet in back for name in packet}
+        assert {"cards_planning_rx_state_", "cards_execution_rx_state_"} <= sent
+        assert not sent & {"cards_validation_rx_state_", "cards_done_rx_state_"}, sent
+        whole = sum(len(json.dumps(v)) for k, v in mine[0].items() if k.startswith(("cards_", "total_")))
+        print(f"\npush after a move: {sum(len(json.dumps(p)) for p in back)} bytes; "
+              f"every column: {whole} bytes")
     finally:
-        _move(staff, number, "planning")  # leave the demo data as other tests expect it
+        if _phase(server, number) != "planning":
+            _move(staff, number, "planning")  # leave the demo data as other tests expect it
         for s in (customer, other, manager, staff):
             s.close()
 
@@ -103,7 +138,7 @@ def test_signed_out_session_gets_no_more_pushes(server):
             user = s.exec(select(User).where(User.username == "customer2")).one()
             s.exec(update(UserSession).where(UserSession.user_id == user.id).values(revoked=True))
             s.commit()
-        _move(staff, number, "execution")
+        _drop_forward(server, staff, number, "execution")
         assert _phase(server, number) == "execution"
         assert number in all_strings(_board_pushes(manager.listen(3.0))), "control: pushes are flowing"
         assert _board_pushes(customer.listen(1.0)) == [], "a revoked session must get nothing"
@@ -119,7 +154,7 @@ def test_tab_that_left_the_board_stops_getting_it(server):
     staff = _socket(server, "operator")
     try:
         customer.emit(f"{OrdersState.get_full_name()}.load", {}, path="/orders")  # navigates away
-        _move(staff, number, "execution")
+        _drop_forward(server, staff, number, "execution")
         assert number in all_strings(_board_pushes(manager.listen(3.0))), "control: pushes are flowing"
         assert _board_pushes(customer.listen(1.0)) == []
     finally:
