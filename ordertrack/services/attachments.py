@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from ordertrack.db.message_models import Attachment, OrderMessage
 from ordertrack.db.models import Customer, Order
 from ordertrack.domain.access import Principal
-from ordertrack.i18n import N_
+from ordertrack.i18n import N_, _
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
 
 TYPES = {
@@ -46,14 +46,7 @@ def store(session: Session, *, principal: Principal, order_id: int, filename: st
         raise Forbidden("Only staff attach files.")
     if session.get(Order, order_id) is None:
         raise NotFound("Order not found.")
-    name = safe_name(filename)
-    ext = Path(name).suffix.lower()
-    if ext not in TYPES:
-        raise BadInput(f"{name}: only {', '.join(sorted(TYPES))} files may be attached.")
-    if len(data) > max_bytes:
-        raise BadInput(f"{name} is larger than {max_bytes // (1024 * 1024)} MB.")
-    if not data:
-        raise BadInput(f"{name} is empty.")
+    name, ext = _checked(filename, data, max_bytes)
     folder.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16) + ext
     (folder / stored).write_bytes(data)
@@ -86,11 +79,11 @@ def _checked(filename: str, data: bytes, max_bytes: int) -> tuple[str, str]:
     name = safe_name(filename)
     ext = Path(name).suffix.lower()
     if ext not in TYPES:
-        raise BadInput(f"{name}: only {', '.join(sorted(TYPES))} files may be attached.")
+        raise BadInput(_("{name}: only {types} files may be attached.").format(name=name, types=", ".join(sorted(TYPES))))
     if len(data) > max_bytes:
-        raise BadInput(f"{name} is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise BadInput(_("{name} is larger than {mb} MB.").format(name=name, mb=max_bytes // (1024 * 1024)))
     if not data:
-        raise BadInput(f"{name} is empty.")
+        raise BadInput(_("{name} is empty.").format(name=name))
     return name, ext
 
 
