@@ -158,7 +158,8 @@ def latency(url: str, db_url: str, viewers: int, moves: int) -> tuple[list[float
                 return
             if frame == "2":
                 sock.ws.send("3")
-            elif board in frame and "cards" in frame:
+            elif board in frame and ("cards" in frame or "total" in frame):  # a move outside the window
+                # changes only the columns' totals (one var per column: cards_<column>, total_<column>)
                 arrivals[i].append(time.perf_counter())
 
     threads = [threading.Thread(target=reader, args=(i, s), daemon=True) for i, s in enumerate(socks)]
