@@ -25,6 +25,7 @@ def process_from_json(text: str, *, process_id: int) -> p.ProcessDef:
                 for t in ph.get("tasks", ())
             ),
             routes=tuple(p.RouteDef(**r) for r in ph.get("routes", ())),
+            x=ph.get("x"), y=ph.get("y"),
         )
         for ph in data.get("phases", ())
     )

@@ -558,6 +558,21 @@ class ProcessEditorState(AppState):
 
     @rx.event
     @guard(*DESIGNERS)
+    def graph_node_moved(self, node_id: str, x: float, y: float):
+        """A phase dragged on the graph: keep where it was dropped."""
+        node_id = coerce_str(node_id, name="Phase", max_len=40, required=True)
+        if node_id not in {ph["id"] for ph in self.phases}:
+            return  # the end node or another process's phase: drawn where it is, not saved
+        try:
+            x, y = float(x), float(y)
+        except (TypeError, ValueError):
+            raise BadInput(_("That position is off the graph.")) from None
+        if x != x or y != y:
+            raise BadInput(_("That position is off the graph."))
+        self._edit(lambda d: e.place_phase(d, node_id, x, y))
+
+    @rx.event
+    @guard(*DESIGNERS)
     async def graph_edge_click(self, edge_id: str):
         """A route clicked on the graph: ask before deleting it."""
         edge_id = coerce_str(edge_id, name="Route", max_len=90, required=True)

@@ -35,7 +35,8 @@ def flow_elements(d: p.ProcessDef, others: dict[int, p.ProcessDef],
     index = {ph.id: i for i, ph in enumerate(d.phases)}
     for i, ph in enumerate(d.phases):
         count = ngettext_tasks(len(ph.tasks))
-        nodes.append({"id": ph.id, "position": {"x": 0, "y": i * ROW},
+        nodes.append({"id": ph.id, "position": {"x": ph.x if ph.x is not None else 0,
+                                                "y": ph.y if ph.y is not None else i * ROW},
                       "data": {"label": f"{ph.name}\n{count}" + ("\n⚠ " + _("problem") if ph.id in bad else "")},
                       "style": {**(PROBLEM_STYLE if ph.id in bad else PHASE_STYLE), "whiteSpace": "pre-line"},
                       "className": "phase-node problem" if ph.id in bad else "phase-node"})
@@ -101,6 +102,7 @@ def graph_section(s) -> rx.Component:
                 delete_key_code=rx.Var("null"),
                 on_connect=s.graph_connect,
                 on_edge_click=s.graph_edge_click,
+                on_node_drag_stop=s.graph_node_moved,
             ),
             id="process-graph",
             width="100%",
