@@ -39,6 +39,7 @@ class ReactFlow(rx.Component):
     default_nodes: rx.Var[list[dict[str, Any]]]
     default_edges: rx.Var[list[dict[str, Any]]]
     fit_view: rx.Var[bool]
+    fit_view_options: rx.Var[dict[str, Any]]
     nodes_connectable: rx.Var[bool]
     delete_key_code: rx.Var[Any]
     color_mode: rx.Var[str]

@@ -99,6 +99,7 @@ def graph_section(s) -> rx.Component:
                 default_nodes=s.flow_nodes,
                 default_edges=s.flow_edges,
                 fit_view=True,
+                fit_view_options={"maxZoom": 1},
                 delete_key_code=rx.Var("null"),
                 on_connect=s.graph_connect,
                 on_edge_click=s.graph_edge_click,
