@@ -36,3 +36,11 @@ def test_problem_phases_are_red_and_routes_labelled():
     nodes, edges, _key = flow_elements(d, {}, p.validate(d))
     assert {n["id"] for n in nodes if "problem" in n.get("className", "")} == {"ph1", "ph2"}
     assert any(x["label"] == "Back to survey" and x["source"] == "ph2" and x["target"] == "ph1" for x in edges)
+
+
+def test_unplaced_phases_keep_the_old_json_text_and_layout_can_be_left_out():
+    text = process_to_json(_two())
+    assert '"x"' not in text
+    placed = process_to_json(e.place_phase(_two(), "ph1", 10, 20))
+    assert '"x": 10' in placed
+    assert process_to_json(e.place_phase(_two(), "ph1", 10, 20), layout=False) == text
