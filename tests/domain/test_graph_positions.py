@@ -44,3 +44,13 @@ def test_unplaced_phases_keep_the_old_json_text_and_layout_can_be_left_out():
     placed = process_to_json(e.place_phase(_two(), "ph1", 10, 20))
     assert '"x": 10' in placed
     assert process_to_json(e.place_phase(_two(), "ph1", 10, 20), layout=False) == text
+
+
+def test_routes_to_another_process_end_at_a_node_naming_its_process_and_phase():
+    other = p.ProcessDef(7, "New Voice Service", phases=(p.PhaseDef("ph3", "Porting"),))
+    d = e.add_route(_two(), "ph2", p.RouteDef("", "Hand over to voice", "ph3", 7))
+    nodes, edges, _key = flow_elements(d, {7: other}, [])
+    node = next(n for n in nodes if n["id"] == "x:7:ph3")
+    assert node["data"]["label"] == "New Voice Service → Porting"
+    assert any(x["target"] == "x:7:ph3" and x["label"] == "Hand over to voice" for x in edges)
+    assert not any(n["id"] == "end" for n in nodes), "nothing reaches completion: no floating node"
