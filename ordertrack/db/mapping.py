@@ -8,9 +8,15 @@ from dataclasses import asdict
 from ordertrack.domain import process as p
 
 
-def process_to_json(definition: p.ProcessDef) -> str:
-    """A stable JSON text of a process definition (enums as their values)."""
-    return json.dumps(asdict(definition), sort_keys=True, default=str)
+def process_to_json(definition: p.ProcessDef, *, layout: bool = True) -> str:
+    """A stable JSON text of a process definition (enums as their values). Phase positions on the
+    graph are left out when unset (so older definitions keep their text) or when ``layout`` is False."""
+    data = asdict(definition)
+    for ph in data.get("phases", ()):
+        for k in ("x", "y"):
+            if not layout or ph.get(k) is None:
+                ph.pop(k, None)
+    return json.dumps(data, sort_keys=True, default=str)
 
 
 def process_from_json(text: str, *, process_id: int) -> p.ProcessDef:
@@ -25,6 +31,7 @@ def process_from_json(text: str, *, process_id: int) -> p.ProcessDef:
                 for t in ph.get("tasks", ())
             ),
             routes=tuple(p.RouteDef(**r) for r in ph.get("routes", ())),
+            x=ph.get("x"), y=ph.get("y"),
         )
         for ph in data.get("phases", ())
     )

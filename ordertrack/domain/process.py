@@ -132,6 +132,8 @@ class PhaseDef:
     name: str
     tasks: tuple[TaskDef, ...] = ()
     routes: tuple[RouteDef, ...] = ()
+    x: float | None = None  # where the graph draws it (None: laid out by its position in the list)
+    y: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,13 @@ def _phase_index(proc: p.ProcessDef, phase_id: str) -> int:
     raise EditRefused("That phase does not exist.")
 
 
+def place_phase(proc: p.ProcessDef, phase_id: str, x: float, y: float) -> p.ProcessDef:
+    """Where the graph draws a phase (dragged there by the designer)."""
+    if not (-100_000 <= x <= 100_000 and -100_000 <= y <= 100_000):
+        raise EditRefused("That position is off the graph.")
+    return _with_phase(proc, phase_id, x=round(x, 1), y=round(y, 1))
+
+
 def _with_phase(proc: p.ProcessDef, phase_id: str, **changes) -> p.ProcessDef:
     i = _phase_index(proc, phase_id)
     phases = list(proc.phases)

@@ -8,7 +8,6 @@ import reflex as rx
 from ordertrack import routes
 from ordertrack.auth import AppState, coerce_int, coerce_str, current_principal, guard
 from ordertrack.clock import get_clock
-from ordertrack.components.process_graph import graph_data_uri
 from ordertrack.db.engine import session_scope
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
@@ -17,6 +16,7 @@ from ordertrack.i18n import _
 from ordertrack.i18n.ui import T
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
+from ordertrack.pages.process_graph import flow_elements, graph_section
 from ordertrack.pages.process_simulation import ProcessSimulationState, simulation_section
 from ordertrack.services import intake, process_groups, processes
 from ordertrack.services import orders as order_service
@@ -162,7 +162,12 @@ class ProcessEditorState(AppState):
     users: list[dict[str, str]] = []
     group_names: list[dict[str, str]] = []
     route_targets: list[dict[str, str]] = []
-    graph: str = ""
+    flow_nodes: list[dict] = []
+    flow_edges: list[dict] = []
+    flow_key: str = ""
+    connect_source: str = ""
+    connect_target: str = ""
+    connect_text: str = ""
     task_open: bool = False
     task_form: dict[str, str] = {}
     confirm_phase: str = ""
@@ -241,7 +246,7 @@ class ProcessEditorState(AppState):
                              for v in version_list]
         if not self.diff_old and self.version_rows:
             self.diff_old = self.version_rows[0]["version"]
-        self.graph = graph_data_uri(d, others)
+        self.flow_nodes, self.flow_edges, self.flow_key = flow_elements(d, others, draft.problems)
 
     def _edit(self, change) -> None:
         with session_scope() as session:
@@ -530,6 +535,53 @@ class ProcessEditorState(AppState):
         """Ask before removing a route."""
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         route_id = coerce_str(route_id, name="Route", max_len=40)
+        route = next((r for r in self.route_rows if r["id"] == route_id and r["phase_id"] == phase_id), None)
+        if route is None:
+            raise BadInput(_("That route does not exist."))
+        self._ask("route", [phase_id, route_id], _("Delete route “{name}”?").format(name=route["description"]))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def graph_connect(self, source: str, target: str):
+        """Two phases connected on the graph: ask for the new route's description."""
+        source = coerce_str(source, name="Phase", max_len=40, required=True)
+        target = coerce_str(target, name="Next phase", max_len=60, required=True)
+        names = {ph["id"]: ph["name"] for ph in self.phases}
+        if source not in names or target not in names:
+            raise BadInput(_("Connect two phases of this process; routes to other processes are added with the form."))
+        self.connect_source, self.connect_target = source, f"this:{target}"
+        self.connect_text = _("Route from “{a}” to “{b}”.").format(a=names[source], b=names[target])
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def graph_connect_cancel(self):
+        """Close the new-route dialog."""
+        self.connect_source = self.connect_target = ""
+
+    @rx.event
+    @guard(*DESIGNERS)
+    def graph_node_moved(self, node_id: str, x: float, y: float):
+        """A phase dragged on the graph: keep where it was dropped."""
+        node_id = coerce_str(node_id, name="Phase", max_len=40, required=True)
+        if node_id not in {ph["id"] for ph in self.phases}:
+            return  # the end node or another process's phase: drawn where it is, not saved
+        try:
+            x, y = float(x), float(y)
+        except (TypeError, ValueError):
+            raise BadInput(_("That position is off the graph.")) from None
+        if x != x or y != y:
+            raise BadInput(_("That position is off the graph."))
+        self._edit(lambda d: e.place_phase(d, node_id, x, y))
+
+    @rx.event
+    @guard(*DESIGNERS)
+    async def graph_edge_click(self, edge_id: str):
+        """A route clicked on the graph: ask before deleting it."""
+        edge_id = coerce_str(edge_id, name="Route", max_len=90, required=True)
+        kind, _sep, rest = edge_id.partition(":")
+        phase_id, _sep, route_id = rest.partition(":")
+        if kind != "r":
+            raise BadInput(_("This arrow is the default next phase; add a route to change it."))
         route = next((r for r in self.route_rows if r["id"] == route_id and r["phase_id"] == phase_id), None)
         if route is None:
             raise BadInput(_("That route does not exist."))
@@ -982,9 +1034,7 @@ def process_editor_page() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.vstack(rx.heading(T("Process graph"), size="3"),
-                      rx.image(src=s.graph, alt=T("Process graph"), id="process-graph", max_width="100%"),
-                      position="sticky", top="1em"),
+            graph_section(s),
             columns="2",
             spacing="4",
             width="100%",

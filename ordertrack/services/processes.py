@@ -86,12 +86,15 @@ def _latest(session: Session, process_id: int) -> ProcessVersion | None:
 
 def _changed(session: Session, row: Process) -> bool:
     latest = _latest(session, row.id)
-    return latest is None or latest.definition != _normalized(row.draft, row.id)
+    # Moving phases on the graph alone is not a change that needs a new version.
+    return latest is None or (_normalized(latest.definition, row.id, layout=False)
+                              != _normalized(row.draft, row.id, layout=False))
 
 
-def _normalized(draft: str, process_id: int) -> str:
+def _normalized(draft: str, process_id: int, *, layout: bool = True) -> str:
     d = process_from_json(draft, process_id=process_id)
-    return process_to_json(p.ProcessDef(**{**{f: getattr(d, f) for f in d.__dataclass_fields__}, "active": True}))
+    return process_to_json(p.ProcessDef(**{**{f: getattr(d, f) for f in d.__dataclass_fields__}, "active": True}),
+                           layout=layout)
 
 
 def list_processes(session: Session, *, principal: Principal) -> tuple[ProcessSummary, ...]:

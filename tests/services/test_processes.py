@@ -230,3 +230,13 @@ def test_drafts_are_deleted_activated_processes_archived(session, world):
         svc.activate(session, principal=admin, process_id=pid, now=NOW)
     svc.archive(session, principal=admin, process_id=pid, archived=False)
     assert svc.activate(session, principal=admin, process_id=pid, now=NOW) == 1
+
+
+def test_moving_phases_on_the_graph_is_kept_but_needs_no_new_version(session, world):
+    admin = world["admin"]
+    pid = _design(session, admin)
+    svc.activate(session, principal=admin, process_id=pid, now=NOW)
+    svc.edit(session, principal=admin, process_id=pid, change=lambda d: e.place_phase(d, "ph2", 300, 40), now=NOW)
+    draft = svc.load_draft(session, principal=admin, process_id=pid)
+    assert (draft.definition.phase("ph2").x, draft.definition.phase("ph2").y) == (300, 40)
+    assert not draft.changed_since_activation
