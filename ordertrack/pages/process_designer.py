@@ -185,6 +185,12 @@ class ProcessEditorState(AppState):
     diff_shown: bool = False
 
     def _fetch(self) -> None:
+        """Fill the editor's vars from the database.
+
+        Long because: it sets every var the editor shows (the draft's phases, tasks, routes and
+        notifications, its problems, other processes, staff, groups, versions and graph) as plain
+        rows from one transaction, one list after the other.
+        """
         principal = current_principal()
         with session_scope() as session:
             draft = processes.load_draft(session, principal=principal, process_id=self.pid)
@@ -681,6 +687,11 @@ def _task_dialog() -> rx.Component:
 
 
 def _phase_card(ph: rx.Var) -> rx.Component:
+    """One phase of the draft: its name, options and tasks, each editable.
+
+    Long because: one declarative card (the phase's fields, its tasks and their editors), read top
+    to bottom as it looks.
+    """
     s = ProcessEditorState
     return rx.card(
         rx.vstack(
@@ -961,7 +972,12 @@ def _versions() -> rx.Component:
 
 
 def process_editor_page() -> rx.Component:
-    """Edit Process."""
+    """Edit Process.
+
+    Long because: one declarative page (header, phases, tasks, routes, notifications, versions,
+    graph and dry-run sections in the order they are shown); each section is already its own
+    function.
+    """
     s = ProcessEditorState
     body = rx.vstack(
         rx.hstack(
