@@ -51,7 +51,7 @@ def test_bulk_move_with_one_refused_card(page, server):
     dialog.get_by_role("button", name="Close").click()
     expect(page.locator("#bulk-count")).to_have_text("1 selected")  # the refused card stays selected
     page.get_by_label("Search orders").fill(trio[1])
-    expect(page.locator(f"#column-planning [data-number='{trio[1]}']")).to_be_visible()
+    expect(page.locator(f"#column-planning [data-number='{trio[1]}']")).to_be_visible(timeout=15_000)
     with Session(create_engine(server.db_url)) as s:
         for number in trio:
             order = s.exec(select(Order).where(Order.number == number)).one()
