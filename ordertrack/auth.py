@@ -81,15 +81,15 @@ MAX_INT = 2**31 - 1
 def coerce_int(value: Any, *, name: str = "value", minimum: int | None = None, maximum: int = MAX_INT) -> int:
     """An int from browser input (within ±2**31, what every database column takes), or BadInput."""
     if isinstance(value, bool):
-        raise BadInput(f"{name} must be a whole number.")
+        raise BadInput(_("{name} must be a whole number.").format(name=_(name)))
     try:
         number = int(str(value).strip()) if not isinstance(value, int) else value
     except (TypeError, ValueError):
-        raise BadInput(f"{name} must be a whole number.") from None
+        raise BadInput(_("{name} must be a whole number.").format(name=_(name))) from None
     if minimum is not None and number < minimum:
-        raise BadInput(f"{name} must be at least {minimum}.")
+        raise BadInput(_("{name} must be at least {minimum}.").format(name=_(name), minimum=minimum))
     if not -MAX_INT <= number <= maximum:
-        raise BadInput(f"{name} is too large.")
+        raise BadInput(_("{name} is too large.").format(name=_(name)))
     return number
 
 
@@ -98,16 +98,16 @@ def coerce_str(value: Any, *, name: str = "value", max_len: int = 200, required:
     if value is None:
         value = ""
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise BadInput(f"{name} must be text.")
+        raise BadInput(_("{name} must be text.").format(name=_(name)))
     text = str(value).strip()
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise BadInput(f"{name} contains characters that are not valid text.") from None
+        raise BadInput(_("{name} contains characters that are not valid text.").format(name=_(name))) from None
     if required and not text:
-        raise BadInput(f"{name} is required.")
+        raise BadInput(_("{name} is required.").format(name=_(name)))
     if len(text) > max_len:
-        raise BadInput(f"{name} is too long ({max_len} characters at most).")
+        raise BadInput(_("{name} is too long ({max_len} characters at most).").format(name=_(name), max_len=max_len))
     return text
 
 

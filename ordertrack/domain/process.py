@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from ordertrack.i18n import _
+from ordertrack.i18n import N_, _
 
 if TYPE_CHECKING:
     from ordertrack.domain.calendar import BusinessCalendar
@@ -96,6 +96,12 @@ class TaskStatus(StrEnum):
 
 
 CLOSED_TASK = frozenset({TaskStatus.DONE, TaskStatus.SKIPPED, TaskStatus.CANCELED, TaskStatus.EXPIRED})
+ALREADY = {  # a closed task's refusal, one whole sentence per state
+    TaskStatus.DONE: N_("Task “{name}” is already done."),
+    TaskStatus.SKIPPED: N_("Task “{name}” is already skipped."),
+    TaskStatus.CANCELED: N_("Task “{name}” is already canceled."),
+    TaskStatus.EXPIRED: N_("Task “{name}” is already expired."),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +363,7 @@ def _enter(process: ProcessDef, phase_id: str, keep: tuple[TaskRun, ...], out: O
 def start(process: ProcessDef, *, phase_id: str | None = None) -> Outcome:
     """Start ``process`` at its first phase (or ``phase_id``, when a route leads here)."""
     if not process.phases:
-        raise ProcessRefused(f"Process “{process.name}” has no phases.")
+        raise ProcessRefused(_("Process “{name}” has no phases.").format(name=process.name))
     out = Outcome(Run(""))
     out.run = _enter(process, phase_id or process.phases[0].id, (), out)
     return out
@@ -433,9 +439,9 @@ def finish_task(process: ProcessDef, run: Run, task_id: str, *, skip: bool = Fal
         raise ProcessRefused("That task is not part of this process.")
     phase, task = found
     if current is not None and current.status is not TaskStatus.OPEN:
-        raise ProcessRefused(f"Task “{task.name}” is already {current.status.value}.")
+        raise ProcessRefused(_(ALREADY[current.status]).format(name=task.name))
     if current is None:
-        raise ProcessRefused(f"Task “{task.name}” belongs to phase “{phase.name}”, not the current one.")
+        raise ProcessRefused(_("Task “{task}” belongs to phase “{phase}”, not the current one.").format(task=task.name, phase=phase.name))
     leftover = run.complete or phase.id != run.phase_id
     new_status = status or (TaskStatus.SKIPPED if skip else TaskStatus.DONE)
     run = _set_instance(run, current, new_status, TaskStep.DONE)
@@ -615,7 +621,7 @@ def reopen_at(process: ProcessDef, run: Run, board: str) -> Outcome:
     mapping = board_phases(process)
     steps = [ph.id for ph in process.phases if mapping[ph.id] == board]
     if not steps:
-        raise ProcessRefused(f"Process “{process.name}” has no step in that phase.")
+        raise ProcessRefused(_("Process “{name}” has no step in that phase.").format(name=process.name))
     out = Outcome(run)
     tasks = tuple(replace(t, status=TaskStatus.CANCELED) if t.status is TaskStatus.OPEN else t for t in run.tasks)
     out.run = _enter(process, steps[-1], tasks, out)
@@ -637,7 +643,7 @@ def align(process: ProcessDef, run: Run, board: str) -> Outcome:
     mapping = board_phases(process)
     steps = [ph.id for ph in process.phases if mapping[ph.id] == board]
     if not steps:
-        raise ProcessRefused(f"Process “{process.name}” has no step in that phase.")
+        raise ProcessRefused(_("Process “{name}” has no step in that phase.").format(name=process.name))
     out.run = _enter(process, steps[0] if rank(board) > rank(here) else steps[-1], tasks, out)
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ordertrack.domain import process as p
+from ordertrack.i18n import N_, _
 
 
 class EditRefused(ValueError):
@@ -18,12 +19,20 @@ def _next_id(prefix: str, existing: set[str]) -> str:
     return f"{prefix}{n}"
 
 
+_NAME_REFUSALS = {  # what -> (empty, too long): whole sentences, so each language words them its own way
+    "phase": (N_("The phase needs a name."), N_("The phase name is too long (200 characters at most).")),
+    "task": (N_("The task needs a name."), N_("The task name is too long (200 characters at most).")),
+    "route": (N_("The route needs a name."), N_("The route name is too long (200 characters at most).")),
+}
+
+
 def _name(name: str, what: str) -> str:
     name = (name or "").strip()
+    empty, too_long = _NAME_REFUSALS[what]
     if not name:
-        raise EditRefused(f"The {what} needs a name.")
+        raise EditRefused(_(empty))
     if len(name) > 200:
-        raise EditRefused(f"The {what} name is too long (200 characters at most).")
+        raise EditRefused(_(too_long))
     return name
 
 

@@ -19,9 +19,14 @@ from ordertrack.db.models import Customer, Order, OrderItem, Reseller, StatusCha
 from ordertrack.domain.access import SYSTEM
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.i18n import N_
+from ordertrack.i18n.notes import note_template
 from ordertrack.services import processes, provisioning, sla
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.services.orders import add_note, next_order_timer
+
+KNOWN_EMAIL_NOTE = note_template(N_(
+    "Placed through the web form with the e-mail of existing client {clients}. "
+    "The e-mail is not verified: use Associate With Client if the order is theirs."))
 
 SERVICE_TYPES = {  # key -> label (English message id: pages show it in the viewer's language)
     "server": N_("Dedicated server"), "hosting": N_("Virtual hosting"), "voice": N_("SIP trunk / Cloud PBX"),
@@ -235,8 +240,7 @@ def submit_draft(session: Session, *, draft_id: int, now: datetime, calendar: Bu
         order = session.get(Order, created.id)
         add_note(session, principal=SYSTEM, order_id=created.id, expected_version=order.version, now=now,
                  calendar=calendar, internal=True,
-                 comment=f"Placed through the web form with the e-mail of existing client {clients}. "
-                         "The e-mail is not verified: use Associate With Client if the order is theirs.")
+                 comment=KNOWN_EMAIL_NOTE.format(clients=clients))
     return created
 
 

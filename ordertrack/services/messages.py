@@ -13,8 +13,16 @@ from ordertrack.db.models import Customer, Order, User
 from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.i18n import N_
+from ordertrack.i18n.notes import note_template
 from ordertrack.services import notifications, orders
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
+
+NOTES = {  # the order's history row for a message (stored in English, read in the reader's language)
+    "followup": note_template(N_("Follow-up sent to {to}: {subject}")),
+    "reply": note_template(N_("Reply sent to {to}: {subject}")),
+    "comment": note_template(N_("Client-viewable comment added: {subject}")),
+    "internal": note_template(N_("Internal comment added: {subject}")),
+}
 
 KINDS = ("followup", "reply", "comment")
 TEMPLATES = {
@@ -136,11 +144,10 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
                                          "order_name": order.name,
                                          "order_link": f"{base_url.rstrip('/')}/orders/{order.number}"},
                               files=files)
-    label = {"followup": f"Follow-up sent to {to}", "reply": f"Reply sent to {to}",
-             "comment": "Client-viewable comment added" if message.client_viewable else "Internal comment added"}[kind]
+    note = NOTES["comment" if message.client_viewable else "internal"] if kind == "comment" else NOTES[kind]
     orders.add_note(session, principal=principal, order_id=order.id,
                     expected_version=order.version if expected_version is None else expected_version,
-                    comment=f"{label}: {message.subject}", now=now, calendar=calendar,
+                    comment=note.format(to=to, subject=message.subject), now=now, calendar=calendar,
                     internal=kind == "comment" and not message.client_viewable)
     if expected_version is not None:
         expected_version += 1

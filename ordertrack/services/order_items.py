@@ -13,6 +13,7 @@ from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.tracking import ETI_WAITING, EXCLUDED_ITEM_KINDS
 from ordertrack.i18n import N_, _
+from ordertrack.i18n.notes import note_template
 from ordertrack.services import orders
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
@@ -23,7 +24,7 @@ ORDER_ENDED = N_("The order is closed or canceled: its items need no interview."
 NOT_COUNTED = N_("{item} does not count towards the order's status: it needs no interview.")
 ALREADY = N_("{item} already waits for its technical-interview approval.")
 DELIVERED = N_("{item} is already delivered.")
-REQUIRED_NOTE = "Technical interview required: {item}"  # history: stored as written
+REQUIRED_NOTE = note_template(N_("Technical interview required: {item}"))  # stored in English, read in the reader\'s language
 
 
 def require_eti(session: Session, *, principal: Principal, order_id: int, item_id: int, expected_version: int,

@@ -13,6 +13,7 @@ from ordertrack.db.models import User
 from ordertrack.db.process_models import UserGroup, UserGroupMember
 from ordertrack.domain.access import Principal
 from ordertrack.domain.roles import STAFF_ROLES, Role
+from ordertrack.i18n import _
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
 
 KEEPERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -60,7 +61,7 @@ def save_group(session: Session, *, principal: Principal, group_id: int | None, 
         raise BadInput("A group needs a name (80 characters at most).")
     same = session.exec(select(UserGroup).where(func.lower(UserGroup.name) == name.lower())).first()
     if same is not None and same.id != group_id:
-        raise BadInput(f"There is already a group “{same.name}”.")
+        raise BadInput(_("There is already a group “{name}”.").format(name=same.name))
     ids = sorted(set(member_ids))
     staff = {u.id for u in session.exec(select(User).where(col(User.id).in_(ids))).all()
              if Role(u.role) in STAFF_ROLES} if ids else set()

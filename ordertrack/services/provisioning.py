@@ -17,6 +17,7 @@ from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.i18n import N_, _
+from ordertrack.i18n.notes import note_template
 from ordertrack.services import notifications, sweeping
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
@@ -276,7 +277,7 @@ def retry(session: Session, *, principal: Principal, failure_id: int, version: i
     if f.state == "resolved":
         raise BadInput("This failure is already resolved.")
     if f.next_retry_at is not None and f.next_retry_at > now:
-        raise BadInput(f"Retry available in {duration_words(f.next_retry_at - now)}.")
+        raise BadInput(_("Retry available in {duration}.").format(duration=duration_words(f.next_retry_at - now)))
     wait = RETRY_BASE * 2 ** f.retries
     session.add(ProvisioningAttempt(order_id=f.order_id, at=now, succeeded=False, reason_code="retry_requested",
                                     details=f"Retry #{f.retries + 1} requested by {principal.display_name}",
@@ -303,8 +304,8 @@ def resolve(session: Session, *, principal: Principal, failure_id: int, version:
     _resolved(session, f, now=now, base_url=base_url)
 
 
-FAILED_NOTE = "Provisioning failed: {reason}."
-RESOLVED_NOTE = "Provisioning problem resolved: {note}"
+FAILED_NOTE = note_template(N_("Provisioning failed: {reason}."))
+RESOLVED_NOTE = note_template(N_("Provisioning problem resolved: {note}"))
 
 
 def _history(session: Session, order_id: int, comment: str, *, now: datetime,

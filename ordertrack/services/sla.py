@@ -33,6 +33,7 @@ from sqlalchemy import Engine, exists, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ordertrack import i18n
 from ordertrack.db.engine import session_scope
 from ordertrack.db.message_models import Ticket
 from ordertrack.db.models import Customer, Order, StatusChange, User
@@ -43,6 +44,7 @@ from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.i18n import N_, _
+from ordertrack.i18n.notes import note_template
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
@@ -74,18 +76,18 @@ BAD_THRESHOLDS = N_("Thresholds are whole percentages from 1 to 500, separated b
 UNKNOWN_RULE = N_("Unknown pause rule “{rule}”.")
 POLICY_CHANGED = N_("The SLA settings were changed by someone else. Reload and try again.")
 TARGET_NOTE = N_("A changed target applies to orders created from now on; open orders keep theirs.")
-STARTED = "SLA clock started: resolution target {target} business hours ({service}, {priority} priority)."
-PAUSED_NOTE = "SLA clock paused: {reason}."
-RESUMED_NOTE = "SLA clock resumed: {reason} ended."
-STOPPED_MET = "SLA clock stopped: {used} of {target} business hours used, target met."
-STOPPED_MISSED = "SLA clock stopped: {used} of {target} business hours used, target missed."
-THRESHOLD_NOTE = "SLA {percent} % reached: {used} of {target} business hours used."
-BREACHED_NOTE = "SLA breached: the {target} business-hour target is used up ({percent} %)."
-RETARGET_NOTE = "SLA target {old} → {new} business hours (priority {priority})."
-REASON_PHASE = "in {label}"
-REASON_STATUS = "status {label}"
-REASON_HOLD = "order on hold"
-REASON_TICKET = "a ticket is {label}"
+STARTED = note_template(N_("SLA clock started: resolution target {target} business hours ({service}, {priority} priority)."))
+PAUSED_NOTE = note_template(N_("SLA clock paused: {reason}."))
+RESUMED_NOTE = note_template(N_("SLA clock resumed: {reason} ended."))
+STOPPED_MET = note_template(N_("SLA clock stopped: {used} of {target} business hours used, target met."))
+STOPPED_MISSED = note_template(N_("SLA clock stopped: {used} of {target} business hours used, target missed."))
+THRESHOLD_NOTE = note_template(N_("SLA {percent} % reached: {used} of {target} business hours used."))
+BREACHED_NOTE = note_template(N_("SLA breached: the {target} business-hour target is used up ({percent} %)."))
+RETARGET_NOTE = note_template(N_("SLA target {old} → {new} business hours (priority {priority})."))
+REASON_PHASE = note_template(N_("in {label}"))
+REASON_STATUS = note_template(N_("status {label}"))
+REASON_HOLD = N_("order on hold")
+REASON_TICKET = note_template(N_("a ticket is {label}"))
 PAUSE_LABEL_PHASE = N_("Phase: {label}")
 PAUSE_LABEL_STATUS = N_("Tracking status: {label}")
 PAUSE_LABEL_HOLD = N_("The order is on hold")
@@ -181,7 +183,13 @@ def rule_label(rule: clock.PauseRule) -> str:
 
 
 def _reason(code: str) -> str:
-    """Why the clock is paused, for history rows (from a rule's code)."""
+    """Why the clock is paused, for history rows (from a rule's code): in English, as every
+    stored note is (``i18n.notes`` translates it for the reader)."""
+    with i18n.use(i18n.DEFAULT):
+        return _reason_words(code)
+
+
+def _reason_words(code: str) -> str:
     try:
         rule = clock.PauseRule.parse(code)
     except ValueError:

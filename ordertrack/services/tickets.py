@@ -13,10 +13,15 @@ from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import STAFF_ROLES
 from ordertrack.i18n import N_, _
+from ordertrack.i18n.notes import note_template
 from ordertrack.services import orders
 from ordertrack.services.errors import BadInput, NotFound
 
 STATUSES = {"open": N_("Open"), "on_hold": N_("On Hold"), "closed": N_("Closed")}
+# The order's history rows for a ticket (stored in English, read in the reader's language).
+OPENED_NOTE = note_template(N_("Ticket #{id} opened: {subject}"))
+STATUS_NOTES = {"open": note_template(N_("Ticket #{id} open")), "on_hold": note_template(N_("Ticket #{id} on hold")),
+                "closed": note_template(N_("Ticket #{id} closed"))}
 # The moves a ticket's status has (staff): (from, to) → the button's label.
 MOVES = {
     ("open", "on_hold"): N_("Put on hold"), ("open", "closed"): N_("Close"),
@@ -83,7 +88,7 @@ def open_ticket(session: Session, *, principal: Principal, order_id: int, subjec
     session.add(TicketMessage(ticket_id=ticket.id, author_name=principal.display_name, body=body, created_at=now))
     session.flush()
     orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
-                    comment=f"Ticket #{ticket.id} opened: {subject}", now=now, calendar=calendar)
+                    comment=OPENED_NOTE.format(id=ticket.id, subject=subject), now=now, calendar=calendar)
     return ticket.id
 
 
@@ -107,7 +112,7 @@ def set_status(session: Session, *, principal: Principal, ticket_id: int, status
     session.add(ticket)
     session.flush()
     orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
-                    comment=f"Ticket #{ticket.id} {STATUSES[status].lower()}", now=now, calendar=calendar)
+                    comment=STATUS_NOTES[status].format(id=ticket.id), now=now, calendar=calendar)
 
 
 def moves(status: str) -> list[tuple[str, str]]:

@@ -99,3 +99,27 @@ def test_service_refusals_read_in_russian(module):
     catalog = {m.id for m in merged("ru") if m.id and m.string}
     messages = _raised_messages((ROOT / "services" / f"{module}.py").read_text())
     assert sorted(messages - catalog) == []
+
+
+USER_FACING = {"BadInput", "Forbidden", "NotFound", "Conflict", "LoginFailed", "ServiceError", "UserFacingError",
+               "ProcessRefused", "EditRefused", "TransitionRefused", "QueueNotReached"}
+COERCERS = {"coerce_int", "coerce_str", "coerce_choice", "coerce_date", "coerce_datetime", "coerce_bool", "coerce_id"}
+
+
+def _sources() -> list[tuple[str, ast.AST]]:
+    return [(str(path.relative_to(ROOT)), ast.parse(path.read_text())) for path in sorted(ROOT.rglob("*.py"))]
+
+
+def test_field_names_in_input_refusals_read_in_russian():
+    """``coerce_int(x, name="Phase")`` refuses with "{name} must be a whole number.": the field's
+    name is looked up in the catalog too."""
+    from ordertrack.i18n.build import merged
+
+    catalog = {m.id for m in merged("ru") if m.id and m.string}
+    names = set()
+    for _rel, tree in _sources():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _name(node) in COERCERS:
+                names |= {k.value.value for k in node.keywords
+                          if k.arg == "name" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)}
+    assert names and sorted(names - catalog) == []

@@ -25,6 +25,7 @@ from ordertrack.clock import get_clock
 from ordertrack.db.engine import session_scope
 from ordertrack.db.models import Order
 from ordertrack.domain.timefmt import duration_words
+from ordertrack.i18n.notes import localize
 from ordertrack.live import publish, watch
 from ordertrack.pages.order.common import Snapshot, fmt
 from ordertrack.services import order_view
@@ -45,9 +46,9 @@ def _history(session: Session, snap: Snapshot) -> list[dict[str, str]]:
     """The timeline: all of it for staff; for tenant users without staff names or internal notes."""
     if snap.principal.is_staff:
         return [{"at": fmt(h.at), "who": h.actor_name, "from": h.from_label or "—", "to": h.to_label,
-                 "status": h.to_status_label, "comment": h.comment} for h in snap.detail.history]
+                 "status": h.to_status_label, "comment": localize(h.comment)} for h in snap.detail.history]
     return [{"at": fmt(h.at), "who": h.who, "from": h.from_label or "—", "to": h.to_label, "status": h.status_label,
-             "comment": h.comment}
+             "comment": localize(h.comment)}
             for h in order_view.customer_history(session, principal=snap.principal, order_id=snap.order_id)]
 
 

@@ -1,0 +1,60 @@
+"""History notes the system writes are stored in English and read in the reader's language
+(issue #13: "every string shown to users"), including notes written before a reader switched
+language and notes whose arguments are labels or notes themselves."""
+
+from __future__ import annotations
+
+from ordertrack import i18n
+from ordertrack.i18n.notes import localize, note_template
+from ordertrack.services import provisioning, sla
+
+
+def test_a_stored_sla_note_reads_in_russian_with_its_label_translated():
+    with i18n.use("ru"):  # the note is written while a Russian operator's handler runs...
+        stored = sla.PAUSED_NOTE.format(reason=sla._reason("phase:validation"))
+    assert stored == "SLA clock paused: in Customer Validation."  # ...and still stored in English
+    with i18n.use("ru"):
+        assert localize(stored) == "Часы SLA приостановлены: в фазе «Проверка клиентом»."
+    with i18n.use("en"):
+        assert localize(stored) == stored
+
+
+def test_numbers_and_nested_templates_are_carried_over():
+    stored = sla.STARTED.format(target="16", service="Dedicated server", priority="urgent")
+    with i18n.use("ru"):
+        text = localize(stored)
+    assert text.startswith("Часы SLA запущены: цель решения 16 рабочих ч")
+    assert "срочный" in text and "SLA clock" not in text
+
+
+def test_what_a_person_typed_is_shown_as_it_is():
+    with i18n.use("ru"):
+        assert localize("Customer called, will confirm tomorrow") == "Customer called, will confirm tomorrow"
+        assert localize("") == "" and localize(None) == ""
+
+
+def test_a_translation_that_lost_a_field_falls_back_to_english():
+    template = note_template("Test note {x} for {y}")  # not in the catalog: English both ways
+    with i18n.use("ru"):
+        assert localize(template.format(x="1", y="2")) == "Test note 1 for 2"
+
+
+def test_provisioning_notes_are_templates():
+    stored = provisioning.RESOLVED_NOTE.format(note="cable replaced")
+    with i18n.use("ru"):
+        assert localize(stored) == "Проблема с подготовкой устранена: cable replaced"
+
+
+def test_every_registered_note_template_has_a_russian_translation():
+    import importlib
+    import pkgutil
+
+    import ordertrack.services
+    from ordertrack.i18n import notes
+    from ordertrack.i18n.build import merged
+
+    for module in pkgutil.iter_modules(ordertrack.services.__path__):
+        importlib.import_module(f"ordertrack.services.{module.name}")
+    catalog = {m.id for m in merged("ru") if m.id and m.string}
+    registered = set(notes._TEMPLATES) - {"Test note {x} for {y}"}
+    assert len(registered) > 20 and sorted(registered - catalog) == []
