@@ -30,7 +30,8 @@ from ordertrack.db.errors import DatabaseUnavailable
 from ordertrack.live import publish
 from ordertrack.services import (
     notifications,
-    processes,
+    process_queue,
+    process_run,
     provisioning,
     sla,
     status_moves,
@@ -90,10 +91,10 @@ def sweep_once(engine: Engine | None = None, now: datetime | None = None) -> tim
     result = timers.sweep(engine, now=now, calendar=business_calendar())
     escalated = provisioning.escalate_due(engine, now=now, recipients=recipients())
     escalated += provisioning.reconcile(engine, now=now)  # failures whose order was closed or provisioned since
-    tasks = processes.sweep_tasks(engine, now=now, calendar=business_calendar(), base_url=recipients().base_url,
+    tasks = process_run.sweep_tasks(engine, now=now, calendar=business_calendar(), base_url=recipients().base_url,
                                   support=recipients().support)
     result.applied.extend(escalated + tasks)
-    result.applied.extend(processes.reconcile_queues(engine, now=now, calendar=business_calendar()))
+    result.applied.extend(process_queue.reconcile_queues(engine, now=now, calendar=business_calendar()))
     warned = sla.sweep_due(engine, now=now, calendar=business_calendar(), base_url=recipients().base_url)
     result.applied.extend(order_id for order_id, _threshold in warned.fired)
     global _last_sweep

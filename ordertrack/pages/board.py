@@ -27,7 +27,7 @@ from ordertrack.i18n.ui import T, Tn
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.services import board as board_service
-from ordertrack.services import board_moves, orders, processes, time_travel, wip
+from ordertrack.services import board_moves, orders, process_queue, time_travel, wip
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.services.orders import PRIORITIES
@@ -484,8 +484,8 @@ class BoardState(AppState):
         target = move.target
         with session_scope() as session:
             try:
-                processes.check_move(session, order_id=detail.card.id, target=target)
-            except processes.QueueNotReached as refused:
+                process_queue.check_move(session, order_id=detail.card.id, target=target)
+            except process_queue.QueueNotReached as refused:
                 if not refused.steps:
                     raise
                 return self._ask_skip(detail.card.id, version, target, refused.steps)

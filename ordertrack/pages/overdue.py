@@ -13,7 +13,7 @@ from ordertrack.i18n import N_
 from ordertrack.i18n.ui import T
 from ordertrack.live import watch
 from ordertrack.pages.frame import page
-from ordertrack.services import processes
+from ordertrack.services import process_run
 
 
 class OverdueState(AppState):
@@ -23,7 +23,7 @@ class OverdueState(AppState):
 
     def _fetch(self) -> None:
         with session_scope() as session:
-            report = processes.overdue_tasks(session, principal=current_principal(), now=get_clock().now())
+            report = process_run.overdue_tasks(session, principal=current_principal(), now=get_clock().now())
         self.rows = [{"task": r.name, "process": r.process, "subject": r.subject,
                       "href": routes.order_url(r.subject) if r.subject.startswith("SO-") else "",
                       "assignee": r.assignee, "overdue": r.overdue_by} for r in report]

@@ -18,7 +18,7 @@ from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.pages.process_graph import flow_elements, graph_section
 from ordertrack.pages.process_simulation import ProcessSimulationState, simulation_section
-from ordertrack.services import intake, process_groups, processes
+from ordertrack.services import intake, process_design, process_groups
 from ordertrack.services import orders as order_service
 from ordertrack.services.errors import BadInput, NotFound
 
@@ -44,7 +44,7 @@ class ProcessListState(AppState):
 
     def _fetch(self) -> None:
         with session_scope() as session:
-            items = processes.list_processes(session, principal=current_principal())
+            items = process_design.list_processes(session, principal=current_principal())
             found = process_groups.list_groups(session)
             staff = process_groups.staff_choices(session)
         self.staff = [{"id": str(uid), "name": name} for uid, name in staff]
@@ -59,7 +59,7 @@ class ProcessListState(AppState):
              "active": "1" if r.active else "", "version": f"v{r.version}" if r.version else _("never activated"),
              "size": _("{phases} phases, {tasks} tasks").format(phases=r.phases, tasks=r.tasks),
              "service_types": ", ".join(
-                 _("every other service type") if k == processes.DEFAULT_QUEUE else intake.SERVICE_TYPES.get(k, k)
+                 _("every other service type") if k == process_design.DEFAULT_QUEUE else intake.SERVICE_TYPES.get(k, k)
                  for k in r.service_types.split(",") if k) or "—"}
             for r in items if not r.archived
         ]
@@ -79,7 +79,7 @@ class ProcessListState(AppState):
         if not isinstance(form_data, dict):
             raise BadInput(_("Invalid form."))
         with session_scope() as session:
-            pid = processes.create_process(
+            pid = process_design.create_process(
                 session, principal=current_principal(),
                 name=coerce_str(form_data.get("name"), name="Name", max_len=200, required=True),
                 type=coerce_str(form_data.get("type"), name="Type", max_len=20), now=get_clock().now())
@@ -193,12 +193,12 @@ class ProcessEditorState(AppState):
         """
         principal = current_principal()
         with session_scope() as session:
-            draft = processes.load_draft(session, principal=principal, process_id=self.pid)
-            others = processes.others(session, exclude=self.pid)
+            draft = process_design.load_draft(session, principal=principal, process_id=self.pid)
+            others = process_design.others(session, exclude=self.pid)
             users = order_service.staff_users(session)
             defined = [g.name for g in process_groups.list_groups(session)]
-            summaries = processes.list_processes(session, principal=principal)
-            version_list = processes.versions(session, principal=principal, process_id=self.pid)
+            summaries = process_design.list_processes(session, principal=principal)
+            version_list = process_design.versions(session, principal=principal, process_id=self.pid)
         archived = {x.id for x in summaries if x.archived}
         draft_row_archived = self.pid in archived
         d = draft.definition
@@ -246,7 +246,7 @@ class ProcessEditorState(AppState):
         chosen = {k for k in draft.service_types.split(",") if k}
         self.kinds = [{"key": k, "label": label, "on": "1" if k in chosen else ""}
                       for k, label in (*intake.SERVICE_TYPES.items(),
-                                       (processes.DEFAULT_QUEUE, _("Every other service type (default queue)")))]
+                                       (process_design.DEFAULT_QUEUE, _("Every other service type (default queue)")))]
         self.version_rows = [{"version": str(v.version), "at": v.activated_at.strftime("%Y-%m-%d %H:%M"),
                               "by": v.activated_by, "current": "1" if v.current else "", "runs": str(v.runs)}
                              for v in version_list]
@@ -256,7 +256,7 @@ class ProcessEditorState(AppState):
 
     def _edit(self, change) -> None:
         with session_scope() as session:
-            processes.edit(session, principal=current_principal(), process_id=self.pid, change=change,
+            process_design.edit(session, principal=current_principal(), process_id=self.pid, change=change,
                            now=get_clock().now())
         self._fetch()
 
@@ -292,7 +292,7 @@ class ProcessEditorState(AppState):
         self._edit(lambda d: replace(d, name=name, type=p.ProcessType(ptype), auto_user_id=user_id, auto_group=group))
         kinds = [k["key"] for k in self.kinds if form_data.get(f"kind-{k['key']}") in ("on", True, "true")]
         with session_scope() as session:
-            processes.set_service_types(session, principal=current_principal(), process_id=self.pid,
+            process_design.set_service_types(session, principal=current_principal(), process_id=self.pid,
                                         service_types=",".join(kinds))
         self._fetch()
         return rx.toast.success(_("Saved."))
@@ -302,7 +302,7 @@ class ProcessEditorState(AppState):
     def activate(self):
         """Validate and activate (a changed draft becomes a new version)."""
         with session_scope() as session:
-            version = processes.activate(session, principal=current_principal(), process_id=self.pid,
+            version = process_design.activate(session, principal=current_principal(), process_id=self.pid,
                                          now=get_clock().now())
         self._fetch()
         publish()
@@ -313,7 +313,7 @@ class ProcessEditorState(AppState):
     def deactivate(self):
         """Stop new orders from starting it; running ones go on."""
         with session_scope() as session:
-            processes.deactivate(session, principal=current_principal(), process_id=self.pid)
+            process_design.deactivate(session, principal=current_principal(), process_id=self.pid)
         self._fetch()
         return rx.toast.success(_("Deactivated."))
 
@@ -374,7 +374,7 @@ class ProcessEditorState(AppState):
         phase_id = coerce_str(phase_id, name="Phase", max_len=40)
         task_id = coerce_str(task_id, name="Task", max_len=40)
         with session_scope() as session:
-            d = processes.load_draft(session, principal=current_principal(), process_id=self.pid).definition
+            d = process_design.load_draft(session, principal=current_principal(), process_id=self.pid).definition
         phase = d.phase(phase_id)
         if phase is None:
             raise BadInput(_("That phase does not exist."))
@@ -463,17 +463,17 @@ class ProcessEditorState(AppState):
             return rx.toast.success(_("Route deleted."))
         if kind in ("archive", "unarchive"):
             with session_scope() as session:
-                processes.archive(session, principal=principal, process_id=self.pid, archived=kind == "archive")
+                process_design.archive(session, principal=principal, process_id=self.pid, archived=kind == "archive")
             self._fetch()
             publish()
             return rx.toast.success(_("Archived.") if kind == "archive" else _("Restored from the archive."))
         if kind == "delete":
             with session_scope() as session:
-                processes.delete_process(session, principal=principal, process_id=self.pid)
+                process_design.delete_process(session, principal=principal, process_id=self.pid)
             return [rx.redirect(routes.PROCESSES), rx.toast.success(_("Process deleted."))]
         if kind == "restore" and len(ids) == 1:
             with session_scope() as session:
-                processes.restore_version(session, principal=principal, process_id=self.pid, version=ids[0], now=now)
+                process_design.restore_version(session, principal=principal, process_id=self.pid, version=ids[0], now=now)
             self._fetch()
             return rx.toast.success(_("Version {n} is the draft now: activate it to make it current.").format(
                 n=ids[0]))
@@ -515,7 +515,7 @@ class ProcessEditorState(AppState):
         old = coerce_str(form_data.get("old"), name="From", max_len=10, required=True)
         new = coerce_str(form_data.get("new"), name="To", max_len=10, required=True)
         with session_scope() as session:
-            self.diff_lines = processes.diff_versions(session, principal=current_principal(), process_id=self.pid,
+            self.diff_lines = process_design.diff_versions(session, principal=current_principal(), process_id=self.pid,
                                                       old=old, new=new)
         self.diff_old, self.diff_new, self.diff_shown = old, new, True
 

@@ -14,7 +14,7 @@ from ordertrack.i18n import _
 from ordertrack.i18n.ui import T
 from ordertrack.live import publish, watch
 from ordertrack.pages.frame import page
-from ordertrack.services import processes
+from ordertrack.services import process_design, process_run
 from ordertrack.services import requests as svc
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
@@ -34,9 +34,9 @@ class RequestsState(AppState):
         self.is_staff = principal.is_staff
         with session_scope() as session:
             found = svc.visible(session, principal=principal)
-            runs = {r.id: processes.run_view(session, entity_kind="request", entity_id=r.id) for r in found} \
+            runs = {r.id: process_run.run_view(session, entity_kind="request", entity_id=r.id) for r in found} \
                 if principal.is_staff else {}
-            self.startable = [{"id": str(p.id), "name": p.name} for p in processes.startable(session, type="Request")] \
+            self.startable = [{"id": str(p.id), "name": p.name} for p in process_design.startable(session, type="Request")] \
                 if principal.is_staff else []
         self.rows = [{"id": str(r.id), "subject": r.subject, "body": r.body, "customer": r.customer,
                       "by": r.created_by, "at": r.created_at.strftime("%Y-%m-%d %H:%M"),
@@ -89,7 +89,7 @@ class RequestsState(AppState):
         request_id = coerce_int(form_data.get("request_id"), name="Request", minimum=1)
         if str(request_id) not in {r["id"] for r in self.rows}:
             raise BadInput(_("Unknown request."))
-        self._call(processes.start_run, entity_kind="request", entity_id=request_id,
+        self._call(process_run.start_run, entity_kind="request", entity_id=request_id,
                    process_id=coerce_int(form_data.get("process_id"), name="Process", minimum=1))
         return rx.toast.success(_("Process started."))
 
@@ -99,7 +99,7 @@ class RequestsState(AppState):
         """Process or skip a task of a request's process."""
         if not isinstance(skip, bool):
             raise BadInput(_("Process or skip."))
-        self._call(processes.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1), skip=skip)
+        self._call(process_run.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1), skip=skip)
 
 
 def _card(r: rx.Var) -> rx.Component:

@@ -22,7 +22,7 @@ from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.errors import UserFacingError
 from ordertrack.domain.workflows import ORDER_WORKFLOW
 from ordertrack.i18n import N_, _, ngettext
-from ordertrack.services import orders, processes
+from ordertrack.services import orders, process_queue
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 BULK_MAX = 500
@@ -36,10 +36,10 @@ def move_card(session: Session, *, principal: Principal, order_id: int, version:
               support: str = "") -> orders.OrderCard:
     """One manual move as the board makes it (the caller commits): the process's check, the
     guarded compare-and-set move (``orders.move_order``), then the process's follow-up."""
-    processes.before_order_move(session, order_id=order_id, target=target)
+    process_queue.before_order_move(session, order_id=order_id, target=target)
     card = orders.move_order(session, principal=principal, order_id=order_id, target=target,
                              expected_version=version, comment=comment, now=now, calendar=calendar, channel=channel)
-    processes.after_order_move(session, principal=principal, order_id=order_id, target=target, now=now,
+    process_queue.after_order_move(session, principal=principal, order_id=order_id, target=target, now=now,
                                calendar=calendar, base_url=base_url, support=support)
     return card
 
@@ -47,19 +47,19 @@ def move_card(session: Session, *, principal: Principal, order_id: int, version:
 def skip_card(session: Session, *, principal: Principal, order_id: int, version: int, target: str, now: datetime,
               calendar: BusinessCalendar, base_url: str = "", support: str = "") -> tuple[str, ...]:
     """A card dropped on a column its order's queue has not reached, confirmed as "skip the
-    remaining actions": skip them (``processes.skip_to``) so that the order follows its queue
+    remaining actions": skip them (``process_queue.skip_to``) so that the order follows its queue
     to ``target``. Returns the skipped steps (the caller commits).
 
     Raises:
         Conflict: the order changed since the mover saw it (``version``).
-        NotFound, BadInput: see ``processes.skip_to``.
+        NotFound, BadInput: see ``process_queue.skip_to``.
     """
     current = session.exec(select(Order.version).where(Order.id == order_id)).first()
     if current is None:
         raise NotFound(_("Order not found."))
     if current != version:
         raise Conflict(_(orders.CONFLICT_MESSAGE))
-    return processes.skip_to(session, principal=principal, order_id=order_id, target=target, now=now,
+    return process_queue.skip_to(session, principal=principal, order_id=order_id, target=target, now=now,
                              calendar=calendar, base_url=base_url, support=support)
 
 

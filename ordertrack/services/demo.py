@@ -24,7 +24,15 @@ from ordertrack.domain import process_edit as edit
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, tracking_status
-from ordertrack.services import intake, notifications, process_groups, processes, provisioning, sla
+from ordertrack.services import (
+    intake,
+    notifications,
+    process_design,
+    process_groups,
+    process_run,
+    provisioning,
+    sla,
+)
 from ordertrack.services.accounts import hash_password, principal_of
 from ordertrack.services.orders import next_order_timer
 from ordertrack.settings import get_settings
@@ -546,20 +554,20 @@ def _load_processes(session: Session, *, now: datetime, calendar: BusinessCalend
                            ("Support", ("support", "operator", "techsupport"))):
         process_groups.save_group(session, principal=admin, group_id=None, name=group,
                                   member_ids=[by_name[m] for m in members])
-    rid = processes.create_process(session, principal=admin, name="Service request", type="Request", now=now)
-    processes.edit(session, principal=admin, process_id=rid, change=_request_process, now=now)
-    processes.activate(session, principal=admin, process_id=rid, now=now)
-    pid = processes.create_process(session, principal=admin, name="Support ticket", type="Ticket", now=now)
-    processes.edit(session, principal=admin, process_id=pid, change=_ticket_process, now=now)
-    processes.activate(session, principal=admin, process_id=pid, now=now)
+    rid = process_design.create_process(session, principal=admin, name="Service request", type="Request", now=now)
+    process_design.edit(session, principal=admin, process_id=rid, change=_request_process, now=now)
+    process_design.activate(session, principal=admin, process_id=rid, now=now)
+    pid = process_design.create_process(session, principal=admin, name="Support ticket", type="Ticket", now=now)
+    process_design.edit(session, principal=admin, process_id=pid, change=_ticket_process, now=now)
+    process_design.activate(session, principal=admin, process_id=pid, now=now)
     ids = {}
     standard = partial(_standard_queue, operator_id=operator.id)
     for name, build, kinds in (("Standard provisioning", standard, "server,hosting,network,security,backup,license"),
                                 ("New Voice Service", _voice_queue, "voice")):
-        pid = processes.create_process(session, principal=admin, name=name, type="Order", now=now)
-        processes.edit(session, principal=admin, process_id=pid, change=build, now=now)
-        processes.set_service_types(session, principal=admin, process_id=pid, service_types=kinds)
-        processes.activate(session, principal=admin, process_id=pid, now=now)
+        pid = process_design.create_process(session, principal=admin, name=name, type="Order", now=now)
+        process_design.edit(session, principal=admin, process_id=pid, change=build, now=now)
+        process_design.set_service_types(session, principal=admin, process_id=pid, service_types=kinds)
+        process_design.activate(session, principal=admin, process_id=pid, now=now)
         ids[name] = pid
     planning = session.exec(
         select(Order, OrderItem.kind).join(OrderItem, OrderItem.order_id == Order.id)
@@ -571,7 +579,7 @@ def _load_processes(session: Session, *, now: datetime, calendar: BusinessCalend
             continue
         started.add(order.id)
         pid = ids["New Voice Service"] if kind == "voice" else ids["Standard provisioning"]
-        processes.start_run(session, principal=admin, entity_kind="order", entity_id=order.id, process_id=pid,
+        process_run.start_run(session, principal=admin, entity_kind="order", entity_id=order.id, process_id=pid,
                             now=order.phase_since, calendar=calendar)
 
 

@@ -16,7 +16,7 @@ from ordertrack.db.notify_models import OrderFailure
 from ordertrack.domain.access import Principal
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW
-from ordertrack.services import order_manager, processes, provisioning, sla
+from ordertrack.services import order_manager, process_run, provisioning, sla
 from ordertrack.services.orders import OPEN_PHASES, has_open_failure, scope_orders
 
 SHOWN = 5
@@ -122,7 +122,7 @@ def queue_steps(session: Session, *, principal: Principal) -> tuple[Figure, ...]
 
 def overdue(session: Session, *, principal: Principal, now: datetime) -> Section:
     """Open process tasks past their alarm hours."""
-    tasks = processes.overdue_tasks(session, principal=principal, now=now)
+    tasks = process_run.overdue_tasks(session, principal=principal, now=now)
     return Section(len(tasks), tuple(Line(t.subject, t.name, t.overdue_by) for t in tasks[:SHOWN]))
 
 

@@ -20,7 +20,7 @@ from ordertrack.domain.access import SYSTEM
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.i18n import N_
 from ordertrack.i18n.notes import note_template
-from ordertrack.services import processes, provisioning, sla
+from ordertrack.services import process_design, process_run, provisioning, sla
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.services.orders import add_note, next_order_timer
 
@@ -117,11 +117,11 @@ def create_order(
     session.flush()
     sla.start_clock(session, order_id=order.id, service_type=service_type, now=now, calendar=calendar)
     queue = ""
-    process_id = processes.process_for_service(session, service_type=service_type)
+    process_id = process_design.process_for_service(session, service_type=service_type)
     if process_id is not None:
-        processes.start_run(session, principal=SYSTEM, entity_kind="order", entity_id=order.id,
+        process_run.start_run(session, principal=SYSTEM, entity_kind="order", entity_id=order.id,
                             process_id=process_id, now=now, calendar=calendar, base_url=base_url, support=support)
-        queue = processes.others(session)[process_id].name
+        queue = process_design.others(session)[process_id].name
     else:
         provisioning.ensure_remedies(session)
         provisioning.record_attempt(

@@ -20,7 +20,7 @@ from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.i18n import N_, _
 from ordertrack.services import sla
 from ordertrack.services.errors import BadInput
-from ordertrack.services.processes import DEFAULT_QUEUE, _designer, _latest, _row
+from ordertrack.services.process_design import DEFAULT_QUEUE, _designer, _latest, _row
 
 COUNT = N_("Choose how many past orders to replay (1 to {n}).")
 

@@ -1,7 +1,7 @@
 """What every due-row sweep shares: claiming a batch, isolating one broken row, telling a
 database outage from a broken row.
 
-The three sweeps (order timers in ``timers``, process tasks in ``processes.sweep_tasks``,
+The three sweeps (order timers in ``timers``, process tasks in ``process_run.sweep_tasks``,
 failure escalations in ``provisioning.escalate_due``) work the same way: one transaction
 claims up to ``batch`` due rows (``SELECT ... FOR UPDATE SKIP LOCKED LIMIT n`` on PostgreSQL,
 so concurrent sweepers take different batches; SQLite has one writer and ``BEGIN IMMEDIATE``

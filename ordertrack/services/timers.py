@@ -26,7 +26,7 @@ from ordertrack.db.engine import session_scope
 from ordertrack.db.models import Order
 from ordertrack.domain.access import SYSTEM
 from ordertrack.domain.calendar import BusinessCalendar
-from ordertrack.services import processes
+from ordertrack.services import process_queue
 from ordertrack.services.errors import BadInput, Conflict
 from ordertrack.services.orders import ENTITY, move_order, refresh_status
 from ordertrack.services.sweeping import BATCH, BrokenRows, is_database_unavailable, is_row_conflict
@@ -88,7 +88,7 @@ def _apply(session: Session, timer: DueTimer, *, now: datetime, calendar: Busine
     if kind == ENTITY and target:
         move_order(session, principal=SYSTEM, order_id=timer.order_id, target=target,
                    expected_version=timer.version, now=effective, calendar=calendar, automatic=True, applied_at=now)
-        processes.after_order_move(session, principal=SYSTEM, order_id=timer.order_id, target=target,
+        process_queue.after_order_move(session, principal=SYSTEM, order_id=timer.order_id, target=target,
                                    now=effective, calendar=calendar)
     elif kind == "status" and target:
         refresh_status(session, order_id=timer.order_id, expected_version=timer.version, now=effective,

@@ -60,16 +60,16 @@ def test_every_active_order_stands_in_a_queue_and_counts_equal_the_lists(page, s
     from sqlmodel import Session, create_engine, select
 
     from ordertrack.db.models import Order
-    from ordertrack.services import processes
+    from ordertrack.services import process_queue
 
     engine = create_engine(server.db_url)
     for _ in range(60):  # the scheduler adopts the demo's orders that had no queue, a batch a second
         with Session(engine) as s:
-            if not processes.disagreements(s):
+            if not process_queue.disagreements(s):
                 break
         time.sleep(1)
     with Session(engine) as s:
-        assert processes.disagreements(s) == []
+        assert process_queue.disagreements(s) == []
         active = len(s.exec(select(Order.id).where(Order.phase.in_(("planning", "execution", "validation")))).all())
     login(page, "manager")
     page.goto("/manager")

@@ -143,21 +143,21 @@ def test_a_24_hour_wait_shows_its_countdown_refuses_processing_and_completes_by_
     from ordertrack.domain import process as p
     from ordertrack.domain import process_edit as e
     from ordertrack.domain.calendar import BusinessCalendar
-    from ordertrack.services import intake, processes
+    from ordertrack.services import intake, process_design
     from ordertrack.services.accounts import principal_of
 
     offset = float(Path(server.env["ORDERTRACK_CLOCK_FILE"]).read_text() or 0)
     now = datetime.now(UTC) + timedelta(hours=offset)
     with Session(create_engine(server.db_url)) as s:
         admin = principal_of(s.exec(select(User).where(User.role == "admin")).first())
-        pid = processes.create_process(s, principal=admin, name="Carrier wait", type="Order", now=now)
-        processes.edit(s, principal=admin, process_id=pid, now=now, change=lambda d: e.upsert_task(e.upsert_task(
+        pid = process_design.create_process(s, principal=admin, name="Carrier wait", type="Order", now=now)
+        process_design.edit(s, principal=admin, process_id=pid, now=now, change=lambda d: e.upsert_task(e.upsert_task(
             e.add_phase(e.add_phase(d, "Wait for the carrier"), "Install"), "ph1",
             p.TaskDef("", "Carrier wait", type=p.TaskType.WAIT_24H, group="Voice",
                       subject="Wait for the carrier's confirmation",
                       on_complete=p.OnComplete.CONFIRM_ORDER)), "ph2", p.TaskDef("", "Install", group="Voice")))
-        processes.set_service_types(s, principal=admin, process_id=pid, service_types="colocation")
-        processes.activate(s, principal=admin, process_id=pid, now=now)
+        process_design.set_service_types(s, principal=admin, process_id=pid, service_types="colocation")
+        process_design.activate(s, principal=admin, process_id=pid, now=now)
         customer = s.exec(select(Customer).order_by(Customer.id)).first()
         number = intake.create_order(s, customer_id=customer.id, name="Rack in Docklands", service_type="colocation",
                                      items=[("colocation", "Half rack")], now=now, calendar=BusinessCalendar(),

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from ordertrack.db.models import Order
 from ordertrack.db.process_models import ProcessRun, TaskInstance
-from ordertrack.services import board_moves, processes
+from ordertrack.services import board_moves, process_queue
 from ordertrack.services.errors import Conflict
 from tests.conftest import NOW
 from tests.services.test_queue_truth import _new, assert_one_truth, world  # noqa: F401 (fixture)
@@ -22,8 +22,8 @@ def _open_actions(session, order_id):
 
 def test_a_confirmed_skip_moves_the_order_to_the_dropped_column(session, world, calendar):  # noqa: F811
     created = _new(session, world, calendar, "server")
-    with pytest.raises(processes.QueueNotReached) as refused:
-        processes.check_move(session, order_id=created.id, target="execution")
+    with pytest.raises(process_queue.QueueNotReached) as refused:
+        process_queue.check_move(session, order_id=created.id, target="execution")
     assert refused.value.steps == ("Order Review",)
     version = session.get(Order, created.id).version
     assert board_moves.skip_card(session, principal=world["op"], order_id=created.id, version=version,

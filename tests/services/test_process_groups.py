@@ -11,9 +11,8 @@ from ordertrack.db.models import Order
 from ordertrack.db.process_models import TaskInstance
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
-from ordertrack.services import intake
+from ordertrack.services import intake, process_design, process_run
 from ordertrack.services import process_groups as groups
-from ordertrack.services import processes as svc
 from ordertrack.services.errors import BadInput, Forbidden
 from tests import factories as f
 from tests.conftest import NOW
@@ -31,11 +30,11 @@ def world(session):
 
 
 def _process(session, admin, *, group="Sales", auto_group=""):
-    pid = svc.create_process(session, principal=admin, name="Sales queue", type="Order", now=NOW)
-    svc.edit(session, principal=admin, process_id=pid, now=NOW, change=lambda d: e.upsert_task(
+    pid = process_design.create_process(session, principal=admin, name="Sales queue", type="Order", now=NOW)
+    process_design.edit(session, principal=admin, process_id=pid, now=NOW, change=lambda d: e.upsert_task(
         e.add_phase(p.ProcessDef(**{**{k: getattr(d, k) for k in d.__dataclass_fields__}, "auto_group": auto_group}),
                     "Review"), "ph1", p.TaskDef("", "Check credit", group=group)))
-    svc.set_service_types(session, principal=admin, process_id=pid, service_types="server")
+    process_design.set_service_types(session, principal=admin, process_id=pid, service_types="server")
     return pid
 
 
@@ -57,31 +56,31 @@ def test_activation_is_refused_for_a_group_without_members(session, world):
     groups.save_group(session, principal=world["admin"], group_id=None, name="Sales", member_ids=[])
     pid = _process(session, world["admin"])
     with pytest.raises(BadInput, match="group “Sales”, which has no members"):
-        svc.activate(session, principal=world["admin"], process_id=pid, now=NOW)
+        process_design.activate(session, principal=world["admin"], process_id=pid, now=NOW)
     pid2 = _process(session, world["admin"], group="Nobody")
     assert any("does not exist" in pr.message
-               for pr in svc.load_draft(session, principal=world["admin"], process_id=pid2).problems)
+               for pr in process_design.load_draft(session, principal=world["admin"], process_id=pid2).problems)
 
 
 def test_only_members_the_assignee_or_a_manager_work_a_group_task(session, world, calendar):
     groups.save_group(session, principal=world["admin"], group_id=None, name="Sales", member_ids=[world["member"].id])
     pid = _process(session, world["admin"])
-    svc.activate(session, principal=world["admin"], process_id=pid, now=NOW)
+    process_design.activate(session, principal=world["admin"], process_id=pid, now=NOW)
     created = intake.create_order(session, customer_id=world["customer"].id, name="X", service_type="server",
                                   items=[("server", "x")], now=NOW, calendar=calendar, source="test")
     session.commit()
     task = session.exec(select(TaskInstance).where(TaskInstance.name == "Check credit")).one()
-    for act in (lambda who: svc.finish_task(session, principal=who, task_instance_id=task.id, skip=False, now=NOW,
+    for act in (lambda who: process_run.finish_task(session, principal=who, task_instance_id=task.id, skip=False, now=NOW,
                                             calendar=calendar),
-                lambda who: svc.cancel_task(session, principal=who, task_instance_id=task.id, now=NOW,
+                lambda who: process_run.cancel_task(session, principal=who, task_instance_id=task.id, now=NOW,
                                             calendar=calendar),
-                lambda who: svc.set_task_step(session, principal=who, task_instance_id=task.id,
+                lambda who: process_run.set_task_step(session, principal=who, task_instance_id=task.id,
                                               step="In Progress", now=NOW, calendar=calendar)):
         with pytest.raises(Forbidden, match="Only members of group “Sales”"):
             act(world["outsider"])
-    svc.set_task_step(session, principal=world["op"], task_instance_id=task.id, step="In Progress", now=NOW,
+    process_run.set_task_step(session, principal=world["op"], task_instance_id=task.id, step="In Progress", now=NOW,
                       calendar=calendar)
-    svc.finish_task(session, principal=world["manager"], task_instance_id=task.id, skip=False, now=NOW,
+    process_run.finish_task(session, principal=world["manager"], task_instance_id=task.id, skip=False, now=NOW,
                     calendar=calendar)
     session.commit()
     session.expire_all()
@@ -94,7 +93,7 @@ def test_process_auto_assign_sets_the_owner_of_new_orders(session, world, calend
     groups.save_group(session, principal=world["admin"], group_id=None, name="Sales",
                       member_ids=[world["member"].id, second.user_id])
     pid = _process(session, world["admin"], auto_group="Sales")
-    svc.activate(session, principal=world["admin"], process_id=pid, now=NOW)
+    process_design.activate(session, principal=world["admin"], process_id=pid, now=NOW)
     owners = []
     for n in range(3):
         created = intake.create_order(session, customer_id=world["customer"].id, name=f"Order {n}",

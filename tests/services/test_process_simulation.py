@@ -14,8 +14,8 @@ from ordertrack.db.models import StatusChange
 from ordertrack.db.process_models import TaskInstance
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
+from ordertrack.services import process_design, process_run
 from ordertrack.services import process_simulation as svc
-from ordertrack.services import processes
 from ordertrack.services.errors import BadInput, Forbidden
 from tests import factories as f
 from tests.conftest import NOW
@@ -35,7 +35,7 @@ def world(session, calendar):
     _, admin = f.user(session, role="admin")
     _, op = f.user(session, role="operator")
     c = f.customer(session, now=NOW, contact_email="it@c.test")
-    pid = processes.create_process(session, principal=admin, name="Voice queue", type="Order", now=NOW)
+    pid = process_design.create_process(session, principal=admin, name="Voice queue", type="Order", now=NOW)
 
     def build(d):
         d = e.add_phase(d, "Confirm")
@@ -45,25 +45,25 @@ def world(session, calendar):
         d = e.upsert_task(d, "ph2", p.TaskDef("", "Provision service", user_id=admin.user_id, alarm_hours=4))
         return e.add_notification(d, p.NotificationDef("", p.NotifyEvent.TASK_COMPLETED, p.NotifyTo.CUSTOMER))
 
-    processes.edit(session, principal=admin, process_id=pid, change=build, now=NOW)
-    processes.set_service_types(session, principal=admin, process_id=pid, service_types="voice")
-    processes.activate(session, principal=admin, process_id=pid, now=NOW)
+    process_design.edit(session, principal=admin, process_id=pid, change=build, now=NOW)
+    process_design.set_service_types(session, principal=admin, process_id=pid, service_types="voice")
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW)
     orders = []
     for i in range(3):
         o = f.order(session, customer_id=c.id, now=NOW + timedelta(hours=i), items=(("voice", "pending"),))
-        processes.start_run(session, principal=op, entity_kind="order", entity_id=o.id, process_id=pid,
+        process_run.start_run(session, principal=op, entity_kind="order", entity_id=o.id, process_id=pid,
                             now=NOW + timedelta(hours=i), calendar=calendar)
         orders.append(o)
     f.order(session, customer_id=c.id, now=NOW, items=(("server", "pending"), ("voice", "pending")))  # a server order
     # The first order's "Confirm order" took 3 hours in reality.
     first = session.exec(select(TaskInstance).where(TaskInstance.name == "Confirm order")
                          .order_by(col(TaskInstance.id))).first()
-    processes.finish_task(session, principal=admin, task_instance_id=first.id, skip=False,
+    process_run.finish_task(session, principal=admin, task_instance_id=first.id, skip=False,
                           now=first.opened_at + timedelta(hours=3), calendar=calendar)
     session.add(StatusChange(entity_kind="order", entity_id=orders[0].id, from_version=50, to_state="validation",
                              actor_name="test", at=NOW + timedelta(hours=30)))
     # The draft adds a 24 Hour Wait to the provisioning phase.
-    processes.edit(session, principal=admin, process_id=pid, now=NOW, change=lambda d: e.upsert_task(
+    process_design.edit(session, principal=admin, process_id=pid, now=NOW, change=lambda d: e.upsert_task(
         d, "ph2", p.TaskDef("", "Cool-off", type=p.TaskType.WAIT_24H, user_id=admin.user_id)))
     session.commit()
     return dict(admin=admin, op=op, pid=pid, orders=orders)

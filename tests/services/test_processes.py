@@ -13,7 +13,7 @@ from ordertrack.db.notify_models import OutboxMessage
 from ordertrack.db.process_models import ProcessRun, TaskInstance
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
-from ordertrack.services import processes as svc
+from ordertrack.services import process_design, process_run
 from ordertrack.services.errors import BadInput, Forbidden
 from tests import factories as f
 from tests.conftest import NOW
@@ -30,7 +30,7 @@ def world(session):
 
 
 def _design(session, admin, *, tasks2=(), notify=False):
-    pid = svc.create_process(session, principal=admin, name="New Voice Service", type="Order", now=NOW)
+    pid = process_design.create_process(session, principal=admin, name="New Voice Service", type="Order", now=NOW)
 
     def build(d):
         d = e.add_phase(d, "Customer Confirmation")
@@ -45,60 +45,60 @@ def _design(session, admin, *, tasks2=(), notify=False):
             d = e.add_notification(d, p.NotificationDef("", p.NotifyEvent.TASK_COMPLETED, p.NotifyTo.CUSTOMER))
         return d
 
-    svc.edit(session, principal=admin, process_id=pid, change=build, now=NOW)
+    process_design.edit(session, principal=admin, process_id=pid, change=build, now=NOW)
     session.commit()
     return pid
 
 
 def test_only_designers_design(session, world):
     with pytest.raises(Forbidden):
-        svc.create_process(session, principal=world["op"], name="X", type="Order", now=NOW)
+        process_design.create_process(session, principal=world["op"], name="X", type="Order", now=NOW)
 
 
 def test_activation_lists_problems_and_versions_changes(session, world):
     admin = world["admin"]
-    pid = svc.create_process(session, principal=admin, name="Empty", type="Order", now=NOW)
+    pid = process_design.create_process(session, principal=admin, name="Empty", type="Order", now=NOW)
     with pytest.raises(BadInput, match="Add at least one phase"):
-        svc.activate(session, principal=admin, process_id=pid, now=NOW)
+        process_design.activate(session, principal=admin, process_id=pid, now=NOW)
     pid = _design(session, admin)
-    assert svc.activate(session, principal=admin, process_id=pid, now=NOW) == 1
-    assert svc.activate(session, principal=admin, process_id=pid, now=NOW) == 1, "unchanged: same version"
-    svc.edit(session, principal=admin, process_id=pid, change=lambda d: e.rename_phase(d, "ph2", "Install"), now=NOW)
-    assert svc.load_draft(session, principal=admin, process_id=pid).changed_since_activation
-    assert svc.activate(session, principal=admin, process_id=pid, now=NOW) == 2
+    assert process_design.activate(session, principal=admin, process_id=pid, now=NOW) == 1
+    assert process_design.activate(session, principal=admin, process_id=pid, now=NOW) == 1, "unchanged: same version"
+    process_design.edit(session, principal=admin, process_id=pid, change=lambda d: e.rename_phase(d, "ph2", "Install"), now=NOW)
+    assert process_design.load_draft(session, principal=admin, process_id=pid).changed_since_activation
+    assert process_design.activate(session, principal=admin, process_id=pid, now=NOW) == 2
 
 
 def test_running_order_keeps_its_version(session, world, calendar):
     admin, order = world["admin"], world["order"]
     pid = _design(session, admin)
-    svc.activate(session, principal=admin, process_id=pid, now=NOW)
-    svc.start_run(session, principal=world["op"], entity_kind="order", entity_id=order.id, process_id=pid,
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW)
+    process_run.start_run(session, principal=world["op"], entity_kind="order", entity_id=order.id, process_id=pid,
                   now=NOW, calendar=calendar)
-    svc.edit(session, principal=admin, process_id=pid, change=lambda d: e.rename_phase(d, "ph1", "Renamed"), now=NOW)
-    svc.activate(session, principal=admin, process_id=pid, now=NOW)
-    view = svc.run_view(session, entity_kind="order", entity_id=order.id)
+    process_design.edit(session, principal=admin, process_id=pid, change=lambda d: e.rename_phase(d, "ph1", "Renamed"), now=NOW)
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW)
+    view = process_run.run_view(session, entity_kind="order", entity_id=order.id)
     assert view.version == 1 and view.phases[0].name == "Customer Confirmation"
 
 
 def test_processing_tasks_moves_the_order_and_writes_history(session, world, calendar):
     admin, op, order = world["admin"], world["op"], world["order"]
     pid = _design(session, admin, notify=True)
-    svc.activate(session, principal=admin, process_id=pid, now=NOW)
-    svc.start_run(session, principal=op, entity_kind="order", entity_id=order.id, process_id=pid, now=NOW,
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW)
+    process_run.start_run(session, principal=op, entity_kind="order", entity_id=order.id, process_id=pid, now=NOW,
                   calendar=calendar)
     session.commit()
-    view = svc.run_view(session, entity_kind="order", entity_id=order.id)
+    view = process_run.run_view(session, entity_kind="order", entity_id=order.id)
     first = view.phases[0].tasks[0]
     assert (view.phases[0].state, first.name, first.status) == ("current", "Confirm order", "open")
-    svc.finish_task(session, principal=op, task_instance_id=first.id, skip=False, now=NOW, calendar=calendar)
+    process_run.finish_task(session, principal=op, task_instance_id=first.id, skip=False, now=NOW, calendar=calendar)
     session.commit()
     assert session.get(Order, order.id).phase == "execution", "Confirm order moved the order on"
-    view = svc.run_view(session, entity_kind="order", entity_id=order.id)
+    view = process_run.run_view(session, entity_kind="order", entity_id=order.id)
     second = view.phases[1].tasks[0]
-    svc.finish_task(session, principal=op, task_instance_id=second.id, skip=False, now=NOW, calendar=calendar)
+    process_run.finish_task(session, principal=op, task_instance_id=second.id, skip=False, now=NOW, calendar=calendar)
     session.commit()
     assert session.get(Order, order.id).phase == "validation", "Complete order sent it to customer validation"
-    assert svc.run_view(session, entity_kind="order", entity_id=order.id).status == "complete"
+    assert process_run.run_view(session, entity_kind="order", entity_id=order.id).status == "complete"
     history = session.exec(select(StatusChange).where(StatusChange.entity_kind == "task",
                                                       StatusChange.entity_id == first.id)).all()
     assert [(h.from_state, h.to_state) for h in history] == [("", "open"), ("open", "done")]
@@ -108,25 +108,25 @@ def test_processing_tasks_moves_the_order_and_writes_history(session, world, cal
 
 def test_customer_cannot_work_tasks(session, world, calendar):
     pid = _design(session, world["admin"])
-    svc.activate(session, principal=world["admin"], process_id=pid, now=NOW)
-    svc.start_run(session, principal=world["op"], entity_kind="order", entity_id=world["order"].id,
+    process_design.activate(session, principal=world["admin"], process_id=pid, now=NOW)
+    process_run.start_run(session, principal=world["op"], entity_kind="order", entity_id=world["order"].id,
                   process_id=pid, now=NOW, calendar=calendar)
     task = session.exec(select(TaskInstance)).first()
     _, cust = f.user(session, role="customer", customer_id=world["order"].customer_id)
     with pytest.raises(Forbidden):
-        svc.finish_task(session, principal=cust, task_instance_id=task.id, skip=True, now=NOW, calendar=calendar)
+        process_run.finish_task(session, principal=cust, task_instance_id=task.id, skip=True, now=NOW, calendar=calendar)
 
 
 def test_cancel_with_hold_records_it_on_the_order(session, world, calendar):
     admin = world["admin"]
-    pid = svc.create_process(session, principal=admin, name="Hold", type="Order", now=NOW)
-    svc.edit(session, principal=admin, process_id=pid, now=NOW, change=lambda d: e.upsert_task(
+    pid = process_design.create_process(session, principal=admin, name="Hold", type="Order", now=NOW)
+    process_design.edit(session, principal=admin, process_id=pid, now=NOW, change=lambda d: e.upsert_task(
         e.add_phase(d, "Only"), "ph1", p.TaskDef("", "Check credit", user_id=1, on_cancel=p.OnCancel.HOLD_ORDER)))
-    svc.activate(session, principal=admin, process_id=pid, now=NOW)
-    svc.start_run(session, principal=world["op"], entity_kind="order", entity_id=world["order"].id,
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW)
+    process_run.start_run(session, principal=world["op"], entity_kind="order", entity_id=world["order"].id,
                   process_id=pid, now=NOW, calendar=calendar)
     task = session.exec(select(TaskInstance)).first()
-    svc.cancel_task(session, principal=world["op"], task_instance_id=task.id, now=NOW, calendar=calendar)
+    process_run.cancel_task(session, principal=world["op"], task_instance_id=task.id, now=NOW, calendar=calendar)
     session.commit()
     last = session.exec(select(StatusChange).where(StatusChange.entity_kind == "order")
                         .order_by(StatusChange.from_version.desc())).first()
@@ -140,16 +140,16 @@ def test_timed_tasks_complete_expire_and_escalate_once(engine, session, world, c
         p.TaskDef("", "Quote", type=p.TaskType.AUTO_EXPIRE_48H, user_id=1),
         p.TaskDef("", "Escalate", type=p.TaskType.ESCALATION_2H, group="NOC"),
     ))
-    svc.activate(session, principal=admin, process_id=pid, now=NOW)
-    svc.start_run(session, principal=world["op"], entity_kind="order", entity_id=world["order"].id,
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW)
+    process_run.start_run(session, principal=world["op"], entity_kind="order", entity_id=world["order"].id,
                   process_id=pid, now=NOW, calendar=calendar)
     first = session.exec(select(TaskInstance)).first()
-    svc.finish_task(session, principal=world["op"], task_instance_id=first.id, skip=False, now=NOW, calendar=calendar)
+    process_run.finish_task(session, principal=world["op"], task_instance_id=first.id, skip=False, now=NOW, calendar=calendar)
     session.commit()
-    assert svc.sweep_tasks(engine, now=NOW + timedelta(hours=1), calendar=calendar) == []
-    swept = svc.sweep_tasks(engine, now=NOW + timedelta(hours=49), calendar=calendar, support="noc@t.test")
+    assert process_run.sweep_tasks(engine, now=NOW + timedelta(hours=1), calendar=calendar) == []
+    swept = process_run.sweep_tasks(engine, now=NOW + timedelta(hours=49), calendar=calendar, support="noc@t.test")
     assert len(swept) == 3
-    assert svc.sweep_tasks(engine, now=NOW + timedelta(hours=50), calendar=calendar) == []
+    assert process_run.sweep_tasks(engine, now=NOW + timedelta(hours=50), calendar=calendar) == []
     session.expire_all()
     states = {t.name: (t.status, t.escalated_at is not None) for t in session.exec(select(TaskInstance)).all()}
     assert states["Wait for carrier"] == ("done", False)
@@ -162,81 +162,81 @@ def test_timed_tasks_complete_expire_and_escalate_once(engine, session, world, c
 def test_overdue_report(session, world, calendar):
     admin = world["admin"]
     pid = _design(session, admin)
-    svc.edit(session, principal=admin, process_id=pid, now=NOW, change=lambda d: e.upsert_task(
+    process_design.edit(session, principal=admin, process_id=pid, now=NOW, change=lambda d: e.upsert_task(
         d, "ph1", p.TaskDef("t1", "Confirm order", user_id=admin.user_id, alarm_hours=4,
                             on_complete=p.OnComplete.CONFIRM_ORDER)))
-    svc.activate(session, principal=admin, process_id=pid, now=NOW)
-    svc.start_run(session, principal=world["op"], entity_kind="order", entity_id=world["order"].id,
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW)
+    process_run.start_run(session, principal=world["op"], entity_kind="order", entity_id=world["order"].id,
                   process_id=pid, now=NOW, calendar=calendar)
-    assert svc.overdue_tasks(session, principal=world["op"], now=NOW + timedelta(hours=3)) == ()
-    report = svc.overdue_tasks(session, principal=world["op"], now=NOW + timedelta(hours=5))
+    assert process_run.overdue_tasks(session, principal=world["op"], now=NOW + timedelta(hours=3)) == ()
+    report = process_run.overdue_tasks(session, principal=world["op"], now=NOW + timedelta(hours=5))
     assert [(r.name, r.overdue_by) for r in report] == [("Confirm order", "1 h")]
 
 
 def test_route_to_another_process(session, world, calendar):
     admin = world["admin"]
-    install = svc.create_process(session, principal=admin, name="Installation", type="Order", now=NOW)
-    svc.edit(session, principal=admin, process_id=install, now=NOW, change=lambda d: e.upsert_task(
+    install = process_design.create_process(session, principal=admin, name="Installation", type="Order", now=NOW)
+    process_design.edit(session, principal=admin, process_id=install, now=NOW, change=lambda d: e.upsert_task(
         e.add_phase(d, "Install"), "ph1", p.TaskDef("", "Install", user_id=1)))
-    svc.activate(session, principal=admin, process_id=install, now=NOW)
-    sales = svc.create_process(session, principal=admin, name="Sales", type="Order", now=NOW)
-    svc.edit(session, principal=admin, process_id=sales, now=NOW, change=lambda d: e.add_route(e.upsert_task(
+    process_design.activate(session, principal=admin, process_id=install, now=NOW)
+    sales = process_design.create_process(session, principal=admin, name="Sales", type="Order", now=NOW)
+    process_design.edit(session, principal=admin, process_id=sales, now=NOW, change=lambda d: e.add_route(e.upsert_task(
         e.add_phase(d, "Sell"), "ph1", p.TaskDef("", "Sign", user_id=1)), "ph1",
         p.RouteDef("", "Hand over", "ph1", process_id=install)))
-    svc.activate(session, principal=admin, process_id=sales, now=NOW)
-    svc.start_run(session, principal=world["op"], entity_kind="order", entity_id=world["order"].id,
+    process_design.activate(session, principal=admin, process_id=sales, now=NOW)
+    process_run.start_run(session, principal=world["op"], entity_kind="order", entity_id=world["order"].id,
                   process_id=sales, now=NOW, calendar=calendar)
     task = session.exec(select(TaskInstance)).first()
-    svc.finish_task(session, principal=world["op"], task_instance_id=task.id, skip=False, now=NOW, calendar=calendar)
+    process_run.finish_task(session, principal=world["op"], task_instance_id=task.id, skip=False, now=NOW, calendar=calendar)
     session.commit()
     runs = session.exec(select(ProcessRun).order_by(ProcessRun.id)).all()
     assert [r.status for r in runs] == ["switched", "running"]
-    assert svc.run_view(session, entity_kind="order", entity_id=world["order"].id).process_name == "Installation"
+    assert process_run.run_view(session, entity_kind="order", entity_id=world["order"].id).process_name == "Installation"
 
 
 def test_versions_are_listed_diffed_and_restored_as_a_new_draft(session, world):
     admin = world["admin"]
     pid = _design(session, admin)
-    svc.activate(session, principal=admin, process_id=pid, now=NOW)
-    svc.edit(session, principal=admin, process_id=pid, change=lambda d: e.rename_phase(d, "ph2", "Install"), now=NOW)
-    svc.activate(session, principal=admin, process_id=pid, now=NOW + timedelta(days=1))
-    rows = svc.versions(session, principal=admin, process_id=pid)
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW)
+    process_design.edit(session, principal=admin, process_id=pid, change=lambda d: e.rename_phase(d, "ph2", "Install"), now=NOW)
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW + timedelta(days=1))
+    rows = process_design.versions(session, principal=admin, process_id=pid)
     assert [(r.version, r.current, r.activated_by) for r in rows] == [(2, True, admin.display_name),
                                                                        (1, False, admin.display_name)]
-    assert svc.diff_versions(session, principal=admin, process_id=pid, old="1", new="2") == [
+    assert process_design.diff_versions(session, principal=admin, process_id=pid, old="1", new="2") == [
         "Phase renamed: “Provisioning” → “Install”"]
-    svc.restore_version(session, principal=admin, process_id=pid, version="1", now=NOW)
-    draft = svc.load_draft(session, principal=admin, process_id=pid)
+    process_design.restore_version(session, principal=admin, process_id=pid, version="1", now=NOW)
+    draft = process_design.load_draft(session, principal=admin, process_id=pid)
     assert draft.definition.phases[1].name == "Provisioning" and draft.changed_since_activation
-    assert svc.activate(session, principal=admin, process_id=pid, now=NOW) == 3
+    assert process_design.activate(session, principal=admin, process_id=pid, now=NOW) == 3
     with pytest.raises(Forbidden):
-        svc.versions(session, principal=world["op"], process_id=pid)
+        process_design.versions(session, principal=world["op"], process_id=pid)
 
 
 def test_drafts_are_deleted_activated_processes_archived(session, world):
     admin = world["admin"]
-    draft = svc.create_process(session, principal=admin, name="Scratch", type="Order", now=NOW)
-    svc.delete_process(session, principal=admin, process_id=draft)
+    draft = process_design.create_process(session, principal=admin, name="Scratch", type="Order", now=NOW)
+    process_design.delete_process(session, principal=admin, process_id=draft)
     pid = _design(session, admin)
-    svc.activate(session, principal=admin, process_id=pid, now=NOW)
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW)
     with pytest.raises(BadInput, match="archive it instead"):
-        svc.delete_process(session, principal=admin, process_id=pid)
-    svc.archive(session, principal=admin, process_id=pid)
-    summary = {s.name: s for s in svc.list_processes(session, principal=admin)}
+        process_design.delete_process(session, principal=admin, process_id=pid)
+    process_design.archive(session, principal=admin, process_id=pid)
+    summary = {s.name: s for s in process_design.list_processes(session, principal=admin)}
     assert "Scratch" not in summary
     assert summary["New Voice Service"].archived and not summary["New Voice Service"].active
-    assert svc.startable(session, type="Order") == ()
+    assert process_design.startable(session, type="Order") == ()
     with pytest.raises(BadInput, match="archived"):
-        svc.activate(session, principal=admin, process_id=pid, now=NOW)
-    svc.archive(session, principal=admin, process_id=pid, archived=False)
-    assert svc.activate(session, principal=admin, process_id=pid, now=NOW) == 1
+        process_design.activate(session, principal=admin, process_id=pid, now=NOW)
+    process_design.archive(session, principal=admin, process_id=pid, archived=False)
+    assert process_design.activate(session, principal=admin, process_id=pid, now=NOW) == 1
 
 
 def test_moving_phases_on_the_graph_is_kept_but_needs_no_new_version(session, world):
     admin = world["admin"]
     pid = _design(session, admin)
-    svc.activate(session, principal=admin, process_id=pid, now=NOW)
-    svc.edit(session, principal=admin, process_id=pid, change=lambda d: e.place_phase(d, "ph2", 300, 40), now=NOW)
-    draft = svc.load_draft(session, principal=admin, process_id=pid)
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW)
+    process_design.edit(session, principal=admin, process_id=pid, change=lambda d: e.place_phase(d, "ph2", 300, 40), now=NOW)
+    draft = process_design.load_draft(session, principal=admin, process_id=pid)
     assert (draft.definition.phase("ph2").x, draft.definition.phase("ph2").y) == (300, 40)
     assert not draft.changed_since_activation

@@ -19,8 +19,14 @@ from ordertrack.db.process_models import ProcessRun, TaskInstance
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
 from ordertrack.domain.engine import TransitionRefused
-from ordertrack.services import intake, order_manager, orders
-from ordertrack.services import processes as svc
+from ordertrack.services import (
+    intake,
+    order_manager,
+    orders,
+    process_design,
+    process_queue,
+    process_run,
+)
 from ordertrack.services.errors import BadInput, Conflict
 from tests import factories as f
 from tests.conftest import NOW
@@ -59,10 +65,10 @@ def world(session, calendar):
     _, op = f.user(session, role="operator")
     customer = f.customer(session, now=NOW, contact_email="it@c.test")
     for name, build, kinds in (("Standard", _standard, "server,hosting"), ("Voice", _looping, "voice")):
-        pid = svc.create_process(session, principal=admin, name=name, type="Order", now=NOW)
-        svc.edit(session, principal=admin, process_id=pid, change=build, now=NOW)
-        svc.set_service_types(session, principal=admin, process_id=pid, service_types=kinds)
-        svc.activate(session, principal=admin, process_id=pid, now=NOW)
+        pid = process_design.create_process(session, principal=admin, name=name, type="Order", now=NOW)
+        process_design.edit(session, principal=admin, process_id=pid, change=build, now=NOW)
+        process_design.set_service_types(session, principal=admin, process_id=pid, service_types=kinds)
+        process_design.activate(session, principal=admin, process_id=pid, now=NOW)
     session.commit()
     return dict(admin=admin, op=op, customer=customer)
 
@@ -78,16 +84,16 @@ def _move(session, world, calendar, order_id, target, *, at=NOW):
     """What the board and the order page do: ask the queue, move, tell the queue."""
     order = session.get(Order, order_id)
     session.refresh(order)
-    svc.before_order_move(session, order_id=order_id, target=target)
+    process_queue.before_order_move(session, order_id=order_id, target=target)
     orders.move_order(session, principal=world["op"], order_id=order_id, target=target,
                       expected_version=order.version, now=at, calendar=calendar, comment="by hand",
                       channel="email")
-    svc.after_order_move(session, principal=world["op"], order_id=order_id, target=target, now=at,
+    process_queue.after_order_move(session, principal=world["op"], order_id=order_id, target=target, now=at,
                          calendar=calendar)
 
 
 def assert_one_truth(session, principal):
-    assert svc.disagreements(session) == [], "every active order has a queue whose step is its board phase"
+    assert process_queue.disagreements(session) == [], "every active order has a queue whose step is its board phase"
     terminal = session.exec(
         select(TaskInstance.name, Order.number, Order.phase).join(ProcessRun, ProcessRun.id == TaskInstance.run_id)
         .join(Order, (Order.id == ProcessRun.entity_id) & (ProcessRun.entity_kind == "order"))
@@ -103,24 +109,24 @@ def assert_one_truth(session, principal):
 def test_a_colocation_order_goes_to_the_default_queue(session, world, calendar):
     created = _new(session, world, calendar, "colocation")
     assert created.queue == "Default order queue"
-    assert svc.run_view(session, entity_kind="order", entity_id=created.id).status == "running"
+    assert process_run.run_view(session, entity_kind="order", entity_id=created.id).status == "running"
     with pytest.raises(BadInput, match="default order queue"):
-        default = svc.process_for_service(session, service_type="colocation")
-        svc.deactivate(session, principal=world["admin"], process_id=default)
+        default = process_design.process_for_service(session, service_type="colocation")
+        process_design.deactivate(session, principal=world["admin"], process_id=default)
 
 
 def test_a_move_the_queue_has_not_reached_is_refused_with_the_skip_offer(session, world, calendar):
     created = _new(session, world, calendar, "server")
-    with pytest.raises(svc.QueueNotReached) as refused:
+    with pytest.raises(process_queue.QueueNotReached) as refused:
         _move(session, world, calendar, created.id, "execution")
     assert refused.value.steps == ("Order Review",)
     assert "skip the remaining actions of “Order Review”" in str(refused.value)
     session.rollback()
-    assert svc.skip_to(session, principal=world["op"], order_id=created.id, target="execution", now=NOW,
+    assert process_queue.skip_to(session, principal=world["op"], order_id=created.id, target="execution", now=NOW,
                        calendar=calendar) == ("Order Review",)
     session.commit()
     assert session.get(Order, created.id).phase == "execution"
-    view = svc.run_view(session, entity_kind="order", entity_id=created.id)
+    view = process_run.run_view(session, entity_kind="order", entity_id=created.id)
     assert [ph.state for ph in view.phases] == ["done", "current", "later"]
     notes = [c.comment for c in session.exec(select(StatusChange).where(StatusChange.entity_id == created.id,
                                                                            StatusChange.entity_kind == "order"))]
@@ -136,11 +142,11 @@ def test_finishing_the_last_action_of_a_step_moves_the_order_and_skipping_all_co
                              .order_by(TaskInstance.id)).all()
         if not open_:
             break
-        svc.finish_task(session, principal=world["op"], task_instance_id=open_[0].id, skip=True, now=NOW,
+        process_run.finish_task(session, principal=world["op"], task_instance_id=open_[0].id, skip=True, now=NOW,
                         calendar=calendar)
         session.commit()
     assert session.get(Order, created.id).phase == "validation"
-    assert svc.run_view(session, entity_kind="order", entity_id=created.id).status == "complete"
+    assert process_run.run_view(session, entity_kind="order", entity_id=created.id).status == "complete"
     assert_one_truth(session, world["op"])
 
 
@@ -155,12 +161,12 @@ def test_cancel_cancels_every_open_action(session, world, calendar):
 
 def test_moving_back_reopens_the_last_step_of_that_phase(session, world, calendar):
     created = _new(session, world, calendar, "server")
-    svc.skip_to(session, principal=world["op"], order_id=created.id, target="validation", now=NOW,
+    process_queue.skip_to(session, principal=world["op"], order_id=created.id, target="validation", now=NOW,
                 calendar=calendar)
     session.commit()
     _move(session, world, calendar, created.id, "execution")
     session.commit()
-    view = svc.run_view(session, entity_kind="order", entity_id=created.id)
+    view = process_run.run_view(session, entity_kind="order", entity_id=created.id)
     assert view.status == "running" and [ph.state for ph in view.phases][-1] == "current"
     assert_one_truth(session, world["op"])
 
@@ -170,13 +176,13 @@ def test_legacy_orders_without_a_queue_or_out_of_step_are_reconciled(engine, ses
     ahead = _new(session, world, calendar, "server")
     session.exec(select(Order).where(Order.id == ahead.id)).one().phase = "execution"  # moved before the fix
     session.commit()
-    assert set(svc.disagreements(session)) == {lost.id, ahead.id}
+    assert set(process_queue.disagreements(session)) == {lost.id, ahead.id}
     session.commit()
-    fixed = svc.reconcile_queues(engine, now=NOW, calendar=calendar, force=True)
+    fixed = process_queue.reconcile_queues(engine, now=NOW, calendar=calendar, force=True)
     assert set(fixed) == {lost.id, ahead.id}
     session.expire_all()
     assert_one_truth(session, world["op"])
-    assert svc.run_view(session, entity_kind="order", entity_id=ahead.id).phases[1].state == "current"
+    assert process_run.run_view(session, entity_kind="order", entity_id=ahead.id).phases[1].state == "current"
 
 
 OPS = st.sampled_from(["new", "process", "skip", "cancel_task", "route", "skip_to", "move", "continue"])
@@ -198,25 +204,25 @@ def test_random_work_never_makes_queue_and_board_disagree(session, world, calend
             elif op in ("process", "skip", "cancel_task") and open_tasks:
                 task_id = open_tasks[n % len(open_tasks)]
                 if op == "cancel_task":
-                    svc.cancel_task(session, principal=world["op"], task_instance_id=task_id, now=at,
+                    process_run.cancel_task(session, principal=world["op"], task_instance_id=task_id, now=at,
                                     calendar=calendar)
                 else:
-                    svc.finish_task(session, principal=world["op"], task_instance_id=task_id, skip=op == "skip",
+                    process_run.finish_task(session, principal=world["op"], task_instance_id=task_id, skip=op == "skip",
                                     now=at, calendar=calendar)
             elif op == "route":
                 runs = session.exec(select(ProcessRun).where(ProcessRun.awaiting_route)).all()
                 if runs:
                     run = runs[n % len(runs)]
-                    view = svc.run_view(session, entity_kind=run.entity_kind, entity_id=run.entity_id)
+                    view = process_run.run_view(session, entity_kind=run.entity_kind, entity_id=run.entity_id)
                     if view.routes:
-                        svc.choose_route(session, principal=world["op"], run_id=run.id,
+                        process_run.choose_route(session, principal=world["op"], run_id=run.id,
                                          route_id=view.routes[n % len(view.routes)][0], now=at, calendar=calendar)
             elif op == "skip_to":
-                svc.skip_to(session, principal=world["op"], order_id=active[n % len(active)],
+                process_queue.skip_to(session, principal=world["op"], order_id=active[n % len(active)],
                             target=("execution", "validation")[n % 2], now=at, calendar=calendar)
             elif op == "continue":
                 order_id = active[n % len(active)]
-                svc.continue_queue(session, principal=world["op"], order_id=order_id, now=at, calendar=calendar)
+                process_queue.continue_queue(session, principal=world["op"], order_id=order_id, now=at, calendar=calendar)
             else:
                 order_id = active[n % len(active)]
                 target = ("planning", "execution", "validation", "closed", "canceled")[n % 5]

@@ -6,7 +6,7 @@ import pytest
 
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
-from ordertrack.services import processes
+from ordertrack.services import process_design, process_run
 from ordertrack.services import requests as svc
 from ordertrack.services.errors import BadInput
 from tests import factories as f
@@ -23,13 +23,13 @@ def test_customer_files_and_staff_runs_a_request_process(session, calendar):
         svc.create(session, principal=cust, subject="", body="x", now=NOW)
     assert [r.subject for r in svc.visible(session, principal=cust)] == ["Extra IP"]
     assert svc.visible(session, principal=stranger) == ()
-    pid = processes.create_process(session, principal=admin, name="Service request", type="Request", now=NOW)
-    processes.edit(session, principal=admin, process_id=pid, now=NOW, change=lambda d: e.upsert_task(
+    pid = process_design.create_process(session, principal=admin, name="Service request", type="Request", now=NOW)
+    process_design.edit(session, principal=admin, process_id=pid, now=NOW, change=lambda d: e.upsert_task(
         e.add_phase(d, "Assess"), "ph1", p.TaskDef("", "Assess", group="Sales")))
-    processes.activate(session, principal=admin, process_id=pid, now=NOW)
-    processes.start_run(session, principal=admin, entity_kind="request", entity_id=rid, process_id=pid, now=NOW,
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW)
+    process_run.start_run(session, principal=admin, entity_kind="request", entity_id=rid, process_id=pid, now=NOW,
                         calendar=calendar)
-    view = processes.run_view(session, entity_kind="request", entity_id=rid)
-    processes.finish_task(session, principal=admin, task_instance_id=view.phases[0].tasks[0].id, skip=False,
+    view = process_run.run_view(session, entity_kind="request", entity_id=rid)
+    process_run.finish_task(session, principal=admin, task_instance_id=view.phases[0].tasks[0].id, skip=False,
                           now=NOW, calendar=calendar)
-    assert processes.run_view(session, entity_kind="request", entity_id=rid).status == "complete"
+    assert process_run.run_view(session, entity_kind="request", entity_id=rid).status == "complete"

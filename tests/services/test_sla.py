@@ -222,16 +222,16 @@ def test_a_process_task_that_holds_the_order_pauses_its_clock(session, world, ca
     from ordertrack.db.process_models import TaskInstance
     from ordertrack.domain import process as p
     from ordertrack.domain import process_edit as e
-    from ordertrack.services import processes
+    from ordertrack.services import process_design, process_run
 
-    pid = processes.create_process(session, principal=world["admin"], name="Credit", type="Order", now=NOW)
-    processes.edit(session, principal=world["admin"], process_id=pid, now=NOW, change=lambda d: e.upsert_task(
+    pid = process_design.create_process(session, principal=world["admin"], name="Credit", type="Order", now=NOW)
+    process_design.edit(session, principal=world["admin"], process_id=pid, now=NOW, change=lambda d: e.upsert_task(
         e.add_phase(d, "Only"), "ph1", p.TaskDef("", "Check credit", user_id=1, on_cancel=p.OnCancel.HOLD_ORDER)))
-    processes.set_service_types(session, principal=world["admin"], process_id=pid, service_types="server")
-    processes.activate(session, principal=world["admin"], process_id=pid, now=NOW)
+    process_design.set_service_types(session, principal=world["admin"], process_id=pid, service_types="server")
+    process_design.activate(session, principal=world["admin"], process_id=pid, now=NOW)
     oid = _new(session, world, calendar)  # its queue: "Credit"
     task = session.exec(select(TaskInstance)).first()
-    processes.cancel_task(session, principal=world["op"], task_instance_id=task.id, now=NOW + H, calendar=calendar)
+    process_run.cancel_task(session, principal=world["op"], task_instance_id=task.id, now=NOW + H, calendar=calendar)
     session.commit()
     row = session.get(OrderSla, oid)
     assert (row.state, row.on_hold, row.due_at) == ("paused", True, None)

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from ordertrack.db.notify_models import OrderFailure, OutboxMessage
 from ordertrack.db.process_models import Process, ProcessRun, ProcessVersion, TaskInstance
-from ordertrack.services import processes, provisioning
+from ordertrack.services import process_run, provisioning
 from tests import factories as f
 from tests.conftest import NOW
 
@@ -94,10 +94,10 @@ def test_task_timers_in_small_batches_and_a_broken_one_never_blocks_the_rest(eng
         applied.append(task_id)
         return True
 
-    monkeypatch.setattr(processes, "_apply_task_timer", apply)
+    monkeypatch.setattr(process_run, "_apply_task_timer", apply)
     with caplog.at_level(logging.WARNING):
-        swept = processes.sweep_tasks(engine, now=NOW + timedelta(hours=3), calendar=None, batch=2)
-        again = processes.sweep_tasks(engine, now=NOW + timedelta(hours=3, seconds=1), calendar=None, batch=2)
+        swept = process_run.sweep_tasks(engine, now=NOW + timedelta(hours=3), calendar=None, batch=2)
+        again = process_run.sweep_tasks(engine, now=NOW + timedelta(hours=3, seconds=1), calendar=None, batch=2)
     assert sorted(swept) == sorted(applied) == sorted(ids[1:]) and again == []
     assert len(caplog.records) == 1 and f"task {broken}" in caplog.records[0].getMessage()
     session.expire_all()

@@ -16,8 +16,7 @@ from ordertrack.db.notify_models import OutboxMessage
 from ordertrack.db.process_models import TaskInstance
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
-from ordertrack.services import intake, orders, timers
-from ordertrack.services import processes as svc
+from ordertrack.services import intake, orders, process_design, process_queue, process_run, timers
 from ordertrack.services.errors import BadInput
 from tests import factories as f
 from tests.conftest import NOW
@@ -35,7 +34,7 @@ def world(session, calendar):
 
 
 def _queue(session, admin, build, *, notify=()):
-    pid = svc.create_process(session, principal=admin, name="Timed", type="Order", now=NOW)
+    pid = process_design.create_process(session, principal=admin, name="Timed", type="Order", now=NOW)
 
     def full(d):
         d = build(d)
@@ -43,9 +42,9 @@ def _queue(session, admin, build, *, notify=()):
             d = e.add_notification(d, p.NotificationDef("", event, to, *target))
         return d
 
-    svc.edit(session, principal=admin, process_id=pid, change=full, now=NOW)
-    svc.set_service_types(session, principal=admin, process_id=pid, service_types="server")
-    svc.activate(session, principal=admin, process_id=pid, now=NOW)
+    process_design.edit(session, principal=admin, process_id=pid, change=full, now=NOW)
+    process_design.set_service_types(session, principal=admin, process_id=pid, service_types="server")
+    process_design.activate(session, principal=admin, process_id=pid, now=NOW)
     session.commit()
     return pid
 
@@ -65,7 +64,7 @@ def _task(session, name):
 
 def _sweep(session, engine, **kw):
     session.commit()  # SQLite: the test's read transaction would hold the sweeper's write
-    return svc.sweep_tasks(engine, **kw)
+    return process_run.sweep_tasks(engine, **kw)
 
 
 def _notes(session, order_id):
@@ -82,10 +81,10 @@ def test_a_24_hour_wait_cannot_be_processed_early_and_completes_by_itself(engine
     wait = _task(session, "Wait for the carrier")
     wait_id = wait.id
     assert (wait.due_kind, wait.due_at) == ("complete", NOW + timedelta(hours=24))
-    view = svc.run_view(session, entity_kind="order", entity_id=oid)
+    view = process_run.run_view(session, entity_kind="order", entity_id=oid)
     assert view.phases[0].tasks[0].due_at == NOW + timedelta(hours=24)
     with pytest.raises(BadInput, match="completes by itself"):
-        svc.finish_task(session, principal=world["op"], task_instance_id=wait.id, skip=False,
+        process_run.finish_task(session, principal=world["op"], task_instance_id=wait.id, skip=False,
                         now=NOW + timedelta(hours=23), calendar=calendar)
     session.rollback()
     assert _sweep(session, engine, now=NOW + timedelta(hours=23), calendar=calendar) == []
@@ -138,7 +137,7 @@ def test_order_completed_and_task_completed_go_out_exactly_once(engine, session,
         notify=((p.NotifyEvent.ORDER_COMPLETED, p.NotifyTo.CUSTOMER),
                 (p.NotifyEvent.TASK_COMPLETED, p.NotifyTo.USER, str(world["owner"].id))))  # staff-only
     oid = _order(session, world, calendar)
-    svc.finish_task(session, principal=world["op"], task_instance_id=_task(session, "Do it").id, skip=False,
+    process_run.finish_task(session, principal=world["op"], task_instance_id=_task(session, "Do it").id, skip=False,
                     now=NOW, calendar=calendar)
     session.commit()
     assert session.get(Order, oid).phase == "validation"
@@ -147,7 +146,7 @@ def test_order_completed_and_task_completed_go_out_exactly_once(engine, session,
         order = session.get(Order, oid)
         orders.move_order(session, principal=cust, order_id=oid, target="closed", expected_version=order.version,
                           now=NOW + timedelta(hours=1), calendar=calendar)
-        svc.after_order_move(session, principal=cust, order_id=oid, target="closed", now=NOW + timedelta(hours=1),
+        process_queue.after_order_move(session, principal=cust, order_id=oid, target="closed", now=NOW + timedelta(hours=1),
                              calendar=calendar)
         session.commit()
     else:
@@ -160,7 +159,7 @@ def test_order_completed_and_task_completed_go_out_exactly_once(engine, session,
     events = [m.subject for m in session.exec(select(OutboxMessage).where(OutboxMessage.event == "process_event"))]
     assert sum("The order was completed" in s for s in events) == 1
     assert sum("A task was completed" in s for s in events) == 2, "“Do it” and “Paperwork”, once each"
-    svc.after_order_move(session, principal=world["op"], order_id=oid, target="closed", now=NOW + timedelta(days=4),
+    process_queue.after_order_move(session, principal=world["op"], order_id=oid, target="closed", now=NOW + timedelta(days=4),
                          calendar=calendar)
     session.commit()
     events = [m.subject for m in session.exec(select(OutboxMessage).where(OutboxMessage.event == "process_event"))]

@@ -198,16 +198,16 @@ def test_one_broken_row_never_blocks_the_sweep_and_is_logged_once(engine, sessio
 
 def test_a_bug_on_one_row_rolls_back_only_that_row_and_logs_its_traceback(engine, session, in_validation,
                                                                          calendar, monkeypatch, caplog):
-    from ordertrack.services import processes
+    from ordertrack.services import process_queue
 
-    real = processes.after_order_move
+    real = process_queue.after_order_move
 
     def buggy(session, *, order_id, **kw):
         if order_id == in_validation[0]:
             raise KeyError("bug")
         return real(session, order_id=order_id, **kw)
 
-    monkeypatch.setattr(processes, "after_order_move", buggy)
+    monkeypatch.setattr(process_queue, "after_order_move", buggy)
     with caplog.at_level(logging.ERROR):
         result = sweep(engine, now=NOW + timedelta(days=3), calendar=calendar)
     assert sorted(result.applied) == sorted(in_validation[1:]) and result.failed == 1

@@ -19,7 +19,7 @@ from ordertrack.live import publish
 from ordertrack.pages.order.common import Snapshot
 from ordertrack.pages.order.state import OrderState
 from ordertrack.services import orders as order_service
-from ordertrack.services import processes
+from ordertrack.services import process_queue
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, ServiceError
 from ordertrack.settings import get_settings
@@ -116,13 +116,13 @@ class MovesState(OrderState):
         now, principal, settings = get_clock().now(), current_principal(), get_settings()
         with session_scope() as session:
             if principal.is_staff:
-                processes.before_order_move(session, order_id=self._order_id, target=self.dialog_target)
+                process_queue.before_order_move(session, order_id=self._order_id, target=self.dialog_target)
             order_service.move_order(
                 session, principal=principal, order_id=self._order_id, target=self.dialog_target,
                 expected_version=self._version, comment=comment, now=now, calendar=business_calendar(),
                 channel=channel,
             )
-            processes.after_order_move(session, principal=principal, order_id=self._order_id,
+            process_queue.after_order_move(session, principal=principal, order_id=self._order_id,
                                        target=self.dialog_target, now=now, calendar=business_calendar(),
                                        base_url=settings.public_url, support=settings.support_email)
 

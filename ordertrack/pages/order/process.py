@@ -28,7 +28,7 @@ from ordertrack.i18n import N_, _
 from ordertrack.i18n.ui import T
 from ordertrack.pages.order.common import Snapshot, fmt
 from ordertrack.pages.order.state import OrderState
-from ordertrack.services import processes
+from ordertrack.services import process_design, process_queue, process_run
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.settings import get_settings
@@ -51,7 +51,7 @@ EMPTY = {"startable": [], "process_name": "", "process_status": "", "process_sta
          "skip_target": "", "skip_label": "", "skip_steps": "", "waiting_step": ""}
 
 
-def _due(t: processes.TaskView, now) -> str:
+def _due(t: process_run.TaskView, now) -> str:
     """"Completes by itself 2026-12-02 10:00 (in 23 h)" for a timed task; "" otherwise."""
     if t.status != "open":
         return ""
@@ -64,7 +64,7 @@ def _due(t: processes.TaskView, now) -> str:
     return f"{_(DUE_WORDS.get(t.due_kind, DUE))} {fmt(t.due_at)} ({when})"
 
 
-def _closed(t: processes.TaskView) -> str:
+def _closed(t: process_run.TaskView) -> str:
     if t.status == "open" or t.closed_at is None:
         return ""
     return _("{status} by {who}, {at}").format(status=_(STATUS_WORDS.get(t.status, t.status)).capitalize(),
@@ -75,12 +75,12 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
     """The queue running on the order in ``snap`` as staff work it (customers: nothing)."""
     if not snap.principal.is_staff:
         return dict(EMPTY)
-    view = processes.run_view(session, entity_kind="order", entity_id=snap.order_id)
+    view = process_run.run_view(session, entity_kind="order", entity_id=snap.order_id)
     startable = [] if view is not None and view.status in ("running", "complete") else [
-        {"id": str(s.id), "name": s.name} for s in processes.startable(session, type="Order")]
+        {"id": str(s.id), "name": s.name} for s in process_design.startable(session, type="Order")]
     if view is None:
         return {**EMPTY, "startable": startable}
-    offer = processes.queue_offer(session, order_id=snap.order_id)
+    offer = process_queue.queue_offer(session, order_id=snap.order_id)
     workable = view.status in ("running", "complete")
     return {
         **EMPTY,
@@ -146,21 +146,21 @@ class ProcessState(OrderState):
     @guard(staff=True)
     def process_task(self, task_id: str):
         """Process (complete) an order action: it turns green and the next one appears."""
-        run_step(processes.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1), skip=False)
+        run_step(process_run.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1), skip=False)
         return self._changed(_("Done."))
 
     @rx.event
     @guard(staff=True)
     def skip_task(self, task_id: str):
         """Skip an order action."""
-        run_step(processes.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1), skip=True)
+        run_step(process_run.finish_task, task_instance_id=coerce_int(task_id, name="Task", minimum=1), skip=True)
         return self._changed(_("Skipped."))
 
     @rx.event
     @guard(staff=True)
     def set_step(self, task_id: str, step: str):
         """Change an open action's step (Not Started, In Progress, Waiting on someone else, Deferred)."""
-        run_step(processes.set_task_step, task_instance_id=coerce_int(task_id, name="Task", minimum=1),
+        run_step(process_run.set_task_step, task_instance_id=coerce_int(task_id, name="Task", minimum=1),
                  step=coerce_str(step, name="Step", max_len=40, required=True))
         return self._changed(_("Step changed."))
 
@@ -181,7 +181,7 @@ class ProcessState(OrderState):
         """Cancel the action being confirmed; its on-cancel action applies (hold or error the order)."""
         task_id = coerce_int(self.cancel_id, name="Task", minimum=1)
         self.cancel_id = ""
-        run_step(processes.cancel_task, task_instance_id=task_id)
+        run_step(process_run.cancel_task, task_instance_id=task_id)
         return self._changed(_("Action canceled."))
 
     @rx.event
@@ -201,7 +201,7 @@ class ProcessState(OrderState):
         self.skip_open = False
         if not self._order_id or self.skip_target not in p.BOARD_PHASES:
             raise BadInput(_("Nothing to skip."))
-        run_step(processes.skip_to, order_id=self._order_id, target=self.skip_target)
+        run_step(process_queue.skip_to, order_id=self._order_id, target=self.skip_target)
         return self._changed(_("Remaining actions skipped."))
 
     @rx.event
@@ -210,7 +210,7 @@ class ProcessState(OrderState):
         """Go on from a step that waits after a cancel that held the order or set it to error."""
         if not self._order_id:
             raise BadInput(_("Nothing to continue."))
-        run_step(processes.continue_queue, order_id=self._order_id)
+        run_step(process_queue.continue_queue, order_id=self._order_id)
         return self._changed(_("The queue goes on."))
 
     @rx.event
@@ -218,10 +218,10 @@ class ProcessState(OrderState):
     def take_route(self, route_id: str):
         """Choose where a completed phase goes next."""
         with session_scope() as session:
-            run = processes.current_run(session, entity_kind="order", entity_id=self._order_id)
+            run = process_run.current_run(session, entity_kind="order", entity_id=self._order_id)
         if run is None:
             raise BadInput(_("No process runs on this order."))
-        run_step(processes.choose_route, run_id=run.id,
+        run_step(process_run.choose_route, run_id=run.id,
                  route_id=coerce_str(route_id, name="Route", max_len=40, required=True))
         return self._changed(_("Route taken."))
 
@@ -232,7 +232,7 @@ class ProcessState(OrderState):
         if not isinstance(form_data, dict) or not self._order_id:
             raise BadInput(_("Choose a process."))
         process_id = coerce_int(form_data.get("process_id"), name="Process", minimum=1)
-        run_step(processes.start_run, entity_kind="order", entity_id=self._order_id, process_id=process_id)
+        run_step(process_run.start_run, entity_kind="order", entity_id=self._order_id, process_id=process_id)
         return self._changed(_("Process started."))
 
 

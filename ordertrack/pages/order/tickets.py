@@ -17,7 +17,7 @@ from ordertrack.i18n.ui import T
 from ordertrack.pages.order.common import Snapshot, fmt
 from ordertrack.pages.order.process import run_step, task_buttons
 from ordertrack.pages.order.state import OrderState
-from ordertrack.services import processes, tickets
+from ordertrack.services import process_design, process_run, tickets
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 
@@ -30,10 +30,10 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
     """The order's tickets with their threads, and (staff) their process runs and open tasks."""
     staff = snap.principal.is_staff
     found = tickets.tickets_of_order(session, principal=snap.principal, order_id=snap.order_id)
-    runs = {t.id: processes.run_view(session, entity_kind="ticket", entity_id=t.id) for t in found} if staff else {}
+    runs = {t.id: process_run.run_view(session, entity_kind="ticket", entity_id=t.id) for t in found} if staff else {}
     return {
         "ticket_processes": [{"id": str(p.id), "name": p.name}
-                             for p in processes.startable(session, type="Ticket")] if staff else [],
+                             for p in process_design.startable(session, type="Ticket")] if staff else [],
         "ticket_tasks": [
             {"ticket": str(tid), "id": str(t.id), "name": t.name, "status": t.status,
              "open": "1" if t.status == "open" and ph.state == "current" else ""}
@@ -98,7 +98,7 @@ class TicketsState(OrderState):
         ticket_id = coerce_int(form_data.get("ticket_id"), name="Ticket", minimum=1)
         if str(ticket_id) not in {t["id"] for t in self.tickets}:
             raise BadInput("That ticket is not on this order.")
-        run_step(processes.start_run, entity_kind="ticket", entity_id=ticket_id,
+        run_step(process_run.start_run, entity_kind="ticket", entity_id=ticket_id,
                  process_id=coerce_int(form_data.get("process_id"), name="Process", minimum=1))
         return self._changed(_("Process started on the ticket."))
 
