@@ -37,28 +37,44 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("".join(regex), re.S)
 
 
+def _literal_length(template: str) -> int:
+    return len(_FIELD.sub("", template))
+
+
 def note_template(template: str) -> str:
     """Register ``template`` (an English message id with ``{fields}``) as one that history
     notes are written from; returns it, so a module keeps it as its constant::
 
         PAUSED_NOTE = note_template(N_("SLA clock paused: {reason}."))
+
+    Where two templates fit one note, the one with more fixed text wins ("{process}: phase
+    {phase}" before "{process}: {lines}").
     """
+    global _ORDER
     if template not in _TEMPLATES:
         _TEMPLATES[template] = _pattern(template)
+        _ORDER = sorted(_TEMPLATES.items(), key=lambda kv: -_literal_length(kv[0]))
     return template
+
+
+_ORDER: list[tuple[str, re.Pattern[str]]] = []
 
 
 def localize(text: str | None, *, _depth: int = 0) -> str:
     """``text`` (a stored note) in the current language."""
     if not text:
         return text or ""
-    if _depth < _DEPTH:
-        for template, pattern in _TEMPLATES.items():
-            found = pattern.fullmatch(text)
-            if found is not None:
-                args = {k: localize(v, _depth=_depth + 1) for k, v in found.groupdict().items()}
-                try:
-                    return _(template).format(**args)
-                except (KeyError, IndexError, ValueError):  # a translation that lost a field
-                    return template.format(**args)
-    return _(text)
+    whole = _(text)
+    if whole != text or _depth >= _DEPTH:  # a message of the catalog as it stands ("Order received.")
+        return whole
+    if _depth and "; " in text:  # a list of notes in one argument ("“A” done; “B” skipped")
+        return "; ".join(localize(part, _depth=_depth) for part in text.split("; "))
+    for template, pattern in _ORDER:
+        found = pattern.fullmatch(text)
+        if found is not None:
+            args = {k: localize(v, _depth=_depth + 1) for k, v in found.groupdict().items()}
+            try:
+                return _(template).format(**args)
+            except (KeyError, IndexError, ValueError):  # a translation that lost a field
+                return template.format(**args)
+    return text

@@ -37,7 +37,7 @@ EVENT_TEXT = {
 }
 # Variables whose values are English labels (phases, statuses, events): translated into the
 # recipient's language before the template is rendered.
-TRANSLATED_VARIABLES = frozenset({"phase", "status", "event"})
+TRANSLATED_VARIABLES = frozenset({"phase", "status", "event", "detail", "comment"})  # system notes: i18n.notes
 
 
 @dataclass(frozen=True, slots=True)

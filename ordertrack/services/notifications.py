@@ -47,6 +47,7 @@ from ordertrack.db.models import Customer, Order, Reseller, User
 from ordertrack.db.notify_models import NotificationTemplate, OutboxMessage
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.i18n import _
+from ordertrack.i18n.notes import localize
 from ordertrack.services import mail_templates as mt
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
 
@@ -135,12 +136,13 @@ def _tidy(text: str) -> str:
 
 
 def _label(name: str, value: str) -> str:
-    """A phase or status key (or an English label, or a process event) in the current language."""
+    """A phase or status key (or an English label, a process event, or a stored system note) in
+    the current language."""
     if name == "phase" and ORDER_WORKFLOW.has(value):
         return ORDER_WORKFLOW.label(value)
     if name == "status" and value in _STATUSES:
         return OrderStatus(value).label
-    return _(mt.EVENT_TEXT.get(value, value))
+    return localize(mt.EVENT_TEXT.get(value, value))
 
 
 _STATUSES = frozenset(s.value for s in OrderStatus)

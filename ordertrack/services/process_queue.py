@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from ordertrack import i18n
 from ordertrack.db.engine import session_scope
 from ordertrack.db.mapping import process_from_json
 from ordertrack.db.models import Customer, Order, OrderItem
@@ -25,7 +26,8 @@ from ordertrack.domain.access import SYSTEM, Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.workflows import ORDER_WORKFLOW
-from ordertrack.i18n import _
+from ordertrack.i18n import N_, _
+from ordertrack.i18n.notes import note_template
 from ordertrack.services.errors import BadInput, Conflict, NotFound
 from ordertrack.services.process_design import _latest, ensure_default_queue, process_for_service
 from ordertrack.services.process_run import (
@@ -164,7 +166,11 @@ class QueueNotReached(BadInput):
 
 
 def _names(steps: tuple[str, ...]) -> str:
-    return " and ".join(f"“{s}”" for s in steps)
+    """“A”, “B” and “C” in the current language."""
+    quoted = [_("“{name}”").format(name=s) for s in steps]
+    if len(quoted) < 2:
+        return "".join(quoted)
+    return _("{items} and {last}").format(items=", ".join(quoted[:-1]), last=quoted[-1])
 
 
 def check_move(session: Session, *, order_id: int, target: str) -> None:
@@ -231,7 +237,7 @@ def after_order_move(session: Session, *, principal: Principal, order_id: int, t
         run.status = "running"
         _apply(session, run=run, definition=definition, proc=proc, outcome=outcome, principal=principal, now=now,
                calendar=calendar, base_url=base_url, support=support,
-               note=f"order moved back to {ORDER_WORKFLOW.label(target)}")
+               note=_moved_back(target))
 
 
 def skip_to(session: Session, *, principal: Principal, order_id: int, target: str, now: datetime,
@@ -327,3 +333,11 @@ def queue_offer(session: Session, *, order_id: int) -> QueueOffer:
     plan = p.skip_plan(definition, domain, target)
     return QueueOffer(target if plan.reachable else "", plan.steps if plan.reachable else (), waiting)
 
+
+MOVED_BACK = note_template(N_("order moved back to {phase}"))
+
+
+def _moved_back(target: str) -> str:
+    """The run's note when its order is moved back (stored in English, like every note)."""
+    with i18n.use(i18n.DEFAULT):
+        return MOVED_BACK.format(phase=ORDER_WORKFLOW.label(target))

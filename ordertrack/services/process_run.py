@@ -24,7 +24,8 @@ from ordertrack.domain import process as p
 from ordertrack.domain.access import SYSTEM, Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.engine import TransitionRefused
-from ordertrack.i18n import _
+from ordertrack.i18n import N_, _
+from ordertrack.i18n.notes import note_template
 from ordertrack.services import notifications, orders, process_groups, sla, sweeping
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 from ordertrack.services.process_design import _latest, _row
@@ -38,6 +39,32 @@ def _worker(principal: Principal) -> None:
 
 
 ACTIVE_PHASES = ("planning", "execution", "validation")
+
+# History rows and notes a run writes: stored in English, read in the reader's language (i18n.notes).
+TASK_STATUS_LINE = note_template(N_("“{task}” {status}"))
+TASK_STEP_LINE = note_template(N_("“{task}”: step {old} → {new}"))
+RUN_NOTE = note_template(N_("{process}: {lines}"))
+RUN_NOTE_WITH = note_template(N_("{process}: {lines} ({note})"))
+PHASE_OPENED = note_template(N_("{process}: phase {phase}"))
+QUEUE_AT_STEP = note_template(N_("Order queue “{process}” is at step “{step}”."))
+QUEUE_COMPLETE = note_template(N_("Order queue “{process}” is complete."))
+ORDER_ACTION_NOTES = {
+    "confirm": note_template(N_("Order confirmed by task “{task}” of {process}")),
+    "complete": note_template(N_("Order completed by task “{task}” of {process}")),
+    "hold": note_template(N_("Order put on hold by task “{task}” of {process}")),
+    "error": note_template(N_("Order set to error by task “{task}” of {process}")),
+}
+TASK_DETAIL = note_template(N_("Task: {task}"))
+PHASE_DETAIL = note_template(N_("Phase: {phase}"))
+ASSIGNED_DETAIL = note_template(N_("Task: {task} (assigned to {assignee})"))
+GROUP_WORDS = note_template(N_("group {group}"))
+ESCALATED = N_("Escalated: not done within 2 business hours")
+ESCALATED_EVENT = N_("Task escalated after 2 business hours")
+ESCALATED_NOTE = note_template(N_("{process}: “{task}” escalated — not done within 2 business hours (told {told})"))
+NOBODY = N_("nobody")
+EXPIRED_BY_ITSELF = N_("expired by itself after 48 hours")
+WAIT_ENDED = N_("the 24-hour wait ended: completed by itself")
+TASK_WORDS = (N_("done"), N_("skipped"), N_("canceled"), N_("expired"), N_("open"), N_("step"))  # history values
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,15 +170,15 @@ def _apply(session: Session, *, run: ProcessRun, definition: p.ProcessDef, proc:
             row.version += 1
             if old != tr.status.value:
                 _history(session, row, before=old, after=tr.status.value, actor=principal, now=now, comment=note)
-                lines.append(f"“{row.name}” {tr.status.value}")
+                lines.append(TASK_STATUS_LINE.format(task=row.name, status=tr.status.value))
             else:
                 _history(session, row, before=old_step, after=tr.step.value, actor=principal, now=now,
                          comment="step")
-                lines.append(f"“{row.name}”: step {old_step} → {tr.step.value}")
+                lines.append(TASK_STEP_LINE.format(task=row.name, old=old_step, new=tr.step.value))
     if subject is not None and lines:  # the order's history says what happened to its actions
         order = subject[0]
         session.refresh(order)
-        text = f"{definition.name}: " + "; ".join(lines) + (f" ({note})" if note else "")
+        text = (RUN_NOTE_WITH if note else RUN_NOTE).format(process=definition.name, lines="; ".join(lines), note=note)
         orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
                         comment=text[:4000], now=now, calendar=calendar, internal=True)
     for effect in outcome.effects:
@@ -172,7 +199,7 @@ def _apply(session: Session, *, run: ProcessRun, definition: p.ProcessDef, proc:
             session.add(row)
             session.flush()
             _history(session, row, before="", after="open", actor=principal, now=now,
-                     comment=f"{definition.name}: phase {definition.phase(effect.phase_id).name}")
+                     comment=PHASE_OPENED.format(process=definition.name, phase=definition.phase(effect.phase_id).name))
         elif effect.kind is p.EffectKind.ORDER_ACTION and subject is not None:
             _order_action(session, effect.value, subject[0], effect.task_id, definition, principal, now, calendar)
         elif effect.kind is p.EffectKind.NOTIFY:
@@ -215,8 +242,8 @@ def follow_queue(session: Session, *, principal: Principal, order_id: int, now: 
     if target == order.phase:
         return
     step = definition.phase(run.phase_id)
-    why = (f"Order queue “{definition.name}” is at step “{step.name}”." if step and run.status == "running"
-           else f"Order queue “{definition.name}” is complete.")
+    why = (QUEUE_AT_STEP.format(process=definition.name, step=step.name) if step and run.status == "running"
+           else QUEUE_COMPLETE.format(process=definition.name))
     try:
         orders.move_with_queue(session, principal=principal, order_id=order_id, target=target, now=now,
                                calendar=calendar, comment=why)
@@ -230,13 +257,11 @@ def _order_action(session: Session, action: str, order: Order, task_id: str, def
     board with its queue's steps); hold pauses the SLA clock; error is recorded."""
     name = definition.task(task_id)[1].name
     session.refresh(order)
-    label = {"confirm": "Order confirmed", "complete": "Order completed", "hold": "Order put on hold",
-             "error": "Order set to error"}[action]
     if action == "hold":  # pauses the SLA clock while the "order on hold" rule is on
         sla.set_hold(session, principal=principal, order_id=order.id, on=True, now=now, calendar=calendar)
         session.refresh(order)
     orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
-                    comment=f"{label} by task “{name}” of {definition.name}", now=now, calendar=calendar,
+                    comment=ORDER_ACTION_NOTES[action].format(task=name, process=definition.name), now=now, calendar=calendar,
                     internal=action == "confirm")
 
 
@@ -260,9 +285,9 @@ def _notify(session: Session, definition: p.ProcessDef, effect: p.Effect, subjec
     order = subject[0] if subject else None
     detail = ""
     if effect.task_id and definition.task(effect.task_id):
-        detail = f"Task: {definition.task(effect.task_id)[1].name}"
+        detail = TASK_DETAIL.format(task=definition.task(effect.task_id)[1].name)
     elif effect.phase_id and definition.phase(effect.phase_id):
-        detail = f"Phase: {definition.phase(effect.phase_id).name}"
+        detail = PHASE_DETAIL.format(phase=definition.phase(effect.phase_id).name)
     notifications.enqueue(session, event="process_event", order_id=order.id if order else None,
                           recipients=recipients, now=now, variables={
                               "process": definition.name, "event": effect.value, "detail": detail,
@@ -284,7 +309,7 @@ def start_run(session: Session, *, principal: Principal, entity_kind: str, entit
     row = _row(session, process_id)
     latest = _latest(session, process_id)
     if not row.active or latest is None:
-        raise BadInput(f"Process “{row.name}” is not active.")
+        raise BadInput(_("Process “{name}” is not active.").format(name=row.name))
     running = current_run(session, entity_kind=entity_kind, entity_id=entity_id)
     if running is not None and running.status == "running":
         raise BadInput("A process is already running here.")
@@ -598,7 +623,7 @@ def _apply_task_timer(session: Session, *, task_id: int, kind: str, version: int
             raise Conflict("The task changed.")
         task.version += 1
         _history(session, task, before="open", after="open", actor=SYSTEM, now=now,
-                 comment="Escalated: not done within 2 business hours")
+                 comment=ESCALATED)
         run = session.get(ProcessRun, task.run_id)
         definition, _pv, _proc = _definition(session, run)
         subject = _order(session, run.entity_kind, run.entity_id)
@@ -606,8 +631,8 @@ def _apply_task_timer(session: Session, *, task_id: int, kind: str, version: int
         notifications.enqueue(
             session, event="process_event", order_id=subject[0].id if subject else None,
             recipients=targets, now=now,
-            variables={"process": definition.name, "event": "Task escalated after 2 business hours",
-                       "detail": f"Task: {task.name} (assigned to {_assignee_words(session, task)})",
+            variables={"process": definition.name, "event": ESCALATED_EVENT,
+                       "detail": ASSIGNED_DETAIL.format(task=task.name, assignee=_assignee_words(session, task)),
                        "subject_name": f"{subject[0].number} {subject[0].name}" if subject else "",
                        "order_link": f"{base_url.rstrip('/')}/orders/{subject[0].number}" if subject
                        else base_url})
@@ -615,15 +640,14 @@ def _apply_task_timer(session: Session, *, task_id: int, kind: str, version: int
             order = subject[0]
             session.refresh(order)
             orders.add_note(session, principal=SYSTEM, order_id=order.id, expected_version=order.version,
-                            comment=f"{definition.name}: “{task.name}” escalated — not done within 2 business hours "
-                                    f"(told {', '.join(a for _kind, a in targets if a) or 'nobody'})",
+                            comment=ESCALATED_NOTE.format(process=definition.name, task=task.name,
+                                                          told=", ".join(a for _kind, a in targets if a) or NOBODY),
                             now=now, calendar=calendar, internal=True)
     else:
         finish_task(session, principal=SYSTEM, task_instance_id=task.id, skip=False, now=now,
                     calendar=calendar, base_url=base_url, support=support,
                     status=p.TaskStatus.EXPIRED if kind == "expire" else None,
-                    note="expired by itself after 48 hours" if kind == "expire"
-                    else "the 24-hour wait ended: completed by itself")
+                    note=EXPIRED_BY_ITSELF if kind == "expire" else WAIT_ENDED)
     return True
 
 
@@ -631,7 +655,7 @@ def _assignee_words(session: Session, task: TaskInstance) -> str:
     if task.assignee_user_id is not None:
         user = session.get(User, task.assignee_user_id)
         return user.display_name if user else "—"
-    return f"group {task.assignee_group}" if task.assignee_group else "—"
+    return GROUP_WORDS.format(group=task.assignee_group) if task.assignee_group else "—"
 
 
 def escalation_targets(session: Session, task: TaskInstance, *, support: str) -> list[tuple[str, str]]:

@@ -58,3 +58,29 @@ def test_every_registered_note_template_has_a_russian_translation():
     catalog = {m.id for m in merged("ru") if m.id and m.string}
     registered = set(notes._TEMPLATES) - {"Test note {x} for {y}"}
     assert len(registered) > 20 and sorted(registered - catalog) == []
+
+
+def test_a_run_note_with_a_list_of_task_lines_reads_in_russian():
+    from ordertrack.services import process_run as run
+
+    lines = "; ".join([run.TASK_STATUS_LINE.format(task="Check credit", status="done"),
+                       run.TASK_STEP_LINE.format(task="Order parts", old="Not Started", new="In Progress")])
+    stored = run.RUN_NOTE_WITH.format(process="New Voice Service", lines=lines, note=run.WAIT_ENDED)
+    with i18n.use("ru"):
+        assert localize(stored) == ("New Voice Service: «Check credit»: выполнено; «Order parts»: шаг Не начато → "
+                                    "В работе (24-часовое ожидание закончилось: выполнена сама)")
+    phase = run.PHASE_OPENED.format(process="Voice", phase="Line test")
+    with i18n.use("ru"):
+        assert localize(phase) == "Voice: фаза Line test"  # the more specific template wins over "{process}: {lines}"
+
+
+def test_a_mail_to_a_russian_reader_carries_the_note_in_russian():
+    from ordertrack.services import notifications, process_run
+
+    subject, body = notifications.render(
+        "{{ detail }}", "{{ comment }}",
+        {"detail": process_run.TASK_DETAIL.format(task="Check credit"),
+         "comment": provisioning.RESOLVED_NOTE.format(note="cable replaced")}, "ru")
+    assert subject == "Задача: Check credit" and "Проблема с подготовкой устранена: cable replaced" in body
+    subject, _body = notifications.render("{{ detail }}", "x", {"detail": "Task: Check credit"}, "en")
+    assert subject == "Task: Check credit"
