@@ -26,7 +26,7 @@ from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, tracking_status
 from ordertrack.services import intake, notifications, process_groups, processes, provisioning, sla
 from ordertrack.services.accounts import hash_password, principal_of
-from ordertrack.services.orders import next_order_timer
+from ordertrack.services.order_moves import next_order_timer
 from ordertrack.settings import get_settings
 
 DEMO_PASSWORD = "demo"

@@ -21,7 +21,7 @@ from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.i18n import N_
 from ordertrack.services import processes, provisioning, sla
 from ordertrack.services.errors import BadInput, NotFound
-from ordertrack.services.orders import add_note, next_order_timer
+from ordertrack.services.order_moves import add_note, next_order_timer
 
 SERVICE_TYPES = {  # key -> label (English message id: pages show it in the viewer's language)
     "server": N_("Dedicated server"), "hosting": N_("Virtual hosting"), "voice": N_("SIP trunk / Cloud PBX"),

@@ -13,7 +13,7 @@ from ordertrack.db.models import Customer, Order, User
 from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.i18n import N_
-from ordertrack.services import notifications, orders
+from ordertrack.services import notifications, order_moves
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
 
 KINDS = ("followup", "reply", "comment")
@@ -138,10 +138,10 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
                               files=files)
     label = {"followup": f"Follow-up sent to {to}", "reply": f"Reply sent to {to}",
              "comment": "Client-viewable comment added" if message.client_viewable else "Internal comment added"}[kind]
-    orders.add_note(session, principal=principal, order_id=order.id,
-                    expected_version=order.version if expected_version is None else expected_version,
-                    comment=f"{label}: {message.subject}", now=now, calendar=calendar,
-                    internal=kind == "comment" and not message.client_viewable)
+    order_moves.add_note(session, principal=principal, order_id=order.id,
+                         expected_version=order.version if expected_version is None else expected_version,
+                         comment=f"{label}: {message.subject}", now=now, calendar=calendar,
+                         internal=kind == "comment" and not message.client_viewable)
     if expected_version is not None:
         expected_version += 1
     session.refresh(order)
@@ -151,8 +151,8 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
         owner = session.get(User, assign_to)
         if owner is None or owner.role not in ("operator", "support", "manager", "admin"):
             raise BadInput("Assign the order to a staff member.")
-        orders.update_planning(session, principal=principal, order_id=order.id,
-                               expected_version=order.version,
-                               change=orders.PlanningChange(order.requested_completion, order.planned_completion,
-                                                            assign_to, order.priority), now=now, calendar=calendar)
+        order_moves.update_planning(session, principal=principal, order_id=order.id,
+                                    expected_version=order.version,
+                                    change=order_moves.PlanningChange(order.requested_completion, order.planned_completion,
+                                                                      assign_to, order.priority), now=now, calendar=calendar)
     return message.id

@@ -30,7 +30,8 @@ from ordertrack.domain.process_edit import diff as edit_diff
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW
 from ordertrack.i18n import _
-from ordertrack.services import notifications, orders, process_groups, sla, sweeping
+from ordertrack.services import notifications, process_groups, sla, sweeping
+from ordertrack.services import order_moves as orders  # the split of this module renames it
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 DESIGNERS = frozenset({Role.ADMIN, Role.MANAGER})

@@ -13,7 +13,7 @@ from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import STAFF_ROLES
 from ordertrack.i18n import N_, _
-from ordertrack.services import orders
+from ordertrack.services import order_moves
 from ordertrack.services.errors import BadInput, NotFound
 
 STATUSES = {"open": N_("Open"), "on_hold": N_("On Hold"), "closed": N_("Closed")}
@@ -82,8 +82,8 @@ def open_ticket(session: Session, *, principal: Principal, order_id: int, subjec
     session.flush()
     session.add(TicketMessage(ticket_id=ticket.id, author_name=principal.display_name, body=body, created_at=now))
     session.flush()
-    orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
-                    comment=f"Ticket #{ticket.id} opened: {subject}", now=now, calendar=calendar)
+    order_moves.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
+                         comment=f"Ticket #{ticket.id} opened: {subject}", now=now, calendar=calendar)
     return ticket.id
 
 
@@ -106,8 +106,8 @@ def set_status(session: Session, *, principal: Principal, ticket_id: int, status
     ticket.status = status
     session.add(ticket)
     session.flush()
-    orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
-                    comment=f"Ticket #{ticket.id} {STATUSES[status].lower()}", now=now, calendar=calendar)
+    order_moves.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
+                         comment=f"Ticket #{ticket.id} {STATUSES[status].lower()}", now=now, calendar=calendar)
 
 
 def moves(status: str) -> list[tuple[str, str]]:

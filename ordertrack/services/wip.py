@@ -4,7 +4,7 @@ board (what staff see) or one reseller's orders.
 A column at its limit shows amber, above it red. A move into a full column (as many orders as
 the limit, not counting the one moving) is refused under a hard limit; under a soft limit the
 mover gives a reason, which is written into the move's history row. ``guard_move`` is called by
-``orders.move_order`` for every manual move (board drag, bulk move, order page, REST); timers
+``order_moves.move_order`` for every manual move (board drag, bulk move, order page, REST); timers
 and events are never held back by a limit.
 """
 

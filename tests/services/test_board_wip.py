@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from ordertrack.db.models import Order, StatusChange
-from ordertrack.services import orders, wip
+from ordertrack.services import order_moves, wip
 from ordertrack.services.errors import BadInput, Forbidden
 from tests import factories as f
 from tests.conftest import NOW
@@ -28,9 +28,9 @@ def world(session):
 
 
 def _move(session, who, order, target, comment="", calendar=None):
-    return orders.move_order(session, principal=who, order_id=order.id, target=target,
-                             expected_version=session.get(Order, order.id).version, now=NOW, comment=comment,
-                             calendar=calendar)
+    return order_moves.move_order(session, principal=who, order_id=order.id, target=target,
+                                  expected_version=session.get(Order, order.id).version, now=NOW, comment=comment,
+                                  calendar=calendar)
 
 
 def test_only_admins_set_limits_and_bad_limits_change_nothing(session, world):

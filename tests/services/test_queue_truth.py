@@ -19,7 +19,7 @@ from ordertrack.db.process_models import ProcessRun, TaskInstance
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
 from ordertrack.domain.engine import TransitionRefused
-from ordertrack.services import intake, order_manager, orders
+from ordertrack.services import intake, order_manager, order_moves
 from ordertrack.services import processes as svc
 from ordertrack.services.errors import BadInput, Conflict
 from tests import factories as f
@@ -79,9 +79,9 @@ def _move(session, world, calendar, order_id, target, *, at=NOW):
     order = session.get(Order, order_id)
     session.refresh(order)
     svc.before_order_move(session, order_id=order_id, target=target)
-    orders.move_order(session, principal=world["op"], order_id=order_id, target=target,
-                      expected_version=order.version, now=at, calendar=calendar, comment="by hand",
-                      channel="email")
+    order_moves.move_order(session, principal=world["op"], order_id=order_id, target=target,
+                           expected_version=order.version, now=at, calendar=calendar, comment="by hand",
+                           channel="email")
     svc.after_order_move(session, principal=world["op"], order_id=order_id, target=target, now=at,
                          calendar=calendar)
 

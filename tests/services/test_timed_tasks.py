@@ -16,7 +16,7 @@ from ordertrack.db.notify_models import OutboxMessage
 from ordertrack.db.process_models import TaskInstance
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
-from ordertrack.services import intake, orders, timers
+from ordertrack.services import intake, order_moves, timers
 from ordertrack.services import processes as svc
 from ordertrack.services.errors import BadInput
 from tests import factories as f
@@ -145,8 +145,8 @@ def test_order_completed_and_task_completed_go_out_exactly_once(engine, session,
     if how == "customer":
         _, cust = f.user(session, role="customer", customer_id=world["customer"].id)
         order = session.get(Order, oid)
-        orders.move_order(session, principal=cust, order_id=oid, target="closed", expected_version=order.version,
-                          now=NOW + timedelta(hours=1), calendar=calendar)
+        order_moves.move_order(session, principal=cust, order_id=oid, target="closed", expected_version=order.version,
+                               now=NOW + timedelta(hours=1), calendar=calendar)
         svc.after_order_move(session, principal=cust, order_id=oid, target="closed", now=NOW + timedelta(hours=1),
                              calendar=calendar)
         session.commit()
