@@ -47,7 +47,7 @@ def run(url: str, moves: int) -> dict:
     from ordertrack.db.engine import make_engine, session_scope
     from ordertrack.db.models import Order, User
     from ordertrack.db.process_models import ProcessRun
-    from ordertrack.services import orders, process_queue
+    from ordertrack.services import order_moves, process_queue
     from ordertrack.services.accounts import principal_of
     from ordertrack.services.calendars import business_calendar
 
@@ -76,7 +76,7 @@ def run(url: str, moves: int) -> dict:
         try:
             with session_scope(engine) as session:
                 process_queue.before_order_move(session, order_id=oid, target=target)
-                card = orders.move_order(session, principal=operator, order_id=oid, target=target,
+                card = order_moves.move_order(session, principal=operator, order_id=oid, target=target,
                                          expected_version=version, comment=comment, now=now, calendar=calendar)
                 process_queue.after_order_move(session, principal=operator, order_id=oid, target=target, now=now,
                                            calendar=calendar)

@@ -388,8 +388,7 @@ def technical_interview(number: OrderNumber, item_id: Id, body: InterviewIn, key
     waiting for an approval."""
     from ordertrack.domain.access import Principal
     from ordertrack.domain.roles import Role
-    from ordertrack.services import order_items
-    from ordertrack.services import orders as order_service
+    from ordertrack.services import order_items, order_moves
     from ordertrack.services.errors import Conflict
 
     if key.scope != "integration":
@@ -398,7 +397,7 @@ def technical_interview(number: OrderNumber, item_id: Id, body: InterviewIn, key
                       role=Role.SYSTEM)
     with session_scope() as session:
         order = _visible(session, key, number)
-        change = order_items.require_eti if body.required else order_service.approve_item_eti
+        change = order_items.require_eti if body.required else order_moves.approve_item_eti
         try:
             change(session, principal=actor, order_id=order.id, item_id=item_id, expected_version=order.version,
                    now=get_clock().now(), calendar=business_calendar())

@@ -27,10 +27,17 @@ from ordertrack.i18n.ui import T, Tn
 from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.services import board as board_service
-from ordertrack.services import board_moves, orders, process_queue, time_travel, wip
+from ordertrack.services import (
+    board_moves,
+    order_moves,
+    order_views,
+    process_queue,
+    time_travel,
+    wip,
+)
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
-from ordertrack.services.orders import PRIORITIES
+from ordertrack.services.order_views import PRIORITIES
 from ordertrack.settings import get_settings
 
 DROP_TARGETS = {"planning": "planning", "execution": "execution", "validation": "validation", "done": "closed"}
@@ -469,7 +476,7 @@ class BoardState(AppState):
             raise BadInput(_("Unknown column."))
         now = get_clock().now()
         with session_scope() as session:
-            detail = orders.get_order(session, principal=current_principal(), number=number, now=now)
+            detail = order_views.get_order(session, principal=current_principal(), number=number, now=now)
         if column == "done" and detail.card.phase in board_service.DONE_PHASES:
             return None
         targets = ("closed", "canceled") if column == "done" else (DROP_TARGETS[column],)
@@ -492,7 +499,7 @@ class BoardState(AppState):
             full = wip.breaches_for_order(session, order_id=detail.card.id, target=target)
         if full and full[0].hard:
             raise BadInput(full[0].message())
-        approval = orders.is_approval(detail.card.phase, target)  # staff record how the customer approved
+        approval = order_moves.is_approval(detail.card.phase, target)  # staff record how the customer approved
         if move.needs_comment or move.irreversible or approval or full:
             self._drop = {"id": detail.card.id, "version": version, "target": target}
             self.drop_channel = approval
@@ -548,8 +555,8 @@ class BoardState(AppState):
             self.drop_error = _("A comment is required for this change.")
             return None
         channel = coerce_str(form_data.get("channel"), name="Channel", max_len=20)
-        if self.drop_channel and channel not in orders.APPROVAL_CHANNELS:
-            self.drop_error = _(orders.CHANNEL_REQUIRED)
+        if self.drop_channel and channel not in order_moves.APPROVAL_CHANNELS:
+            self.drop_error = _(order_moves.CHANNEL_REQUIRED)
             return None
         drop, self._drop, self.drop_open = self._drop, {}, False
         return self._move(int(drop["id"]), int(drop["version"]), str(drop["target"]), comment, channel or None)

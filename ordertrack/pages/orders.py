@@ -16,7 +16,7 @@ from ordertrack.i18n import N_
 from ordertrack.i18n.ui import T, Tn
 from ordertrack.live import watch
 from ordertrack.pages.frame import page
-from ordertrack.services import orders as order_service
+from ordertrack.services import order_views
 from ordertrack.services.errors import BadInput
 
 PAGE_SIZE = 25
@@ -40,7 +40,7 @@ class OrdersState(AppState):
     def _fetch(self) -> None:
         now = get_clock().now()
         with session_scope() as session:
-            result = order_service.list_orders(
+            result = order_views.list_orders(
                 session,
                 principal=current_principal(),
                 phase=None if self.phase == "all" else self.phase,

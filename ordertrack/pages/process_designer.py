@@ -18,8 +18,7 @@ from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.pages.process_graph import flow_elements, graph_section
 from ordertrack.pages.process_simulation import ProcessSimulationState, simulation_section
-from ordertrack.services import intake, process_design, process_groups
-from ordertrack.services import orders as order_service
+from ordertrack.services import intake, order_views, process_design, process_groups
 from ordertrack.services.errors import BadInput, NotFound
 
 DESIGNERS = (Role.ADMIN, Role.MANAGER)
@@ -195,7 +194,7 @@ class ProcessEditorState(AppState):
         with session_scope() as session:
             draft = process_design.load_draft(session, principal=principal, process_id=self.pid)
             others = process_design.others(session, exclude=self.pid)
-            users = order_service.staff_users(session)
+            users = order_views.staff_users(session)
             defined = [g.name for g in process_groups.list_groups(session)]
             summaries = process_design.list_processes(session, principal=principal)
             version_list = process_design.versions(session, principal=principal, process_id=self.pid)

@@ -22,7 +22,7 @@ from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.i18n import N_, _
 from ordertrack.services import sla
 from ordertrack.services.errors import BadInput
-from ordertrack.services.orders import (
+from ordertrack.services.order_views import (
     PRIORITIES,
     OrderPage,
     card_view,

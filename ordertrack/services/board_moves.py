@@ -22,7 +22,7 @@ from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.errors import UserFacingError
 from ordertrack.domain.workflows import ORDER_WORKFLOW
 from ordertrack.i18n import N_, _, ngettext
-from ordertrack.services import orders, process_queue
+from ordertrack.services import order_moves, order_views, process_queue
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 BULK_MAX = 500
@@ -33,11 +33,11 @@ TOO_MANY = N_("A bulk move takes at most {max} orders at once; {count} are selec
 
 def move_card(session: Session, *, principal: Principal, order_id: int, version: int, target: str, comment: str,
               now: datetime, calendar: BusinessCalendar, channel: str | None = None, base_url: str = "",
-              support: str = "") -> orders.OrderCard:
+              support: str = "") -> order_views.OrderCard:
     """One manual move as the board makes it (the caller commits): the process's check, the
-    guarded compare-and-set move (``orders.move_order``), then the process's follow-up."""
+    guarded compare-and-set move (``order_moves.move_order``), then the process's follow-up."""
     process_queue.before_order_move(session, order_id=order_id, target=target)
-    card = orders.move_order(session, principal=principal, order_id=order_id, target=target,
+    card = order_moves.move_order(session, principal=principal, order_id=order_id, target=target,
                              expected_version=version, comment=comment, now=now, calendar=calendar, channel=channel)
     process_queue.after_order_move(session, principal=principal, order_id=order_id, target=target, now=now,
                                calendar=calendar, base_url=base_url, support=support)
@@ -58,7 +58,7 @@ def skip_card(session: Session, *, principal: Principal, order_id: int, version:
     if current is None:
         raise NotFound(_("Order not found."))
     if current != version:
-        raise Conflict(_(orders.CONFLICT_MESSAGE))
+        raise Conflict(_(order_moves.CONFLICT_MESSAGE))
     return process_queue.skip_to(session, principal=principal, order_id=order_id, target=target, now=now,
                              calendar=calendar, base_url=base_url, support=support)
 

@@ -34,7 +34,7 @@ from ordertrack.services import (
     sla,
 )
 from ordertrack.services.accounts import hash_password, principal_of
-from ordertrack.services.orders import next_order_timer
+from ordertrack.services.order_moves import next_order_timer
 from ordertrack.settings import get_settings
 
 DEMO_PASSWORD = "demo"

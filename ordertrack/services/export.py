@@ -24,7 +24,7 @@ from ordertrack.db.models import Customer, Order, User
 from ordertrack.domain.access import Principal
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.services import board as board_service
-from ordertrack.services import order_manager, orders
+from ordertrack.services import order_manager, order_views
 
 BATCH = 1000
 ORDER_HEADER = ("number", "name", "customer", "phase", "status", "priority", "owner", "phase_since",
@@ -81,7 +81,7 @@ def _stream_orders(query, engine: Engine | None) -> Iterator[tuple]:
 
 
 def _orders_query(principal: Principal, filters: board_service.BoardFilters):
-    query = (select(Order, Customer.name, orders.has_open_failure().label("failed"), User.display_name)
+    query = (select(Order, Customer.name, order_views.has_open_failure().label("failed"), User.display_name)
              .join(Customer, Customer.id == Order.customer_id).outerjoin(User, User.id == Order.owner_id))
     return board_service.filtered(query, principal, filters.validated())
 
@@ -112,7 +112,7 @@ def history_rows(session: Session, *, principal: Principal, number: str, now: da
     Raises:
         NotFound: no such order, or the viewer may not see it.
     """
-    detail = orders.get_order(session, principal=principal, number=number, now=now)
+    detail = order_views.get_order(session, principal=principal, number=number, now=now)
     return [(iso(h.at), h.actor_name, h.from_label, h.to_label, h.from_status_label, h.to_status_label, h.comment)
             for h in detail.history]
 

@@ -17,7 +17,7 @@ from ordertrack.domain.access import Principal
 from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW
 from ordertrack.services import order_manager, process_run, provisioning, sla
-from ordertrack.services.orders import OPEN_PHASES, has_open_failure, scope_orders
+from ordertrack.services.order_views import OPEN_PHASES, has_open_failure, scope_orders
 
 SHOWN = 5
 MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})

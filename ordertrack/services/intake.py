@@ -22,7 +22,7 @@ from ordertrack.i18n import N_
 from ordertrack.i18n.notes import note_template
 from ordertrack.services import process_design, process_run, provisioning, sla
 from ordertrack.services.errors import BadInput, NotFound
-from ordertrack.services.orders import add_note, next_order_timer
+from ordertrack.services.order_moves import add_note, next_order_timer
 
 KNOWN_EMAIL_NOTE = note_template(N_(
     "Placed through the web form with the e-mail of existing client {clients}. "

@@ -14,7 +14,7 @@ from ordertrack.domain.access import Principal
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.i18n import N_
 from ordertrack.i18n.notes import note_template
-from ordertrack.services import notifications, orders
+from ordertrack.services import notifications, order_moves
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
 
 NOTES = {  # the order's history row for a message (stored in English, read in the reader's language)
@@ -145,7 +145,7 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
                                          "order_link": f"{base_url.rstrip('/')}/orders/{order.number}"},
                               files=files)
     note = NOTES["comment" if message.client_viewable else "internal"] if kind == "comment" else NOTES[kind]
-    orders.add_note(session, principal=principal, order_id=order.id,
+    order_moves.add_note(session, principal=principal, order_id=order.id,
                     expected_version=order.version if expected_version is None else expected_version,
                     comment=note.format(to=to, subject=message.subject), now=now, calendar=calendar,
                     internal=kind == "comment" and not message.client_viewable)
@@ -158,8 +158,8 @@ def post(session: Session, *, principal: Principal, order_id: int, kind: str, bo
         owner = session.get(User, assign_to)
         if owner is None or owner.role not in ("operator", "support", "manager", "admin"):
             raise BadInput("Assign the order to a staff member.")
-        orders.update_planning(session, principal=principal, order_id=order.id,
+        order_moves.update_planning(session, principal=principal, order_id=order.id,
                                expected_version=order.version,
-                               change=orders.PlanningChange(order.requested_completion, order.planned_completion,
+                               change=order_moves.PlanningChange(order.requested_completion, order.planned_completion,
                                                             assign_to, order.priority), now=now, calendar=calendar)
     return message.id

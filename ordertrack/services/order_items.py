@@ -1,6 +1,6 @@
 """Items of an order beyond add/remove (issue #18.5, seed 01 "Approve ETI"): staff mark an item
 as needing a technical interview; the order's tracking status then reads Approve ETI until the
-interview is approved (``orders.approve_item_eti``), on the order page or through the REST API."""
+interview is approved (``order_moves.approve_item_eti``), on the order page or through the REST API."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.tracking import ETI_WAITING, EXCLUDED_ITEM_KINDS
 from ordertrack.i18n import N_, _
 from ordertrack.i18n.notes import note_template
-from ordertrack.services import orders
+from ordertrack.services import order_moves, order_views
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 # An item may need an interview while it is not yet delivered.
@@ -28,7 +28,7 @@ REQUIRED_NOTE = note_template(N_("Technical interview required: {item}"))  # sto
 
 
 def require_eti(session: Session, *, principal: Principal, order_id: int, item_id: int, expected_version: int,
-                now: datetime, calendar: BusinessCalendar) -> orders.OrderCard:
+                now: datetime, calendar: BusinessCalendar) -> order_views.OrderCard:
     """Mark one item of the order as waiting for a technical-interview approval (staff); the
     order's status becomes Approve ETI, with a history row.
 
@@ -39,7 +39,7 @@ def require_eti(session: Session, *, principal: Principal, order_id: int, item_i
     """
     if not principal.is_staff:
         raise Forbidden(_(ONLY_STAFF))
-    order, customer = orders._load_for_write(session, principal=principal, order_id=order_id)  # noqa: SLF001
+    order, customer = order_moves._load_for_write(session, principal=principal, order_id=order_id)  # noqa: SLF001
     item = session.get(OrderItem, item_id)
     if item is None or item.order_id != order.id:
         raise NotFound("Item not found.")
@@ -52,11 +52,11 @@ def require_eti(session: Session, *, principal: Principal, order_id: int, item_i
     if item.status not in MAY_REQUIRE:
         raise BadInput(_(DELIVERED).format(item=item.name))
     if order.version != expected_version:
-        raise Conflict(orders.CONFLICT_MESSAGE)
+        raise Conflict(order_moves.CONFLICT_MESSAGE)
     item.status = ETI_WAITING
     session.add(item)
     session.flush()
-    return orders._apply(  # noqa: SLF001 - the one compare-and-set write of an order
+    return order_moves._apply(  # noqa: SLF001 - the one compare-and-set write of an order
         session, order=order, customer_name=customer.name, principal=principal, expected_version=expected_version,
         now=now, calendar=calendar, comment=REQUIRED_NOTE.format(item=item.name), changes={},
     )

@@ -15,7 +15,7 @@ from ordertrack.domain.access import Principal
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.i18n import _
 from ordertrack.services.errors import BadInput, Forbidden
-from ordertrack.services.orders import OrderPage, card_view, has_open_failure, scope_orders
+from ordertrack.services.order_views import OrderPage, card_view, has_open_failure, scope_orders
 
 COMPLETE = "__complete__"
 

@@ -26,7 +26,7 @@ from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.engine import TransitionRefused
 from ordertrack.i18n import N_, _
 from ordertrack.i18n.notes import note_template
-from ordertrack.services import notifications, orders, process_groups, sla, sweeping
+from ordertrack.services import notifications, order_moves, process_groups, sla, sweeping
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 from ordertrack.services.process_design import _latest, _row
 
@@ -179,7 +179,7 @@ def _apply(session: Session, *, run: ProcessRun, definition: p.ProcessDef, proc:
         order = subject[0]
         session.refresh(order)
         text = (RUN_NOTE_WITH if note else RUN_NOTE).format(process=definition.name, lines="; ".join(lines), note=note)
-        orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
+        order_moves.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
                         comment=text[:4000], now=now, calendar=calendar, internal=True)
     for effect in outcome.effects:
         if effect.kind is p.EffectKind.TASK_OPENED:
@@ -245,7 +245,7 @@ def follow_queue(session: Session, *, principal: Principal, order_id: int, now: 
     why = (QUEUE_AT_STEP.format(process=definition.name, step=step.name) if step and run.status == "running"
            else QUEUE_COMPLETE.format(process=definition.name))
     try:
-        orders.move_with_queue(session, principal=principal, order_id=order_id, target=target, now=now,
+        order_moves.move_with_queue(session, principal=principal, order_id=order_id, target=target, now=now,
                                calendar=calendar, comment=why)
     except TransitionRefused as exc:
         raise BadInput(exc.reason) from None
@@ -260,7 +260,7 @@ def _order_action(session: Session, action: str, order: Order, task_id: str, def
     if action == "hold":  # pauses the SLA clock while the "order on hold" rule is on
         sla.set_hold(session, principal=principal, order_id=order.id, on=True, now=now, calendar=calendar)
         session.refresh(order)
-    orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
+    order_moves.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
                     comment=ORDER_ACTION_NOTES[action].format(task=name, process=definition.name), now=now, calendar=calendar,
                     internal=action == "confirm")
 
@@ -353,8 +353,8 @@ def _auto_assign_owner(session: Session, definition: p.ProcessDef, *, order_id: 
         col(Order.owner_id).in_(candidates), col(Order.phase).in_(ACTIVE_PHASES)).group_by(Order.owner_id)).all())
     owner = min(candidates, key=lambda c: (load.get(c, 0), c))
     session.refresh(order)
-    orders.update_planning(session, principal=SYSTEM, order_id=order.id, expected_version=order.version,
-                           change=orders.PlanningChange(order.requested_completion, order.planned_completion, owner,
+    order_moves.update_planning(session, principal=SYSTEM, order_id=order.id, expected_version=order.version,
+                           change=order_moves.PlanningChange(order.requested_completion, order.planned_completion, owner,
                                                         order.priority),
                            now=now, calendar=calendar)
 
@@ -639,7 +639,7 @@ def _apply_task_timer(session: Session, *, task_id: int, kind: str, version: int
         if subject is not None:
             order = subject[0]
             session.refresh(order)
-            orders.add_note(session, principal=SYSTEM, order_id=order.id, expected_version=order.version,
+            order_moves.add_note(session, principal=SYSTEM, order_id=order.id, expected_version=order.version,
                             comment=ESCALATED_NOTE.format(process=definition.name, task=task.name,
                                                           told=", ".join(a for _kind, a in targets if a) or NOBODY),
                             now=now, calendar=calendar, internal=True)

@@ -312,12 +312,12 @@ def _history(session: Session, order_id: int, comment: str, *, now: datetime,
              calendar: BusinessCalendar | None = None) -> None:
     """A history row on the order (its tracking status follows the items' provisioning state)."""
     from ordertrack.domain.access import SYSTEM
-    from ordertrack.services import orders
+    from ordertrack.services import order_moves
     from ordertrack.services.calendars import business_calendar
 
     version = session.exec(select(Order.version).where(Order.id == order_id)).one()
-    orders.add_note(session, principal=SYSTEM, order_id=order_id, expected_version=version, comment=comment[:4000],
-                    now=now, calendar=calendar or business_calendar())
+    order_moves.add_note(session, principal=SYSTEM, order_id=order_id, expected_version=version, comment=comment[:4000],
+                         now=now, calendar=calendar or business_calendar())
 
 
 def _resolved(session: Session, f: OrderFailure, *, now: datetime, base_url: str,

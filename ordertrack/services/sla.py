@@ -6,7 +6,7 @@ warns once per threshold.
   its target when it is created (``start_clock``), so a changed target applies to new
   orders only; a changed priority gives the order the current target of its new priority.
 - The clock's state lives on ``order_sla`` and its pauses in ``sla_pause``. Every change of
-  an order goes through ``on_order_changed`` (called by ``orders._apply`` in the mover's
+  an order goes through ``on_order_changed`` (called by ``order_moves._apply`` in the mover's
   transaction): it pauses, resumes or stops the clock and writes a history row each time.
 - Warnings are timers in rows: ``order_sla.next_threshold``/``due_at`` (partial index on
   ``due_at``). ``sweep_due`` claims due rows in batches (``FOR UPDATE SKIP LOCKED`` on
@@ -488,7 +488,7 @@ def start_clock(session: Session, *, order_id: int, service_type: str, now: date
 def on_order_changed(session: Session, *, order_id: int, principal: Principal, now: datetime,
                      calendar: BusinessCalendar) -> None:
     """Pause, resume or stop an order's SLA clock after a change of the order (in the
-    changer's transaction; ``orders._apply`` calls it for every move and note).
+    changer's transaction; ``order_moves._apply`` calls it for every move and note).
 
     Orders without a clock (created before SLAs existed) are left alone.
     """

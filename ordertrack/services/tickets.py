@@ -14,7 +14,7 @@ from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import STAFF_ROLES
 from ordertrack.i18n import N_, _
 from ordertrack.i18n.notes import note_template
-from ordertrack.services import orders
+from ordertrack.services import order_moves
 from ordertrack.services.errors import BadInput, NotFound
 
 STATUSES = {"open": N_("Open"), "on_hold": N_("On Hold"), "closed": N_("Closed")}
@@ -87,7 +87,7 @@ def open_ticket(session: Session, *, principal: Principal, order_id: int, subjec
     session.flush()
     session.add(TicketMessage(ticket_id=ticket.id, author_name=principal.display_name, body=body, created_at=now))
     session.flush()
-    orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
+    order_moves.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
                     comment=OPENED_NOTE.format(id=ticket.id, subject=subject), now=now, calendar=calendar)
     return ticket.id
 
@@ -111,7 +111,7 @@ def set_status(session: Session, *, principal: Principal, ticket_id: int, status
     ticket.status = status
     session.add(ticket)
     session.flush()
-    orders.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
+    order_moves.add_note(session, principal=principal, order_id=order.id, expected_version=order.version,
                     comment=STATUS_NOTES[status].format(id=ticket.id), now=now, calendar=calendar)
 
 

@@ -1,7 +1,7 @@
 """Time travel on the board (issue 15.1): the board as it stood at a past moment, rebuilt from
 the history rows, and what changed since.
 
-Every move and change of an order writes a ``status_change`` row (``orders._apply``) with the
+Every move and change of an order writes a ``status_change`` row (``order_moves._apply``) with the
 phase, tracking status, owner and priority from that version on. The board as of ``at`` takes,
 for each order in the viewer's scope, its last row up to ``at`` (``ix_status_change_asof`` reads
 that from the index) and the moment its phase was entered; orders created later are not there.

@@ -28,7 +28,8 @@ from ordertrack.domain.access import SYSTEM
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.services import process_queue
 from ordertrack.services.errors import BadInput, Conflict
-from ordertrack.services.orders import ENTITY, move_order, refresh_status
+from ordertrack.services.order_moves import move_order, refresh_status
+from ordertrack.services.order_views import ENTITY
 from ordertrack.services.sweeping import BATCH, BrokenRows, is_database_unavailable, is_row_conflict
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ board (what staff see) or one reseller's orders.
 A column at its limit shows amber, above it red. A move into a full column (as many orders as
 the limit, not counting the one moving) is refused under a hard limit; under a soft limit the
 mover gives a reason, which is written into the move's history row. ``guard_move`` is called by
-``orders.move_order`` for every manual move (board drag, bulk move, order page, REST); timers
+``order_moves.move_order`` for every manual move (board drag, bulk move, order page, REST); timers
 and events are never held back by a limit.
 """
 
@@ -195,14 +195,32 @@ class Breach:
                                    limit=self.limit, scope=self._scope(), reason=reason)
 
 
-def breaches(session: Session, *, reseller_id: int | None, current: str, target: str) -> tuple[Breach, ...]:
+def _target_limits(session: Session, scopes: tuple[int | None, ...], column: str,
+                   lock: bool) -> dict[int | None, WipLimit]:
+    """``column``'s limit rows of ``scopes`` (one query); ``lock``: FOR UPDATE, so that every
+    move into the column waits here until the one before it commits (issue 15: two moves into
+    the last free slot cannot both count it free; SQLite serialises writers anyway)."""
+    keys = {scope_key(s): s for s in scopes}
+    query = select(WipLimit).where(col(WipLimit.scope_key).in_(list(keys)), WipLimit.column == column)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return {keys[r.scope_key]: r for r in session.exec(query).all()}
+
+
+def breaches(session: Session, *, reseller_id: int | None, current: str, target: str,
+             lock: bool = False) -> tuple[Breach, ...]:
     """The limits a move of an order (of ``reseller_id``'s customer) from ``current`` into
-    ``target`` would break: the whole board's and its reseller's, hard ones first."""
+    ``target`` would break: the whole board's and its reseller's, hard ones first.
+
+    ``lock``: lock the target column's limit rows for the rest of the transaction before
+    counting (the move itself; see ``_target_limits``)."""
     if target not in WIP_COLUMNS or target == current:
         return ()
     found = []
-    for scope in (None, reseller_id) if reseller_id is not None else (None,):
-        row = _limits(session, scope).get(target)
+    scopes = (None, reseller_id) if reseller_id is not None else (None,)
+    limits = _target_limits(session, scopes, target, lock)
+    for scope in scopes:
+        row = limits.get(scope)
         if row is None:
             continue
         count = _counts(session, scope).get(target, 0)
@@ -223,13 +241,14 @@ def breaches_for_order(session: Session, *, order_id: int, target: str) -> tuple
 
 def guard_move(session: Session, *, reseller_id: int | None, current: str, target: str, comment: str) -> str:
     """Check a manual move against the WIP limits; the comment to write (annotated when a soft
-    limit is passed with a reason).
+    limit is passed with a reason). Called in the move's transaction: a limit of the target
+    column stays locked until it commits, so concurrent moves into it count one after another.
 
     Raises:
         BadInput: a hard limit is reached.
         WipReasonNeeded: a soft limit is reached and ``comment`` is empty.
     """
-    found = breaches(session, reseller_id=reseller_id, current=current, target=target)
+    found = breaches(session, reseller_id=reseller_id, current=current, target=target, lock=True)
     if not found:
         return comment
     if found[0].hard:

@@ -13,7 +13,7 @@ from sqlmodel import Session, create_engine, select
 
 from ordertrack.db.models import Order, User
 from ordertrack.domain.calendar import BusinessCalendar
-from ordertrack.services import accounts, orders
+from ordertrack.services import accounts, order_moves
 from tests.browser.conftest import login
 
 pytestmark = pytest.mark.browser
@@ -26,9 +26,9 @@ def test_as_of_before_a_move_with_changes_since(page, server):
         order = s.exec(select(Order).where(Order.phase == "execution").order_by(Order.number)).first()
         number = order.number
         operator = accounts.principal_of(s.exec(select(User).where(User.username == "operator")).one())
-        orders.move_order(s, principal=operator, order_id=order.id, target="planning", expected_version=order.version,
-                          now=datetime.now(UTC), calendar=BusinessCalendar(tz="Europe/London"),
-                          comment="Re-planning after the carrier's delay")
+        order_moves.move_order(s, principal=operator, order_id=order.id, target="planning", expected_version=order.version,
+                               now=datetime.now(UTC), calendar=BusinessCalendar(tz="Europe/London"),
+                               comment="Re-planning after the carrier's delay")
         s.commit()
     login(page, "manager")
     page.goto("/board")

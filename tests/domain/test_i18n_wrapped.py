@@ -69,7 +69,7 @@ def test_page_text_is_wrapped_for_translation(path):
     assert unwrapped((ROOT / path).read_text()) == [], f"ordertrack/{path}: wrap these in T() or _()"
 
 
-SERVICES = ["accounts", "attachments", "intake", "orders", "provisioning", "requests", "status_moves"]
+SERVICES = ["accounts", "attachments", "intake", "order_moves", "order_views", "provisioning", "requests", "status_moves"]
 
 
 def _raised_messages(source: str) -> set[str]:

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from ordertrack.db.models import Customer, Order
-from ordertrack.services import intake, messages, orders
+from ordertrack.services import intake, messages, order_views
 from ordertrack.services.errors import BadInput
 from ordertrack.settings import InsecureSecretKey, Settings, ensure_secret_key_file
 from tests import factories as f
@@ -65,10 +65,10 @@ def test_a_web_order_with_an_existing_clients_email_does_not_join_that_client(se
     assert session.exec(select(Order).where(Order.customer_id == acme.id)).all() == []
     _, staff = f.user(session, role="support")
     _, acme_user = f.user(session, role="customer", customer_id=acme.id)
-    history = orders.get_order(session, principal=staff, number=order.number, now=NOW).history
+    history = order_views.get_order(session, principal=staff, number=order.number, now=NOW).history
     assert any("Associate With Client" in h.comment and "Acme Logistics" in h.comment for h in history)
     with pytest.raises(Exception, match="not found"):
-        orders.get_order(session, principal=acme_user, number=order.number, now=NOW)
+        order_views.get_order(session, principal=acme_user, number=order.number, now=NOW)
 
 
 def test_internal_comments_leave_nothing_customer_visible(session, calendar):
@@ -82,10 +82,10 @@ def test_internal_comments_leave_nothing_customer_visible(session, calendar):
     messages.post(session, principal=staff, order_id=order.id, kind="comment", body="we are on it",
                   subject="Visible update", client_viewable=True, now=NOW, calendar=calendar, base_url="http://x")
     session.commit()
-    seen = orders.get_order(session, principal=customer, number=order.number, now=NOW).history
+    seen = order_views.get_order(session, principal=customer, number=order.number, now=NOW).history
     text = " ".join(h.comment for h in seen)
     assert "Secret carrier trouble" not in text and "Internal comment" not in text
     assert "Visible update" in text
-    staff_text = " ".join(h.comment for h in orders.get_order(session, principal=staff, number=order.number,
-                                                              now=NOW).history)
+    staff_text = " ".join(h.comment for h in order_views.get_order(session, principal=staff, number=order.number,
+                                                                   now=NOW).history)
     assert "Secret carrier trouble" in staff_text

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from ordertrack.db.models import Order, OrderItem, StatusChange
 from ordertrack.services import board as svc
-from ordertrack.services import orders
+from ordertrack.services import order_moves
 from ordertrack.services.timers import sweep
 from tests import factories as f
 from tests.conftest import NOW
@@ -65,8 +65,8 @@ def test_closed_cards_leave_the_board_after_a_month_but_stay_in_closed_tab(sessi
 
 def test_validation_card_says_when_it_auto_approves(session, world, calendar):
     o = f.order(session, customer_id=world["mine"].id, now=NOW, phase="execution")
-    orders.move_order(session, principal=world["staff"], order_id=o.id, target="validation",
-                      expected_version=1, now=NOW - timedelta(hours=21), calendar=calendar)
+    order_moves.move_order(session, principal=world["staff"], order_id=o.id, target="validation",
+                           expected_version=1, now=NOW - timedelta(hours=21), calendar=calendar)
     session.commit()
     card = _columns(session, world["cust"])["validation"].cards[0]
     assert (card.status_label, card.deadline) == ("Validation", "auto-approves in 1 day 3 h")
@@ -86,9 +86,9 @@ def test_order_turns_delayed_when_planned_date_passes_and_back_when_moved(engine
     o = f.order(session, customer_id=world["mine"].id, now=NOW, phase="planning",
                 planned=(NOW + timedelta(days=2)).date())
     # any write computes the timer: set owner/priority through the planning service
-    orders.update_planning(session, principal=world["staff"], order_id=o.id, expected_version=1,
-                           change=orders.PlanningChange(None, o.planned_completion, None, "high"),
-                           now=NOW, calendar=calendar)
+    order_moves.update_planning(session, principal=world["staff"], order_id=o.id, expected_version=1,
+                                change=order_moves.PlanningChange(None, o.planned_completion, None, "high"),
+                                now=NOW, calendar=calendar)
     session.commit()
     assert session.get(Order, o.id).due_kind == "status:delayed"
     assert sweep(engine, now=NOW + timedelta(days=2), calendar=calendar).applied == []
@@ -99,9 +99,9 @@ def test_order_turns_delayed_when_planned_date_passes_and_back_when_moved(engine
     last = session.exec(select(StatusChange).where(StatusChange.entity_id == o.id)
                         .order_by(StatusChange.from_version.desc())).first()
     assert "has passed" in last.comment and last.actor_name == "System"
-    orders.update_planning(session, principal=world["staff"], order_id=o.id, expected_version=order.version,
-                           change=orders.PlanningChange(None, (NOW + timedelta(days=10)).date(), None, "high"),
-                           now=NOW + timedelta(days=3, hours=2), calendar=calendar)
+    order_moves.update_planning(session, principal=world["staff"], order_id=o.id, expected_version=order.version,
+                                change=order_moves.PlanningChange(None, (NOW + timedelta(days=10)).date(), None, "high"),
+                                now=NOW + timedelta(days=3, hours=2), calendar=calendar)
     session.commit()
     assert session.get(Order, o.id).status == "on_track"
 
@@ -111,13 +111,13 @@ def test_approve_eti_returns_the_order_to_its_status(session, world, calendar):
                 items=(("server", "eti_approval"), ("colocation", "eti_approval")))
     session.commit()
     item = session.exec(select(OrderItem).where(OrderItem.order_id == o.id, OrderItem.kind == "server")).one()
-    card = orders.approve_item_eti(session, principal=world["staff"], order_id=o.id, item_id=item.id,
-                                   expected_version=1, now=NOW, calendar=calendar)
+    card = order_moves.approve_item_eti(session, principal=world["staff"], order_id=o.id, item_id=item.id,
+                                        expected_version=1, now=NOW, calendar=calendar)
     # the colocation item still waits, but colocation never counts toward tracking status
     assert card.status == "on_track"
     with pytest.raises(Exception, match="Only staff"):
-        orders.approve_item_eti(session, principal=world["cust"], order_id=o.id, item_id=item.id,
-                                expected_version=2, now=NOW, calendar=calendar)
+        order_moves.approve_item_eti(session, principal=world["cust"], order_id=o.id, item_id=item.id,
+                                     expected_version=2, now=NOW, calendar=calendar)
 
 
 # ---------------------------------------------------------------- issue 18.4: filters everywhere, card facts

@@ -13,7 +13,7 @@ from sqlalchemy import insert
 
 from ordertrack.db.models import Order
 from ordertrack.services import board as svc
-from ordertrack.services import export, orders
+from ordertrack.services import export, order_moves
 from tests import factories as f
 from tests.conftest import NOW
 
@@ -53,10 +53,10 @@ def test_history_export_hides_internal_rows_from_customers(session, calendar):
     _, cust = f.user(session, role="customer", customer_id=c.id)
     _, staff = f.user(session, role="operator")
     o = f.order(session, customer_id=c.id, now=NOW - timedelta(days=1))
-    orders.add_note(session, principal=staff, order_id=o.id, expected_version=1, comment="internal only",
-                    now=NOW, calendar=calendar, internal=True)
-    orders.move_order(session, principal=staff, order_id=o.id, target="execution", expected_version=2, now=NOW,
-                      calendar=calendar, comment="started")
+    order_moves.add_note(session, principal=staff, order_id=o.id, expected_version=1, comment="internal only",
+                         now=NOW, calendar=calendar, internal=True)
+    order_moves.move_order(session, principal=staff, order_id=o.id, target="execution", expected_version=2, now=NOW,
+                           calendar=calendar, comment="started")
     session.commit()
     staff_rows = _read(export.history_csv(session, principal=staff, number=o.number, now=NOW))
     cust_rows = _read(export.history_csv(session, principal=cust, number=o.number, now=NOW))

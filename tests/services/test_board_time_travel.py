@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from ordertrack.services import board as svc
-from ordertrack.services import orders, time_travel
+from ordertrack.services import order_moves, time_travel
 from ordertrack.services.errors import BadInput
 from tests import factories as f
 from tests.conftest import NOW
@@ -29,20 +29,20 @@ def test_the_board_as_it_stood_then_and_what_changed_since(session, calendar):
     a = f.order(session, customer_id=c.id, now=t0)
     b = f.order(session, customer_id=c.id, now=t0)
     hidden = f.order(session, customer_id=other.id, now=t0)
-    orders.update_planning(session, principal=staff, order_id=a.id, expected_version=1, now=t0 + timedelta(hours=1),
-                           calendar=calendar, change=orders.PlanningChange(None, a.planned_completion,
-                                                                           staff.user_id, "urgent"))
-    orders.move_order(session, principal=staff, order_id=a.id, target="execution", expected_version=2,
-                      now=t0 + timedelta(days=1), calendar=calendar)
+    order_moves.update_planning(session, principal=staff, order_id=a.id, expected_version=1, now=t0 + timedelta(hours=1),
+                                calendar=calendar, change=order_moves.PlanningChange(None, a.planned_completion,
+                                                                                     staff.user_id, "urgent"))
+    order_moves.move_order(session, principal=staff, order_id=a.id, target="execution", expected_version=2,
+                           now=t0 + timedelta(days=1), calendar=calendar)
     then = t0 + timedelta(days=2)
     # after "then": a changes owner and moves on, b is canceled, a new order appears
-    orders.update_planning(session, principal=staff, order_id=a.id, expected_version=3, now=then + timedelta(hours=1),
-                           calendar=calendar, change=orders.PlanningChange(None, a.planned_completion,
-                                                                           second.user_id, "low"))
-    orders.move_order(session, principal=staff, order_id=a.id, target="validation", expected_version=4,
-                      now=then + timedelta(days=1), calendar=calendar)
-    orders.move_order(session, principal=staff, order_id=b.id, target="canceled", expected_version=1,
-                      now=then + timedelta(days=1), calendar=calendar, comment="withdrawn")
+    order_moves.update_planning(session, principal=staff, order_id=a.id, expected_version=3, now=then + timedelta(hours=1),
+                                calendar=calendar, change=order_moves.PlanningChange(None, a.planned_completion,
+                                                                                     second.user_id, "low"))
+    order_moves.move_order(session, principal=staff, order_id=a.id, target="validation", expected_version=4,
+                           now=then + timedelta(days=1), calendar=calendar)
+    order_moves.move_order(session, principal=staff, order_id=b.id, target="canceled", expected_version=1,
+                           now=then + timedelta(days=1), calendar=calendar, comment="withdrawn")
     new = f.order(session, customer_id=c.id, now=then + timedelta(days=3))
     session.commit()
 

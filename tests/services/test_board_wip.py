@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from ordertrack.db.models import Order, StatusChange
-from ordertrack.services import orders, wip
+from ordertrack.services import order_moves, wip
 from ordertrack.services.errors import BadInput, Forbidden
 from tests import factories as f
 from tests.conftest import NOW
@@ -28,9 +28,9 @@ def world(session):
 
 
 def _move(session, who, order, target, comment="", calendar=None):
-    return orders.move_order(session, principal=who, order_id=order.id, target=target,
-                             expected_version=session.get(Order, order.id).version, now=NOW, comment=comment,
-                             calendar=calendar)
+    return order_moves.move_order(session, principal=who, order_id=order.id, target=target,
+                                  expected_version=session.get(Order, order.id).version, now=NOW, comment=comment,
+                                  calendar=calendar)
 
 
 def test_only_admins_set_limits_and_bad_limits_change_nothing(session, world):
@@ -98,3 +98,58 @@ def test_hard_limit_of_the_orders_reseller_refuses_and_others_pass(session, worl
     _move(session, world["staff"], blocked, "execution", calendar=calendar)
     session.commit()
     assert session.get(Order, blocked.id).phase == "execution"
+
+
+@pytest.mark.parametrize("engine", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_on_postgresql_two_concurrent_moves_into_the_last_free_slot_one_wins(engine, session, world, calendar):
+    """Issue 15: two people drop an order into a column with one free slot under a hard limit
+    at the same moment; one move wins, the other is refused with the limit's message (the
+    second counts only after the first commits). Skipped without PostgreSQL (the engine
+    fixture says why); SQLite serialises writers anyway."""
+    import threading
+    import time
+
+    from sqlmodel import Session
+
+    f.order(session, customer_id=world["mine"].id, now=NOW, phase="execution")
+    first, second = (f.order(session, customer_id=world["mine"].id, now=NOW) for _ in range(2))
+    wip.set_limit(session, principal=world["admin"], reseller_id=None, column="execution", limit=2, hard=True,
+                  now=NOW)
+    session.commit()
+    first_moved, second_started = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def move_first() -> None:
+        with Session(engine, expire_on_commit=False) as s:
+            _move(s, world["staff"], first, "execution", calendar=calendar)
+            first_moved.set()
+            second_started.wait(10)
+            time.sleep(0.5)  # the second move is counting the column meanwhile
+            s.commit()
+            outcome["first"] = "moved"
+
+    def move_second() -> None:
+        first_moved.wait(10)
+        with Session(engine, expire_on_commit=False) as s:
+            second_started.set()
+            started = time.monotonic()
+            try:
+                _move(s, world["staff"], second, "execution", calendar=calendar)
+                s.commit()
+                outcome["second"] = "moved"
+            except BadInput as exc:
+                s.rollback()
+                outcome["second"] = str(exc)
+            outcome["waited"] = time.monotonic() - started
+
+    threads = [threading.Thread(target=move_first), threading.Thread(target=move_second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert outcome["first"] == "moved"
+    assert outcome["second"] == "Execution is full: 2 of 2 orders (hard WIP limit). Move another order out first."
+    assert outcome["waited"] >= 0.4  # it waited for the first move's transaction
+    session.expire_all()
+    assert session.get(Order, first.id).phase == "execution" and session.get(Order, second.id).phase == "planning"
+    assert wip.usage(session, principal=world["staff"])["execution"].count == 2

@@ -9,7 +9,7 @@ from datetime import timedelta
 from ordertrack.db.notify_models import OrderFailure
 from ordertrack.db.sla_models import SlaWarning
 from ordertrack.services import home as home_service
-from ordertrack.services import orders as order_service
+from ordertrack.services import order_views
 from tests import factories as f
 from tests.conftest import NOW
 
@@ -59,8 +59,8 @@ def test_a_manager_sees_breaches_and_failures_and_an_operator_its_queue(session)
 
 def test_the_lists_behind_the_figures(session):
     w = _world(session)
-    failed = order_service.list_orders(session, principal=w["customer"], failed=True)
+    failed = order_views.list_orders(session, principal=w["customer"], failed=True)
     assert [c.number for c in failed.cards] == [w["failed"].number]
-    breached = order_service.list_orders(session, principal=w["manager"], breached=True)
+    breached = order_views.list_orders(session, principal=w["manager"], breached=True)
     assert [c.number for c in breached.cards] == [w["late"].number]
-    assert order_service.list_orders(session, principal=w["customer"], breached=True).total == 0  # not its order
+    assert order_views.list_orders(session, principal=w["customer"], breached=True).total == 0  # not its order

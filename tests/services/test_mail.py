@@ -18,7 +18,7 @@ from ordertrack.db.notify_models import OutboxMessage
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.i18n import use
 from ordertrack.services import mail_templates as mt
-from ordertrack.services import messages, orders
+from ordertrack.services import messages, order_moves
 from ordertrack.services import notifications as notify
 from ordertrack.services import provisioning as prov
 from ordertrack.services.errors import BadInput
@@ -95,8 +95,8 @@ def test_the_subject_the_sender_typed_is_the_subject_and_the_body_reads_as_writt
 def test_a_customer_contact_gets_mail_in_its_language_else_its_resellers(engine, session, world, smtp):
     with use("ru"):  # a Russian-speaking operator moves them: each mail is in its recipient's language
         for order in (world["order"], world["order_en"]):
-            orders.move_order(session, principal=world["op"], order_id=order.id, target="validation",
-                              expected_version=order.version, now=NOW, calendar=CAL, comment="")
+            order_moves.move_order(session, principal=world["op"], order_id=order.id, target="validation",
+                                   expected_version=order.version, now=NOW, calendar=CAL, comment="")
     session.commit()
     _deliver(engine, smtp)
     [ru] = smtp.to("it@customer.test")  # no language of its own: the reseller's Russian

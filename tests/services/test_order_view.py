@@ -9,7 +9,7 @@ from sqlmodel import select
 from ordertrack.db.models import Order, OrderItem
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.tracking import ETI_WAITING
-from ordertrack.services import messages, order_items, order_view, orders, tickets
+from ordertrack.services import messages, order_items, order_moves, order_view, tickets
 from ordertrack.services.errors import BadInput, Conflict, Forbidden
 from tests import factories as f
 from tests.conftest import NOW
@@ -46,10 +46,10 @@ def test_items_carry_their_kinds_list_price_and_the_order_its_value(session, wor
 
 def test_customers_read_no_staff_names_and_no_internal_notes(session, world):
     oid, op, cust = world["order"].id, world["op"], world["cust"]
-    orders.add_note(session, principal=op, order_id=oid, expected_version=_version(session, oid),
-                    comment="Order put on hold by task “Check stock” of Warehouse flow", now=NOW, calendar=CAL)
-    orders.add_note(session, principal=op, order_id=oid, expected_version=_version(session, oid),
-                    comment="Carrier is late again", now=NOW, calendar=CAL, internal=True)
+    order_moves.add_note(session, principal=op, order_id=oid, expected_version=_version(session, oid),
+                         comment="Order put on hold by task “Check stock” of Warehouse flow", now=NOW, calendar=CAL)
+    order_moves.add_note(session, principal=op, order_id=oid, expected_version=_version(session, oid),
+                         comment="Carrier is late again", now=NOW, calendar=CAL, internal=True)
     messages.post(session, principal=op, order_id=oid, kind="followup", body="Need the site contact",
                   to="it@c.test", subject="Site contact", now=NOW, calendar=CAL, base_url="x")
     tickets.open_ticket(session, principal=cust, order_id=oid, subject="Invoice", body="Wrong address", now=NOW,
@@ -75,8 +75,8 @@ def test_staff_ask_for_a_technical_interview_and_its_approval_clears_it(session,
     card = order_items.require_eti(session, principal=op, order_id=oid, item_id=server.id,
                                    expected_version=_version(session, oid), now=NOW, calendar=CAL)
     assert card.status == "approve_eti" and session.get(OrderItem, server.id).status == ETI_WAITING
-    card = orders.approve_item_eti(session, principal=op, order_id=oid, item_id=server.id,
-                                   expected_version=_version(session, oid), now=NOW, calendar=CAL)
+    card = order_moves.approve_item_eti(session, principal=op, order_id=oid, item_id=server.id,
+                                        expected_version=_version(session, oid), now=NOW, calendar=CAL)
     assert card.status != "approve_eti" and session.get(OrderItem, server.id).status == "pending"
 
 

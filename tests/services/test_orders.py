@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from ordertrack.db.models import Order, StatusChange
 from ordertrack.domain.engine import TransitionRefused
-from ordertrack.services import orders as svc
+from ordertrack.services import order_moves, order_views
 from ordertrack.services.errors import Conflict, NotFound
 from tests import factories as f
 from tests.conftest import NOW
@@ -37,8 +37,8 @@ def _history(session, order_id):
 
 
 def test_move_writes_history_and_bumps_version(session, world, calendar):
-    card = svc.move_order(session, principal=world["operator"], order_id=world["o1"].id, target="execution",
-                          expected_version=1, now=NOW, calendar=calendar, comment="plan approved")
+    card = order_moves.move_order(session, principal=world["operator"], order_id=world["o1"].id, target="execution",
+                                  expected_version=1, now=NOW, calendar=calendar, comment="plan approved")
     session.commit()
     assert (card.phase, card.version, card.status) == ("execution", 2, "on_track")
     last = _history(session, world["o1"].id)[-1]
@@ -49,8 +49,8 @@ def test_move_writes_history_and_bumps_version(session, world, calendar):
 
 def test_refused_move_changes_nothing(session, world, calendar):
     with pytest.raises(TransitionRefused) as exc:
-        svc.move_order(session, principal=world["cust1"], order_id=world["o1"].id, target="execution",
-                       expected_version=1, now=NOW, calendar=calendar)
+        order_moves.move_order(session, principal=world["cust1"], order_id=world["o1"].id, target="execution",
+                               expected_version=1, now=NOW, calendar=calendar)
     assert "may change" in exc.value.reason
     session.rollback()
     order = session.get(Order, world["o1"].id)
@@ -60,22 +60,22 @@ def test_refused_move_changes_nothing(session, world, calendar):
 
 def test_entering_validation_sets_status_and_two_day_deadline(session, world, calendar):
     oid = world["o1"].id
-    svc.move_order(session, principal=world["operator"], order_id=oid, target="execution",
-                   expected_version=1, now=NOW, calendar=calendar)
-    card = svc.move_order(session, principal=world["operator"], order_id=oid, target="validation",
-                          expected_version=2, now=NOW, calendar=calendar)
+    order_moves.move_order(session, principal=world["operator"], order_id=oid, target="execution",
+                           expected_version=1, now=NOW, calendar=calendar)
+    card = order_moves.move_order(session, principal=world["operator"], order_id=oid, target="validation",
+                                  expected_version=2, now=NOW, calendar=calendar)
     session.commit()
     assert card.status == "validation"
     assert (card.due_kind, card.due_at) == ("order:closed", NOW + timedelta(days=2))
 
 
 def test_stale_version_is_a_conflict(session, world, calendar):
-    svc.move_order(session, principal=world["operator"], order_id=world["o1"].id, target="execution",
-                   expected_version=1, now=NOW, calendar=calendar)
+    order_moves.move_order(session, principal=world["operator"], order_id=world["o1"].id, target="execution",
+                           expected_version=1, now=NOW, calendar=calendar)
     session.commit()
     with pytest.raises(Conflict, match="changed by someone else"):
-        svc.move_order(session, principal=world["operator"], order_id=world["o1"].id, target="canceled",
-                       expected_version=1, now=NOW, calendar=calendar, comment="dup")
+        order_moves.move_order(session, principal=world["operator"], order_id=world["o1"].id, target="canceled",
+                               expected_version=1, now=NOW, calendar=calendar, comment="dup")
 
 
 def test_two_users_at_once_exactly_one_wins(engine, session, world, calendar):
@@ -87,8 +87,8 @@ def test_two_users_at_once_exactly_one_wins(engine, session, world, calendar):
         with Session(engine, expire_on_commit=False) as s:
             try:
                 barrier.wait()
-                svc.move_order(s, principal=world["operator"], order_id=oid, target=target,
-                               expected_version=1, now=NOW, calendar=calendar, comment=comment)
+                order_moves.move_order(s, principal=world["operator"], order_id=oid, target=target,
+                                       expected_version=1, now=NOW, calendar=calendar, comment=comment)
                 s.commit()
                 outcomes.append("won")
             except Conflict:
@@ -109,37 +109,37 @@ def test_two_users_at_once_exactly_one_wins(engine, session, world, calendar):
 
 
 def test_customer_sees_only_own_orders(session, world):
-    page = svc.list_orders(session, principal=world["cust1"])
+    page = order_views.list_orders(session, principal=world["cust1"])
     assert {c.number for c in page.cards} == {world["o1"].number}
     with pytest.raises(NotFound):
-        svc.get_order(session, principal=world["cust1"], number=world["o2"].number, now=NOW)
+        order_views.get_order(session, principal=world["cust1"], number=world["o2"].number, now=NOW)
 
 
 def test_reseller_sees_only_its_customers(session, world):
-    page = svc.list_orders(session, principal=world["res1"])
+    page = order_views.list_orders(session, principal=world["res1"])
     assert {c.number for c in page.cards} == {world["o1"].number}
     with pytest.raises(NotFound):
-        svc.get_order(session, principal=world["res1"], number=world["o2"].number, now=NOW)
+        order_views.get_order(session, principal=world["res1"], number=world["o2"].number, now=NOW)
 
 
 def test_staff_sees_all_and_search(session, world):
-    page = svc.list_orders(session, principal=world["operator"])
+    page = order_views.list_orders(session, principal=world["operator"])
     assert page.total == 2
-    page = svc.list_orders(session, principal=world["operator"], search=world["o2"].number.lower())
+    page = order_views.list_orders(session, principal=world["operator"], search=world["o2"].number.lower())
     assert [c.number for c in page.cards] == [world["o2"].number]
 
 
 def test_another_tenants_order_cannot_be_moved(session, world, calendar):
     with pytest.raises(NotFound):
-        svc.move_order(session, principal=world["cust1"], order_id=world["o2"].id, target="closed",
-                       expected_version=1, now=NOW, calendar=calendar)
+        order_moves.move_order(session, principal=world["cust1"], order_id=world["o2"].id, target="closed",
+                               expected_version=1, now=NOW, calendar=calendar)
 
 
 def test_order_page_lists_only_permitted_moves(session, world):
-    detail = svc.get_order(session, principal=world["operator"], number=world["o1"].number, now=NOW)
+    detail = order_views.get_order(session, principal=world["operator"], number=world["o1"].number, now=NOW)
     assert {m.target for m in detail.moves} == {"execution", "canceled"}
     assert next(m for m in detail.moves if m.target == "canceled").irreversible
-    detail = svc.get_order(session, principal=world["cust1"], number=world["o1"].number, now=NOW)
+    detail = order_views.get_order(session, principal=world["cust1"], number=world["o1"].number, now=NOW)
     assert detail.moves == ()
 
 
@@ -149,8 +149,8 @@ def test_a_phase_change_emails_the_customer_contact(session, world, calendar):
     world["c1"].contact_email = "it@c1.test"
     session.add(world["c1"])
     session.commit()
-    svc.move_order(session, principal=world["operator"], order_id=world["o1"].id, target="execution",
-                   expected_version=1, now=NOW, calendar=calendar)
+    order_moves.move_order(session, principal=world["operator"], order_id=world["o1"].id, target="execution",
+                           expected_version=1, now=NOW, calendar=calendar)
     session.commit()
     mail = session.exec(select(OutboxMessage).where(OutboxMessage.event == "order_status_changed")).one()
     assert mail.to_addr == "it@c1.test"
@@ -160,17 +160,17 @@ def test_a_phase_change_emails_the_customer_contact(session, world, calendar):
 def test_items_are_added_and_removed_by_staff_only_and_never_to_zero(session, world, calendar):
     from ordertrack.services.errors import BadInput, Forbidden
 
-    card = svc.add_item(session, principal=world["operator"], order_id=world["o1"].id, kind="voice",
-                        name="SIP trunk", expected_version=1, now=NOW, calendar=calendar)
+    card = order_moves.add_item(session, principal=world["operator"], order_id=world["o1"].id, kind="voice",
+                                name="SIP trunk", expected_version=1, now=NOW, calendar=calendar)
     session.commit()
-    items = svc.get_order(session, principal=world["operator"], number=world["o1"].number, now=NOW).items
+    items = order_views.get_order(session, principal=world["operator"], number=world["o1"].number, now=NOW).items
     assert [i.name for i in items] == ["server item", "SIP trunk"]
     with pytest.raises(Forbidden):
-        svc.add_item(session, principal=world["cust1"], order_id=world["o1"].id, kind="voice", name="x",
-                     expected_version=card.version, now=NOW, calendar=calendar)
-    svc.remove_item(session, principal=world["operator"], order_id=world["o1"].id, item_id=items[1].id,
-                    expected_version=card.version, now=NOW, calendar=calendar)
+        order_moves.add_item(session, principal=world["cust1"], order_id=world["o1"].id, kind="voice", name="x",
+                             expected_version=card.version, now=NOW, calendar=calendar)
+    order_moves.remove_item(session, principal=world["operator"], order_id=world["o1"].id, item_id=items[1].id,
+                            expected_version=card.version, now=NOW, calendar=calendar)
     session.commit()
     with pytest.raises(BadInput, match="at least one item"):
-        svc.remove_item(session, principal=world["operator"], order_id=world["o1"].id, item_id=items[0].id,
-                        expected_version=card.version + 1, now=NOW, calendar=calendar)
+        order_moves.remove_item(session, principal=world["operator"], order_id=world["o1"].id, item_id=items[0].id,
+                                expected_version=card.version + 1, now=NOW, calendar=calendar)

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ordertrack.db.models import StatusChange
+from ordertrack.db.models import Order, StatusChange
 from ordertrack.db.notify_models import OutboxMessage
 from ordertrack.db.sla_models import OrderSla, SlaPause, SlaWarning
-from ordertrack.services import intake, orders, sla, tickets
+from ordertrack.services import intake, order_moves, order_views, sla, tickets
 from ordertrack.services.errors import BadInput, Conflict, Forbidden
 from tests import factories as f
 from tests.conftest import NOW  # Tuesday 24 Nov 2026 10:00 in London (GMT)
@@ -38,18 +38,18 @@ def _new(session, world, calendar, *, service="server", at=NOW, owned=True):
     created = intake.create_order(session, customer_id=world["customer"].id, name="Test", service_type=service,
                                   items=[(service, "x")], now=at, calendar=calendar, source="test")
     if owned:
-        order = orders._load_for_write(session, principal=world["op"], order_id=created.id)[0]
-        orders.update_planning(session, principal=world["op"], order_id=created.id, expected_version=order.version,
-                               change=orders.PlanningChange(None, None, world["owner"].id, "normal"), now=at,
-                               calendar=calendar)
+        order = order_moves._load_for_write(session, principal=world["op"], order_id=created.id)[0]
+        order_moves.update_planning(session, principal=world["op"], order_id=created.id, expected_version=order.version,
+                                    change=order_moves.PlanningChange(None, None, world["owner"].id, "normal"), now=at,
+                                    calendar=calendar)
     session.commit()
     return created.id
 
 
 def _move(session, world, calendar, order_id, target, at, **kw):
-    version = session.exec(select(orders.Order.version).where(orders.Order.id == order_id)).one()
-    orders.move_order(session, principal=world["op"], order_id=order_id, target=target, expected_version=version,
-                      now=at, calendar=calendar, comment=kw.pop("comment", "because"), **kw)
+    version = session.exec(select(Order.version).where(Order.id == order_id)).one()
+    order_moves.move_order(session, principal=world["op"], order_id=order_id, target=target, expected_version=version,
+                           now=at, calendar=calendar, comment=kw.pop("comment", "because"), **kw)
     session.commit()
 
 
@@ -90,10 +90,10 @@ def test_each_new_order_gets_the_target_in_force_when_it_was_created(session, wo
 
 def test_a_new_priority_takes_the_target_of_that_priority(session, world, calendar):
     order_id = _new(session, world, calendar)
-    version = session.exec(select(orders.Order.version).where(orders.Order.id == order_id)).one()
-    orders.update_planning(session, principal=world["op"], order_id=order_id, expected_version=version,
-                           change=orders.PlanningChange(None, None, world["owner"].id, "urgent"), now=NOW + H,
-                           calendar=calendar)
+    version = session.exec(select(Order.version).where(Order.id == order_id)).one()
+    order_moves.update_planning(session, principal=world["op"], order_id=order_id, expected_version=version,
+                                change=order_moves.PlanningChange(None, None, world["owner"].id, "urgent"), now=NOW + H,
+                                calendar=calendar)
     session.commit()
     assert session.get(OrderSla, order_id).target_hours == sla.default_target("server", "urgent")
     assert "SLA target 8 → 32 business hours (priority urgent)." in _sla_history(session, order_id)
@@ -176,13 +176,13 @@ def test_customer_validation_pauses_the_clock_a_reopen_resumes_it_and_the_close_
     ]
     pauses = session.exec(select(SlaPause).where(SlaPause.order_id == oid).order_by(SlaPause.id)).all()
     assert [(p.started_at, p.ended_at) for p in pauses] == [(NOW + 2 * H, NOW + 26 * H), (NOW + 27 * H, NOW + 30 * H)]
-    number = session.get(orders.Order, oid).number
-    page = orders.get_order(session, principal=world["op"], number=number, now=NOW + 30 * H)
+    number = session.get(Order, oid).number
+    page = order_views.get_order(session, principal=world["op"], number=number, now=NOW + 30 * H)
     assert [h.comment for h in page.history[:2]] == [
         f"Customer approved by e-mail (recorded by {world['op'].display_name}). because",
         "SLA clock stopped: 3 of 8 business hours used, target met.",
     ]  # the move first, then what it did to the clock
-    own = orders.get_order(session, principal=world["cust"], number=number, now=NOW + 30 * H)
+    own = order_views.get_order(session, principal=world["cust"], number=number, now=NOW + 30 * H)
     assert not [h for h in own.history if h.comment.startswith("SLA")]  # the SLA is staff business
 
 
@@ -278,7 +278,7 @@ def test_each_threshold_warns_the_owner_and_the_managers_once(engine, session, w
     mails = _mails(session)
     assert len(mails) == 3 * 3 * 3  # three orders, three thresholds, owner and two managers
     assert {to for _, to, _ in mails} == {"owner@t.test", "m1@t.test", "m2@t.test"}
-    number = session.get(orders.Order, three[0]).number
+    number = session.get(Order, three[0]).number
     assert f"SLA 50 % reached: order {number} Test" in {s for _, _, s in mails}
     assert f"SLA breached: order {number} Test" in {s for _, _, s in mails}
     assert _sla_history(session, three[0])[-3:] == [
@@ -298,7 +298,7 @@ def test_threshold_mail_arrives_once_in_each_recipients_language(engine, session
     manager.language = "ru"
     session.add(manager)
     session.commit()
-    number = session.get(orders.Order, three[0]).number
+    number = session.get(Order, three[0]).number
     session.rollback()  # end the reading transaction (SQLite has one writer)
     with SmtpSink() as sink:
         for _round in range(2):  # a second sweep and delivery round sends nothing more

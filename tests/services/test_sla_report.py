@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from ordertrack.services import intake, orders, sla, sla_report
+from ordertrack.db.models import Order
+from ordertrack.services import intake, order_moves, sla, sla_report
 from ordertrack.services.errors import BadInput, Forbidden
 from tests import factories as f
 from tests.conftest import NOW  # Tuesday 24 Nov 2026 10:00 in London
@@ -39,9 +40,9 @@ def world(session, calendar):
 
 def _close(session, world, calendar, order_id, at):
     for target in ("execution", "validation", "closed"):
-        version = session.exec(select(orders.Order.version).where(orders.Order.id == order_id)).one()
-        orders.move_order(session, principal=world["op"], order_id=order_id, target=target, expected_version=version,
-                          now=at, calendar=calendar, comment="done", channel="email" if target == "closed" else None)
+        version = session.exec(select(Order.version).where(Order.id == order_id)).one()
+        order_moves.move_order(session, principal=world["op"], order_id=order_id, target=target, expected_version=version,
+                               now=at, calendar=calendar, comment="done", channel="email" if target == "closed" else None)
         at += 2 * H
     session.commit()
 

@@ -16,7 +16,14 @@ from ordertrack.db.notify_models import OutboxMessage
 from ordertrack.db.process_models import TaskInstance
 from ordertrack.domain import process as p
 from ordertrack.domain import process_edit as e
-from ordertrack.services import intake, orders, process_design, process_queue, process_run, timers
+from ordertrack.services import (
+    intake,
+    order_moves,
+    process_design,
+    process_queue,
+    process_run,
+    timers,
+)
 from ordertrack.services.errors import BadInput
 from tests import factories as f
 from tests.conftest import NOW
@@ -144,7 +151,7 @@ def test_order_completed_and_task_completed_go_out_exactly_once(engine, session,
     if how == "customer":
         _, cust = f.user(session, role="customer", customer_id=world["customer"].id)
         order = session.get(Order, oid)
-        orders.move_order(session, principal=cust, order_id=oid, target="closed", expected_version=order.version,
+        order_moves.move_order(session, principal=cust, order_id=oid, target="closed", expected_version=order.version,
                           now=NOW + timedelta(hours=1), calendar=calendar)
         process_queue.after_order_move(session, principal=cust, order_id=oid, target="closed", now=NOW + timedelta(hours=1),
                              calendar=calendar)

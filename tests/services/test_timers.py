@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from ordertrack.db.models import Order, StatusChange
-from ordertrack.services import orders as svc
+from ordertrack.services import order_moves, order_views
 from ordertrack.services.timers import sweep
 from tests import factories as f
 from tests.conftest import NOW
@@ -23,8 +23,8 @@ def in_validation(session, calendar):
     ids = []
     for _ in range(3):
         o = f.order(session, customer_id=c.id, now=NOW, phase="execution")
-        svc.move_order(session, principal=operator, order_id=o.id, target="validation",
-                       expected_version=1, now=NOW, calendar=calendar)
+        order_moves.move_order(session, principal=operator, order_id=o.id, target="validation",
+                               expected_version=1, now=NOW, calendar=calendar)
         ids.append(o.id)
     session.commit()
     return ids
@@ -81,9 +81,9 @@ def test_two_sweepers_at_once_never_double(engine, session, in_validation, calen
 def test_approval_by_support_before_deadline_cancels_the_timer(engine, session, in_validation, calendar):
     _, support = f.user(session, role="support")
     session.commit()
-    svc.move_order(session, principal=support, order_id=in_validation[0], target="closed",
-                   expected_version=2, now=NOW + timedelta(hours=5), calendar=calendar, channel="telephone",
-                   comment="Called at 10:05")
+    order_moves.move_order(session, principal=support, order_id=in_validation[0], target="closed",
+                           expected_version=2, now=NOW + timedelta(hours=5), calendar=calendar, channel="telephone",
+                           comment="Called at 10:05")
     session.commit()
     result = sweep(engine, now=NOW + timedelta(days=3), calendar=calendar)
     assert sorted(result.applied) == sorted(in_validation[1:])
@@ -102,14 +102,14 @@ def test_support_must_say_how_the_customer_approved_and_the_history_says_it(sess
     session.commit()
     for channel in (None, "fax", ""):
         with pytest.raises(BadInput, match="by e-mail or by telephone"):
-            svc.move_order(session, principal=support, order_id=in_validation[0], target="closed",
-                           expected_version=2, now=NOW, calendar=calendar, channel=channel)
+            order_moves.move_order(session, principal=support, order_id=in_validation[0], target="closed",
+                                   expected_version=2, now=NOW, calendar=calendar, channel=channel)
         session.rollback()
     assert session.get(Order, in_validation[0]).phase == "validation", "a refused approval changes nothing"
-    svc.move_order(session, principal=support, order_id=in_validation[0], target="closed", expected_version=2,
-                   now=NOW, calendar=calendar, channel="email")
-    svc.move_order(session, principal=customer_user, order_id=in_validation[1], target="closed",
-                   expected_version=2, now=NOW, calendar=calendar)
+    order_moves.move_order(session, principal=support, order_id=in_validation[0], target="closed", expected_version=2,
+                           now=NOW, calendar=calendar, channel="email")
+    order_moves.move_order(session, principal=customer_user, order_id=in_validation[1], target="closed",
+                           expected_version=2, now=NOW, calendar=calendar)
     session.commit()
     notes = {r.entity_id: r.comment for r in session.exec(
         select(StatusChange).where(StatusChange.to_state == "closed"))}
@@ -145,7 +145,7 @@ def test_after_downtime_the_approval_is_recorded_at_its_deadline_and_says_when_i
                            "applied 2026-11-27 09:29 after downtime)")  # business time, Europe/London
     order = session.get(Order, in_validation[0])
     assert order.phase_since == deadline, "time in Closed counts from the deadline"
-    detail = svc.get_order(session, principal=f.user(session, role="admin")[1], number=order.number, now=back)
+    detail = order_views.get_order(session, principal=f.user(session, role="admin")[1], number=order.number, now=back)
     assert detail.history[0].at == deadline and "after downtime" in detail.history[0].comment
 
 
@@ -153,8 +153,8 @@ def test_a_late_delayed_timer_is_also_recorded_at_its_deadline(engine, session, 
     c = f.customer(session, now=NOW)
     _, staff = f.user(session, role="operator")
     o = f.order(session, customer_id=c.id, now=NOW, phase="planning", planned=(NOW + timedelta(days=2)).date())
-    svc.update_planning(session, principal=staff, order_id=o.id, expected_version=1, now=NOW, calendar=calendar,
-                        change=svc.PlanningChange(None, o.planned_completion, None, "high"))
+    order_moves.update_planning(session, principal=staff, order_id=o.id, expected_version=1, now=NOW, calendar=calendar,
+                                change=order_moves.PlanningChange(None, o.planned_completion, None, "high"))
     session.commit()
     midnight = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)  # the day after the planned date, London time
     assert session.get(Order, o.id).due_at == midnight

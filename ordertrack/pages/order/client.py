@@ -13,7 +13,7 @@ from ordertrack.i18n import N_, _
 from ordertrack.i18n.ui import T
 from ordertrack.live import publish
 from ordertrack.pages.order.state import OrderState
-from ordertrack.services import orders as order_service
+from ordertrack.services import order_moves, order_views
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 
@@ -35,7 +35,7 @@ class ClientState(OrderState):
         by = coerce_str(form_data.get("by"), name="Search", max_len=10)
         text = coerce_str(form_data.get("text"), name="For", max_len=100, required=True)
         with session_scope() as session:
-            hits = order_service.search_clients(session, principal=current_principal(), by=by, text=text)
+            hits = order_views.search_clients(session, principal=current_principal(), by=by, text=text)
         self.client_hits = [{"id": str(h.id), "name": h.name, "email": h.email} for h in hits]
         if not hits:
             return rx.toast.info(_("No client matches."))
@@ -49,9 +49,9 @@ class ClientState(OrderState):
         if str(cid) not in {h["id"] for h in self.client_hits}:
             raise BadInput("Search for the client first.")
         with session_scope() as session:
-            card = order_service.associate_client(session, principal=current_principal(), order_id=self._order_id,
-                                                  customer_id=cid, expected_version=self._version,
-                                                  now=get_clock().now(), calendar=business_calendar())
+            card = order_moves.associate_client(session, principal=current_principal(), order_id=self._order_id,
+                                                customer_id=cid, expected_version=self._version,
+                                                now=get_clock().now(), calendar=business_calendar())
         self.client_hits = []
         publish()
         return [OrderState.refresh, rx.toast.success(_(ASSOCIATED).format(client=card.customer_name))]

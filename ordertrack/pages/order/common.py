@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from ordertrack.auth import coerce_str
 from ordertrack.domain.access import Principal
 from ordertrack.services.errors import BadInput
-from ordertrack.services.orders import OrderDetail
+from ordertrack.services.order_views import OrderDetail
 from ordertrack.settings import get_settings
 
 DATE_FORMAT = "{name} must be a date (YYYY-MM-DD)."

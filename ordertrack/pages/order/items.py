@@ -22,8 +22,7 @@ from ordertrack.i18n.ui import T
 from ordertrack.pages.order.common import Snapshot
 from ordertrack.pages.order.moves import MovesState
 from ordertrack.pages.order.state import OrderState
-from ordertrack.services import intake, order_items, order_view, provisioning
-from ordertrack.services import orders as order_service
+from ordertrack.services import intake, order_items, order_moves, order_view, provisioning
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.settings import get_settings
@@ -121,11 +120,11 @@ class ItemsState(OrderState):
         if not isinstance(form_data, dict) or not self._order_id:
             raise BadInput("Nothing to change.")
         with session_scope() as session:
-            order_service.add_item(session, principal=current_principal(), order_id=self._order_id,
-                                   kind=coerce_str(form_data.get("kind"), name="Kind", max_len=20),
-                                   name=coerce_str(form_data.get("name"), name="Item", max_len=200),
-                                   expected_version=self._version, now=get_clock().now(),
-                                   calendar=business_calendar())
+            order_moves.add_item(session, principal=current_principal(), order_id=self._order_id,
+                                 kind=coerce_str(form_data.get("kind"), name="Kind", max_len=20),
+                                 name=coerce_str(form_data.get("name"), name="Item", max_len=200),
+                                 expected_version=self._version, now=get_clock().now(),
+                                 calendar=business_calendar())
         return self._changed(_("Item added."))
 
     @rx.event
@@ -133,10 +132,10 @@ class ItemsState(OrderState):
     def remove_item(self, item_id: str):
         """Remove an item from the order."""
         with session_scope() as session:
-            order_service.remove_item(session, principal=current_principal(), order_id=self._order_id,
-                                      item_id=coerce_int(item_id, name="Item", minimum=1),
-                                      expected_version=self._version, now=get_clock().now(),
-                                      calendar=business_calendar())
+            order_moves.remove_item(session, principal=current_principal(), order_id=self._order_id,
+                                    item_id=coerce_int(item_id, name="Item", minimum=1),
+                                    expected_version=self._version, now=get_clock().now(),
+                                    calendar=business_calendar())
         return self._changed(_("Item removed."))
 
     @rx.event
@@ -147,7 +146,7 @@ class ItemsState(OrderState):
         if not self._order_id:
             raise BadInput("Nothing to change.")
         with session_scope() as session:
-            order_service.approve_item_eti(
+            order_moves.approve_item_eti(
                 session, principal=current_principal(), order_id=self._order_id, item_id=item,
                 expected_version=self._version, now=get_clock().now(), calendar=business_calendar(),
             )
@@ -250,7 +249,7 @@ def section() -> list[rx.Component]:
         data_table(s.items, ITEM_COLUMNS, empty=T("No items."), id="order-items"),
         rx.cond(s.can_edit & (MovesState.moves.length() > 0), rx.form(
             inline(
-                select("kind", T("Item kind"), [(k, T(intake.SERVICE_TYPES[k])) for k in order_service.ITEM_KINDS]),
+                select("kind", T("Item kind"), [(k, T(intake.SERVICE_TYPES[k])) for k in order_moves.ITEM_KINDS]),
                 text_input("name", T("Item name"), width="260px"),
                 rx.button(T("Add item"), type="submit", variant="soft", size="1"),
                 spacing="3",

@@ -19,8 +19,7 @@ from ordertrack.i18n.ui import T
 from ordertrack.pages.order.common import Snapshot, fmt, size_words
 from ordertrack.pages.order.compose import UPLOAD_ID, compose_dialog
 from ordertrack.pages.order.state import OrderState
-from ordertrack.services import attachments, messages
-from ordertrack.services import orders as order_service
+from ordertrack.services import attachments, messages, order_views
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.settings import get_settings
@@ -109,7 +108,7 @@ class MessagesState(OrderState):
             raise BadInput("That message is gone.")
         self._drop_pending()
         with session_scope() as session:
-            self.owners = [{"id": str(i), "name": n} for i, n in order_service.staff_users(session)]
+            self.owners = [{"id": str(i), "name": n} for i, n in order_views.staff_users(session)]
         self.compose = {
             "kind": kind,
             "title": (QUOTED_TITLES if quoted else TITLES)[kind],

@@ -18,8 +18,7 @@ from ordertrack.i18n.ui import T
 from ordertrack.live import publish
 from ordertrack.pages.order.common import Snapshot
 from ordertrack.pages.order.state import OrderState
-from ordertrack.services import orders as order_service
-from ordertrack.services import process_queue
+from ordertrack.services import order_moves, process_queue
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, ServiceError
 from ordertrack.settings import get_settings
@@ -34,7 +33,7 @@ def read(session: Session, snap: Snapshot) -> dict[str, Any]:
         {"target": m.target, "label": m.label, "needs_comment": "1" if m.needs_comment else "",
          "irreversible": "1" if m.irreversible else "",
          # the customer's approval is the primary action; only cancelling is red
-         "style": "approve" if order_service.is_approval(phase, m.target) else
+         "style": "approve" if order_moves.is_approval(phase, m.target) else
          "danger" if m.target == "canceled" else "move"}
         for m in snap.detail.moves
     ]
@@ -77,7 +76,7 @@ class MovesState(OrderState):
         self.dialog_needs_comment = bool(move["needs_comment"])
         self.dialog_irreversible = bool(move["irreversible"])
         self.dialog_approve = move["style"] == "approve"
-        self.dialog_channel = current_principal().is_staff and order_service.is_approval(self._phase, target)
+        self.dialog_channel = current_principal().is_staff and order_moves.is_approval(self._phase, target)
         self.dialog_error = ""
         self.dialog_open = True
 
@@ -99,8 +98,8 @@ class MovesState(OrderState):
             self.dialog_error = _(COMMENT_REQUIRED)
             return None
         channel = coerce_str(form_data.get("channel"), name="Channel", max_len=20)
-        if self.dialog_channel and channel not in order_service.APPROVAL_CHANNELS:
-            self.dialog_error = order_service.CHANNEL_REQUIRED
+        if self.dialog_channel and channel not in order_moves.APPROVAL_CHANNELS:
+            self.dialog_error = order_moves.CHANNEL_REQUIRED
             return None
         self.dialog_open = False
         try:
@@ -117,7 +116,7 @@ class MovesState(OrderState):
         with session_scope() as session:
             if principal.is_staff:
                 process_queue.before_order_move(session, order_id=self._order_id, target=self.dialog_target)
-            order_service.move_order(
+            order_moves.move_order(
                 session, principal=principal, order_id=self._order_id, target=self.dialog_target,
                 expected_version=self._version, comment=comment, now=now, calendar=business_calendar(),
                 channel=channel,

@@ -16,7 +16,7 @@ from ordertrack.i18n import N_, _
 from ordertrack.i18n.ui import T
 from ordertrack.pages.order.common import Snapshot, parse_date
 from ordertrack.pages.order.state import OrderState
-from ordertrack.services import orders as order_service
+from ordertrack.services import order_moves, order_views
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 
@@ -63,7 +63,7 @@ class PlanningState(OrderState):
     def start_edit(self):
         """Show the dates-and-ownership form (staff)."""
         with session_scope() as session:
-            self.owners = [{"id": str(i), "name": n} for i, n in order_service.staff_users(session)]
+            self.owners = [{"id": str(i), "name": n} for i, n in order_views.staff_users(session)]
         self.editing = True
 
     @rx.event
@@ -78,7 +78,7 @@ class PlanningState(OrderState):
         """Save requested/planned completion, owner and priority (staff)."""
         if not isinstance(form_data, dict) or not self._order_id:
             raise BadInput("Nothing to change.")
-        change = order_service.PlanningChange(
+        change = order_moves.PlanningChange(
             requested_completion=parse_date(form_data.get("requested"), "Requested completion"),
             planned_completion=parse_date(form_data.get("planned"), "Planned completion"),
             owner_id=None if form_data.get("owner") in (None, "", "none")
@@ -87,7 +87,7 @@ class PlanningState(OrderState):
             name=coerce_str(form_data.get("name"), name="Name", max_len=200) or None,
         )
         with session_scope() as session:
-            order_service.update_planning(
+            order_moves.update_planning(
                 session, principal=current_principal(), order_id=self._order_id,
                 expected_version=self._version, change=change, now=get_clock().now(), calendar=business_calendar(),
             )
@@ -115,7 +115,7 @@ def _form() -> rx.Component:
             rx.vstack(rx.el.label(T("Owner"), html_for="owner"),
                       select("owner", T("Owner"), s.owners, none="— nobody —", value=s.owner_value, id="owner")),
             rx.vstack(rx.el.label(T("Priority"), html_for="priority"),
-                      select("priority", T("Priority"), [(p, T(PRIORITY_LABELS[p])) for p in order_service.PRIORITIES],
+                      select("priority", T("Priority"), [(p, T(PRIORITY_LABELS[p])) for p in order_views.PRIORITIES],
                              value=s.priority_value, id="priority")),
             columns="4",
             spacing="4",

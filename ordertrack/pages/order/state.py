@@ -28,8 +28,7 @@ from ordertrack.domain.timefmt import duration_words
 from ordertrack.i18n.notes import localize
 from ordertrack.live import publish, watch
 from ordertrack.pages.order.common import Snapshot, fmt
-from ordertrack.services import order_view
-from ordertrack.services import orders as order_service
+from ordertrack.services import order_view, order_views
 from ordertrack.services.errors import BadInput, NotFound
 
 AUTO_APPROVES_IN = "Auto-approves in {duration}"
@@ -134,7 +133,7 @@ class OrderState(AppState):
         sections = self._sections()
         now, principal = get_clock().now(), current_principal()
         with session_scope() as session:
-            detail = order_service.get_order(session, principal=principal, number=number, now=now)
+            detail = order_views.get_order(session, principal=principal, number=number, now=now)
             customer_id = session.get(Order, detail.card.id).customer_id
             snap = Snapshot(principal=principal, detail=detail, order_id=detail.card.id, customer_id=customer_id,
                             now=now)
