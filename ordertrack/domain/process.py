@@ -87,6 +87,12 @@ class NotifyTo(StrEnum):
     GROUP = "A user group"
 
 
+# The events and recipients above as the designer shows them (message ids of the catalog).
+NOTIFY_LABELS = (N_("Task completed"), N_("Phase completed"), N_("Order completed"), N_("Order canceled"),
+                 N_("Task past its alarm hours"), N_("Me"), N_("The customer"), N_("A team member"),
+                 N_("A user group"))
+
+
 class TaskStatus(StrEnum):
     OPEN = "open"
     DONE = "done"

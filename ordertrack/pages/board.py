@@ -100,9 +100,14 @@ def _past_card(k) -> dict[str, str]:
 
 
 def _board_vars(principal, filters: board_service.BoardFilters, limits: dict[str, int], lang: str) -> dict:
-    """The board's vars (a window of cards per column, one var each) as this principal sees them."""
-    columns = _shared_board(principal, filters, limits, lang)
-    return {"wip": _shared_wip(principal), "past_changes": {}, **column_vars(columns, _live_card)}
+    """The board's vars (a window of cards per column, one var each) as this principal sees them.
+
+    The card lists are shared too: every tab showing the same board holds the same list
+    objects (nothing mutates them; a change makes new ones), so a thousand open boards keep
+    one copy of the cards, not a thousand (bench/memory.py)."""
+    key = ("board-vars", live.scope_of(principal), filters, tuple(sorted(limits.items())), lang)
+    cards = live.shared(key, lambda: column_vars(_shared_board(principal, filters, limits, lang), _live_card))
+    return {"wip": _shared_wip(principal), "past_changes": {}, **cards}
 
 
 def _closed_vars(principal, filters: board_service.BoardFilters, page: int, lang: str) -> dict:

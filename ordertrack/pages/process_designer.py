@@ -226,12 +226,12 @@ class ProcessEditorState(AppState):
         phase_names = {ph.id: ph.name for ph in d.phases}
         self.route_rows = [
             {"phase_id": ph.id, "id": r.id, "description": r.description,
-             "target": (phase_names.get(r.next_phase_id, "missing phase") if r.process_id in (None, self.pid)
-                        else f"{others[r.process_id].name if r.process_id in others else 'missing process'}"
+             "target": (phase_names.get(r.next_phase_id, _("missing phase")) if r.process_id in (None, self.pid)
+                        else f"{others[r.process_id].name if r.process_id in others else _('missing process')}"
                              f" → {r.next_phase_id}")}
             for ph in d.phases for r in ph.routes
         ]
-        self.notes = [{"id": n.id, "event": n.event.value, "to": n.to.value,
+        self.notes = [{"id": n.id, "event": _(n.event.value), "to": _(n.to.value),
                        "target": names.get(int(n.target), n.target) if n.target.isdigit() else n.target}
                       for n in d.notifications]
         self.problems = [{"message": pr.message, "anchor": f"#task-{pr.task_id}" if pr.task_id else
@@ -1028,9 +1028,9 @@ def process_editor_page() -> rx.Component:
                             width="100%")),
                         rx.form(
                             rx.hstack(
-                                rx.el.select(*[rx.el.option(x.value, value=x.value) for x in p.NotifyEvent],
+                                rx.el.select(*[rx.el.option(T(x.value), value=x.value) for x in p.NotifyEvent],
                                              name="event", aria_label=T("When"), class_name="ot-native-select"),
-                                rx.el.select(*[rx.el.option(x.value, value=x.value) for x in p.NotifyTo],
+                                rx.el.select(*[rx.el.option(T(x.value), value=x.value) for x in p.NotifyTo],
                                              name="to", aria_label=T("Send to"), class_name="ot-native-select"),
                                 rx.el.select(rx.el.option("—", value=""),
                                              rx.foreach(s.users, lambda u: rx.el.option(u["name"], value=u["id"])),
