@@ -362,9 +362,9 @@ class InterviewIn(BaseModel):
 def _items(session, order: Order) -> ItemList:
     from ordertrack.db.models import OrderItem
     from ordertrack.domain.tracking import ETI_WAITING
-    from ordertrack.services import order_view
+    from ordertrack.services import customer_view
 
-    priced = order_view.prices(session, order_id=order.id)
+    priced = customer_view.prices(session, order_id=order.id)
     rows = session.exec(select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)).all()
     return ItemList(
         order=_out(session, order), value=f"{priced.total_cents / 100:.2f}", currency=priced.currency,

@@ -71,7 +71,7 @@ def list_messages(session: Session, *, principal: Principal, order_id: int) -> t
 
 def _staff_ids(session: Session, user_ids: set[int | None]) -> set[int]:
     """Which authors are staff: customers read "the support team", never a staff member's name."""
-    from ordertrack.services.order_view import staff_user_ids
+    from ordertrack.services.customer_view import staff_user_ids
 
     return staff_user_ids(session, user_ids)
 

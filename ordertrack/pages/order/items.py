@@ -22,7 +22,7 @@ from ordertrack.i18n.ui import T
 from ordertrack.pages.order.common import Snapshot
 from ordertrack.pages.order.moves import MovesState
 from ordertrack.pages.order.state import OrderState
-from ordertrack.services import intake, order_items, order_moves, order_view, provisioning
+from ordertrack.services import customer_view, intake, order_items, order_moves, provisioning
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.settings import get_settings
@@ -42,8 +42,8 @@ def read(session: Session, snap: Snapshot, *, with_reasons: bool = True) -> dict
     principal = snap.principal
     failure = provisioning.open_failure(session, principal=principal, order_id=snap.order_id, now=snap.now,
                                         calendar=business_calendar())
-    priced = order_view.prices(session, order_id=snap.order_id)
-    none = order_view.PricedItem(0, 0, 0, 0)
+    priced = customer_view.prices(session, order_id=snap.order_id)
+    none = customer_view.PricedItem(0, 0, 0, 0)
 
     def money(cents: int) -> str:
         return money_text(Decimal(cents) / 100, priced.currency)

@@ -28,7 +28,7 @@ from ordertrack.domain.timefmt import duration_words
 from ordertrack.i18n.notes import localize
 from ordertrack.live import publish, watch
 from ordertrack.pages.order.common import Snapshot, fmt
-from ordertrack.services import order_view, order_views
+from ordertrack.services import customer_view, order_views
 from ordertrack.services.errors import BadInput, NotFound
 
 AUTO_APPROVES_IN = "Auto-approves in {duration}"
@@ -48,7 +48,7 @@ def _history(session: Session, snap: Snapshot) -> list[dict[str, str]]:
                  "status": h.to_status_label, "comment": localize(h.comment)} for h in snap.detail.history]
     return [{"at": fmt(h.at), "who": h.who, "from": h.from_label or "—", "to": h.to_label, "status": h.status_label,
              "comment": localize(h.comment)}
-            for h in order_view.customer_history(session, principal=snap.principal, order_id=snap.order_id)]
+            for h in customer_view.customer_history(session, principal=snap.principal, order_id=snap.order_id)]
 
 
 def read_header(snap: Snapshot, history: list[dict[str, str]]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from sqlmodel import select
 from ordertrack.db.models import Order, OrderItem
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.tracking import ETI_WAITING
-from ordertrack.services import messages, order_items, order_moves, order_view, tickets
+from ordertrack.services import customer_view, messages, order_items, order_moves, tickets
 from ordertrack.services.errors import BadInput, Conflict, Forbidden
 from tests import factories as f
 from tests.conftest import NOW
@@ -34,14 +34,14 @@ def _version(session, order_id):
 
 
 def test_items_carry_their_kinds_list_price_and_the_order_its_value(session, world):
-    priced = order_view.prices(session, order_id=world["order"].id)
+    priced = customer_view.prices(session, order_id=world["order"].id)
     assert sorted(i.price_cents for i in priced.items.values()) == [2_900, 19_900, 24_900]
     assert priced.total_cents == 2_900 + 19_900 + 24_900 and priced.currency == "USD"
     item = session.exec(select(OrderItem).where(OrderItem.kind == "voice")).one()
     item.quantity = 3
     session.add(item)
     session.flush()
-    assert order_view.prices(session, order_id=world["order"].id).total_cents == 3 * 2_900 + 19_900 + 24_900
+    assert customer_view.prices(session, order_id=world["order"].id).total_cents == 3 * 2_900 + 19_900 + 24_900
 
 
 def test_customers_read_no_staff_names_and_no_internal_notes(session, world):
@@ -56,7 +56,7 @@ def test_customers_read_no_staff_names_and_no_internal_notes(session, world):
                         calendar=CAL)
     session.commit()
 
-    rows = order_view.customer_history(session, principal=cust, order_id=oid)
+    rows = customer_view.customer_history(session, principal=cust, order_id=oid)
     text = repr(rows)
     assert "Mia Manager" not in text and "Check stock" not in text and "Carrier is late" not in text
     comments = [r.comment for r in rows]
