@@ -141,19 +141,26 @@ class Layout:
         else:
             edge = max(b.right for b in column) + GAP
         gaps = self._label_ys([*column, s, t], y0, y1, h)
-        nodes = list(self.boxes.values())
-        for step in range(400):
-            x = edge + arrow.side * step * 4
+        top, low = y0 - h - 8, y1 + h + 8
+        near = [b for b in (*self.boxes.values(), *self.labels, *(c for _s, c in self.columns))
+                if b.y < low and top < b.bottom]
+        nodes = [b for b in self.boxes.values() if b.y < low and top < b.bottom]
+        labels = [b for b in self.labels if b.y < low and top < b.bottom]
+        lines = [c for _s, c in self.columns if c.y < low and top < c.bottom]
+        # The best lane is at the edge or just beyond some obstacle: try those places, nearest first.
+        spots = {edge}
+        for reach in (LINE_GAP + 2, max(w / 2, 1) + LINE_GAP + 1):
+            spots |= {(b.x - reach if arrow.side < 0 else b.right + reach) for b in near}
+        for x in sorted((x for x in spots if (x - edge) * arrow.side >= 0), key=lambda x: abs(x - edge)):
             line = Box(x - 1, y0, 2, max(y1 - y0, 1))
-            if any(line.hits(lb, 4) for lb in self.labels) or any(
-                    line.hits(other, LINE_GAP) for _side, other in self.columns):
+            if any(line.hits(lb, 4) for lb in labels) or any(line.hits(other, LINE_GAP) for other in lines):
                 continue
             for label_y in gaps:
                 label = Box(x - w / 2, label_y - h / 2, w, h) if h else None
                 if label is None or not (any(label.hits(b, 4) for b in nodes) or any(
-                        label.hits(lb, 4) for lb in self.labels) or any(label.hits(c, 3) for _s, c in self.columns)):
+                        label.hits(lb, 4) for lb in labels) or any(label.hits(c, 3) for c in lines)):
                     return self._take(arrow.side, line, label, x, label_y)
-        x, label_y = edge + arrow.side * 1600, gaps[0]
+        x, label_y = edge + arrow.side * (w + 40), gaps[0]  # not reached: the farthest spot is clear
         return self._take(arrow.side, Box(x - 1, y0, 2, y1 - y0), Box(x - w / 2, label_y - h / 2, w, h) if h else None,
                           x, label_y)
 
