@@ -55,7 +55,12 @@ function OtRouteEdge(props) {
   const d = data || {};
   let path, lx, ly;
   if (d.mode === "lane" && s && t) {
-    const sb = otBox(s), tb = otBox(t), x = d.laneX;
+    const x = d.laneX;
+    let sb = otBox(s), tb = otBox(t);
+    if (source === target) {  // a route back into its own phase: out at the upper quarter, in at the lower
+      sb = {...sb, y: sb.y, h: sb.h / 2};
+      tb = {...tb, y: tb.y + tb.h / 2, h: tb.h / 2};
+    }
     const sx = x < sb.x + sb.w / 2 ? sb.x - 3 : sb.x + sb.w + 3, sy = sb.y + sb.h / 2;
     const tx = x < tb.x + tb.w / 2 ? tb.x - 2 : tb.x + tb.w + 2, ty = tb.y + tb.h / 2;
     path = otLanePath(sx, sy, x, tx, ty);

@@ -105,11 +105,32 @@ class Layout:
         s, t = self.boxes[arrow.source], self.boxes[arrow.target]
         w, h = label_size(arrow.lines)
         if arrow.side < 0 and (arrow.source, arrow.target) not in self.pairs:
-            direct = self._direct(arrow, s, t, w, h)
+            direct = self._direct(arrow, s, t, w, h) or self._between(arrow, s, t, w, h)
             if direct is not None:
                 self.pairs.add((arrow.source, arrow.target))
                 return direct
+        if arrow.source == arrow.target:  # a route back into its own phase: a small loop on its side
+            s, t = Box(s.x, s.y, s.w, s.h / 2), Box(s.x, s.y + s.h / 2, s.w, s.h / 2)
         return self._lane(arrow, s, t, w, h)
+
+    def _between(self, arrow: Arrow, s: Box, t: Box, w: float, h: float) -> Placed | None:
+        """Side by side (the designer moved them so): a lane half way between the two."""
+        if s.right + 30 <= t.x:
+            x = (s.right + t.x) / 2
+        elif t.right + 30 <= s.x:
+            x = (t.right + s.x) / 2
+        else:
+            return None
+        y0, y1 = sorted((s.mid_y, t.mid_y))
+        line = Box(x - 1, y0, 2, max(y1 - y0, 1))
+        label = Box(x - w / 2, (y0 + y1) / 2 - h / 2, w, h) if h else None
+        others = [b for k, b in self.boxes.items() if k not in (arrow.source, arrow.target)]
+        if any(line.hits(b, 4) for b in others) or any(line.hits(lb, 4) for lb in self.labels):
+            return None
+        if label is not None and (any(label.hits(b, 4) for b in self.boxes.values())
+                                  or any(label.hits(lb, 4) for lb in self.labels)):
+            return None
+        return self._take(0, line, label, x, (y0 + y1) / 2)
 
     def _direct(self, arrow: Arrow, s: Box, t: Box, w: float, h: float) -> Placed | None:
         if t.y < s.bottom + max(h + 2 * 6, 24):

@@ -91,7 +91,8 @@ LONG_EN = "Back to survey when the customer changed the plan"
 
 def _seed(server) -> tuple[int, int]:
     """A process with four phases (the last one without tasks: a problem), routes both ways
-    between the first two, a back-route over a phase and a route to another process."""
+    between the first two, a back-route over a phase, a route into its own phase and a route to
+    another process."""
     from sqlmodel import Session, create_engine
 
     from ordertrack.db.mapping import process_to_json
@@ -107,7 +108,8 @@ def _seed(server) -> tuple[int, int]:
             p.PhaseDef("ph1", "Porting", tasks=(p.TaskDef("t1", "Port"),)),)))
         task = p.TaskDef("t1", "Work")
         d = p.ProcessDef(0, "Fibre layout", phases=(
-            p.PhaseDef("ph1", "Survey", tasks=(task,), routes=(p.RouteDef("r1", "Design it", "ph2"),)),
+            p.PhaseDef("ph1", "Survey", tasks=(task,), routes=(p.RouteDef("r1", "Design it", "ph2"),
+                                                                        p.RouteDef("r7", "Measure again", "ph1"))),
             p.PhaseDef("ph2", "Design", tasks=(task,), routes=(p.RouteDef("r2", LONG_RU, "ph1"),
                                                               p.RouteDef("r3", "Install", "ph3"))),
             p.PhaseDef("ph3", "Install", tasks=(task,), routes=(
@@ -136,7 +138,7 @@ def _overlap(a, b, slack: float = 1.0) -> bool:
 def _check_layout(graph) -> None:
     nodes = [n.bounding_box() for n in graph.locator(".react-flow__node").all()]
     boxes = [lb.bounding_box() for lb in graph.locator(".route-label").all()]
-    assert len(boxes) == 6
+    assert len(boxes) == 7
     for i, box in enumerate(boxes):
         assert not any(_overlap(box, n) for n in nodes), f"label {i} covers a node"
         assert not any(_overlap(box, other) for other in boxes[i + 1:]), f"label {i} covers another label"

@@ -128,3 +128,12 @@ def test_dragged_completion_and_other_process_nodes_keep_their_place_out_of_the_
         e.place_node(d, "end", 0, 1e9, keep=keep)
     # A node no longer drawn (its route deleted) loses its place at the next move.
     assert e.place_node(placed, "end", 1, 2, keep={"end"}).places == (("end", 1, 2),)
+
+
+def test_a_route_into_its_own_phase_and_phases_side_by_side():
+    d = e.add_route(_two(), "ph1", p.RouteDef("", "Try again", "ph1"))
+    d = e.add_route(e.place_phase(d, "ph2", 400, 0), "ph2", p.RouteDef("", "Back", "ph1"))
+    _nodes, edges, _key, _bounds = flow_elements(d, {}, [])
+    by_label = {x["label"]: x["data"] for x in edges}
+    assert by_label["Try again"]["mode"] == "lane" and by_label["Try again"]["laneX"] < 0
+    assert by_label["Back"]["mode"] == "lane" and 200 < by_label["Back"]["laneX"] < 400  # between the two
