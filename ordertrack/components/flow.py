@@ -6,7 +6,8 @@ Nodes and edges are passed uncontrolled (default_nodes/default_edges); give the 
 Edges of type ``route`` are drawn by ``OtRouteEdge`` (JavaScript below): ``data.mode`` "direct" is
 a rounded step from the source's lower handle to the target's upper one; "lane" leaves the side
 of the source, runs down or up a vertical line at ``data.laneX`` and enters the side of the target
-(so a back-route loops around the phases between). ``data.lines`` is the label, one string per
+(so a back-route loops around the phases between), at ``data.sf``/``data.tf`` of the source's and
+target's height (the lanes on one side of a node are spread along it). ``data.lines`` is the label, one string per
 line, drawn on a white box at the path's middle (direct) or on the lane at ``data.labelY``; the
 label is part of the edge, so clicking it is clicking the edge. ``OtControls`` are the zoom
 buttons with translated names; ``OtFitBounds`` fits the given bounds (labels included, which
@@ -55,14 +56,9 @@ function OtRouteEdge(props) {
   const d = data || {};
   let path, lx, ly;
   if (d.mode === "lane" && s && t) {
-    const x = d.laneX;
-    let sb = otBox(s), tb = otBox(t);
-    if (source === target) {  // a route back into its own phase: out at the upper quarter, in at the lower
-      sb = {...sb, y: sb.y, h: sb.h / 2};
-      tb = {...tb, y: tb.y + tb.h / 2, h: tb.h / 2};
-    }
-    const sx = x < sb.x + sb.w / 2 ? sb.x - 3 : sb.x + sb.w + 3, sy = sb.y + sb.h / 2;
-    const tx = x < tb.x + tb.w / 2 ? tb.x - 2 : tb.x + tb.w + 2, ty = tb.y + tb.h / 2;
+    const x = d.laneX, sb = otBox(s), tb = otBox(t);
+    const sx = x < sb.x + sb.w / 2 ? sb.x - 3 : sb.x + sb.w + 3, sy = sb.y + sb.h * (d.sf || 0.5);
+    const tx = x < tb.x + tb.w / 2 ? tb.x - 2 : tb.x + tb.w + 2, ty = tb.y + tb.h * (d.tf || 0.5);
     path = otLanePath(sx, sy, x, tx, ty);
     lx = x;
     ly = Math.min(Math.max(d.labelY, Math.min(sy, ty)), Math.max(sy, ty));

@@ -100,6 +100,7 @@ class Layout:
         self.labels: list[Box] = []
         self.columns: list[tuple[int, Box]] = []  # lines of arrows (side 0: direct ones)
         self.pairs: set[tuple[str, str]] = set()
+        self.legs: list[Box] = []  # a lane's legs: the band of its node from the node's side to the lane
 
     def place(self, arrow: Arrow) -> Placed:
         s, t = self.boxes[arrow.source], self.boxes[arrow.target]
@@ -112,6 +113,14 @@ class Layout:
         if arrow.source == arrow.target:  # a route back into its own phase: a small loop on its side
             s, t = Box(s.x, s.y, s.w, s.h / 2), Box(s.x, s.y + s.h / 2, s.w, s.h / 2)
         return self._lane(arrow, s, t, w, h)
+
+    @staticmethod
+    def _legs(x: float, ends: tuple[Box, Box]) -> list[Box]:
+        out = []
+        for b in ends:
+            near = b.x if x < b.x + b.w / 2 else b.right
+            out.append(Box(min(x, near), b.y, abs(x - near), b.h))
+        return out
 
     def _between(self, arrow: Arrow, s: Box, t: Box, w: float, h: float) -> Placed | None:
         """Side by side (the designer moved them so): a lane half way between the two."""
@@ -130,7 +139,7 @@ class Layout:
         if label is not None and (any(label.hits(b, 4) for b in self.boxes.values())
                                   or any(label.hits(lb, 4) for lb in self.labels)):
             return None
-        return self._take(0, line, label, x, (y0 + y1) / 2)
+        return self._take(0, line, label, x, (y0 + y1) / 2, (s, t))
 
     def _direct(self, arrow: Arrow, s: Box, t: Box, w: float, h: float) -> Placed | None:
         if t.y < s.bottom + max(h + 2 * 6, 24):
@@ -168,25 +177,30 @@ class Layout:
         nodes = [b for b in self.boxes.values() if b.y < low and top < b.bottom]
         labels = [b for b in self.labels if b.y < low and top < b.bottom]
         lines = [c for _s, c in self.columns if c.y < low and top < c.bottom]
+        ends = (self.boxes[arrow.source], self.boxes[arrow.target])
         # The best lane is at the edge or just beyond some obstacle: try those places, nearest first.
         spots = {edge}
         for reach in (LINE_GAP + 2, max(w / 2, 1) + LINE_GAP + 1):
             spots |= {(b.x - reach if arrow.side < 0 else b.right + reach) for b in near}
         for x in sorted((x for x in spots if (x - edge) * arrow.side >= 0), key=lambda x: abs(x - edge)):
             line = Box(x - 1, y0, 2, max(y1 - y0, 1))
-            if any(line.hits(lb, 4) for lb in labels) or any(line.hits(other, LINE_GAP) for other in lines):
+            if any(line.hits(lb, 4) for lb in labels) or any(line.hits(other, LINE_GAP) for other in lines) or any(
+                    leg.hits(lb, 3) for leg in self._legs(x, ends) for lb in labels):
                 continue
             for label_y in gaps:
                 label = Box(x - w / 2, label_y - h / 2, w, h) if h else None
                 if label is None or not (any(label.hits(b, 4) for b in nodes) or any(
-                        label.hits(lb, 4) for lb in labels) or any(label.hits(c, 3) for c in lines)):
-                    return self._take(arrow.side, line, label, x, label_y)
+                        label.hits(lb, 4) for lb in labels) or any(label.hits(c, 3) for c in lines)
+                        or any(label.hits(leg, 3) for leg in self.legs)):
+                    return self._take(arrow.side, line, label, x, label_y, ends)
         x, label_y = edge + arrow.side * (w + 40), gaps[0]  # not reached: the farthest spot is clear
         return self._take(arrow.side, Box(x - 1, y0, 2, y1 - y0), Box(x - w / 2, label_y - h / 2, w, h) if h else None,
-                          x, label_y)
+                          x, label_y, ends)
 
-    def _take(self, side: int, line: Box, label: Box | None, x: float, label_y: float) -> Placed:
+    def _take(self, side: int, line: Box, label: Box | None, x: float, label_y: float,
+              ends: tuple[Box, Box]) -> Placed:
         self.columns.append((side, line))
+        self.legs.extend(self._legs(x, ends))
         if label is not None:
             self.labels.append(label)
         return Placed("lane", lane_x=round(x, 1), label_y=round(label_y, 1), label_box=label)
@@ -206,3 +220,30 @@ class Layout:
             gaps.append((at, y1))
         fitting = sorted(((a + b) / 2 for a, b in gaps if b - a >= h + 4), key=lambda c: abs(c - middle))
         return fitting or [middle]
+
+
+def ports(boxes: dict[str, Box], arrows: list[Arrow], placed: list[Placed]) -> list[tuple[float, float]]:
+    """Where each lane leaves its source and enters its target, as a fraction of the node's height:
+    the lanes on one side of a node are spread along it instead of meeting at its middle, nested so
+    they do not cross there (from the top: lanes going up, inner first; then lanes going down,
+    outer first)."""
+    sides: dict[tuple[str, bool], list[tuple[int, float, int, str]]] = {}
+    for n, (arrow, pl) in enumerate(zip(arrows, placed, strict=True)):
+        if pl.mode != "lane":
+            continue
+        for role, key, other in (("s", arrow.source, arrow.target), ("t", arrow.target, arrow.source)):
+            b = boxes[key]
+            left = pl.lane_x < b.x + b.w / 2
+            far = abs(pl.lane_x - (b.x if left else b.right))
+            if key == other:  # into its own phase: out above, in below
+                up = role == "s"
+            else:
+                up = boxes[other].mid_y < b.mid_y
+            sides.setdefault((key, left), []).append((0, far, n, role) if up else (1, -far, n, role))
+    out = [(0.5, 0.5)] * len(arrows)
+    for items in sides.values():
+        items.sort()
+        for i, (_up, _far, n, role) in enumerate(items):
+            f = round((i + 1) / (len(items) + 1), 3)
+            out[n] = (f, out[n][1]) if role == "s" else (out[n][0], f)
+    return out

@@ -115,12 +115,14 @@ def flow_elements(d: p.ProcessDef, others: dict[int, p.ProcessDef],
         if key not in places:
             unplaced.append(key)
     layout = gl.Layout(boxes, frozenset(side))
-    order = sorted(range(len(arrows)), key=lambda n: (arrows[n][2] in side,
+    shapes = [gl.Arrow(source, target, gl.label_lines(label), 1 if target in side else -1)
+              for _id, source, target, label in arrows]
+    # Inner lanes first: short spans before long ones; a route into its own phase last (outermost).
+    order = sorted(range(len(arrows)), key=lambda n: (arrows[n][2] in side, arrows[n][1] == arrows[n][2],
                                                       abs(boxes[arrows[n][1]].y - boxes[arrows[n][2]].y)))
     placed: dict[int, gl.Placed] = {}
     for n in order:
-        _id, source, target, label = arrows[n]
-        placed[n] = layout.place(gl.Arrow(source, target, gl.label_lines(label), 1 if target in side else -1))
+        placed[n] = layout.place(shapes[n])
     lanes_right = max((pl.lane_x + (pl.label_box.w / 2 if pl.label_box else 6) for pl in placed.values()
                        if pl.mode == "lane" and pl.lane_x > column_right), default=column_right)
     for key in side:
@@ -129,7 +131,8 @@ def flow_elements(d: p.ProcessDef, others: dict[int, p.ProcessDef],
             box = boxes[key] = gl.Box(max(lanes_right, column_right) + 40, box.y, box.w, box.h)
         nodes.append(_node(key, extra[key], box.x, box.y, PROBLEM_STYLE if key == "missing" else OTHER_STYLE,
                            className="other-node", connectable=False))
-    edges = [_edge(arrows[n], placed[n]) for n in range(len(arrows))]
+    at = gl.ports(boxes, shapes, [placed[n] for n in range(len(arrows))])
+    edges = [_edge(arrows[n], placed[n], at[n]) for n in range(len(arrows))]
     key = hashlib.sha1(json.dumps([nodes, edges], sort_keys=True).encode()).hexdigest()[:12]
     return nodes, edges, key, _bounds([*boxes.values(), *layout.labels],
                                       [pl.lane_x for pl in placed.values() if pl.mode == "lane"])
@@ -144,11 +147,11 @@ def _bounds(boxes: list[gl.Box], lanes: list[float]) -> dict[str, float]:
     return {"x": round(x0, 1), "y": round(y0, 1), "width": round(x1 - x0, 1), "height": round(y1 - y0, 1)}
 
 
-def _edge(arrow: tuple[str, str, str, str], placed: gl.Placed) -> dict[str, Any]:
+def _edge(arrow: tuple[str, str, str, str], placed: gl.Placed, at: tuple[float, float]) -> dict[str, Any]:
     edge_id, source, target, label = arrow
     auto = edge_id.startswith("auto:")
     return {"id": edge_id, "source": source, "target": target, "label": label, "type": "route",
-            "data": {"mode": placed.mode, "laneX": placed.lane_x, "labelY": placed.label_y,
+            "data": {"mode": placed.mode, "laneX": placed.lane_x, "labelY": placed.label_y, "sf": at[0], "tf": at[1],
                      "lines": gl.label_lines(label)},
             "style": AUTO_STROKE if auto else ROUTE_STROKE, "markerEnd": {"type": "arrowclosed", "color": "#475569"},
             "className": "auto-edge" if auto else "route-edge",
