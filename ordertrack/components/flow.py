@@ -2,6 +2,16 @@
 
 Nodes and edges are passed uncontrolled (default_nodes/default_edges); give the component a
 ``key`` that changes with the data so it redraws after every server-side change.
+
+Edges of type ``route`` are drawn by ``OtRouteEdge`` (JavaScript below): ``data.mode`` "direct" is
+a rounded step from the source's lower handle to the target's upper one; "lane" leaves the side
+of the source, runs down or up a vertical line at ``data.laneX`` and enters the side of the target
+(so a back-route loops around the phases between), at ``data.sf``/``data.tf`` of the source's and
+target's height (the lanes on one side of a node are spread along it). ``data.lines`` is the label, one string per
+line, drawn on a white box at the path's middle (direct) or on the lane at ``data.labelY``; the
+label is part of the edge, so clicking it is clicking the edge. ``OtControls`` are the zoom
+buttons with translated names; ``OtFitBounds`` fits the given bounds (labels included, which
+React Flow's own fitView leaves out) on open, never below a readable zoom.
 """
 
 from __future__ import annotations
@@ -13,6 +23,86 @@ from reflex.vars.base import Var
 from reflex.vars.object import ObjectVar
 
 VERSION = "12.3.6"
+LIBRARY = f"@xyflow/react@{VERSION}"
+
+_EDGE_JS = r"""
+const otBox = (n) => ({x: n.internals.positionAbsolute.x, y: n.internals.positionAbsolute.y,
+  w: (n.measured && n.measured.width) || n.width || 0, h: (n.measured && n.measured.height) || n.height || 0});
+const otLanePath = (sx, sy, x, tx, ty) => {
+  const r = Math.max(0, Math.min(8, Math.abs(ty - sy) / 2, Math.abs(x - sx), Math.abs(x - tx)));
+  const a = Math.sign(x - sx) || 1, b = Math.sign(ty - sy) || 1, c = Math.sign(tx - x) || 1;
+  return `M ${sx} ${sy} L ${x - a * r} ${sy} Q ${x} ${sy} ${x} ${sy + b * r} ` +
+    `L ${x} ${ty - b * r} Q ${x} ${ty} ${x + c * r} ${ty} L ${tx} ${ty}`;
+};
+function OtEdgeLabel({x, y, lines}) {
+  const ref = useRef(null);
+  const [box, setBox] = useState(null);
+  useLayoutEffect(() => {
+    if (ref.current) { const b = ref.current.getBBox(); setBox({w: b.width, h: b.height}); }
+  }, [lines.join("\n")]);
+  const w = (box ? box.w : lines.reduce((m, l) => Math.max(m, l.length), 0) * 7) + 12;
+  const h = lines.length * 15 + 6;
+  return <g className="route-label" transform={`translate(${x},${y})`} style={{pointerEvents: "all", cursor: "pointer"}}>
+    <rect x={-w / 2} y={-h / 2} width={w} height={h} rx={4} fill="#ffffff" stroke="#94a3b8" strokeWidth={1}/>
+    <text ref={ref} textAnchor="middle" fontSize={12} fill="#0f172a" style={{userSelect: "none"}}>
+      {lines.map((l, i) => <tspan key={i} x={0} y={-h / 2 + 3 + 12 + i * 15 - 2}>{l}</tspan>)}
+    </text>
+  </g>;
+}
+function OtRouteEdge(props) {
+  const {id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data,
+    markerEnd, style} = props;
+  const s = useInternalNode(source), t = useInternalNode(target);
+  const d = data || {};
+  let path, lx, ly;
+  if (d.mode === "lane" && s && t) {
+    const x = d.laneX, sb = otBox(s), tb = otBox(t);
+    const sx = x < sb.x + sb.w / 2 ? sb.x - 3 : sb.x + sb.w + 3, sy = sb.y + sb.h * (d.sf || 0.5);
+    const tx = x < tb.x + tb.w / 2 ? tb.x - 2 : tb.x + tb.w + 2, ty = tb.y + tb.h * (d.tf || 0.5);
+    path = otLanePath(sx, sy, x, tx, ty);
+    lx = x;
+    ly = Math.min(Math.max(d.labelY, Math.min(sy, ty)), Math.max(sy, ty));
+  } else {
+    [path, lx, ly] = getSmoothStepPath({sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition,
+      borderRadius: 8});
+  }
+  const lines = d.lines || [];
+  return <>
+    <BaseEdge id={id} path={path} markerEnd={markerEnd} style={style} interactionWidth={16}/>
+    {lines.length ? <OtEdgeLabel x={lx} y={ly} lines={lines}/> : null}
+  </>;
+}
+const otEdgeTypes = {route: OtRouteEdge};
+function OtControls({labels}) {
+  const {zoomIn, zoomOut, fitView} = useReactFlow();
+  const l = labels || {};
+  return <Controls showZoom={false} showFitView={false} showInteractive={false} aria-label={l.panel}>
+    <ControlButton onClick={() => zoomIn()} title={l.zoomIn} aria-label={l.zoomIn}>+</ControlButton>
+    <ControlButton onClick={() => zoomOut()} title={l.zoomOut} aria-label={l.zoomOut}>−</ControlButton>
+    <ControlButton onClick={() => fitView({padding: 0.1})} title={l.fit} aria-label={l.fit}>⤢</ControlButton>
+  </Controls>;
+}
+function OtFitBounds({bounds, minZoom, maxZoom}) {
+  const {setViewport} = useReactFlow();
+  const width = useStore((st) => st.width), height = useStore((st) => st.height);
+  const ready = useNodesInitialized();
+  const done = useRef(false);
+  useEffect(() => {
+    if (done.current || !ready || !width || !height || !bounds) return;
+    done.current = true;
+    const pad = 16;
+    let zoom = Math.min((width - 2 * pad) / bounds.width, (height - 2 * pad) / bounds.height, maxZoom);
+    if (zoom < minZoom) {
+      zoom = minZoom;
+      setViewport({x: pad - bounds.x * zoom, y: pad - bounds.y * zoom, zoom});
+    } else {
+      setViewport({x: (width - bounds.width * zoom) / 2 - bounds.x * zoom,
+        y: (height - bounds.height * zoom) / 2 - bounds.y * zoom, zoom});
+    }
+  }, [ready, width, height, bounds]);
+  return null;
+}
+"""
 
 
 def _connect(connection: ObjectVar[dict]) -> tuple[Var[str], Var[str]]:
@@ -33,7 +123,7 @@ def _node_drag(_event: ObjectVar[dict], node: ObjectVar[dict]) -> tuple[Var[str]
 class ReactFlow(rx.Component):
     """The React Flow canvas."""
 
-    library = f"@xyflow/react@{VERSION}"
+    library = LIBRARY
     tag = "ReactFlow"
 
     default_nodes: rx.Var[list[dict[str, Any]]]
@@ -43,30 +133,79 @@ class ReactFlow(rx.Component):
     nodes_connectable: rx.Var[bool]
     delete_key_code: rx.Var[Any]
     color_mode: rx.Var[str]
+    edge_types: rx.Var[dict[str, Any]]
+    min_zoom: rx.Var[float]
+    max_zoom: rx.Var[float]
 
     on_connect: rx.EventHandler[_connect]
     on_edge_click: rx.EventHandler[_edge_click]
     on_node_drag_stop: rx.EventHandler[_node_drag]
 
     def add_imports(self) -> dict:
-        """The library's stylesheet."""
-        return {"": "@xyflow/react/dist/style.css"}
+        """The library's stylesheet and what the route edge and the controls use."""
+        return {"": "@xyflow/react/dist/style.css",
+                LIBRARY: ["BaseEdge", "getSmoothStepPath", "useInternalNode", "Controls", "ControlButton",
+                          "useReactFlow", "useStore", "useNodesInitialized"],
+                "react": ["useRef", "useState", "useLayoutEffect", "useEffect"]}
+
+    def add_custom_code(self) -> list[str]:
+        """The route edge, the translated controls and the fit on open."""
+        return [_EDGE_JS]
+
+    @classmethod
+    def create(cls, *children, **props) -> rx.Component:
+        """The canvas, with the route edge type."""
+        props.setdefault("edge_types", rx.Var("otEdgeTypes"))
+        return super().create(*children, **props)
+
+
+class OtControls(rx.Component):
+    """Zoom in, zoom out and fit, named in the page's language: ``labels`` has ``panel``,
+    ``zoomIn``, ``zoomOut`` and ``fit``."""
+
+    tag = "OtControls"
+    labels: rx.Var[dict[str, Any]]
+
+
+class OtFitBounds(rx.Component):
+    """Fits ``bounds`` ({x, y, width, height}, graph coordinates) into the view once the nodes are
+    measured; below ``min_zoom`` it shows the top left corner at that zoom instead."""
+
+    tag = "OtFitBounds"
+    bounds: rx.Var[dict[str, Any]]
+    min_zoom: rx.Var[float]
+    max_zoom: rx.Var[float]
+
+
+class MiniMap(rx.Component):
+    """The overview map (pannable, zoomable)."""
+
+    library = LIBRARY
+    tag = "MiniMap"
+    aria_label: rx.Var[str]
+    pannable: rx.Var[bool]
+    zoomable: rx.Var[bool]
+    node_color: rx.Var[Any]
+    node_stroke_width: rx.Var[float]
 
 
 class Background(rx.Component):
     """The dotted background."""
 
-    library = f"@xyflow/react@{VERSION}"
+    library = LIBRARY
     tag = "Background"
 
 
 class Controls(rx.Component):
     """Zoom and fit buttons."""
 
-    library = f"@xyflow/react@{VERSION}"
+    library = LIBRARY
     tag = "Controls"
 
 
 react_flow = ReactFlow.create
 background = Background.create
 controls = Controls.create
+ot_controls = OtControls.create
+ot_fit_bounds = OtFitBounds.create
+minimap = MiniMap.create

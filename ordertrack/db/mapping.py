@@ -10,12 +10,15 @@ from ordertrack.domain import process as p
 
 def process_to_json(definition: p.ProcessDef, *, layout: bool = True) -> str:
     """A stable JSON text of a process definition (enums as their values). Phase positions on the
-    graph are left out when unset (so older definitions keep their text) or when ``layout`` is False."""
+    graph (and of its other nodes, ``places``) are left out when unset (so older definitions keep their text) or when ``layout`` is False."""
     data = asdict(definition)
     for ph in data.get("phases", ()):
         for k in ("x", "y"):
             if not layout or ph.get(k) is None:
                 ph.pop(k, None)
+    places = data.pop("places", ())
+    if layout and places:
+        data["places"] = {k: [x, y] for k, x, y in places}
     return json.dumps(data, sort_keys=True, default=str)
 
 
@@ -39,4 +42,5 @@ def process_from_json(text: str, *, process_id: int) -> p.ProcessDef:
                                     target=n.get("target", "")) for n in data.get("notifications", ()))
     return p.ProcessDef(id=process_id, name=data["name"], type=p.ProcessType(data["type"]), active=data["active"],
                         auto_user_id=data.get("auto_user_id"), auto_group=data.get("auto_group", ""),
-                        phases=phases, notifications=notes)
+                        phases=phases, notifications=notes,
+                        places=tuple((k, float(x), float(y)) for k, (x, y) in sorted(data.get("places", {}).items())))

@@ -166,6 +166,9 @@ class ProcessDef:
     auto_group: str = ""
     phases: tuple[PhaseDef, ...] = ()
     notifications: tuple[NotificationDef, ...] = ()
+    # Where the graph draws its other nodes, dragged there by the designer: (node key, x, y), sorted
+    # by key; "end" is the completion node, "x:<process id>:<phase id>" a phase of another process.
+    places: tuple[tuple[str, float, float], ...] = ()
 
     def phase(self, phase_id: str) -> PhaseDef | None:
         return next((p for p in self.phases if p.id == phase_id), None)

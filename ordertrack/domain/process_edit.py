@@ -50,6 +50,19 @@ def place_phase(proc: p.ProcessDef, phase_id: str, x: float, y: float) -> p.Proc
     return _with_phase(proc, phase_id, x=round(x, 1), y=round(y, 1))
 
 
+def place_node(proc: p.ProcessDef, key: str, x: float, y: float, *, keep: frozenset[str] | set[str]) -> p.ProcessDef:
+    """Where the graph draws a node that is not a phase of this process (the completion node, a
+    phase of another process), keyed by ``key``; places of nodes not in ``keep`` (no longer drawn)
+    are dropped."""
+    if key not in keep:
+        raise EditRefused("That node is not on the graph.")
+    if not (-100_000 <= x <= 100_000 and -100_000 <= y <= 100_000):
+        raise EditRefused("That position is off the graph.")
+    places = {k: (px, py) for k, px, py in proc.places if k in keep}
+    places[key] = (round(x, 1), round(y, 1))
+    return replace(proc, places=tuple((k, *places[k]) for k in sorted(places)))
+
+
 def _with_phase(proc: p.ProcessDef, phase_id: str, **changes) -> p.ProcessDef:
     i = _phase_index(proc, phase_id)
     phases = list(proc.phases)

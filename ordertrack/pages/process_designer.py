@@ -164,6 +164,7 @@ class ProcessEditorState(AppState):
     flow_nodes: list[dict] = []
     flow_edges: list[dict] = []
     flow_key: str = ""
+    flow_bounds: dict[str, float] = {}
     connect_source: str = ""
     connect_target: str = ""
     connect_text: str = ""
@@ -251,7 +252,7 @@ class ProcessEditorState(AppState):
                              for v in version_list]
         if not self.diff_old and self.version_rows:
             self.diff_old = self.version_rows[0]["version"]
-        self.flow_nodes, self.flow_edges, self.flow_key = flow_elements(d, others, draft.problems)
+        self.flow_nodes, self.flow_edges, self.flow_key, self.flow_bounds = flow_elements(d, others, draft.problems)
 
     def _edit(self, change) -> None:
         with session_scope() as session:
@@ -566,17 +567,23 @@ class ProcessEditorState(AppState):
     @rx.event
     @guard(*DESIGNERS)
     def graph_node_moved(self, node_id: str, x: float, y: float):
-        """A phase dragged on the graph: keep where it was dropped."""
-        node_id = coerce_str(node_id, name="Phase", max_len=40, required=True)
-        if node_id not in {ph["id"] for ph in self.phases}:
-            return  # the end node or another process's phase: drawn where it is, not saved
+        """A node dragged on the graph: keep where it was dropped (a phase in the phase, the
+        completion node and other processes' phases in the draft's places)."""
+        node_id = coerce_str(node_id, name="Phase", max_len=90, required=True)
+        phases = {ph["id"] for ph in self.phases}
+        others = frozenset(n["id"] for n in self.flow_nodes if n["id"] not in phases)
+        if node_id not in phases and node_id not in others:
+            raise BadInput(_("That node is not on the graph."))
         try:
             x, y = float(x), float(y)
         except (TypeError, ValueError):
             raise BadInput(_("That position is off the graph.")) from None
         if x != x or y != y:
             raise BadInput(_("That position is off the graph."))
-        self._edit(lambda d: e.place_phase(d, node_id, x, y))
+        if node_id in phases:
+            self._edit(lambda d: e.place_phase(d, node_id, x, y))
+        else:
+            self._edit(lambda d: e.place_node(d, node_id, x, y, keep=others))
 
     @rx.event
     @guard(*DESIGNERS)
@@ -1050,10 +1057,11 @@ def process_editor_page() -> rx.Component:
                 width="100%",
             ),
             graph_section(s),
-            columns="2",
+            columns="1",
             spacing="4",
             width="100%",
-            grid_template_columns="3fr 2fr",
+            # One column on phones and tablets (the graph under the forms), side by side from 1024 px.
+            grid_template_columns=["minmax(0, 1fr)", "minmax(0, 1fr)", "minmax(0, 1fr)", "3fr 2fr", "1fr 1fr"],
         ),
         _versions(),
         rx.cond(s.ptype == "Order", simulation_section()),

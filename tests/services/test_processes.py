@@ -237,6 +237,10 @@ def test_moving_phases_on_the_graph_is_kept_but_needs_no_new_version(session, wo
     pid = _design(session, admin)
     process_design.activate(session, principal=admin, process_id=pid, now=NOW)
     process_design.edit(session, principal=admin, process_id=pid, change=lambda d: e.place_phase(d, "ph2", 300, 40), now=NOW)
+    process_design.edit(session, principal=admin, process_id=pid, change=lambda d: e.place_node(d, "end", 80, 400, keep={"end"}),
+             now=NOW)
     draft = process_design.load_draft(session, principal=admin, process_id=pid)
     assert (draft.definition.phase("ph2").x, draft.definition.phase("ph2").y) == (300, 40)
+    assert draft.definition.places == (("end", 80, 400),)
     assert not draft.changed_since_activation
+    assert process_design.diff_versions(session, principal=admin, process_id=pid, old="1", new="draft") == []
