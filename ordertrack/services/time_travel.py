@@ -3,9 +3,12 @@ the history rows, and what changed since.
 
 Every move and change of an order writes a ``status_change`` row (``orders._apply``) with the
 phase, tracking status, owner and priority from that version on. The board as of ``at`` takes,
-for each order in the viewer's scope, its last row up to ``at`` (``ix_status_change_asof`` reads
-that from the index) and the moment its phase was entered; orders created later are not there.
-Rows written before owner and priority were kept fall back to the order's present values.
+for each order in the viewer's scope, its last row up to ``at`` and the moment its phase was
+entered; orders created later are not there. Orders without a row after ``at`` are read as they
+stand (the live board's indexes); the others are rebuilt, counted and windowed in one statement
+(``ix_status_change_asof`` finds them, ``ix_status_change_then`` and ``ix_status_change_entered``
+give each one's version then and time in phase from the index). Rows written before owner and
+priority were kept fall back to the order's present values.
 
 "Changes since" compares each card with the order today: it moved to another column or closed
 since; and counts per column the orders that appeared there after ``at``. The result is
@@ -129,10 +132,10 @@ def board_as_of(session: Session, *, principal: Principal, at: datetime, now: da
         for c in board_service.COLUMNS))
 
 
-def _changed_since(at: datetime):
-    """SQL: the order has a history row after ``at`` (``ix_status_change_entity`` answers it)."""
-    later = aliased(StatusChange)
-    return exists().where(later.entity_kind == "order", later.entity_id == Order.id, later.at > at)
+def _changed_ids(at: datetime):
+    """SQL: the orders with a history row after ``at``, read from ``ix_status_change_asof``
+    (as ``Order.id IN (...)``: both databases build the set once per statement)."""
+    return select(StatusChange.entity_id).where(StatusChange.entity_kind == "order", StatusChange.at > at)
 
 
 def _unchanged(session: Session, principal: Principal, f: board_service.BoardFilters, at: datetime,
@@ -141,16 +144,19 @@ def _unchanged(session: Session, principal: Principal, f: board_service.BoardFil
     column and adds each column's first cards to ``per_column``; returns the totals and zero
     moved/closed counts (an unchanged order neither moved nor closed)."""
     oldest_done = at - board_service.ON_BOARD_AFTER_DONE
-    unchanged = ~_changed_since(at)
+    changed = col(Order.id).in_(_changed_ids(at))
+    later = aliased(StatusChange)  # the windows stop at their first cards: a seek for each they pass
+    unchanged = ~exists().where(later.entity_kind == "order", later.entity_id == Order.id, later.at > at)
     totals = {c.key: 0 for c in board_service.COLUMNS}
-    counted = board_service.filtered(select(Order.phase, func.count()).join(Customer, Customer.id == Order.customer_id),
-                                     principal, f)
-    for phase, n in session.exec(counted.where(unchanged, col(Order.phase).not_in(board_service.DONE_PHASES)
-                                               | (col(Order.phase_since) >= oldest_done))
-                                 .group_by(Order.phase)).all():
-        key = _column_of(phase, at, at)
-        if key is not None:
-            totals[key] += n
+    on_board = col(Order.phase).not_in(board_service.DONE_PHASES) | (col(Order.phase_since) >= oldest_done)
+    counted = select(Order.phase, func.count()).join(Customer, Customer.id == Order.customer_id)
+    counted = board_service.filtered(counted, principal, f).where(on_board).group_by(Order.phase)
+    # every order as it stands now, less those changed since: both counts read indexes only
+    for sign, query in ((1, counted), (-1, counted.where(changed))):
+        for phase, n in session.exec(query).all():
+            key = _column_of(phase, at, at)
+            if key is not None:
+                totals[key] += sign * n
     for column in board_service.COLUMNS:
         if not totals[column.key]:
             continue
@@ -187,9 +193,7 @@ def _changed(principal: Principal, f: board_service.BoardFilters, at: datetime, 
     per-column window), each a subquery of the next.
     """
     then, prior, entered = aliased(StatusChange), aliased(StatusChange), aliased(StatusChange)
-    ids = select(StatusChange.entity_id).where(StatusChange.entity_kind == "order", StatusChange.at > at) \
-        .distinct().subquery()
-    version = select(func.max(prior.from_version)).where(
+    version = select(func.max(prior.from_version + 0)).where(
         prior.entity_kind == "order", prior.entity_id == Order.id, prior.at <= at).scalar_subquery()
     since = select(func.max(entered.at)).where(
         entered.entity_kind == "order", entered.entity_id == Order.id, entered.at <= at,
@@ -204,10 +208,10 @@ def _changed(principal: Principal, f: board_service.BoardFilters, at: datetime, 
         case((recorded, then.priority), else_=Order.priority).label("priority"),
         func.coalesce(since, then.at, type_=UtcDateTime()).label("since"),
         Order.phase.label("phase_now"),
-    ).select_from(ids).join(Order, Order.id == ids.c.entity_id).join(Customer, Customer.id == Order.customer_id) \
-        .join(then, (then.entity_kind == "order") & (then.entity_id == Order.id) & (then.from_version == version))
-    rows = board_service.filtered(rows, principal, board_service.BoardFilters(
-        search=f.search, customer_id=f.customer_id)).subquery()
+    ).join(Customer, Customer.id == Order.customer_id).join(
+        then, (then.entity_kind == "order") & (then.entity_id == Order.id) & (then.from_version == version))
+    rows = board_service.filtered(rows.where(col(Order.id).in_(_changed_ids(at))), principal, board_service.BoardFilters(
+        search=f.search, customer_id=f.customer_id)).cte("then").prefix_with("MATERIALIZED")
     key = _column_key(rows.c.phase).label("key")
     shown = select(rows, key).where(
         col(rows.c.phase).not_in(board_service.DONE_PHASES)
