@@ -79,6 +79,7 @@ def order(
     for kind, st in items:
         session.add(OrderItem(order_id=row.id, kind=kind, name=f"{kind} item", status=st))
     session.add(StatusChange(entity_kind="order", entity_id=row.id, from_version=0, to_state=phase,
-                             to_tracking=status, actor_name="factory", at=now))
+                             to_tracking=status, actor_name="factory", at=now, owner_id=row.owner_id,
+                             priority=row.priority))
     session.flush()
     return row

@@ -126,6 +126,9 @@ class OrderItem(SQLModel, table=True):
     quantity: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
 
 
+_PHASE_ENTERED = "from_state IS NULL OR from_state <> to_state"
+
+
 class StatusChange(SQLModel, table=True):
     """History: one row per version of an entity (order, customer, object).
 
@@ -139,6 +142,11 @@ class StatusChange(SQLModel, table=True):
         # The board as of a moment (services.time_travel): each order's last row up to then,
         # read from the index alone.
         Index("ix_status_change_asof", "entity_kind", "at", "entity_id", "from_version"),
+        # ... and for each order changed since, its version then (index only) and when it entered
+        # its phase then (a partial index of the rows that changed the phase: one seek).
+        Index("ix_status_change_then", "entity_kind", "entity_id", "at", "from_version"),
+        Index("ix_status_change_entered", "entity_kind", "entity_id", "at",
+              sqlite_where=text(_PHASE_ENTERED), postgresql_where=text(_PHASE_ENTERED)),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -112,7 +112,8 @@ def create_order(
     for kind, item_name in items:
         session.add(OrderItem(order_id=order.id, kind=(kind or service_type)[:40], name=(item_name or name)[:200]))
     session.add(StatusChange(entity_kind="order", entity_id=order.id, from_version=0, to_state="planning",
-                             to_tracking="on_track", actor_name=source[:200], at=now, comment="Order received."))
+                             to_tracking="on_track", actor_name=source[:200], at=now, comment="Order received.",
+                             owner_id=order.owner_id, priority=order.priority))
     session.add(order)
     session.flush()
     sla.start_clock(session, order_id=order.id, service_type=service_type, now=now, calendar=calendar)

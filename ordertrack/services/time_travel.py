@@ -3,9 +3,12 @@ the history rows, and what changed since.
 
 Every move and change of an order writes a ``status_change`` row (``order_moves._apply``) with the
 phase, tracking status, owner and priority from that version on. The board as of ``at`` takes,
-for each order in the viewer's scope, its last row up to ``at`` (``ix_status_change_asof`` reads
-that from the index) and the moment its phase was entered; orders created later are not there.
-Rows written before owner and priority were kept fall back to the order's present values.
+for each order in the viewer's scope, its last row up to ``at`` and the moment its phase was
+entered; orders created later are not there. Orders without a row after ``at`` are read as they
+stand (the live board's indexes); the others are rebuilt, counted and windowed in one statement
+(``ix_status_change_asof`` finds them, ``ix_status_change_then`` and ``ix_status_change_entered``
+give each one's version then and time in phase from the index). Rows written before owner and
+priority were kept fall back to the order's present values.
 
 "Changes since" compares each card with the order today: it moved to another column or closed
 since; and counts per column the orders that appeared there after ``at``. The result is
@@ -17,10 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, text
+from sqlalchemy import case, exists, func, literal, null
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ordertrack.db.models import Customer, Order, StatusChange, User
+from ordertrack.db.types import UtcDateTime
 from ordertrack.domain.access import Principal
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
@@ -29,7 +34,6 @@ from ordertrack.services import board as board_service
 from ordertrack.services.errors import BadInput
 
 HORIZON = timedelta(days=90)
-MAX_LISTED = 20_000
 OUT_OF_RANGE = N_("Pick a moment within the last 90 days.")
 
 
@@ -98,123 +102,174 @@ def board_as_of(session: Session, *, principal: Principal, at: datetime, now: da
     first cards; with ``changes``, what happened to them since and what appeared after.
 
     Orders without a history row after ``at`` stood then as they stand now: they are counted and
-    windowed in SQL like the live board. Only the orders changed since (found through
-    ``ix_status_change_asof``) are rebuilt from their rows, so a recent moment costs about what
-    the live board does.
+    windowed in SQL like the live board. The orders changed since are rebuilt from their rows in
+    one statement that also counts and windows them per column, so only the cards shown leave
+    the database, whatever the moment.
 
     Raises:
         BadInput: ``at`` outside the last 90 days, or a bad filter.
-
-    Long because: one query pipeline (unchanged orders counted in SQL, changed ones rebuilt from
-    their rows, then windowed per column); its steps share the same filters and scope, and splitting
-    them would pass all of them around.
     """
     check_moment(at, now=now)
     f = filters.validated()
-    limits = limits or {}
-    kind = StatusChange.entity_kind == "order"
-    changed_since = select(StatusChange.entity_id).where(kind, StatusChange.at > at).distinct()
-    # SQLite: a list of ids (it builds one index for it) beats the subquery run in every
-    # statement, up to MAX_LISTED (bound parameters have a limit). PostgreSQL hashes the subquery.
-    changed = changed_since
-    if session.get_bind().dialect.name == "sqlite":
-        ids = session.exec(changed_since.limit(MAX_LISTED + 1)).all()
-        changed = list(ids) if len(ids) <= MAX_LISTED else changed_since
-    oldest_done = at - board_service.ON_BOARD_AFTER_DONE
-    # 1. unchanged since: today's row is the row of then
+    windows = {c.key: max(1, min(int((limits or {}).get(c.key, 50)), board_service.WINDOW_MAX))
+               for c in board_service.COLUMNS}
     per_column: dict[str, list[tuple]] = {c.key: [] for c in board_service.COLUMNS}
-    totals: dict[str, int] = {c.key: 0 for c in board_service.COLUMNS}
-    base = select(Order.id).join(Customer, Customer.id == Order.customer_id)
-    base = board_service.filtered(base, principal, f).where(col(Order.id).not_in(changed))
-    for phase, n in session.exec(select(text("phase"), func.count()).select_from(
-            base.add_columns(Order.phase.label("phase")).where(
-                col(Order.phase).not_in(board_service.DONE_PHASES) | (col(Order.phase_since) >= oldest_done))
-            .subquery()).group_by(text("phase"))).all():
-        key = _column_of(phase, at, at)
-        if key is not None:
-            totals[key] += n
+    totals, moved, closed = _unchanged(session, principal, f, at, windows, per_column)
+    rebuilt = {c.key: 0 for c in board_service.COLUMNS}
+    for oid, phase, status, owner, priority, since, phase_now, key, total, n_moved, n_closed in session.exec(
+            _changed(principal, f, at, windows, changes)).all():
+        rebuilt[key], moved[key], closed[key] = total, n_moved or 0, n_closed or 0  # the same in each row
+        change, change_label = _change(phase, key, phase_now) if changes else ("", "")
+        per_column[key].append((oid, phase, status, owner, priority, since, change, change_label))
+    appeared = _appeared(session, principal=principal, at=at, now=now, f=f) if changes else {}
+    windowed = {c.key: sorted(per_column[c.key], key=lambda r: (r[5], r[0]), reverse=c.key == "done")[
+        :windows[c.key]] for c in board_service.COLUMNS}
+    details, owners = _details(session, [r for rows in windowed.values() for r in rows])
+    return Snapshot(at=at, changes=changes, columns=tuple(
+        PastColumn(key=c.key, title=_(c.title), total=totals[c.key] + rebuilt[c.key],
+                   cards=tuple(_card(r, details, owners, at) for r in windowed[c.key]),
+                   moved=moved[c.key], closed=closed[c.key], appeared=appeared.get(c.key, 0))
+        for c in board_service.COLUMNS))
+
+
+def _changed_ids(at: datetime):
+    """SQL: the orders with a history row after ``at``, read from ``ix_status_change_asof``
+    (as ``Order.id IN (...)``: both databases build the set once per statement)."""
+    return select(StatusChange.entity_id).where(StatusChange.entity_kind == "order", StatusChange.at > at)
+
+
+def _unchanged(session: Session, principal: Principal, f: board_service.BoardFilters, at: datetime,
+               windows: dict[str, int], per_column: dict[str, list[tuple]]):
+    """Orders without a row after ``at``: today's values are those of then. Counts them per
+    column and adds each column's first cards to ``per_column``; returns the totals and zero
+    moved/closed counts (an unchanged order neither moved nor closed)."""
+    oldest_done = at - board_service.ON_BOARD_AFTER_DONE
+    changed = col(Order.id).in_(_changed_ids(at))
+    later = aliased(StatusChange)  # the windows stop at their first cards: a seek for each they pass
+    unchanged = ~exists().where(later.entity_kind == "order", later.entity_id == Order.id, later.at > at)
+    totals = {c.key: 0 for c in board_service.COLUMNS}
+    on_board = col(Order.phase).not_in(board_service.DONE_PHASES) | (col(Order.phase_since) >= oldest_done)
+    counted = select(Order.phase, func.count()).join(Customer, Customer.id == Order.customer_id)
+    counted = board_service.filtered(counted, principal, f).where(on_board).group_by(Order.phase)
+    # every order as it stands now, less those changed since: both counts read indexes only
+    for sign, query in ((1, counted), (-1, counted.where(changed))):
+        for phase, n in session.exec(query).all():
+            key = _column_of(phase, at, at)
+            if key is not None:
+                totals[key] += sign * n
     for column in board_service.COLUMNS:
-        limit = max(1, min(int(limits.get(column.key, 50)), board_service.WINDOW_MAX))
+        if not totals[column.key]:
+            continue
         query = select(Order.id, Order.phase, Order.status, Order.owner_id, Order.priority, Order.phase_since).join(
             Customer, Customer.id == Order.customer_id)
-        query = board_service.filtered(query, principal, f).where(col(Order.id).not_in(changed),
-                                                                  col(Order.phase).in_(column.phases))
+        query = board_service.filtered(query, principal, f).where(unchanged, col(Order.phase).in_(column.phases))
         if column.key == "done":
             query = query.where(col(Order.phase_since) >= oldest_done).order_by(
                 col(Order.phase_since).desc(), col(Order.id).desc())
         else:
             query = query.order_by(col(Order.phase_since).asc(), col(Order.id))
-        for oid, phase, status, owner, priority, since in session.exec(query.limit(limit)).all():
+        for oid, phase, status, owner, priority, since in session.exec(query.limit(windows[column.key])).all():
             per_column[column.key].append((oid, phase, status, owner, priority, since, "", ""))
-    # 2. changed since: rebuilt from their rows up to then
-    then = (StatusChange.at <= at) & col(StatusChange.entity_id).in_(changed)
-    last = (select(StatusChange.entity_id.label("oid"), func.max(StatusChange.from_version).label("v"))
-            .where(kind, then).group_by(StatusChange.entity_id).subquery())
-    entered = (select(StatusChange.entity_id.label("oid"), func.max(StatusChange.at).label("since"))
-               .where(kind, then, col(StatusChange.from_state).is_(None)
-                      | (StatusChange.from_state != StatusChange.to_state))
-               .group_by(StatusChange.entity_id).subquery())
-    query = (select(Order.id, StatusChange.to_state, StatusChange.to_tracking, StatusChange.owner_id,
-                    StatusChange.priority, entered.c.since, StatusChange.at, Order.owner_id, Order.priority,
-                    Order.phase)
-             .join(last, last.c.oid == Order.id)
-             .join(StatusChange, kind & (StatusChange.entity_id == Order.id) & (StatusChange.from_version == last.c.v))
-             .outerjoin(entered, entered.c.oid == Order.id)
-             .join(Customer, Customer.id == Order.customer_id))
-    query = board_service.filtered(query, principal, board_service.BoardFilters(search=f.search,
-                                                                               customer_id=f.customer_id))
-    for oid, phase, status, owner_then, priority_then, since, row_at, owner_now, priority_now, phase_now \
-            in session.exec(query).all():
-        recorded = priority_then is not None
-        owner, priority = (owner_then, priority_then) if recorded else (owner_now, priority_now)
-        status = status or (OrderStatus.CLOSED.value if phase == "closed" else OrderStatus.CANCELED.value
-                            if phase == "canceled" else OrderStatus.ON_TRACK.value)
-        since = since or row_at
-        if (f.status and status != f.status) or (f.owner_id is not None and owner != f.owner_id) or (
-                f.priority and priority != f.priority):
-            continue
-        key = _column_of(phase, since, at)
-        if key is None:
-            continue
-        change, change_label = "", ""
-        if changes:
-            column_now = next(c for c in board_service.COLUMNS if phase_now in c.phases)
-            if phase_now in board_service.DONE_PHASES and phase not in board_service.DONE_PHASES:
-                change, change_label = "closed", _("since {phase}").format(phase=ORDER_WORKFLOW.label(phase_now))
-            elif column_now.key != key:
-                change, change_label = "moved", _("now in {phase}").format(phase=ORDER_WORKFLOW.label(phase_now))
-        totals[key] += 1
-        per_column[key].append((oid, phase, status, owner, priority, since, change, change_label))
-    appeared = _appeared(session, principal=principal, at=at, now=now, f=f) if changes else {}
-    return Snapshot(at=at, changes=changes, columns=tuple(
-        _column(session, c, per_column[c.key], totals[c.key], int(limits.get(c.key, 50)), at,
-                appeared.get(c.key, 0))
-        for c in board_service.COLUMNS))
+    return totals, {c.key: 0 for c in board_service.COLUMNS}, {c.key: 0 for c in board_service.COLUMNS}
 
 
-def _column(session: Session, column, rows: list[tuple], total: int, limit: int, at: datetime,
-            appeared: int) -> PastColumn:
-    rows.sort(key=lambda r: (r[5], r[0]), reverse=column.key == "done")
-    window = rows[:max(1, min(limit, board_service.WINDOW_MAX))]
-    ids = [r[0] for r in window]
+def _column_key(phase):
+    """SQL: the key of the board column showing ``phase`` (NULL: none)."""
+    return case(*((col(phase).in_(c.phases), c.key) for c in board_service.COLUMNS), else_=None)
+
+
+def _changed(principal: Principal, f: board_service.BoardFilters, at: datetime, windows: dict[str, int],
+             changes: bool):
+    """SQL: the orders changed since ``at`` as they stood then, each column's first cards only:
+    (id, phase, status, owner, priority, since, phase now, column, the column's total, moved, closed).
+
+    Each order's row then is its highest version at or before ``at`` and its time in phase starts
+    at its last row up to then that entered a phase (``ix_status_change_then`` and the partial
+    ``ix_status_change_entered`` answer both from the index); owner and priority missing from old
+    rows are today's. Search and customer filter today's values, status, owner and priority those
+    of then; an order created after ``at`` has no row then and is left out.
+
+    Long because: one statement in three layers (the row then, its column and filters, the
+    per-column window), each a subquery of the next.
+    """
+    then, prior, entered = aliased(StatusChange), aliased(StatusChange), aliased(StatusChange)
+    version = select(func.max(prior.from_version + 0)).where(
+        prior.entity_kind == "order", prior.entity_id == Order.id, prior.at <= at).scalar_subquery()
+    since = select(func.max(entered.at)).where(
+        entered.entity_kind == "order", entered.entity_id == Order.id, entered.at <= at,
+        col(entered.from_state).is_(None) | (entered.from_state != entered.to_state)).scalar_subquery()
+    recorded = col(then.priority).is_not(None)
+    rows = select(
+        Order.id.label("oid"), then.to_state.label("phase"),
+        func.coalesce(then.to_tracking, case((then.to_state == "closed", OrderStatus.CLOSED.value),
+                                             (then.to_state == "canceled", OrderStatus.CANCELED.value),
+                                             else_=OrderStatus.ON_TRACK.value)).label("status"),
+        case((recorded, then.owner_id), else_=Order.owner_id).label("owner"),
+        case((recorded, then.priority), else_=Order.priority).label("priority"),
+        func.coalesce(since, then.at, type_=UtcDateTime()).label("since"),
+        Order.phase.label("phase_now"),
+    ).join(Customer, Customer.id == Order.customer_id).join(
+        then, (then.entity_kind == "order") & (then.entity_id == Order.id) & (then.from_version == version))
+    rows = board_service.filtered(rows.where(col(Order.id).in_(_changed_ids(at))), principal, board_service.BoardFilters(
+        search=f.search, customer_id=f.customer_id)).cte("then").prefix_with("MATERIALIZED")
+    key = _column_key(rows.c.phase).label("key")
+    shown = select(rows, key).where(
+        col(rows.c.phase).not_in(board_service.DONE_PHASES)
+        | (rows.c.since >= literal(at - board_service.ON_BOARD_AFTER_DONE, UtcDateTime())))
+    if f.status:
+        shown = shown.where(rows.c.status == f.status)
+    if principal.is_staff and f.owner_id is not None:
+        shown = shown.where(rows.c.owner == f.owner_id)
+    if principal.is_staff and f.priority:
+        shown = shown.where(rows.c.priority == f.priority)
+    shown = shown.where(key.is_not(None)).subquery()
+    per_key = {"partition_by": shown.c.key}
+    closed_now = col(shown.c.phase_now).in_(board_service.DONE_PHASES) & col(shown.c.phase).not_in(
+        board_service.DONE_PHASES)
+    flags = (func.sum(case((closed_now, 0), (_column_key(shown.c.phase_now) != shown.c.key, 1), else_=0)).over(**per_key),
+             func.sum(case((closed_now, 1), else_=0)).over(**per_key)) if changes else (null(), null())
+    ranked = select(
+        shown.c.oid, shown.c.phase, shown.c.status, shown.c.owner, shown.c.priority, shown.c.since, shown.c.phase_now,
+        shown.c.key, func.count().over(**per_key).label("total"), flags[0].label("moved"), flags[1].label("closed"),
+        case((shown.c.key == "done", func.row_number().over(
+            partition_by=shown.c.key, order_by=(shown.c.since.desc(), shown.c.oid.desc()))),
+            else_=func.row_number().over(partition_by=shown.c.key, order_by=(shown.c.since, shown.c.oid)))
+        .label("rank")).subquery()
+    return select(*(c for c in ranked.c if c.name != "rank")).where(
+        ranked.c.rank <= case(*((ranked.c.key == k, n) for k, n in windows.items()), else_=0))
+
+
+def _change(phase: str, key: str, phase_now: str) -> tuple[str, str]:
+    """The card's mark: closed since (it was open then), or moved to another column."""
+    column_now = next(c for c in board_service.COLUMNS if phase_now in c.phases)
+    if phase_now in board_service.DONE_PHASES and phase not in board_service.DONE_PHASES:
+        return "closed", _("since {phase}").format(phase=ORDER_WORKFLOW.label(phase_now))
+    if column_now.key != key:
+        return "moved", _("now in {phase}").format(phase=ORDER_WORKFLOW.label(phase_now))
+    return "", ""
+
+
+def _details(session: Session, rows: list[tuple]):
+    """Number, name and customer of the cards shown, and their owners' names (two statements)."""
+    ids = [r[0] for r in rows]
     details = {oid: (number, name, customer) for oid, number, name, customer in session.exec(
         select(Order.id, Order.number, Order.name, Customer.name).join(Customer, Customer.id == Order.customer_id)
         .where(col(Order.id).in_(ids))).all()} if ids else {}
-    owner_ids = {r[3] for r in window if r[3] is not None}
+    owner_ids = {r[3] for r in rows if r[3] is not None}
     owners = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(owner_ids))).all()) \
         if owner_ids else {}
-    cards = []
-    for oid, phase, status, owner, priority, since, change, change_label in window:
-        number, name, customer = details[oid]
-        cards.append(PastCard(
-            number=number, name=name, customer_name=customer, phase=phase, phase_label=ORDER_WORKFLOW.label(phase),
-            status=status, status_label=OrderStatus(status).label, in_phase=duration_words(at - since),
-            owner_name=owners.get(owner, ""), priority=priority or "normal",
-            priority_label=_(board_service.PRIORITY_LABELS.get(priority or "normal", priority or "normal")),
-            change=change, change_label=change_label))
-    return PastColumn(key=column.key, title=_(column.title), total=total, cards=tuple(cards),
-                      moved=sum(1 for r in rows if r[6] == "moved"), closed=sum(1 for r in rows if r[6] == "closed"),
-                      appeared=appeared)
+    return details, owners
+
+
+def _card(row: tuple, details: dict, owners: dict, at: datetime) -> PastCard:
+    oid, phase, status, owner, priority, since, change, change_label = row
+    number, name, customer = details[oid]
+    return PastCard(
+        number=number, name=name, customer_name=customer, phase=phase, phase_label=ORDER_WORKFLOW.label(phase),
+        status=status, status_label=OrderStatus(status).label, in_phase=duration_words(at - since),
+        owner_name=owners.get(owner, ""), priority=priority or "normal",
+        priority_label=_(board_service.PRIORITY_LABELS.get(priority or "normal", priority or "normal")),
+        change=change, change_label=change_label)
 
 
 def _appeared(session: Session, *, principal: Principal, at: datetime, now: datetime,

@@ -3,10 +3,18 @@ that moment, changes since, tenancy, the 90-day window."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session, SQLModel, select
 
+from ordertrack.db.engine import make_engine
+from ordertrack.db.models import Order
+from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.services import board as svc
 from ordertrack.services import order_moves, time_travel
 from ordertrack.services.errors import BadInput
@@ -15,7 +23,7 @@ from tests.conftest import NOW
 
 
 def _cols(snapshot):
-    return {c.key: c for c in snapshot.columns}
+    return {c.key: c for c in getattr(snapshot, "columns", snapshot)}
 
 
 def test_the_board_as_it_stood_then_and_what_changed_since(session, calendar):
@@ -70,3 +78,115 @@ def test_moments_outside_the_last_90_days_are_refused(session, delta):
     _, staff = f.user(session, role="operator")
     with pytest.raises(BadInput, match="within the last 90 days"):
         time_travel.board_as_of(session, principal=staff, at=NOW - delta, now=NOW)
+
+
+# --- the board as of a moment equals the live board read at that moment -------------------------
+
+_TARGETS = {"planning": ("execution", "canceled"), "execution": ("planning", "validation", "canceled"),
+            "validation": ("closed", "execution", "canceled"), "closed": (), "canceled": ()}
+_STEP = st.tuples(st.integers(0, 7), st.sampled_from(("move", "move", "plan", "new")), st.integers(0, 2),
+                  st.sampled_from((None, "low", "high", "urgent")), st.integers(1, 60))
+
+
+def _seen(cards) -> list[tuple]:
+    """What a viewer reads on a card, in the column's order."""
+    return [(k.number, k.phase, k.status, k.in_phase, k.owner_name, k.priority) for k in cards]
+
+
+def _replay(session, calendar, steps, checkpoint):
+    """Orders of two customers (one a reseller's) moved, re-owned and re-prioritised by ``steps``
+    (hours apart, some 2 days, so closed cards leave the board after 30); the live board is read
+    after ``checkpoint`` steps. Returns the people, the moment and the live boards then."""
+    r = f.reseller(session)
+    mine, other = f.customer(session, now=NOW, reseller_id=r.id), f.customer(session, now=NOW)
+    owners = [f.user(session, role="operator", display_name=f"Owner {i}") for i in range(3)]
+    _, reseller = f.user(session, role="reseller", reseller_id=r.id)
+    staff = owners[0][1]
+    t = NOW - timedelta(days=80)
+    live: list = [f.order(session, customer_id=(mine, other)[i % 2].id, now=t - timedelta(hours=i)) for i in range(4)]
+    boards = at = None
+    for i in range(len(steps) + 1):
+        if i == checkpoint:
+            at = t + timedelta(minutes=30)
+            boards = {(name, key): _cols(svc.load_board(session, principal=viewer, now=at, filters=flt,
+                                                        limits=_ALL, calendar=calendar))
+                      for name, viewer in (("staff", staff), ("reseller", reseller))
+                      for key, flt in _filters(owners).items()}
+            boards["staff", "small"] = _cols(svc.load_board(session, principal=staff, now=at, limits=_SMALL,
+                                                            calendar=calendar))
+        if i == len(steps):
+            break
+        pick, action, who, priority, hours = steps[i]
+        t += timedelta(hours=hours if hours < 50 else 24 * (hours - 45))
+        order = session.get(Order, live[pick % len(live)].id)
+        session.refresh(order)
+        if action == "new":
+            live.append(f.order(session, customer_id=(mine, other)[pick % 2].id, now=t))
+        elif action == "plan" and order.phase not in svc.DONE_PHASES:
+            orders.update_planning(session, principal=staff, order_id=order.id, expected_version=order.version,
+                                   now=t, calendar=calendar, change=orders.PlanningChange(
+                                       None, order.planned_completion, owners[who][0].id, priority or "normal"))
+        elif _TARGETS[order.phase]:
+            target = _TARGETS[order.phase][pick % len(_TARGETS[order.phase])]
+            orders.move_order(session, principal=staff, order_id=order.id, target=target, comment="step",
+                              expected_version=order.version, now=t, calendar=calendar,
+                              channel="email" if target == "closed" else None)
+        session.commit()
+    return staff, reseller, owners, at, t + timedelta(hours=1), boards
+
+
+_ALL = {"planning": 200, "execution": 200, "validation": 200, "done": 200}
+_SMALL = {"planning": 2, "execution": 1, "validation": 200, "done": 2}
+
+
+def _filters(owners) -> dict[str, svc.BoardFilters]:
+    return {"none": svc.BoardFilters(), "owner": svc.BoardFilters(owner_id=owners[1][0].id),
+            "urgent": svc.BoardFilters(priority="urgent"), "delayed": svc.BoardFilters(status="delayed"),
+            "on track": svc.BoardFilters(status="on_track"), "search": svc.BoardFilters(search="1")}
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=st.lists(_STEP, max_size=24), checkpoint=st.integers(0, 24))
+def test_the_board_as_of_a_moment_is_the_live_board_read_then(steps, checkpoint):
+    """Random moves, owner and priority changes and new orders; the board as of a moment between
+    them shows what the live board showed then: the same cards in each column (the same order,
+    Customer Validation aside, which the live board sorts by deadline), totals, statuses, owners,
+    priorities and time in phase, under each filter and for a reseller; and "Changes since"
+    marks exactly the cards whose column changed since."""
+    calendar = BusinessCalendar(tz="Europe/London")
+    checkpoint = min(checkpoint, len(steps))
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 't.db'}")
+        SQLModel.metadata.create_all(engine)
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                staff, reseller, owners, at, now, boards = _replay(session, calendar, steps, checkpoint)
+                for (who, key), live in boards.items():
+                    principal = staff if who == "staff" else reseller
+                    flt = svc.BoardFilters() if key == "small" else _filters(owners)[key]
+                    past = _cols(time_travel.board_as_of(session, principal=principal, at=at, now=now,
+                                                         filters=flt, limits=_SMALL if key == "small" else _ALL,
+                                                         changes=True))
+                    for column in live:
+                        then = past[column].cards
+                        assert past[column].total == live[column].total, (who, key, column)
+                        if column == "validation":
+                            assert sorted(_seen(then)) == sorted(_seen(live[column].cards)), (who, key, column)
+                        else:
+                            assert _seen(then) == _seen(live[column].cards), (who, key, column)
+                    _check_changes(session, past)
+        finally:
+            engine.dispose()
+
+
+def _check_changes(session, past) -> None:
+    """Each card's mark against where its order stands today."""
+    for key, column in past.items():
+        for card in column.cards:
+            phase = session.exec(select(Order.phase).where(Order.number == card.number)).one()
+            now_in = next(c.key for c in svc.COLUMNS if phase in c.phases)
+            expected = "closed" if phase in svc.DONE_PHASES and card.phase not in svc.DONE_PHASES else \
+                "moved" if now_in != key else ""
+            assert card.change == expected, (card.number, card.phase, phase)
+        assert column.moved >= sum(1 for k in column.cards if k.change == "moved")
+        assert column.closed >= sum(1 for k in column.cards if k.change == "closed")
