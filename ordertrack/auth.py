@@ -57,7 +57,7 @@ _NAV_EXTRA: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.ADMIN: (("Order Manager", routes.MANAGER), ("Failed orders", routes.FAILURES), ("Clients", routes.CLIENTS),
                  ("Objects", routes.OBJECTS), ("Wall", routes.WALL), ("Processes", routes.PROCESSES),
                  ("Notifications", routes.NOTIFY_SETTINGS), ("Urgency", routes.URGENCY), ("Outbox", routes.OUTBOX),
-                 ("SLA targets", routes.SLA_SETTINGS),
+                 ("SLA targets", routes.SLA_SETTINGS), ("Service types", routes.SERVICE_TYPES),
                  ("SLA", routes.SLA)),
     Role.MANAGER: (("Order Manager", routes.MANAGER), ("Overdue tasks", routes.OVERDUE), ("Wall", routes.WALL),
                    ("Objects", routes.OBJECTS),
@@ -70,7 +70,7 @@ NAV: dict[Role, tuple[tuple[str, str], ...]] = {role: _NAV_COMMON + _NAV_EXTRA.g
 _NAV_LABELS = (  # for the catalog: the shell shows each label in the tab's language (i18n.ui.Tv)
     N_("All orders"), N_("Clients"), N_("Failed orders"), N_("Home"),
     N_("Notifications"), N_("Objects"), N_("Order Manager"), N_("Outbox"),
-    N_("Overdue tasks"), N_("Processes"), N_("Requests"), N_("Track My Orders"),
+    N_("Overdue tasks"), N_("Processes"), N_("Requests"), N_("Service types"), N_("Track My Orders"),
     N_("Urgency"), N_("Wall"),
 )
 

@@ -27,6 +27,7 @@ from ordertrack.pages.process_designer import (
     process_list_page,
 )
 from ordertrack.pages.requests import RequestsState, requests_page
+from ordertrack.pages.service_types import ServiceTypesState, service_types_page
 from ordertrack.pages.sla import SlaReportState, sla_page
 from ordertrack.pages.sla_settings import SlaSettingsState, sla_settings_page
 from ordertrack.pages.statuses import StatusesState, clients_page, objects_page
@@ -90,5 +91,7 @@ app.add_page(orders_page, route=routes.ORDERS, title="Orders · ordertrack", on_
 app.add_page(order_page, route=routes.ORDER, title="Order · ordertrack", on_load=[OrderState.load, OrderState.watch])
 app.add_page(sla_settings_page, route=routes.SLA_SETTINGS, title="SLA targets · ordertrack",
              on_load=SlaSettingsState.load)
+app.add_page(service_types_page, route=routes.SERVICE_TYPES, title="Service types · ordertrack",
+             on_load=ServiceTypesState.load)
 app.add_page(sla_page, route=routes.SLA, title="SLA · ordertrack", on_load=[SlaReportState.load, SlaReportState.watch])
 app.add_page(ticket_page, route=TICKET, title="Ticket · ordertrack", on_load=TicketState.load)

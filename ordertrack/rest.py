@@ -76,7 +76,10 @@ async def health() -> JSONResponse:
     return JSONResponse(states, status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"})
 
 
-ServiceType = Literal["server", "hosting", "voice", "network", "security", "colocation", "license", "backup"]
+# A key of Settings → Service types (rows an administrator edits): the intake refuses one that is
+# not offered, with 422 naming it.
+ServiceType = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_-]*$",
+                                   description="A service type key (Settings → Service types), e.g. server.")]
 
 
 MAX_ID = 2**31 - 1

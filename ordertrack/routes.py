@@ -23,6 +23,7 @@ URGENCY = "/settings/urgency"
 PROCESS = "/settings/processes/[pid]"
 ORDER = "/orders/[number]"
 SLA_SETTINGS = "/settings/sla"
+SERVICE_TYPES = "/settings/service-types"
 SLA = "/sla"
 
 

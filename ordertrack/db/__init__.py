@@ -12,5 +12,6 @@ from ordertrack.db import (  # noqa: F401
     object_models,
     process_models,
     ratelimit_models,
+    service_type_models,
     sla_models,
 )

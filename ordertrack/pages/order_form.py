@@ -16,7 +16,7 @@ from ordertrack.db.engine import session_scope
 from ordertrack.i18n import N_, _
 from ordertrack.i18n.ui import T
 from ordertrack.live import publish
-from ordertrack.services import intake, ratelimit
+from ordertrack.services import intake, ratelimit, service_types
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.settings import get_settings
@@ -44,7 +44,16 @@ class OrderFormState(AppState):
     error: str = ""
     resume_link: str = ""
     done_number: str = ""
+    services: list[dict[str, str]] = []  # the active service types {"id": key, "name": name}
+    service_label: str = ""  # the chosen type's name, for the review
     _draft_id: int = 0
+
+    def _services(self) -> None:
+        """The service select's options and the chosen type's name, in the visitor's language."""
+        with session_scope() as session:
+            self.services = service_types.options(session)
+            chosen = self.data.get("service_type", "")
+            self.service_label = service_types.label(session, chosen) if chosen else ""
 
     def _link(self) -> str:
         token = intake.sign_link(self._draft_id, secret=get_settings().signing_key(), now=get_clock().now())
@@ -66,6 +75,7 @@ class OrderFormState(AppState):
     def load(self):
         """Start fresh, or resume from ``?resume=<signed token>``."""
         self.error, self.done_number = "", ""
+        self._services()
         token = coerce_str(self.router.page.params.get("resume", ""), name="Link", max_len=200)
         if not token:
             return None
@@ -81,6 +91,7 @@ class OrderFormState(AppState):
             self.error = _("This order was already submitted.")
             return None
         self._draft_id, self.data, self.step = draft_id, {k: str(v) for k, v in data.items()}, step
+        self._services()
         self.resume_link = self._link()
         return rx.toast.info(_("Welcome back: your order is where you left it."))
 
@@ -90,8 +101,10 @@ class OrderFormState(AppState):
         """Step 1: service type, quantity, requested completion."""
         if not isinstance(form_data, dict):
             raise BadInput(_("Invalid form."))
-        service = coerce_str(form_data.get("service_type"), name=_("Service type"), max_len=20)
-        if service not in intake.SERVICE_TYPES:
+        service = coerce_str(form_data.get("service_type"), name=_("Service type"), max_len=40)
+        with session_scope() as session:
+            offered = {t.key for t in service_types.active(session)}
+        if service not in offered:
             self.error = _("Choose a service.")
             return None
         quantity = coerce_int(form_data.get("quantity") or 1, name=_("Quantity"), minimum=1)
@@ -101,6 +114,7 @@ class OrderFormState(AppState):
                      "requested": coerce_str(form_data.get("requested"), name=_("Requested date"), max_len=10),
                      "notes": coerce_str(form_data.get("notes"), name=_("Notes"), max_len=2000)}
         self.error = ""
+        self._services()
         self._save(2)
 
     @rx.event
@@ -153,7 +167,7 @@ def _steps() -> rx.Component:
 def _service_step() -> rx.Component:
     s = OrderFormState
     return form(
-        field(T("Service type"), select("service_type", T("Service type"), list(intake.SERVICE_TYPES.items()),
+        field(T("Service type"), select("service_type", T("Service type"), s.services,
                                    none=T("— choose —"),
                                 none_value="", value=s.data.get("service_type", ""), id="of-service"),
               html_for="of-service"),
@@ -195,7 +209,7 @@ def _review_value(key: str) -> rx.Component:
     s = OrderFormState
     value = s.data.get(key, "")
     if key == "service_type":
-        return rx.match(value, *[(k, T(label)) for k, label in intake.SERVICE_TYPES.items()], "—")
+        return rx.cond(s.service_label != "", s.service_label, "—")
     return rx.cond(value != "", value, "—")
 
 

@@ -18,7 +18,7 @@ from ordertrack.live import publish
 from ordertrack.pages.frame import page
 from ordertrack.pages.process_graph import flow_elements, graph_section
 from ordertrack.pages.process_simulation import ProcessSimulationState, simulation_section
-from ordertrack.services import intake, order_views, process_design, process_groups
+from ordertrack.services import order_views, process_design, process_groups, service_types
 from ordertrack.services.errors import BadInput, NotFound
 
 DESIGNERS = (Role.ADMIN, Role.MANAGER)
@@ -46,6 +46,7 @@ class ProcessListState(AppState):
             items = process_design.list_processes(session, principal=current_principal())
             found = process_groups.list_groups(session)
             staff = process_groups.staff_choices(session)
+            names = {t.key: t.name() for t in service_types.all_types(session)}
         self.staff = [{"id": str(uid), "name": name} for uid, name in staff]
         self.groups = [{"id": str(g.id), "name": g.name,
                         "member_ids": "," + ",".join(str(uid) for uid, _ in g.members) + ",",
@@ -58,7 +59,7 @@ class ProcessListState(AppState):
              "active": "1" if r.active else "", "version": f"v{r.version}" if r.version else _("never activated"),
              "size": _("{phases} phases, {tasks} tasks").format(phases=r.phases, tasks=r.tasks),
              "service_types": ", ".join(
-                 _("every other service type") if k == process_design.DEFAULT_QUEUE else intake.SERVICE_TYPES.get(k, k)
+                 _("every other service type") if k == process_design.DEFAULT_QUEUE else names.get(k, k)
                  for k in r.service_types.split(",") if k) or "—"}
             for r in items if not r.archived
         ]
@@ -199,6 +200,7 @@ class ProcessEditorState(AppState):
             defined = [g.name for g in process_groups.list_groups(session)]
             summaries = process_design.list_processes(session, principal=principal)
             version_list = process_design.versions(session, principal=principal, process_id=self.pid)
+            kinds = service_types.all_types(session)
         archived = {x.id for x in summaries if x.archived}
         draft_row_archived = self.pid in archived
         d = draft.definition
@@ -244,9 +246,12 @@ class ProcessEditorState(AppState):
         ]
         self.archived = draft_row_archived
         chosen = {k for k in draft.service_types.split(",") if k}
-        self.kinds = [{"key": k, "label": label, "on": "1" if k in chosen else ""}
-                      for k, label in (*intake.SERVICE_TYPES.items(),
-                                       (process_design.DEFAULT_QUEUE, _("Every other service type (default queue)")))]
+        # The active types, and inactive ones only while this process still has them (to remove).
+        self.kinds = [{"key": t.key, "label": t.name() if t.active else _("{name} (no longer offered)").format(
+                          name=t.name()), "on": "1" if t.key in chosen else ""}
+                      for t in kinds if t.active or t.key in chosen] + [
+            {"key": process_design.DEFAULT_QUEUE, "label": _("Every other service type (default queue)"),
+             "on": "1" if process_design.DEFAULT_QUEUE in chosen else ""}]
         self.version_rows = [{"version": str(v.version), "at": v.activated_at.strftime("%Y-%m-%d %H:%M"),
                               "by": v.activated_by, "current": "1" if v.current else "", "runs": str(v.runs)}
                              for v in version_list]
@@ -290,7 +295,9 @@ class ProcessEditorState(AppState):
         from dataclasses import replace
 
         self._edit(lambda d: replace(d, name=name, type=p.ProcessType(ptype), auto_user_id=user_id, auto_group=group))
-        kinds = [k["key"] for k in self.kinds if form_data.get(f"kind-{k['key']}") in ("on", True, "true")]
+        # Every ticked box: the service refuses a key that is not an active service type, by name.
+        kinds = [str(name)[5:45] for name, value in list(form_data.items())[:200]
+                 if str(name).startswith("kind-") and value in ("on", True, "true")]
         with session_scope() as session:
             process_design.set_service_types(session, principal=current_principal(), process_id=self.pid,
                                         service_types=",".join(kinds))
@@ -801,7 +808,8 @@ def _header() -> rx.Component:
             rx.text(T("Service types (orders routed here)"), size="2", weight="medium"),
             rx.flex(rx.foreach(s.kinds, lambda k: rx.checkbox(k["label"], name="kind-" + k["key"],
                                                               default_checked=k["on"] == "1", size="1")),
-                    wrap="wrap", spacing="3", id="service-types"),
+                    wrap="wrap", spacing="3", id="service-types", role="group",
+                    aria_label=T("Service types (orders routed here)")),
             spacing="1", margin_top="0.5em")),
         on_submit=s.save_header,
         reset_on_submit=False,

@@ -16,7 +16,7 @@ from ordertrack.i18n import N_, _
 from ordertrack.i18n.ui import T
 from ordertrack.live import watch
 from ordertrack.pages.frame import page
-from ordertrack.services import sla, sla_report
+from ordertrack.services import service_types, sla_report
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 
@@ -33,6 +33,7 @@ class SlaReportState(AppState):
     service: str = "any"
     period: str = "13w"
     resellers: list[dict[str, str]] = []
+    services: list[dict[str, str]] = []  # every service type (inactive ones too: their orders are reported)
     weeks: list[dict[str, str | int]] = []
     phases: list[dict[str, str | float]] = []  # one row per service type: "<phase> median", "<phase> p90"
     phase_rows: list[dict[str, str]] = []
@@ -56,6 +57,7 @@ class SlaReportState(AppState):
         with session_scope() as session:
             self.resellers = [{"id": str(i), "name": n}
                               for i, n in sla_report.resellers(session, principal=principal)]
+            self.services = [{"id": t.key, "name": t.name()} for t in service_types.all_types(session)]
             report = sla_report.report(session, principal=principal, filters=self._filters(), now=get_clock().now(),
                                        calendar=calendar)
         self.weeks = [{"week": w.week[5:], "warnings": w.warnings, "breaches": w.breaches} for w in report.weeks]
@@ -101,7 +103,7 @@ class SlaReportState(AppState):
                 raise BadInput(_("Choose a reseller."))
             self.reseller = value
         elif name == "service":
-            if value != "any" and value not in sla.SERVICE_TYPES:
+            if value != "any" and value not in {t["id"] for t in self.services}:
                 raise BadInput(_("Choose a service type."))
             self.service = value
         elif name == "period":
@@ -132,8 +134,8 @@ def _filters() -> rx.Component:
             rx.el.option(T("All resellers"), value="any"),
             rx.foreach(s.resellers, lambda r: rx.el.option(r["name"], value=r["id"]))])),
         _select("Service type", "service", s.service, [rx.el.option(T("All service types"), value="any"),
-                                                        *[rx.el.option(T(v), value=k)
-                                                          for k, v in sla.SERVICE_TYPES.items()]]),
+                                                        rx.foreach(s.services,
+                                                                   lambda t: rx.el.option(t["name"], value=t["id"]))]),
         _select("Period", "period", s.period, [rx.el.option(T(v), value=k) for k, v in PERIOD_LABELS]),
         wrap="wrap", spacing="2", id="sla-filters",
     )

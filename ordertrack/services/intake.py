@@ -20,7 +20,7 @@ from ordertrack.domain.access import SYSTEM
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.i18n import N_
 from ordertrack.i18n.notes import note_template
-from ordertrack.services import process_design, process_run, provisioning, sla
+from ordertrack.services import process_design, process_run, provisioning, service_types, sla
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.services.order_moves import add_note, next_order_timer
 
@@ -28,11 +28,6 @@ KNOWN_EMAIL_NOTE = note_template(N_(
     "Placed through the web form with the e-mail of existing client {clients}. "
     "The e-mail is not verified: use Associate With Client if the order is theirs."))
 
-SERVICE_TYPES = {  # key -> label (English message id: pages show it in the viewer's language)
-    "server": N_("Dedicated server"), "hosting": N_("Virtual hosting"), "voice": N_("SIP trunk / Cloud PBX"),
-    "network": N_("Business fibre"), "security": N_("Managed firewall"), "colocation": N_("Colocation"),
-    "license": N_("Software licenses"), "backup": N_("Backup as a service"),
-}
 NO_QUEUE = "no_order_queue"
 LINK_DAYS = 14
 
@@ -91,11 +86,12 @@ def create_order(
 ) -> NewOrder:
     """Create an order in Planning and route it to its queue (the caller commits)."""
     name = (name or "").strip()
-    service_type = (service_type or "").strip().lower()
     if not name or len(name) > 200:
         raise BadInput("The order needs a name (200 characters at most).")
-    if service_type not in SERVICE_TYPES:
-        raise BadInput(f"Unknown service type {service_type!r}.")
+    service_type = service_types.check(session, service_type)  # an active type of the table
+    kinds = {str(kind).strip().lower() for kind, _name in items or () if kind}
+    for kind in sorted(kinds - {service_type})[:50]:
+        service_types.check(session, kind)  # each item's kind too
     if not items or len(items) > 50:
         raise BadInput("An order needs between 1 and 50 items.")
     customer = session.get(Customer, customer_id)
@@ -110,7 +106,8 @@ def create_order(
     order.due_kind, order.due_at = next_order_timer(phase="planning", phase_since=now, status="on_track",
                                                     planned=order.planned_completion, calendar=calendar)
     for kind, item_name in items:
-        session.add(OrderItem(order_id=order.id, kind=(kind or service_type)[:40], name=(item_name or name)[:200]))
+        session.add(OrderItem(order_id=order.id, kind=(str(kind or "").strip().lower() or service_type)[:40],
+                              name=(item_name or name)[:200]))
     session.add(StatusChange(entity_kind="order", entity_id=order.id, from_version=0, to_state="planning",
                              to_tracking="on_track", actor_name=source[:200], at=now, comment="Order received.",
                              owner_id=order.owner_id, priority=order.priority))
@@ -227,7 +224,7 @@ def submit_draft(session: Session, *, draft_id: int, now: datetime, calendar: Bu
         func.lower(Customer.contact_email) == email.lower(), Customer.id != customer.id).limit(3)).all()
     service_type = str(data.get("service_type", ""))
     quantity = max(1, min(int(data.get("quantity", 1) or 1), 50))
-    label = SERVICE_TYPES.get(service_type, service_type)
+    label = service_types.english_label(session, service_type)
     items = [(service_type, f"{label} #{i + 1}") for i in range(quantity)]
     created = create_order(session, customer_id=customer.id, name=f"{label} for {company}"[:200],
                            service_type=service_type, items=items, now=now, calendar=calendar,
@@ -277,7 +274,8 @@ def unfinished(session: Session, *, principal) -> tuple[DraftView, ...]:
     for r in rows:
         data = json.loads(r.data)
         out.append(DraftView(id=r.id, company=str(data.get("company", "—")), email=r.email,
-                             service=SERVICE_TYPES.get(str(data.get("service_type", "")), "—"), step=r.step,
+                             service=service_types.label(session, str(data.get("service_type", ""))) or "—",
+                             step=r.step,
                              updated_at=r.updated_at))
     return tuple(out)
 

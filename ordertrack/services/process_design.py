@@ -24,7 +24,9 @@ from ordertrack.domain.access import Principal
 from ordertrack.domain.process_edit import EditRefused
 from ordertrack.domain.process_edit import diff as edit_diff
 from ordertrack.domain.roles import Role
+from ordertrack.i18n import _
 from ordertrack.services import process_groups
+from ordertrack.services import service_types as service_type_table
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
 
 DESIGNERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -162,12 +164,20 @@ def edit(session: Session, *, principal: Principal, process_id: int, change: Cal
 
 
 def set_service_types(session: Session, *, principal: Principal, process_id: int, service_types: str) -> None:
-    """The service types whose new orders this (Order) process receives."""
+    """The service types whose new orders this (Order) process receives ("orders routed here"):
+    keys of the service type table (``*``: every type without a queue of its own).
+
+    Raises:
+        Forbidden: not a designer.
+        NotFound: no such process.
+        BadInput: an unknown key, or an inactive type the process did not have (named in the message).
+    """
     _designer(principal)
     row = _row(session, process_id)
-    kinds = sorted({k.strip().lower() for k in (service_types or "").split(",") if k.strip()})
-    if any(len(k) > 40 for k in kinds):
-        raise BadInput("A service type is too long.")
+    kinds = service_type_table.check_routing(session, (service_types or "").split(","),
+                                             kept=row.service_types.split(","), default_mark=DEFAULT_QUEUE)
+    if len(",".join(kinds)) > 500:
+        raise BadInput(_("Too many service types for one process: split them over two queues."))
     row.service_types = ",".join(kinds)
     session.add(row)
     session.flush()

@@ -45,17 +45,13 @@ from ordertrack.domain.roles import Role
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.i18n import N_, _
 from ordertrack.i18n.notes import note_template
+from ordertrack.services import service_types
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 
 ENTITY = "sla"
 RUNNING, PAUSED, STOPPED = "running", "paused", "stopped"
-SERVICE_TYPES = {  # the intake's service types (intake.SERVICE_TYPES), repeated to avoid an import cycle
-    "server": N_("Dedicated server"), "hosting": N_("Virtual hosting"), "voice": N_("SIP trunk / Cloud PBX"),
-    "network": N_("Business fibre"), "security": N_("Managed firewall"), "colocation": N_("Colocation"),
-    "license": N_("Software licenses"), "backup": N_("Backup as a service"),
-}
 PRIORITIES = ("low", "normal", "high", "urgent")
 # Resolution targets of normal priority, in business hours; other priorities scale them.
 DEFAULT_TARGETS = {"server": 64.0, "hosting": 16.0, "voice": 80.0, "network": 200.0, "security": 48.0,
@@ -69,7 +65,6 @@ MAX_TARGET_HOURS = 10_000.0
 ADMIN_ONLY = N_("Only administrators may change SLA targets, thresholds and pause rules.")
 STAFF_ONLY = N_("Only staff see the SLA settings.")
 HOLD_STAFF_ONLY = N_("Only staff put orders on hold.")
-UNKNOWN_SERVICE = N_("Unknown service type “{service}”.")
 UNKNOWN_PRIORITY = N_("Priority must be one of low, normal, high, urgent.")
 BAD_TARGET = N_("A target is a number of business hours above 0 and at most 10000.")
 BAD_THRESHOLDS = N_("Thresholds are whole percentages from 1 to 500, separated by commas (e.g. 50, 75, 100).")
@@ -233,10 +228,11 @@ def get_settings(session: Session, *, principal: Principal) -> SlaSettings:
     _staff(principal)
     rows = _targets(session)
     targets = []
-    for service, label in SERVICE_TYPES.items():
+    for kind in service_types.active(session):
+        service = kind.key
         for priority in PRIORITIES:
             row = rows.get((service, priority))
-            targets.append(TargetView(service, label, priority,
+            targets.append(TargetView(service, kind.name(), priority,
                                       row.target_hours if row else default_target(service, priority), row is None))
     pol = _policy(session)
     return SlaSettings(
@@ -258,9 +254,7 @@ def set_target(session: Session, *, principal: Principal, service_type: str, pri
             number of business hours (at most 10000).
     """
     _admin(principal)
-    service_type = str(service_type or "").strip().lower()
-    if service_type not in SERVICE_TYPES:
-        raise BadInput(_(UNKNOWN_SERVICE).format(service=service_type[:40]))
+    service_type = service_types.check(session, service_type)  # an active type of the table
     if priority not in PRIORITIES:
         raise BadInput(_(UNKNOWN_PRIORITY))
     try:
@@ -279,7 +273,7 @@ def set_target(session: Session, *, principal: Principal, service_type: str, pri
         session.flush()
     except IntegrityError:
         raise Conflict(_(POLICY_CHANGED)) from None
-    return TargetView(service_type, SERVICE_TYPES[service_type], priority, hours, False)
+    return TargetView(service_type, service_types.label(session, service_type), priority, hours, False)
 
 
 def parse_thresholds(values: Iterable[int | str] | str) -> tuple[int, ...]:
@@ -479,7 +473,7 @@ def start_clock(session: Session, *, order_id: int, service_type: str, now: date
                    started_at=now, phase=phase, state=RUNNING, version=0)
     session.add(row)
     _history(session, row, principal=principal, at=now, comment=STARTED.format(
-        target=_fmt_hours(hours), service=SERVICE_TYPES.get(service_type, service_type), priority=priority))
+        target=_fmt_hours(hours), service=service_types.english_label(session, service_type), priority=priority))
     session.flush()
     _evaluate(session, row, phase=phase, status=status, priority=priority, tickets=tickets, principal=principal,
               now=now, calendar=calendar, pol=_policy(session), reschedule=True)
@@ -796,7 +790,7 @@ def seed_clocks(session: Session, orders: Sequence[SeedOrder], *, now: datetime,
                                    now=now, calendar=calendar, stopped_at=derived.stopped_at,
                                    thresholds=pol.thresholds)
         events: list[tuple[datetime, int, str]] = [(o.created_at, 0, STARTED.format(
-            target=_fmt_hours(hours), service=SERVICE_TYPES.get(o.service_type, o.service_type),
+            target=_fmt_hours(hours), service=service_types.english_label(session, o.service_type),
             priority=o.priority))]
         for p in derived.pauses:
             pauses.append({"order_id": o.order_id, "started_at": p.start, "ended_at": p.end, "reason": p.reason})

@@ -31,7 +31,7 @@ from ordertrack.domain.sla import PauseKind, PauseRule, business_day
 from ordertrack.domain.workflows import ORDER_WORKFLOW
 from ordertrack.i18n import N_, _
 from ordertrack.services import forecast as forecast_service
-from ordertrack.services import sla
+from ordertrack.services import service_types, sla
 from ordertrack.services.errors import BadInput, Forbidden
 
 VIEWERS = frozenset({Role.MANAGER, Role.ADMIN, Role.SUPPORT, Role.OPERATOR, Role.RESELLER, Role.PARTNER})
@@ -113,11 +113,11 @@ def resellers(session: Session, *, principal: Principal) -> tuple[tuple[int, str
     return tuple((i, n) for i, n in session.exec(query).all())
 
 
-def _validate(filters: Filters) -> Filters:
+def _validate(session: Session, filters: Filters) -> Filters:
     if filters.period not in PERIODS:
         raise BadInput(_("Unknown period."))
-    if filters.service_type and filters.service_type not in sla.SERVICE_TYPES:
-        raise BadInput(_(sla.UNKNOWN_SERVICE).format(service=filters.service_type[:40]))
+    if filters.service_type:  # any type of the table, inactive ones too (their orders are reported)
+        service_types.check(session, filters.service_type, offered=False)
     return filters
 
 
@@ -158,7 +158,7 @@ def report(session: Session, *, principal: Principal, filters: Filters, now: dat
         Forbidden: a role that does not see the report.  BadInput: an unknown period or service type.
     """
     check_viewer(principal)
-    filters = _validate(filters)
+    filters = _validate(session, filters)
     if filters.reseller_id is not None and not principal.is_staff and filters.reseller_id != principal.reseller_id:
         raise Forbidden(_(NOT_ALLOWED))
     days = PERIODS[filters.period]
@@ -193,7 +193,7 @@ def report(session: Session, *, principal: Principal, filters: Filters, now: dat
         .where(col(Order.id).in_(risky or [-1]))).all()}
     at_risk = sorted(
         (AtRisk(number=names[oid][0], name=names[oid][1], customer=names[oid][2],
-                service_label=_(sla.SERVICE_TYPES.get(clocks[oid].service_type, clocks[oid].service_type)),
+                service_label=service_types.label(session, clocks[oid].service_type),
                 percent=int(clocks[oid].percent), remaining_hours=round(clocks[oid].remaining_hours, 1),
                 level=clocks[oid].level, outlook=forecasts[oid].outlook if oid in forecasts else "",
                 outlook_text=forecasts[oid].text if oid in forecasts else "")
@@ -229,7 +229,7 @@ def _closed_part(session: Session, *, principal: Principal, filters: Filters, si
     marker = session.exec(select(func.count(), func.max(sub.c.stopped_at))).one()
     engine = session.get_bind()
     key = (id(getattr(engine, "engine", engine)), filters, principal.is_staff, principal.reseller_id, since,
-           calendar, tuple(marker), i18n.current())
+           calendar, tuple(marker), i18n.current(), service_types.all_types(session))  # a renamed type: recomputed
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None:
@@ -256,10 +256,10 @@ def _closed_part(session: Session, *, principal: Principal, filters: Filters, si
             if phase in fc.PHASES:
                 per_phase.setdefault((service, phase), []).append(hours / day_hours)
     phase_times = tuple(
-        PhaseTime(service, _(sla.SERVICE_TYPES.get(service, service)), phase, ORDER_WORKFLOW.label(phase),
+        PhaseTime(service, service_types.label(session, service), phase, ORDER_WORKFLOW.label(phase),
                   round(_quantile(values, 0.5), 1), round(_quantile(values, 0.9), 1), len(values))
         for (service, phase), values in sorted(per_phase.items(), key=lambda kv: (
-            _(sla.SERVICE_TYPES.get(kv[0][0], kv[0][0])), fc.PHASES.index(kv[0][1]))))
+            service_types.label(session, kv[0][0]), fc.PHASES.index(kv[0][1]))))
 
 
     # Forecast accuracy: each order forecast as at its creation, by a model of the orders closed

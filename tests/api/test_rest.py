@@ -160,3 +160,24 @@ def test_device_reports_in_service_with_an_integration_key(world, session):
 def test_ids_beyond_what_a_database_stores_are_422_not_500(world, field):
     r = world["client"].post("/api/v1/orders", json={**_body(world["ca"].id), field: 2**63}, headers=world["a"])
     assert r.status_code == 422
+
+
+def test_a_service_type_added_by_an_admin_is_accepted_and_one_no_longer_offered_is_422(world, session):
+    from ordertrack.services import service_types
+
+    _, admin = f.user(session, role="admin")
+    service_types.add(session, principal=admin, key="satellite", label_en="Satellite link", now=NOW)
+    service_types.update(session, principal=admin, key="voice", label_en="Voice", label_ru="", sort_order="30",
+                         active=False, now=NOW)
+    session.commit()
+    c = world["client"]
+    created = c.post("/api/v1/orders", json=_body(world["ca"].id, service_type="satellite",
+                                                  items=[{"kind": "satellite", "name": "Dish"}]), headers=world["a"])
+    assert created.status_code == 201, created.text
+    refused = c.post("/api/v1/orders", json=_body(world["ca"].id, service_type="voice",
+                                                  items=[{"kind": "voice", "name": "SIP"}]), headers=world["a"])
+    assert refused.status_code == 422 and "no longer offered" in refused.json()["detail"][0]["msg"]
+    mixed = c.post("/api/v1/orders", json=_body(world["ca"].id, items=[{"kind": "teleport", "name": "X"}]),
+                   headers=world["a"])
+    assert mixed.status_code == 422 and "“teleport”" in mixed.json()["detail"][0]["msg"]
+    assert _count(session) == 1

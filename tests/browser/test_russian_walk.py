@@ -26,7 +26,8 @@ AXE = CACHE / "node_modules" / "axe-core" / "axe.min.js"
 WALK = {
     "customer": ["/", "/orders", "/orders?phase=validation", "/objects", "/requests"],
     "operator": ["/", "/orders", "/failures", "/overdue", "/clients", "/objects", "/requests"],
-    "admin": ["/", "/failures", "/outbox", "/settings/urgency", "/wall", "/clients", "/objects", "/overdue"],
+    "admin": ["/", "/failures", "/outbox", "/settings/urgency", "/settings/service-types", "/wall", "/clients",
+              "/objects", "/overdue"],
 }
 KEPT = {"ordertrack", "OK"}  # reads the same in Russian
 UI_TEXT = """() => {

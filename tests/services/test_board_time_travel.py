@@ -123,12 +123,12 @@ def _replay(session, calendar, steps, checkpoint):
         if action == "new":
             live.append(f.order(session, customer_id=(mine, other)[pick % 2].id, now=t))
         elif action == "plan" and order.phase not in svc.DONE_PHASES:
-            orders.update_planning(session, principal=staff, order_id=order.id, expected_version=order.version,
-                                   now=t, calendar=calendar, change=orders.PlanningChange(
+            order_moves.update_planning(session, principal=staff, order_id=order.id, expected_version=order.version,
+                                   now=t, calendar=calendar, change=order_moves.PlanningChange(
                                        None, order.planned_completion, owners[who][0].id, priority or "normal"))
         elif _TARGETS[order.phase]:
             target = _TARGETS[order.phase][pick % len(_TARGETS[order.phase])]
-            orders.move_order(session, principal=staff, order_id=order.id, target=target, comment="step",
+            order_moves.move_order(session, principal=staff, order_id=order.id, target=target, comment="step",
                               expected_version=order.version, now=t, calendar=calendar,
                               channel="email" if target == "closed" else None)
         session.commit()

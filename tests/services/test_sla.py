@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from ordertrack.db.models import Order, StatusChange
 from ordertrack.db.notify_models import OutboxMessage
 from ordertrack.db.sla_models import OrderSla, SlaPause, SlaWarning
-from ordertrack.services import intake, order_moves, order_views, sla, tickets
+from ordertrack.services import intake, order_moves, order_views, service_types, sla, tickets
 from ordertrack.services.errors import BadInput, Conflict, Forbidden
 from tests import factories as f
 from tests.conftest import NOW  # Tuesday 24 Nov 2026 10:00 in London (GMT)
@@ -105,7 +105,7 @@ def test_only_administrators_change_the_settings_and_staff_read_them(session, wo
     assert {r.code for r in before.rules if r.active} == {"phase:validation", "hold:hold", "ticket:on_hold"}
     server = next(t for t in before.targets if (t.service_type, t.priority) == ("server", "normal"))
     assert (server.target_hours, server.default) == (8, False)
-    assert len(before.targets) == len(sla.SERVICE_TYPES) * len(sla.PRIORITIES)
+    assert len(before.targets) == len(service_types.active(session)) * len(sla.PRIORITIES)
     for who in ("op", "manager"):
         with pytest.raises(Forbidden):
             sla.set_target(session, principal=world[who], service_type="server", priority="normal", target_hours=1,

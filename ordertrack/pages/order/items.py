@@ -22,7 +22,7 @@ from ordertrack.i18n.ui import T
 from ordertrack.pages.order.common import Snapshot
 from ordertrack.pages.order.moves import MovesState
 from ordertrack.pages.order.state import OrderState
-from ordertrack.services import customer_view, intake, order_items, order_moves, provisioning
+from ordertrack.services import customer_view, order_items, order_moves, provisioning, service_types
 from ordertrack.services.calendars import business_calendar
 from ordertrack.services.errors import BadInput
 from ordertrack.settings import get_settings
@@ -50,7 +50,7 @@ def read(session: Session, snap: Snapshot, *, with_reasons: bool = True) -> dict
 
     values: dict[str, Any] = {
         "items": [
-            {"id": str(i.id), "kind": _(intake.SERVICE_TYPES[i.kind]) if i.kind in intake.SERVICE_TYPES else i.kind,
+            {"id": str(i.id), "kind": service_types.label(session, i.kind),
              "name": i.name,
              "status": _(ETI_WAITING_LABEL) if i.status == ETI_WAITING else
              _(ITEM_STATUS_LABELS[i.status]) if i.status in ITEM_STATUS_LABELS else i.status.replace("_", " "),
@@ -70,6 +70,8 @@ def read(session: Session, snap: Snapshot, *, with_reasons: bool = True) -> dict
             "countdown": failure.countdown, "age": failure.age,
         },
     }
+    if principal.is_staff:
+        values["kinds"] = [{"id": k, "name": service_types.label(session, k)} for k in order_moves.ITEM_KINDS]
     if principal.is_staff and with_reasons:
         values["reasons"] = [{"code": c, "issue": i} for _, c, i, _ in provisioning.remedies(session)]
     return values
@@ -79,6 +81,7 @@ class ItemsState(OrderState):
     """Items, provisioning attempts and the open failure."""
 
     items: list[dict[str, str]] = []
+    kinds: list[dict[str, str]] = []  # the item kinds staff may add {"id", "name"}
     order_value: str = ""
     failure: dict[str, str] = {}
     reasons: list[dict[str, str]] = []
@@ -249,7 +252,7 @@ def section() -> list[rx.Component]:
         data_table(s.items, ITEM_COLUMNS, empty=T("No items."), id="order-items"),
         rx.cond(s.can_edit & (MovesState.moves.length() > 0), rx.form(
             inline(
-                select("kind", T("Item kind"), [(k, T(intake.SERVICE_TYPES[k])) for k in order_moves.ITEM_KINDS]),
+                select("kind", T("Item kind"), s.kinds),
                 text_input("name", T("Item name"), width="260px"),
                 rx.button(T("Add item"), type="submit", variant="soft", size="1"),
                 spacing="3",
