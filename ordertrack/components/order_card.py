@@ -4,6 +4,7 @@ amber or red (left edge and tint) when its SLA clock is at a warning level or br
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -16,16 +17,62 @@ DEADLINE_COLOURS = {"ok": "blue", "warning": "amber", "breached": "red"}
 SLA_COLOURS = {"warning": "amber", "breached": "red"}  # the card's colour by its SLA level ("ok": plain)
 
 
-def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
-    """One order on the board; the whole card links to the order page. Staff may drag it.
+@dataclass(frozen=True, slots=True)
+class MoveMenu:
+    """A card's "Move to…" menu, the keyboard's way to move it: ``targets`` (``column`` and
+    ``label`` each) belong to the card numbered ``menu_for`` (loaded by ``on_open(number, open)``
+    when the menu opens); ``on_choose`` gets the same form as a drop (number, version, column)."""
+
+    targets: rx.Var
+    menu_for: rx.Var
+    on_open: Callable[[rx.Var, rx.Var], Any]
+    on_choose: Callable[[Any], Any]
+
+
+def move_menu(card: rx.Var, menu: MoveMenu) -> rx.Component:
+    """The "Move to…" button (reachable with Tab) and its menu of the phases the card may move to."""
+    ready = menu.menu_for == card["number"]
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(rx.icon("arrow-right-left", size=12), T("Move to…"), size="1", variant="soft",
+                      aria_label=T("Move to… {number}", number=card["number"]), class_name="ot-card-action",
+                      custom_attrs={"data-move-menu": card["number"]}),
+        ),
+        rx.menu.content(
+            rx.cond(
+                ready,
+                rx.cond(
+                    menu.targets.length() > 0,
+                    rx.foreach(menu.targets, lambda t: rx.menu.item(
+                        t["label"], custom_attrs={"data-move-target": t["column"]},
+                        on_select=menu.on_choose({"number": card["number"], "version": card["version"],
+                                                  "column": t["column"]}))),
+                    rx.menu.item(T("No move from here"), disabled=True),
+                ),
+                rx.menu.item(T("Loading…"), disabled=True),
+            ),
+            size="1",
+            aria_label=T("Move to…"),
+        ),
+        on_open_change=lambda open: menu.on_open(card["number"], open),
+        modal=False,  # modal would aria-hide the page around the menu, focusable controls included (axe)
+    )
+
+
+def order_card(card: rx.Var, draggable: rx.Var | bool = False, menu: MoveMenu | None = None) -> rx.Component:
+    """One order on the board; a click anywhere on the card opens the order page (its number is
+    the link, stretched over the card), staff may drag it or move it with "Move to…" (``menu``).
 
     Long because: one declarative component tree that reads top to bottom as the card looks.
     """
-    return rx.link(
+    action = rx.cond(draggable, move_menu(card, menu)) if menu is not None else rx.fragment()
+    return rx.box(
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.text(card["number"], weight="bold", size="2"),
+                    rx.link(card["number"], href=card["href"], weight="bold", size="2", underline="none",
+                            color="inherit", class_name="ot-card-link", draggable=False,
+                            aria_label=card["number"].to(str) + ": " + card["name"].to(str)),
                     failed_mark(card["failed"]),
                     rx.spacer(),
                     status_badge(card["status"], card["status_label"]),
@@ -59,8 +106,11 @@ def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
                     rx.icon("clock", size=12),
                     rx.text(T("{time} in {phase}", time=card["in_phase"], phase=card["phase"]), size="1",
                             color_scheme="gray"),
+                    rx.spacer(),
+                    action,
                     align="center",
                     spacing="1",
+                    width="100%",
                 ),
                 rx.cond(
                     card["deadline"] != "",
@@ -80,15 +130,13 @@ def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
             size="1",
             width="100%",
             class_name="ot-card",
+            position="relative",
             border_left=rx.match(card["sla_level"],
                                  *((k, f"4px solid {rx.color(v, 9)}") for k, v in SLA_COLOURS.items()), "none"),
             background=rx.match(card["sla_level"], *((k, rx.color(v, 2)) for k, v in SLA_COLOURS.items()),
                                 "var(--card-background-color)"),
             custom_attrs={"data-sla": card["sla_level"]},
         ),
-        href=card["href"],
-        underline="none",
-        color="inherit",
         width="100%",
         data_number=card["number"],
         data_testid="order-card",
@@ -101,7 +149,7 @@ def order_card(card: rx.Var, draggable: rx.Var | bool = False) -> rx.Component:
 
 
 def selectable_card(card: rx.Var, draggable: rx.Var | bool, *, selecting: rx.Var, selected: rx.Var,
-                    on_toggle: Callable[[rx.Var, rx.Var], Any]) -> rx.Component:
+                    on_toggle: Callable[[rx.Var, rx.Var], Any], menu: MoveMenu | None = None) -> rx.Component:
     """The card, with a checkbox beside it while selecting for a bulk move (shift-click: a range)."""
     return rx.hstack(
         rx.cond(
@@ -111,7 +159,7 @@ def selectable_card(card: rx.Var, draggable: rx.Var | bool, *, selecting: rx.Var
                         on_click=lambda info: on_toggle(card["number"], info["shift_key"]),
                         style={"width": "18px", "height": "18px", "marginTop": "10px", "cursor": "pointer"}),
         ),
-        order_card(card, draggable),
+        order_card(card, draggable, menu),
         align="start",
         spacing="2",
         width="100%",
@@ -123,19 +171,21 @@ def kanban_column(
     draggable: rx.Var | bool = False, header_extra: rx.Component | None = None,
     selecting: rx.Var | None = None, selected: rx.Var | None = None,
     on_toggle: Callable[[rx.Var, rx.Var], Any] | None = None, on_select_all: Any = None,
-    note: rx.Component | None = None,
+    note: rx.Component | None = None, menu: MoveMenu | None = None,
 ) -> rx.Component:
     """A column: title with the total (``header_extra`` in its place when given, e.g. count /
     WIP limit), its window of cards, and "Show more" when cut. With ``selecting`` (a Var), cards
-    get checkboxes (``on_toggle(number, shift)``) and the header "Select all" (``on_select_all``)."""
+    get checkboxes (``on_toggle(number, shift)``) and the header "Select all" (``on_select_all``).
+    With ``menu``, each draggable card has a "Move to…" menu (see ``MoveMenu``)."""
     count = header_extra if header_extra is not None else rx.badge(
         total, variant="soft", color_scheme="gray", radius="full", data_testid="column-count")
     if selecting is not None and on_toggle is not None:
         def render(c):
-            return selectable_card(c, draggable, selecting=selecting, selected=selected, on_toggle=on_toggle)
+            return selectable_card(c, draggable, selecting=selecting, selected=selected, on_toggle=on_toggle,
+                                   menu=menu)
     else:
         def render(c):
-            return order_card(c, draggable)
+            return order_card(c, draggable, menu)
     select_all = [] if selecting is None else [rx.cond(
         selecting & (total > 0),
         rx.button(T("Select all"), size="1", variant="ghost", on_click=on_select_all,

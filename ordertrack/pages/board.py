@@ -15,7 +15,7 @@ from ordertrack.clock import get_clock
 from ordertrack.components import order_columns as oc
 from ordertrack.components.forms import hidden, inline, text_input
 from ordertrack.components.layout import dialog
-from ordertrack.components.order_card import kanban_column
+from ordertrack.components.order_card import MoveMenu, kanban_column
 from ordertrack.components.tables import Column, data_table, loading_state, pager
 from ordertrack.components.transition_dialog import transition_dialog
 from ordertrack.db.engine import session_scope
@@ -42,6 +42,40 @@ from ordertrack.settings import get_settings
 
 DROP_TARGETS = {"planning": "planning", "execution": "execution", "validation": "validation", "done": "closed"}
 WINDOW = 25
+
+
+def _column_targets(column: str) -> tuple[str, ...]:
+    """The phases a drop on ``column`` may move an order to (closed first on the last column)."""
+    return board_service.DONE_PHASES if column == "done" else (DROP_TARGETS[column],)
+
+
+def _drop_move(detail, column: str):
+    """The move a drop of this order on ``column`` makes, or None: it is already there, or the
+    viewer has no such move (the workflow's guards, the viewer's roles)."""
+    targets = _column_targets(column)
+    if detail.card.phase in targets:
+        return None
+    return next((m for t in targets for m in detail.moves if m.target == t), None)
+
+
+def focus_card(number: str, target: str | None = None) -> rx.EventSpec:
+    """After a move (``target``): the focus goes to the card in its new column once it is there
+    (a keyboard user goes on from where the card is); after a cancelled one (no ``target``): back
+    to the card's "Move to…" button. Not when the user went elsewhere meanwhile."""
+    column = next((c.key for c in board_service.COLUMNS if target in c.phases), "") if target else ""
+    return rx.call_script(
+        "(function(n, col){let tries = 0; const later = () => { if (++tries < 120) setTimeout(go, 50); };"
+        "const go = () => {"
+        "if (document.querySelector('[role=dialog],[role=alertdialog]')) return later();"  # still closing
+        "const a = document.activeElement;"
+        "if (a && a !== document.body && !a.closest('.ot-board')) return;"  # the user went elsewhere
+        "const card = '[data-testid=order-card][data-number=\"' + CSS.escape(n) + '\"] ';"
+        "const el = col ? document.querySelector('#column-' + col + ' ' + card + '.ot-card-link')"
+        " : (document.querySelector(card + '[data-move-menu]') || document.querySelector(card + '.ot-card-link'));"
+        "if (el) el.focus(); else later(); }; go();})"
+        f"({json.dumps(number)}, {json.dumps(column)})")
+
+
 READ_ONLY = N_("The board as of a past moment is read-only. Go back to now to move orders.")
 
 
@@ -228,6 +262,7 @@ class BoardState(AppState):
     f_priority: str = ANY
     f_sla: str = ANY
     is_staff: bool = False
+    can_move: bool = False  # staff whose roles move orders: they drag cards and get "Move to…"
     can_filter_customer: bool = False
     customers: list[dict[str, str]] = []
     owners: list[dict[str, str]] = []
@@ -243,6 +278,8 @@ class BoardState(AppState):
     drop_error: str = ""
     drop_channel: bool = False
     _drop: dict[str, int | str] = {}
+    move_for: str = ""  # the card whose "Move to…" menu is open ("" while its targets load)
+    move_targets: list[dict[str, str]] = []
     skip_open: bool = False
     skip_text: str = ""
     _skip: dict[str, int | str] = {}
@@ -295,7 +332,10 @@ class BoardState(AppState):
     def load(self):
         """Page load: the board (or the Closed tab) for this viewer, filtered as the URL says."""
         principal = current_principal()
+        self.drop_open = self.skip_open = False  # a dialog left open elsewhere does not come back
+        self._drop, self._skip = {}, {}
         self.is_staff = principal.is_staff
+        self.can_move = principal.is_staff and any(t.roles & principal.roles for t in ORDER_WORKFLOW.transitions)
         self.is_admin = principal.role is Role.ADMIN
         with session_scope() as session:
             options = board_service.filter_options(session, principal=principal)
@@ -453,7 +493,7 @@ class BoardState(AppState):
         self._limits[column] = min(self._limits.get(column, WINDOW) + WINDOW, board_service.WINDOW_MAX)
         self._fetch()
 
-    def _move(self, order_id: int, version: int, target: str, comment: str, channel: str | None = None) -> None:
+    def _move(self, order_id: int, version: int, target: str, comment: str, channel: str | None = None) -> list:
         now, settings = get_clock().now(), get_settings()
         with session_scope() as session:
             card = board_moves.move_card(
@@ -463,7 +503,27 @@ class BoardState(AppState):
             )
         publish()  # first: it bumps the change number the shared board cache is keyed on
         self._fetch()
-        return rx.toast.success(f"{card.number}: {card.phase_label}")
+        # the toast is announced by the page's live region (polite); the focus follows the card
+        return [rx.toast.success(f"{card.number}: {card.phase_label}"), focus_card(card.number, target)]
+
+    @rx.event
+    @guard(staff=True)
+    def open_move_menu(self, number: str, open: bool):
+        """A card's "Move to…" menu opened (staff, live board): the phases a drop of it would move
+        it to (the same guards as a drop: the workflow's moves for this viewer's roles)."""
+        if open is not True:
+            return
+        self._live_only()
+        number = coerce_str(number, name="Order", max_len=40, required=True)
+        self.move_for, self.move_targets = "", []
+        with session_scope() as session:
+            detail = order_views.get_order(session, principal=current_principal(), number=number, now=get_clock().now())
+        targets = []
+        for column in DROP_TARGETS:
+            move = _drop_move(detail, column)
+            if move is not None:
+                targets.append({"column": column, "label": ORDER_WORKFLOW.label(move.target)})
+        self.move_targets, self.move_for = targets, number
 
     @rx.event
     @guard(staff=True)
@@ -484,10 +544,10 @@ class BoardState(AppState):
             detail = order_views.get_order(session, principal=current_principal(), number=number, now=now)
         if column == "done" and detail.card.phase in board_service.DONE_PHASES:
             return None
-        targets = ("closed", "canceled") if column == "done" else (DROP_TARGETS[column],)
+        targets = _column_targets(column)
         if detail.card.phase in targets:
             return None
-        move = next((m for t in targets for m in detail.moves if m.target == t), None)
+        move = _drop_move(detail, column)
         if move is None:
             engine.decide(ORDER_WORKFLOW, current=detail.card.phase, target=targets[-1],
                           roles=current_principal().roles, status_since=detail.card.phase_since, now=now,
@@ -500,13 +560,13 @@ class BoardState(AppState):
             except process_queue.QueueNotReached as refused:
                 if not refused.steps:
                     raise
-                return self._ask_skip(detail.card.id, version, target, refused.steps)
+                return self._ask_skip(detail.card.id, number, version, target, refused.steps)
             full = wip.breaches_for_order(session, order_id=detail.card.id, target=target)
         if full and full[0].hard:
             raise BadInput(full[0].message())
         approval = order_moves.is_approval(detail.card.phase, target)  # staff record how the customer approved
         if move.needs_comment or move.irreversible or approval or full:
-            self._drop = {"id": detail.card.id, "version": version, "target": target}
+            self._drop = {"id": detail.card.id, "number": number, "version": version, "target": target}
             self.drop_channel = approval
             self.drop_title = f"{number}: {_(move.label)}"
             self.drop_subtitle = f"{detail.card.name} · {full[0].message()}" if full else detail.card.name
@@ -516,10 +576,10 @@ class BoardState(AppState):
             return None
         return self._move(detail.card.id, version, target, "")
 
-    def _ask_skip(self, order_id: int, version: int, target: str, steps: tuple[str, ...]) -> None:
+    def _ask_skip(self, order_id: int, number: str, version: int, target: str, steps: tuple[str, ...]) -> None:
         """The order's queue has not reached ``target``: offer to skip the remaining actions of
         ``steps`` (the order then follows its queue there)."""
-        self._skip = {"id": order_id, "version": version, "target": target}
+        self._skip = {"id": order_id, "number": number, "version": version, "target": target}
         self.skip_text = _("Skip the remaining actions of {steps}? The order moves to {phase}.").format(
             steps=", ".join(f"“{s}”" for s in steps), phase=ORDER_WORKFLOW.label(target))
         self.skip_open = True
@@ -541,13 +601,18 @@ class BoardState(AppState):
                                   support=settings.support_email)
         publish()
         self._fetch()
-        return rx.toast.success(_("Remaining actions skipped."))
+        number, target = str(skip.get("number", "")), str(skip["target"])
+        return [rx.toast.success(_("Remaining actions skipped: {number} is now in {phase}.").format(
+                    number=number, phase=ORDER_WORKFLOW.label(target))),
+                focus_card(number, target)]
 
     @rx.event
     @guard()
     async def cancel_skip(self):
-        """Keep working: nothing is skipped, nothing moves."""
+        """Keep working: nothing is skipped, nothing moves (the focus goes back to the card)."""
+        number = str(self._skip.get("number", ""))
         self._skip, self.skip_open = {}, False
+        return focus_card(number) if number else None
 
     @rx.event
     @guard(staff=True)
@@ -569,8 +634,10 @@ class BoardState(AppState):
     @rx.event
     @guard()
     async def cancel_drop(self):
-        """Close the drop dialog; nothing moves."""
+        """Close the drop dialog; nothing moves (the focus goes back to the card)."""
+        number = str(self._drop.get("number", ""))
         self._drop, self.drop_open = {}, False
+        return focus_card(number) if number else None
 
     @rx.event
     @guard()
@@ -994,10 +1061,12 @@ def _board() -> rx.Component:
             *[
                 kanban_column(
                     key=c.key, title=T(c.title), total=getattr(s, f"total_{c.key}"), cards=getattr(s, f"cards_{c.key}"),
-                    on_more=s.show_more(c.key), draggable=s.is_staff & (s.asof == ""),
+                    on_more=s.show_more(c.key), draggable=s.can_move & (s.asof == ""),
                     header_extra=_wip_badge(c.key), note=_changes_note(c.key),
                     selecting=s.selecting, selected=s.selected, on_toggle=s.toggle_select,
                     on_select_all=s.select_column(c.key),
+                    menu=MoveMenu(targets=s.move_targets, menu_for=s.move_for, on_open=s.open_move_menu,
+                                  on_choose=s.drop_card),
                 )
                 for c in board_service.COLUMNS
             ],
@@ -1028,19 +1097,22 @@ def _closed_tab() -> rx.Component:
 def board_page() -> rx.Component:
     """The board with its tabs."""
     s = BoardState
-    tabs = rx.tabs.root(
-        rx.tabs.list(rx.tabs.trigger(T("Board"), value="board"), rx.tabs.trigger(T("Closed"), value="closed")),
-        value=s.tab,
-        on_change=s.set_tab,
-    )
+    tabs = rx.tabs.list(rx.tabs.trigger(T("Board"), value="board"), rx.tabs.trigger(T("Closed"), value="closed"))
     return page(
-        rx.vstack(
-            rx.hstack(rx.heading(T("Track My Orders"), size="7"), rx.spacer(), tabs, align="center", spacing="3",
-                      wrap="wrap", width="100%"),
-            _filters(),
-            _time_travel(),
-            rx.cond(s.tab == "closed", _closed_tab(), rx.fragment(_bulk_bar(), _board())),
-            spacing="4",
+        rx.tabs.root(  # the tab list controls the panels below the filters (one mounted at a time)
+            rx.vstack(
+                rx.hstack(rx.heading(T("Track My Orders"), size="7"), rx.spacer(), tabs, align="center", spacing="3",
+                          wrap="wrap", width="100%"),
+                _filters(),
+                _time_travel(),
+                rx.tabs.content(rx.vstack(_bulk_bar(), _board(), spacing="4", width="100%"), value="board",
+                                width="100%"),
+                rx.tabs.content(_closed_tab(), value="closed", width="100%"),
+                spacing="4",
+                width="100%",
+            ),
+            value=s.tab,
+            on_change=s.set_tab,
             width="100%",
         ),
         rx.form(
@@ -1065,5 +1137,6 @@ def board_page() -> rx.Component:
         _wip_dialog(),
         _bulk_result(),
         rx.script(src="/board-dnd.js"),
+        rx.script(src="/slider-label.js"),
         wide=True,
     )

@@ -168,14 +168,23 @@ def section() -> rx.Component:
     """Tickets: the two tabs, the tickets of the tab shown, and the form to open one."""
     s = TicketsState
     return rx.vstack(
-        rx.hstack(
-            rx.heading(T("Tickets"), size="4"),
-            rx.tabs.root(rx.tabs.list(rx.tabs.trigger(T("Open/On Hold Tickets"), value="open"),
-                                      rx.tabs.trigger(T("Closed Tickets"), value="closed")),
-                         value=s.ticket_tab, on_change=s.set_ticket_tab),
-            align="center",
+        rx.tabs.root(  # the tab list controls the list of tickets below it (the tab's tickets)
+            rx.vstack(
+                rx.hstack(
+                    rx.heading(T("Tickets"), size="4"),
+                    rx.tabs.list(rx.tabs.trigger(T("Open/On Hold Tickets"), value="open"),
+                                 rx.tabs.trigger(T("Closed Tickets"), value="closed")),
+                    align="center",
+                ),
+                *[rx.tabs.content(rx.vstack(rx.foreach(s.tickets, _ticket), spacing="2", width="100%"), value=v,
+                                  width="100%") for v in ("open", "closed")],
+                spacing="2",
+                width="100%",
+            ),
+            value=s.ticket_tab,
+            on_change=s.set_ticket_tab,
+            width="100%",
         ),
-        rx.foreach(s.tickets, _ticket),
         rx.form(
             rx.hstack(
                 text_input("subject", T("Ticket subject")),
