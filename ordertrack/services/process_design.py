@@ -233,7 +233,7 @@ def delete_process(session: Session, *, principal: Principal, process_id: int) -
     _designer(principal)
     row = _row(session, process_id)
     if row.current_version > 0 or _latest(session, row.id) is not None:
-        raise BadInput(f"“{row.name}” was activated, so orders may have run on it: archive it instead.")
+        raise BadInput(_("“{name}” was activated, so orders may have run on it: archive it instead.").format(name=row.name))
     session.delete(row)
     session.flush()
 
