@@ -11,7 +11,8 @@ target's height (the lanes on one side of a node are spread along it). ``data.li
 line, drawn on a white box at the path's middle (direct) or on the lane at ``data.labelY``; the
 label is part of the edge, so clicking it is clicking the edge. ``OtControls`` are the zoom
 buttons with translated names; ``OtFitBounds`` fits the given bounds (labels included, which
-React Flow's own fitView leaves out) on open, never below a readable zoom.
+React Flow's own fitView leaves out) on open, never below a readable zoom, and keeps the view when
+the graph is redrawn after an edit.
 """
 
 from __future__ import annotations
@@ -82,14 +83,17 @@ function OtControls({labels}) {
     <ControlButton onClick={() => fitView({padding: 0.1})} title={l.fit} aria-label={l.fit}>⤢</ControlButton>
   </Controls>;
 }
-function OtFitBounds({bounds, minZoom, maxZoom}) {
+const otViews = {};
+function OtFitBounds({bounds, minZoom, maxZoom, viewKey}) {
   const {setViewport} = useReactFlow();
+  useOnViewportChange({onEnd: (vp) => { if (viewKey) otViews[viewKey] = vp; }});
   const width = useStore((st) => st.width), height = useStore((st) => st.height);
   const ready = useNodesInitialized();
   const done = useRef(false);
   useEffect(() => {
     if (done.current || !ready || !width || !height || !bounds) return;
     done.current = true;
+    if (viewKey && otViews[viewKey]) { setViewport(otViews[viewKey]); return; }
     const pad = 16;
     let zoom = Math.min((width - 2 * pad) / bounds.width, (height - 2 * pad) / bounds.height, maxZoom);
     if (zoom < minZoom) {
@@ -99,7 +103,7 @@ function OtFitBounds({bounds, minZoom, maxZoom}) {
       setViewport({x: (width - bounds.width * zoom) / 2 - bounds.x * zoom,
         y: (height - bounds.height * zoom) / 2 - bounds.y * zoom, zoom});
     }
-  }, [ready, width, height, bounds]);
+  }, [ready, width, height, bounds, viewKey]);
   return null;
 }
 """
@@ -145,7 +149,7 @@ class ReactFlow(rx.Component):
         """The library's stylesheet and what the route edge and the controls use."""
         return {"": "@xyflow/react/dist/style.css",
                 LIBRARY: ["BaseEdge", "getSmoothStepPath", "useInternalNode", "Controls", "ControlButton",
-                          "useReactFlow", "useStore", "useNodesInitialized"],
+                          "useReactFlow", "useStore", "useNodesInitialized", "useOnViewportChange"],
                 "react": ["useRef", "useState", "useLayoutEffect", "useEffect"]}
 
     def add_custom_code(self) -> list[str]:
@@ -169,10 +173,13 @@ class OtControls(rx.Component):
 
 class OtFitBounds(rx.Component):
     """Fits ``bounds`` ({x, y, width, height}, graph coordinates) into the view once the nodes are
-    measured; below ``min_zoom`` it shows the top left corner at that zoom instead."""
+    measured; below ``min_zoom`` it shows the top left corner at that zoom instead. When the graph
+    of the same ``view_key`` is redrawn (after an edit) it keeps the view the designer left instead
+    (until the page is reloaded)."""
 
     tag = "OtFitBounds"
     bounds: rx.Var[dict[str, Any]]
+    view_key: rx.Var[str]
     min_zoom: rx.Var[float]
     max_zoom: rx.Var[float]
 

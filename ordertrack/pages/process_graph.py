@@ -178,7 +178,7 @@ def graph_section(s) -> rx.Component:
                                     node_color=rx.Var(MINIMAP_COLOR), custom_attrs={"ariaLabel": T("Graph overview"),
                                                   "style": {"width": 140, "height": 90}}),
                        display=["none", "none", "block"]),
-                flow.ot_fit_bounds(bounds=s.flow_bounds, min_zoom=0.6, max_zoom=1),
+                flow.ot_fit_bounds(bounds=s.flow_bounds, min_zoom=0.6, max_zoom=1, view_key=s.pid.to(str)),
                 key=s.flow_key,
                 default_nodes=s.flow_nodes,
                 default_edges=s.flow_edges,

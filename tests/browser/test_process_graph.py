@@ -130,6 +130,12 @@ def _place(graph, key: str) -> tuple[float, float]:
     return float(x), float(y)
 
 
+def _scale(graph) -> float:
+    """The graph's zoom (the viewport's scale)."""
+    transform = graph.locator(".react-flow__viewport").evaluate("v => v.style.transform")
+    return float(re.search(r"scale\(([\d.]+)\)", transform).group(1))
+
+
 def _overlap(a, b, slack: float = 1.0) -> bool:
     return (a["x"] + slack < b["x"] + b["width"] and b["x"] + slack < a["x"] + a["width"]
             and a["y"] + slack < b["y"] + b["height"] and b["y"] + slack < a["y"] + a["height"])
@@ -162,20 +168,28 @@ def test_back_routes_loop_around_and_placed_nodes_stay(page, server):
     # Drag the completion node and the other process's phase aside: both stay after a reload.
     voice = f"x:{voice_id}:ph1"
     before = {key: _place(graph, key) for key in ("end", voice)}
-    for key in ("end", voice):
-        node = graph.locator(f".react-flow__node[data-id='{key}']")
-        node.scroll_into_view_if_needed()
-        box = node.bounding_box()
-        page.mouse.move(box["x"] + 10, box["y"] + 8)
+    fitted = _scale(graph)
+    graph.get_by_role("button", name="Zoom out").click()  # the designer's own view, kept below
+    page.wait_for_timeout(600)
+    zoomed = _scale(graph)
+    assert zoomed < fitted - 0.05
+    moves = {"end": (130, -50), voice: (-40, 70)}  # away from the pane's edges (React Flow pans there)
+    for key, (dx, dy) in moves.items():
+        box = graph.locator(f".react-flow__node[data-id='{key}']").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.mouse.down()
-        page.mouse.move(box["x"] + 130, box["y"] + 68, steps=12)
+        page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2 + dy, steps=12)
         page.mouse.up()
         page.wait_for_timeout(800)
+    # Redrawn after each move, the graph keeps the view the designer had (no jump back to a fit).
+    expect(graph.locator(".react-flow__node[data-id='end']")).not_to_have_attribute("style", re.compile(
+        rf"translate\({before['end'][0]:g}px, {before['end'][1]:g}px\)"))
+    assert abs(_scale(graph) - zoomed) < 0.01
     page.reload()
     expect(graph.locator(".react-flow__node")).to_have_count(6)
-    for key in ("end", voice):
+    for key, (dx, dy) in moves.items():
         x, y = _place(graph, key)
-        assert x - before[key][0] > 60 and y - before[key][1] > 30, (key, before[key], (x, y))
+        assert (x - before[key][0]) * dx > 900 and (y - before[key][1]) * dy > 900, (key, before[key], (x, y))
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
