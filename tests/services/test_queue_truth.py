@@ -22,7 +22,7 @@ from ordertrack.domain.engine import TransitionRefused
 from ordertrack.services import (
     intake,
     order_manager,
-    orders,
+    order_moves,
     process_design,
     process_queue,
     process_run,
@@ -85,7 +85,7 @@ def _move(session, world, calendar, order_id, target, *, at=NOW):
     order = session.get(Order, order_id)
     session.refresh(order)
     process_queue.before_order_move(session, order_id=order_id, target=target)
-    orders.move_order(session, principal=world["op"], order_id=order_id, target=target,
+    order_moves.move_order(session, principal=world["op"], order_id=order_id, target=target,
                       expected_version=order.version, now=at, calendar=calendar, comment="by hand",
                       channel="email")
     process_queue.after_order_move(session, principal=world["op"], order_id=order_id, target=target, now=at,
