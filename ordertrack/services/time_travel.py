@@ -204,8 +204,9 @@ def _changed(principal: Principal, f: board_service.BoardFilters, at: datetime, 
         col(entered.from_state).is_(None) | (entered.from_state != entered.to_state)).scalar_subquery()
     # the changed orders, each with its version then and the moment it entered its phase: a fence
     # (MATERIALIZED) so that both databases look these up once per changed order, and first
+    # (an order's first row is written when it is created: one created after ``at`` has none then)
     changed = select(Order.id.label("oid"), version.label("v"), since.label("since")).where(
-        col(Order.id).in_(_changed_ids(at))).cte("changed").prefix_with("MATERIALIZED")
+        col(Order.id).in_(_changed_ids(at)), Order.created_at <= at).cte("changed").prefix_with("MATERIALIZED")
     recorded = col(then.priority).is_not(None)
     rows = select(
         Order.id.label("oid"), then.to_state.label("phase"),
