@@ -25,7 +25,8 @@ def upgrade() -> None:
     with op.batch_alter_table('status_change', schema=None) as batch_op:
         batch_op.create_index('ix_status_change_then', ['entity_kind', 'entity_id', 'at', 'from_version'],
                               unique=False)
-        batch_op.create_index('ix_status_change_entered', ['entity_kind', 'entity_id', 'at'], unique=False,
+        batch_op.create_index('ix_status_change_entered', ['entity_kind', 'entity_id', 'at', 'from_state', 'to_state'],
+                              unique=False,
                               sqlite_where=sa.text(PHASE_ENTERED), postgresql_where=sa.text(PHASE_ENTERED))
 
 

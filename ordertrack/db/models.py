@@ -142,10 +142,10 @@ class StatusChange(SQLModel, table=True):
         # The board as of a moment (services.time_travel): each order's last row up to then,
         # read from the index alone.
         Index("ix_status_change_asof", "entity_kind", "at", "entity_id", "from_version"),
-        # ... and for each order changed since, its version then (index only) and when it entered
-        # its phase then (a partial index of the rows that changed the phase: one seek).
+        # ... and for each order changed since, its version then and when it entered its phase then
+        # (a partial index of the rows that changed the phase), both from the index alone.
         Index("ix_status_change_then", "entity_kind", "entity_id", "at", "from_version"),
-        Index("ix_status_change_entered", "entity_kind", "entity_id", "at",
+        Index("ix_status_change_entered", "entity_kind", "entity_id", "at", "from_state", "to_state",
               sqlite_where=text(_PHASE_ENTERED), postgresql_where=text(_PHASE_ENTERED)),
     )
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, exists, func, literal, null
+from sqlalchemy import case, exists, func, literal, null, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -116,6 +116,10 @@ def board_as_of(session: Session, *, principal: Principal, at: datetime, now: da
     per_column: dict[str, list[tuple]] = {c.key: [] for c in board_service.COLUMNS}
     totals, moved, closed = _unchanged(session, principal, f, at, windows, per_column)
     rebuilt = {c.key: 0 for c in board_service.COLUMNS}
+    if session.get_bind().dialect.name == "postgresql":
+        # the statement below looks expensive to the planner (a lookup per changed order), which
+        # then compiles it (JIT) for longer than it runs; for this transaction only
+        session.execute(text("SET LOCAL jit = off"))
     for oid, phase, status, owner, priority, since, phase_now, key, total, n_moved, n_closed in session.exec(
             _changed(principal, f, at, windows, changes)).all():
         rebuilt[key], moved[key], closed[key] = total, n_moved or 0, n_closed or 0  # the same in each row
@@ -198,6 +202,11 @@ def _changed(principal: Principal, f: board_service.BoardFilters, at: datetime, 
     since = select(func.max(entered.at)).where(
         entered.entity_kind == "order", entered.entity_id == Order.id, entered.at <= at,
         col(entered.from_state).is_(None) | (entered.from_state != entered.to_state)).scalar_subquery()
+    # the changed orders, each with its version then and the moment it entered its phase: a fence
+    # (MATERIALIZED) so that both databases look these up once per changed order, and first
+    # (an order's first row is written when it is created: one created after ``at`` has none then)
+    changed = select(Order.id.label("oid"), version.label("v"), since.label("since")).where(
+        col(Order.id).in_(_changed_ids(at)), Order.created_at <= at).cte("changed").prefix_with("MATERIALIZED")
     recorded = col(then.priority).is_not(None)
     rows = select(
         Order.id.label("oid"), then.to_state.label("phase"),
@@ -206,12 +215,13 @@ def _changed(principal: Principal, f: board_service.BoardFilters, at: datetime, 
                                              else_=OrderStatus.ON_TRACK.value)).label("status"),
         case((recorded, then.owner_id), else_=Order.owner_id).label("owner"),
         case((recorded, then.priority), else_=Order.priority).label("priority"),
-        func.coalesce(since, then.at, type_=UtcDateTime()).label("since"),
+        func.coalesce(changed.c.since, then.at, type_=UtcDateTime()).label("since"),
         Order.phase.label("phase_now"),
-    ).join(Customer, Customer.id == Order.customer_id).join(
-        then, (then.entity_kind == "order") & (then.entity_id == Order.id) & (then.from_version == version))
-    rows = board_service.filtered(rows.where(col(Order.id).in_(_changed_ids(at))), principal, board_service.BoardFilters(
-        search=f.search, customer_id=f.customer_id)).cte("then").prefix_with("MATERIALIZED")
+    ).select_from(changed).join(Order, Order.id == changed.c.oid).join(Customer, Customer.id == Order.customer_id) \
+        .join(then, (then.entity_kind == "order") & (then.entity_id == changed.c.oid)
+              & (then.from_version == changed.c.v))
+    rows = board_service.filtered(rows, principal, board_service.BoardFilters(
+        search=f.search, customer_id=f.customer_id)).subquery()
     key = _column_key(rows.c.phase).label("key")
     shown = select(rows, key).where(
         col(rows.c.phase).not_in(board_service.DONE_PHASES)
