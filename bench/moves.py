@@ -11,7 +11,9 @@ queue that no running process holds back, back and forth between Planning and Ex
 exactly as the board's drop handler does:
 one transaction with the process check, the engine's decision, compare-and-set, the history
 row, the SLA clock, the customer's e-mail into the outbox and the process hook, then commit.
-The figure is moves/s over the whole run, with the median and 95th percentile of one move.
+The figure is moves/s over the whole run, with the median and 95th percentile of one move,
+and the SQL statements per move (counted on the engine: noise-free, unlike the timings).
+`--profile` prints cProfile's top functions of the run; `--show-sql` prints one move's statements.
 """
 
 from __future__ import annotations
@@ -42,7 +44,12 @@ def _prepare_with_orders(url: str) -> None:
                    check=True, capture_output=True)
 
 
-def run(url: str, moves: int) -> dict:
+def run(url: str, moves: int, *, profile: bool = False, show_sql: bool = False) -> dict:
+    import cProfile
+    import pstats
+
+    from sqlalchemy import event
+
     from ordertrack.clock import SystemClock
     from ordertrack.db.engine import make_engine, session_scope
     from ordertrack.db.models import Order, User
@@ -66,8 +73,19 @@ def run(url: str, moves: int) -> dict:
     ids = list(state)
     took: list[float] = []
     refused = 0
-    start = time.perf_counter()
+    statements: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        statements.append(statement)
+
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    start, cpu = time.perf_counter(), time.process_time()
+    marks = []  # statements before each move
     for i in range(moves):
+        marks.append(len(statements))
         oid = ids[i % len(ids)]
         phase, version = state[oid]
         target, comment = ("execution", "") if phase == "planning" else ("planning", "back for re-planning")
@@ -90,11 +108,18 @@ def run(url: str, moves: int) -> dict:
             continue
         took.append(time.perf_counter() - t0)
         state[oid] = (card.phase, card.version)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    if show_sql:  # the second move (the first also creates templates on first use)
+        print("\n".join(f"  {n + 1:2d}. {' '.join(st.split())[:240]}" for n, st in
+                        enumerate(statements[marks[1]:marks[2]])), file=sys.stderr)
+    if profiler:
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
     engine.dispose()
     took.sort()
     return {"moves": moves, "per_s": moves / wall, "median_ms": statistics.median(took) * 1000,
-            "p95_ms": took[int(len(took) * 0.95) - 1] * 1000, "refused": refused}
+            "p95_ms": took[int(len(took) * 0.95) - 1] * 1000, "refused": refused,
+            "sql_per_move": (len(statements) - marks[1]) / (moves - 1), "cpu_ms": cpu / moves * 1000}
 
 
 def through_reflex(clients: int, per_client: int) -> dict:
@@ -154,6 +179,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL server URL (a scratch database is used)")
     parser.add_argument("--reflex", action="store_true", help="through the order page's handlers, 10 clients")
     parser.add_argument("--per-client", type=int, default=30)
+    parser.add_argument("--profile", action="store_true", help="print cProfile's top functions of each run")
+    parser.add_argument("--show-sql", action="store_true", help="print the statements of one move")
     args = parser.parse_args()
     if args.reflex:
         r = through_reflex(10, args.per_client)
@@ -172,14 +199,15 @@ def main() -> None:
             for name, url in targets:
                 print(f"preparing {name} ...", file=sys.stderr, flush=True)
                 _prepare_with_orders(url)
-                rows.append((name, run(url, args.moves)))
+                rows.append((name, run(url, args.moves, profile=args.profile, show_sql=args.show_sql)))
         finally:
             drop_databases(args.database_url, scratch)
-    print("\n| database | moves | moves/s | median ms | p95 ms | refused |")
-    print("|---|---|---|---|---|---|")
+    print("\n| database | moves | moves/s | median ms | p95 ms | CPU ms per move (this process) | "
+          "SQL statements per move | refused |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, r in rows:
         print(f"| {name} | {r['moves']:,} | {r['per_s']:.0f} | {r['median_ms']:.2f} | {r['p95_ms']:.2f} | "
-              f"{r['refused']} |")
+              f"{r['cpu_ms']:.2f} | {r['sql_per_move']:.1f} | {r['refused']} |")
 
 
 if __name__ == "__main__":

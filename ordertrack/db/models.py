@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Integer, UniqueConstraint, text
+from sqlalchemy import Column, Index, Integer, UniqueConstraint, func, text
 from sqlmodel import Field, SQLModel
 
 from ordertrack.db.types import UtcDateTime
@@ -53,6 +53,13 @@ class User(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)  # None: the browser's language
     failed_logins: int = 0
     last_failed_at: datetime | None = _ts(nullable=True)
+
+
+# Mail finds its recipient's language by e-mail address, case-insensitively
+# (notifications.recipient_language, on every customer e-mail of a move): index lower(address).
+Index("ix_user_email_lower", func.lower(User.email))
+Index("ix_customer_contact_email_lower", func.lower(Customer.contact_email))
+Index("ix_reseller_contact_email_lower", func.lower(Reseller.contact_email))
 
 
 class UserSession(SQLModel, table=True):

@@ -37,7 +37,7 @@ from babel.dates import format_datetime
 from jinja2 import TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
-from sqlalchemy import Engine, func, or_, update
+from sqlalchemy import Engine, bindparam, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -206,6 +206,10 @@ def ensure_templates(session: Session) -> None:
     session.flush()
 
 
+_TEMPLATE = select(NotificationTemplate).where(NotificationTemplate.event == bindparam("event"),
+                                               NotificationTemplate.language == bindparam("language"))
+
+
 def template_for(session: Session, event: str, language: str = i18n.DEFAULT) -> NotificationTemplate:
     """The template of ``event`` in ``language`` (defaults created on first use)."""
     if event not in mt.TEMPLATES:
@@ -213,8 +217,7 @@ def template_for(session: Session, event: str, language: str = i18n.DEFAULT) -> 
     language = i18n.normalize(language) or i18n.DEFAULT
 
     def find():
-        return session.exec(select(NotificationTemplate).where(NotificationTemplate.event == event,
-                                                               NotificationTemplate.language == language)).first()
+        return session.exec(_TEMPLATE, params={"event": event, "language": language}).first()
 
     row = find()
     if row is None:
@@ -256,22 +259,29 @@ def reset_template(session: Session, *, event: str, language: str = i18n.DEFAULT
     session.flush()
 
 
+# Built once, the columns only (every customer e-mail of a move asks; indexes on lower(address)).
+_USER_BY_ADDRESS = (select(User.language, User.customer_id, User.reseller_id)
+                    .where(func.lower(User.email) == bindparam("addr"), col(User.active).is_(True))
+                    .order_by(User.id).limit(1))
+_CUSTOMER_BY_ADDRESS = (select(Customer.language, Customer.reseller_id)
+                        .where(func.lower(Customer.contact_email) == bindparam("addr"))
+                        .order_by(Customer.id).limit(1))
+
+
 def recipient_language(session: Session, address: str) -> str:
     """The language mail to ``address`` is written in: a user's saved preference, else a
     customer contact's language, else its reseller's; English for anyone else."""
     addr = (address or "").strip().lower()
     if not addr:
         return i18n.DEFAULT
-    user = session.exec(select(User).where(func.lower(User.email) == addr, col(User.active).is_(True))
-                        .order_by(User.id)).first()
+    user = session.exec(_USER_BY_ADDRESS, params={"addr": addr}).first()
     if user is not None and i18n.normalize(user.language):
         return i18n.normalize(user.language)
     customer = None
     if user is not None and user.customer_id is not None:
         customer = session.get(Customer, user.customer_id)
     if customer is None and user is None:
-        customer = session.exec(select(Customer).where(func.lower(Customer.contact_email) == addr)
-                                .order_by(Customer.id)).first()
+        customer = session.exec(_CUSTOMER_BY_ADDRESS, params={"addr": addr}).first()
     if customer is not None:
         if i18n.normalize(customer.language):
             return i18n.normalize(customer.language)

@@ -185,9 +185,10 @@ def check_move(session: Session, *, order_id: int, target: str) -> None:
         QueueNotReached: a forward move the queue has not reached.
         BadInput: a move back to a phase the queue has no step in.
     """
-    order = session.get(Order, order_id)
+    if target in ("closed", "canceled") or target not in p.BOARD_PHASES:
+        return
     found = _running(session, order_id)
-    if order is None or found is None or target in ("closed", "canceled") or target not in p.BOARD_PHASES:
+    if found is None or session.get(Order, order_id) is None:  # the order read only for a queue's order
         return
     run, definition, _proc = found
     here = p.board_phase(definition, _domain_run(session, run))

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, exists, insert
+from sqlalchemy import Engine, bindparam, exists, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -143,7 +143,7 @@ class SlaSettings:
 
 
 def _policy(session: Session) -> Policy:
-    row = session.exec(select(SlaPolicy).order_by(SlaPolicy.id)).first()
+    row = session.exec(_POLICY).first()
     if row is None:
         return Policy(clock.DEFAULT_THRESHOLDS, clock.DEFAULT_PAUSE_RULES, 0)
     thresholds = tuple(int(t) for t in row.thresholds.split(",") if t.strip())
@@ -353,19 +353,28 @@ def set_policy(session: Session, *, principal: Principal, thresholds: Iterable[i
 # ---------------------------------------------------------------- the clock of one order
 
 
+# The clock's statements of every move, built once (building and cache-keying a statement
+# costs about as much as running it on SQLite).
+_LOCK = (select(OrderSla).where(OrderSla.order_id == bindparam("order_id")).with_for_update()
+         .execution_options(populate_existing=True))
+_PAUSES = (select(SlaPause).where(SlaPause.order_id == bindparam("order_id"))
+           .order_by(SlaPause.started_at, SlaPause.id).execution_options(populate_existing=True))
+_FIRED = select(SlaWarning.threshold).where(SlaWarning.order_id == bindparam("order_id"))
+_ORDER = select(Order.phase, Order.status, Order.priority).where(Order.id == bindparam("order_id"))
+_TICKETS = select(Ticket.status).where(Ticket.order_id == bindparam("order_id"), Ticket.status != "closed")
+_POLICY = select(SlaPolicy).order_by(SlaPolicy.id).limit(1)
+
+
 def _lock(session: Session, order_id: int) -> OrderSla | None:
-    return session.exec(select(OrderSla).where(OrderSla.order_id == order_id).with_for_update()
-                        .execution_options(populate_existing=True)).first()
+    return session.exec(_LOCK, params={"order_id": order_id}).first()
 
 
 def _pauses(session: Session, order_id: int) -> list[SlaPause]:
-    return list(session.exec(select(SlaPause).where(SlaPause.order_id == order_id)
-                             .order_by(SlaPause.started_at, SlaPause.id)
-                             .execution_options(populate_existing=True)).all())
+    return list(session.exec(_PAUSES, params={"order_id": order_id}).all())
 
 
 def _fired(session: Session, order_id: int) -> set[int]:
-    return set(session.exec(select(SlaWarning.threshold).where(SlaWarning.order_id == order_id)).all())
+    return set(session.exec(_FIRED, params={"order_id": order_id}).all())
 
 
 def _domain_pauses(rows: Iterable[SlaPause]) -> list[clock.Pause]:
@@ -448,11 +457,12 @@ def _evaluate(session: Session, row: OrderSla, *, phase: str, status: str, prior
     session.flush()
 
 
-def _order_state(session: Session, order_id: int) -> tuple[str, str, str, frozenset[str]]:
-    phase, status, priority = session.exec(
-        select(Order.phase, Order.status, Order.priority).where(Order.id == order_id)).one()
-    tickets = frozenset(session.exec(select(Ticket.status).where(Ticket.order_id == order_id,
-                                                                 Ticket.status != "closed")).all())
+def _order_state(session: Session, order_id: int,
+                 known: tuple[str, str, str] | None = None) -> tuple[str, str, str, frozenset[str]]:
+    """(phase, status, priority, unclosed ticket statuses); ``known``: the first three as the
+    caller just wrote them (not read again)."""
+    phase, status, priority = known or session.exec(_ORDER, params={"order_id": order_id}).one()
+    tickets = frozenset(session.exec(_TICKETS, params={"order_id": order_id}).all())
     return phase, status, priority, tickets
 
 
@@ -480,16 +490,18 @@ def start_clock(session: Session, *, order_id: int, service_type: str, now: date
 
 
 def on_order_changed(session: Session, *, order_id: int, principal: Principal, now: datetime,
-                     calendar: BusinessCalendar) -> None:
+                     calendar: BusinessCalendar, order_state: tuple[str, str, str] | None = None) -> None:
     """Pause, resume or stop an order's SLA clock after a change of the order (in the
     changer's transaction; ``order_moves._apply`` calls it for every move and note).
 
-    Orders without a clock (created before SLAs existed) are left alone.
+    ``order_state``: the order's (phase, status, priority) as the caller just wrote them;
+    read from the order when not given. Orders without a clock (created before SLAs
+    existed) are left alone.
     """
     row = _lock(session, order_id)
     if row is None or row.state == STOPPED:
         return
-    phase, status, priority, tickets = _order_state(session, order_id)
+    phase, status, priority, tickets = _order_state(session, order_id, order_state)
     _evaluate(session, row, phase=phase, status=status, priority=priority, tickets=tickets, principal=principal,
               now=now, calendar=calendar, pol=_policy(session))
 
