@@ -77,4 +77,6 @@ def localize(text: str | None, *, _depth: int = 0) -> str:
                 return _(template).format(**args)
             except (KeyError, IndexError, ValueError):  # a translation that lost a field
                 return template.format(**args)
+    if "; " in text:  # several notes in one row ("Owner → Ann; Priority normal → high")
+        return "; ".join(localize(part, _depth=_depth + 1) for part in text.split("; "))
     return text

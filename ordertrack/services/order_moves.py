@@ -25,13 +25,33 @@ from ordertrack.domain.engine import TransitionRefused
 from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, tracking_status
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
+from ordertrack.i18n import N_, _
+from ordertrack.i18n.notes import note_template
 from ordertrack.services import sla
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 from ordertrack.services.order_views import ENTITY, OPEN_PHASES, PRIORITIES, OrderCard, card_view
 
 CONFLICT_MESSAGE = "This order was changed by someone else. Reload to see the change, then try again."
 LATE_AFTER = timedelta(minutes=1)  # an automatic move applied later than this says so in its note
-LATE_NOTE = "{note} (at its deadline {deadline}; applied {applied} after downtime)"
+LATE_NOTE = note_template(N_("{note} (at its deadline {deadline}; applied {applied} after downtime)"))
+# History notes (stored in English, read in the reader's language: i18n.notes).
+DELAYED_NOTE = note_template(N_("planned completion {date} has passed"))
+REQUESTED_NOTE = note_template(N_("Requested completion {old} → {new}"))
+PLANNED_NOTE = note_template(N_("Planned completion {old} → {new}"))
+OWNER_NOTE = note_template(N_("Owner → {owner}"))
+PRIORITY_NOTE = note_template(N_("Priority {old} → {new}"))
+NAME_NOTE = note_template(N_("Name “{old}” → “{new}”"))
+ETI_APPROVED_NOTE = note_template(N_("Technical interview approved: {item}"))
+ASSOCIATED_NOTE = note_template(N_("Associated with client {customer} (was {old})"))
+ITEM_ADDED_NOTE = note_template(N_("Item added: {name} ({kind})"))
+ITEM_REMOVED_NOTE = note_template(N_("Item removed: {name} ({kind})"))
+APPROVED_NOTES = {  # channel -> (without, with the staff member's comment)
+    "email": (note_template(N_("Customer approved by e-mail (recorded by {who}).")),
+              note_template(N_("Customer approved by e-mail (recorded by {who}). {comment}"))),
+    "telephone": (note_template(N_("Customer approved by telephone (recorded by {who}).")),
+                  note_template(N_("Customer approved by telephone (recorded by {who}). {comment}"))),
+}
+NOBODY = N_("nobody")
 # Statements of every move, built once (building and cache-keying them was a tenth of a move).
 _ORDER_AND_CUSTOMER = (select(Order, Customer).join(Customer, Customer.id == Order.customer_id)
                        .where(Order.id == bindparam("order_id")))
@@ -168,7 +188,10 @@ def approval_comment(*, principal: Principal, channel: str | None, comment: str)
         return comment or "Approved by the customer."
     if channel not in APPROVAL_CHANNELS:
         raise BadInput(CHANNEL_REQUIRED)
-    return f"Customer approved by {APPROVAL_CHANNELS[channel]} (recorded by {principal.display_name}). {comment}".strip()
+    without, with_comment = APPROVED_NOTES[channel]
+    comment = (comment or "").strip()
+    return with_comment.format(who=principal.display_name, comment=comment) if comment else \
+        without.format(who=principal.display_name)
 
 
 def move_order(
@@ -251,8 +274,8 @@ def move_with_queue(
         if order.phase == step:
             continue
         if ORDER_WORKFLOW.is_terminal(order.phase) or ORDER_WORKFLOW.transition(order.phase, step) is None:
-            raise TransitionRefused(f"There is no move from {ORDER_WORKFLOW.label(order.phase)} to "
-                                    f"{ORDER_WORKFLOW.label(step)}")
+            raise TransitionRefused(_("There is no move from {source} to {target}").format(
+                source=ORDER_WORKFLOW.label(order.phase), target=ORDER_WORKFLOW.label(step)))
         _apply(session, order=order, customer_name=customer.name, principal=principal,
                expected_version=order.version, now=now, calendar=calendar, comment=comment[:4000],
                changes={"phase": step, "phase_since": now})
@@ -278,7 +301,7 @@ def refresh_status(
             .values(due_kind=None, due_at=None).execution_options(synchronize_session=False)
         )
         return None
-    note = f"planned completion {order.planned_completion} has passed" if status is OrderStatus.DELAYED else ""
+    note = DELAYED_NOTE.format(date=order.planned_completion) if status is OrderStatus.DELAYED else ""
     return _apply(
         session, order=order, customer_name=customer.name, principal=SYSTEM,
         expected_version=expected_version, now=now, calendar=calendar, comment=note, changes={},
@@ -319,7 +342,7 @@ def update_planning(
     if not principal.is_staff:
         raise Forbidden("Only staff may change dates and ownership.")
     if change.priority not in PRIORITIES:
-        raise BadInput(f"Priority must be one of {', '.join(PRIORITIES)}.")
+        raise BadInput(_("Priority must be one of low, normal, high, urgent."))
     owner = None
     if change.owner_id is not None:
         owner = session.get(User, change.owner_id)
@@ -330,18 +353,18 @@ def update_planning(
         raise Conflict(CONFLICT_MESSAGE)
     notes = []
     if change.requested_completion != order.requested_completion:
-        notes.append(f"Requested completion {order.requested_completion or '—'} → {change.requested_completion or '—'}")
+        notes.append(REQUESTED_NOTE.format(old=order.requested_completion or "—", new=change.requested_completion or "—"))
     if change.planned_completion != order.planned_completion:
-        notes.append(f"Planned completion {order.planned_completion or '—'} → {change.planned_completion or '—'}")
+        notes.append(PLANNED_NOTE.format(old=order.planned_completion or "—", new=change.planned_completion or "—"))
     if change.owner_id != order.owner_id:
-        notes.append(f"Owner → {owner.display_name if owner else 'nobody'}")
+        notes.append(OWNER_NOTE.format(owner=owner.display_name if owner else NOBODY))
     if change.priority != order.priority:
-        notes.append(f"Priority {order.priority} → {change.priority}")
+        notes.append(PRIORITY_NOTE.format(old=order.priority, new=change.priority))
     name = order.name if change.name is None else change.name.strip()
     if not name or len(name) > 200:
         raise BadInput("The order needs a name (200 characters at most).")
     if name != order.name:
-        notes.append(f"Name “{order.name}” → “{name}”")
+        notes.append(NAME_NOTE.format(old=order.name, new=name))
     if not notes:
         return card_view(order, customer.name)
     return _apply(
@@ -380,7 +403,7 @@ def approve_item_eti(
     if item is None or item.order_id != order.id:
         raise NotFound("Item not found.")
     if item.status != ETI_WAITING:
-        raise BadInput(f"{item.name} is not waiting for technical-interview approval.")
+        raise BadInput(_("{item} is not waiting for technical-interview approval.").format(item=item.name))
     if order.version != expected_version:
         raise Conflict(CONFLICT_MESSAGE)
     item.status = "pending"
@@ -389,7 +412,7 @@ def approve_item_eti(
     return _apply(
         session, order=order, customer_name=customer.name, principal=principal,
         expected_version=expected_version, now=now, calendar=calendar,
-        comment=f"Technical interview approved: {item.name}", changes={},
+        comment=ETI_APPROVED_NOTE.format(item=item.name), changes={},
     )
 
 
@@ -415,10 +438,10 @@ def associate_client(session: Session, *, principal: Principal, order_id: int, c
         raise NotFound("Client not found.")
     order, old = _load_for_write(session, principal=principal, order_id=order_id)
     if order.customer_id == customer_id:
-        raise BadInput(f"The order already belongs to {customer.name}.")
+        raise BadInput(_("The order already belongs to {customer}.").format(customer=customer.name))
     card = _apply(session, order=order, customer_name=customer.name, principal=principal,
                   expected_version=expected_version, now=now, calendar=calendar,
-                  comment=f"Associated with client {customer.name} (was {old.name})", changes={"customer_id": customer_id})
+                  comment=ASSOCIATED_NOTE.format(customer=customer.name, old=old.name), changes={"customer_id": customer_id})
     return card
 
 
@@ -441,7 +464,7 @@ def add_item(session: Session, *, principal: Principal, order_id: int, kind: str
     session.add(OrderItem(order_id=order.id, kind=kind, name=name))
     session.flush()
     return _apply(session, order=order, customer_name=customer.name, principal=principal,
-                  expected_version=expected_version, now=now, calendar=calendar, comment=f"Item added: {name} ({kind})",
+                  expected_version=expected_version, now=now, calendar=calendar, comment=ITEM_ADDED_NOTE.format(name=name, kind=kind),
                   changes={})
 
 
@@ -468,4 +491,4 @@ def remove_item(session: Session, *, principal: Principal, order_id: int, item_i
     session.flush()
     return _apply(session, order=order, customer_name=customer.name, principal=principal,
                   expected_version=expected_version, now=now, calendar=calendar,
-                  comment=f"Item removed: {item.name} ({item.kind})", changes={})
+                  comment=ITEM_REMOVED_NOTE.format(name=item.name, kind=item.kind), changes={})

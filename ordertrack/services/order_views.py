@@ -16,6 +16,7 @@ from ordertrack.domain import engine
 from ordertrack.domain.access import Principal
 from ordertrack.domain.tracking import EXCLUDED_ITEM_KINDS
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
+from ordertrack.i18n import _
 from ordertrack.services import sla
 from ordertrack.services.errors import BadInput, Forbidden, NotFound
 
@@ -145,7 +146,7 @@ def list_orders(
     ``failed``: only those with an unresolved provisioning failure; ``breached``: only open ones
     past their SLA target (the home page's lists)."""
     if phase is not None and phase not in {s.key for s in ORDER_WORKFLOW.statuses}:
-        raise BadInput(f"Unknown phase {phase!r}.")
+        raise BadInput(_("Unknown phase “{phase}”.").format(phase=phase))
     limit = max(1, min(int(limit), PAGE_SIZE_MAX))
     offset = max(0, int(offset))
     query = select(Order, Customer.name, has_open_failure().label("failed")).join(
@@ -233,7 +234,7 @@ def get_order(session: Session, *, principal: Principal, number: str, now: datet
         moves=tuple(
             MoveOption(
                 target=t.target,
-                label=t.label or f"Move to {ORDER_WORKFLOW.label(t.target)}",
+                label=t.label or _("Move to {phase}").format(phase=ORDER_WORKFLOW.label(t.target)),
                 needs_comment=t.needs_comment,
                 irreversible=ORDER_WORKFLOW.is_terminal(t.target),
             )

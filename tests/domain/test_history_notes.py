@@ -84,3 +84,16 @@ def test_a_mail_to_a_russian_reader_carries_the_note_in_russian():
     assert subject == "Задача: Check credit" and "Проблема с подготовкой устранена: cable replaced" in body
     subject, _body = notifications.render("{{ detail }}", "x", {"detail": "Task: Check credit"}, "en")
     assert subject == "Task: Check credit"
+
+
+def test_a_planning_note_of_several_changes_reads_in_russian():
+    from ordertrack.services import order_moves as m
+
+    stored = "; ".join([m.OWNER_NOTE.format(owner="Ann Lee"), m.PRIORITY_NOTE.format(old="normal", new="urgent")])
+    with i18n.use("ru"):
+        assert localize(stored) == "Ответственный → Ann Lee; Приоритет обычный → срочный"
+    late = m.LATE_NOTE.format(note=m.DELAYED_NOTE.format(date="2026-11-30"), deadline="2026-12-01 09:00",
+                              applied="2026-12-01 11:00")
+    with i18n.use("ru"):
+        assert localize(late).endswith("(срок был 2026-12-01 09:00; применено 2026-12-01 11:00 после простоя)")
+        assert "2026-11-30" in localize(late) and "planned completion" not in localize(late)
