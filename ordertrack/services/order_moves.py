@@ -27,7 +27,7 @@ from ordertrack.domain.tracking import ETI_WAITING, tracking_status
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.i18n import N_, _
 from ordertrack.i18n.notes import note_template
-from ordertrack.services import sla
+from ordertrack.services import service_types, sla
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 from ordertrack.services.order_views import ENTITY, OPEN_PHASES, PRIORITIES, OrderCard, card_view
 
@@ -445,16 +445,13 @@ def associate_client(session: Session, *, principal: Principal, order_id: int, c
     return card
 
 
-ITEM_KINDS = ("server", "hosting", "voice", "network", "security", "colocation", "license", "backup")
-
-
 def add_item(session: Session, *, principal: Principal, order_id: int, kind: str, name: str, expected_version: int,
              now: datetime, calendar: BusinessCalendar) -> OrderCard:
     """Staff add an item to an open order (history row; status follows)."""
     if not principal.is_staff:
         raise Forbidden("Only staff edit order items.")
     name = (name or "").strip()
-    if kind not in ITEM_KINDS:
+    if kind not in {t.key for t in service_types.active(session)}:  # the kinds are the offered service types
         raise BadInput("Unknown item kind.")
     if not name or len(name) > 200:
         raise BadInput("The item needs a name (200 characters at most).")

@@ -174,3 +174,23 @@ def test_items_are_added_and_removed_by_staff_only_and_never_to_zero(session, wo
     with pytest.raises(BadInput, match="at least one item"):
         order_moves.remove_item(session, principal=world["operator"], order_id=world["o1"].id, item_id=items[0].id,
                                 expected_version=card.version + 1, now=NOW, calendar=calendar)
+
+
+def test_an_item_kind_is_any_offered_service_type(session, world, calendar):
+    """Service types are data (issue #16.5): an administrator's new type can be added as an
+    item; a deactivated one cannot."""
+    from ordertrack.services import service_types
+    from ordertrack.services.errors import BadInput
+
+    _, admin = f.user(session, role="admin")
+    service_types.add(session, principal=admin, key="iot", label_en="IoT fleet", label_ru="Парк IoT", now=NOW)
+    session.commit()
+    card = order_moves.add_item(session, principal=world["operator"], order_id=world["o1"].id, kind="iot",
+                                name="Sensors", expected_version=1, now=NOW, calendar=calendar)
+    session.commit()
+    service_types.update(session, principal=admin, key="iot", label_en="IoT fleet", label_ru="Парк IoT",
+                         sort_order=100, active=False, now=NOW)
+    session.commit()
+    with pytest.raises(BadInput, match="Unknown item kind"):
+        order_moves.add_item(session, principal=world["operator"], order_id=world["o1"].id, kind="iot",
+                             name="More sensors", expected_version=card.version, now=NOW, calendar=calendar)

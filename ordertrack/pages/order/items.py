@@ -71,7 +71,7 @@ def read(session: Session, snap: Snapshot, *, with_reasons: bool = True) -> dict
         },
     }
     if principal.is_staff:
-        values["kinds"] = [{"id": k, "name": service_types.label(session, k)} for k in order_moves.ITEM_KINDS]
+        values["kinds"] = [{"id": t.key, "name": t.name()} for t in service_types.active(session)]
     if principal.is_staff and with_reasons:
         values["reasons"] = [{"code": c, "issue": i} for _, c, i, _ in provisioning.remedies(session)]
     return values
