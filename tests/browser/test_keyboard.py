@@ -61,12 +61,12 @@ ACTIVE_TEXT = "() => (document.activeElement.innerText || '').trim()"
 
 
 def test_operator_moves_a_card_with_the_keyboard_and_another_board_follows(browser, server):
-    number = _execution_orders(server, "customer2")[0]
+    number = _execution_orders(server, "customer")[0]  # the newest (others take the oldest ones)
     operator = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
     viewer = browser.new_context(base_url=server.url)
     try:
         page, other = operator.new_page(), viewer.new_page()
-        login(other, "customer2")
+        login(other, "customer")
         other.goto("/board")
         expect(other.locator(f"#column-execution [data-number='{number}']")).to_be_visible()
         expect(other.locator("[data-move-menu]")).to_have_count(0)  # customers do not move cards
@@ -110,7 +110,7 @@ def test_operator_moves_a_card_with_the_keyboard_and_another_board_follows(brows
 
 
 def test_a_move_from_the_menu_that_needs_a_comment_asks_for_it_and_cancel_keeps_the_focus(page, server):
-    number = _execution_orders(server, "customer2")[-1]
+    number = _execution_orders(server, "customer")[1]
     login(page, "operator")
     page.goto("/board")
     page.get_by_label("Search orders").fill(number)
