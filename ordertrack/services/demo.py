@@ -24,6 +24,7 @@ from ordertrack.domain import process_edit as edit
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, tracking_status
+from ordertrack.i18n import N_
 from ordertrack.services import (
     intake,
     notifications,
@@ -607,6 +608,6 @@ def _load_objects(session: Session, *, now: datetime, customers: list[Customer],
             session.flush()
             session.add(StatusChange(entity_kind="object", entity_id=obj.id, from_version=1, from_state="new",
                                      to_state=status, actor_id=installer.id, actor_name=installer.display_name,
-                                     at=since, comment="Loaded from the installation report"))
+                                     at=since, comment=N_("Loaded from the installation report")))
             n += 1
     session.flush()

@@ -24,6 +24,7 @@ from ordertrack.services import process_design, process_run, provisioning, servi
 from ordertrack.services.errors import BadInput, NotFound
 from ordertrack.services.order_moves import add_note, next_order_timer
 
+RECEIVED_NOTE = N_("Order received.")  # the first history row of every order
 KNOWN_EMAIL_NOTE = note_template(N_(
     "Placed through the web form with the e-mail of existing client {clients}. "
     "The e-mail is not verified: use Associate With Client if the order is theirs."))
@@ -109,7 +110,7 @@ def create_order(
         session.add(OrderItem(order_id=order.id, kind=(str(kind or "").strip().lower() or service_type)[:40],
                               name=(item_name or name)[:200]))
     session.add(StatusChange(entity_kind="order", entity_id=order.id, from_version=0, to_state="planning",
-                             to_tracking="on_track", actor_name=source[:200], at=now, comment="Order received.",
+                             to_tracking="on_track", actor_name=source[:200], at=now, comment=RECEIVED_NOTE,
                              owner_id=order.owner_id, priority=order.priority))
     session.add(order)
     session.flush()

@@ -24,7 +24,7 @@ def test_bulk_move_with_one_refused_card(page, server):
     login(page, "operator")
     page.goto("/board")
     execution = page.locator("#column-execution [data-testid=order-card]")
-    expect(execution.first).to_be_visible()
+    expect(execution.first).to_be_visible(timeout=15_000)  # the first board after start may wait on the sweep
     trio = execution.evaluate_all("els => els.map(e => e.dataset.number)")[:3]
     other = page.locator("#column-validation [data-testid=order-card]").first.get_attribute("data-number")
 
@@ -32,7 +32,7 @@ def test_bulk_move_with_one_refused_card(page, server):
     _checkbox(page, "execution", trio[0]).click()
     _checkbox(page, "execution", trio[2]).click(modifiers=["Shift"])  # the range: all three
     _checkbox(page, "validation", other).click()
-    expect(page.locator("#bulk-count")).to_have_text("4 selected")
+    expect(page.locator("#bulk-count")).to_have_text("4 selected", timeout=15_000)
     for number in trio:
         expect(_checkbox(page, "execution", number)).to_be_checked()
     page.get_by_label("Target phase").select_option("planning")
@@ -40,7 +40,7 @@ def test_bulk_move_with_one_refused_card(page, server):
     page.get_by_role("button", name="Move selected").click()
 
     dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("3 orders moved, 1 refused.")
+    expect(dialog).to_contain_text("3 orders moved, 1 refused.", timeout=30_000)  # four moves on a loaded machine
     refused = dialog.locator("#bulk-refused")
     expect(refused.get_by_role("row")).to_have_count(1)
     expect(refused).to_contain_text(other)
