@@ -168,3 +168,17 @@ def login(page, username: str, password: str = "demo") -> None:
     page.locator("#password").fill(password)
     page.locator("form button[type=submit]").click()
     page.wait_for_url(lambda u: not u.rstrip("/").endswith("/login"))
+
+
+def set_language(server: Server, username: str, language: str | None) -> None:
+    """Save ``language`` as the user's preference ("ru", "en"; None: the browser's), as the
+    header's switch does; it takes effect at the user's next sign-in."""
+    from sqlmodel import Session, create_engine, select
+
+    from ordertrack.db.models import User
+
+    with Session(create_engine(server.db_url)) as session:
+        user = session.exec(select(User).where(User.username == username)).one()
+        user.language = language
+        session.add(user)
+        session.commit()

@@ -241,6 +241,21 @@ def after_order_move(session: Session, *, principal: Principal, order_id: int, t
                note=_moved_back(target))
 
 
+def _visible_order(session: Session, principal: Principal, order_id: int) -> Order:
+    """The order, for staff who work on queues and may see it.
+
+    Raises:
+        Forbidden: not such staff.
+        NotFound: no such order, or not theirs to see.
+    """
+    _worker(principal)
+    order = session.get(Order, order_id)
+    customer = session.get(Customer, order.customer_id) if order is not None else None
+    if customer is None or not principal.can_see(customer_id=customer.id, reseller_id=customer.reseller_id):
+        raise NotFound("Order not found.")
+    return order
+
+
 def skip_to(session: Session, *, principal: Principal, order_id: int, target: str, now: datetime,
             calendar: BusinessCalendar, base_url: str = "", support: str = "") -> tuple[str, ...]:
     """"Skip the remaining actions of <step>": skip the open actions of the current step (and
@@ -250,13 +265,7 @@ def skip_to(session: Session, *, principal: Principal, order_id: int, target: st
     Raises:
         BadInput: skipping cannot get there (a route to choose, a loop, another process).
     """
-    _worker(principal)
-    order = session.get(Order, order_id)
-    if order is None:
-        raise NotFound("Order not found.")
-    customer = session.get(Customer, order.customer_id)
-    if not principal.can_see(customer_id=customer.id, reseller_id=customer.reseller_id):
-        raise NotFound("Order not found.")
+    _visible_order(session, principal, order_id)
     found = _running(session, order_id)
     if found is None:
         raise BadInput("No order queue runs on this order.")
@@ -289,13 +298,7 @@ def continue_queue(session: Session, *, principal: Principal, order_id: int, now
                    calendar: BusinessCalendar, base_url: str = "", support: str = "") -> None:
     """Go on from a step whose actions are all closed but which waits (its last action was
     canceled with "hold order" or "error order")."""
-    _worker(principal)
-    order = session.get(Order, order_id)
-    if order is None:
-        raise NotFound("Order not found.")
-    customer = session.get(Customer, order.customer_id)
-    if not principal.can_see(customer_id=customer.id, reseller_id=customer.reseller_id):
-        raise NotFound("Order not found.")
+    _visible_order(session, principal, order_id)
     found = _running(session, order_id)
     if found is None or found[0].status != "running":
         raise BadInput("No order queue runs on this order.")

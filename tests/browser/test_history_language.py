@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session, create_engine, select
 
-from ordertrack.db.models import Order, StatusChange, User
-from tests.browser.conftest import login
+from ordertrack.db.models import Order, StatusChange
+from tests.browser.conftest import login, set_language
 
 pytestmark = pytest.mark.browser
 
@@ -36,17 +36,9 @@ def _seed(server) -> str:
         return order.number
 
 
-def _set_language(server, username: str, language: str | None) -> None:
-    with Session(create_engine(server.db_url)) as s:
-        user = s.exec(select(User).where(User.username == username)).one()
-        user.language = language
-        s.add(user)
-        s.commit()
-
-
 def test_system_notes_read_in_each_readers_language(page, server):
     number = _seed(server)
-    _set_language(server, "support", "ru")
+    set_language(server, "support", "ru")
     try:
         login(page, "support")
         page.goto(f"/orders/{number}?tab=history")
@@ -57,7 +49,7 @@ def test_system_notes_read_in_each_readers_language(page, server):
         expect(timeline).not_to_contain_text("SLA clock paused")
         expect(timeline).not_to_contain_text("Order received.")
     finally:
-        _set_language(server, "support", None)
+        set_language(server, "support", None)
     page.context.clear_cookies()  # a new sign-in reads the saved language again (now none: the browser's English)
     login(page, "support")
     page.goto(f"/orders/{number}?tab=history")

@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, create_engine, select
 
 from ordertrack.db.models import User
-from tests.browser.conftest import login
+from tests.browser.conftest import login, set_language
 
 pytestmark = pytest.mark.browser
 
@@ -84,17 +84,9 @@ def _dump(server, name: str, problems: dict) -> None:
     (server.log.parent / f"walk-{name}.json").write_text(json.dumps(problems, ensure_ascii=False, indent=1))
 
 
-def _set_language(server, username: str, language: str | None) -> None:
-    with Session(create_engine(server.db_url)) as session:
-        user = session.exec(select(User).where(User.username == username)).one()
-        user.language = language
-        session.add(user)
-        session.commit()
-
-
 @pytest.mark.parametrize("username", list(WALK))
 def test_pages_in_russian_with_no_serious_axe_violation(browser, server, axe_script, username):
-    _set_language(server, username, "ru")
+    set_language(server, username, "ru")
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     problems: dict[str, object] = {}
@@ -111,7 +103,7 @@ def test_pages_in_russian_with_no_serious_axe_violation(browser, server, axe_scr
                 problems[url] = {"english": english, "axe": violations}
         page.screenshot(path=str(server.log.parent / f"walk-ru-{username}.png"), full_page=True)
     finally:
-        _set_language(server, username, None)
+        set_language(server, username, None)
         context.close()
     _dump(server, username, problems)
     assert problems == {}, problems
