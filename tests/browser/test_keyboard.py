@@ -82,11 +82,12 @@ def test_operator_moves_a_card_with_the_keyboard_and_another_board_follows(brows
         menu = page.get_by_role("menu")
         expect(menu.get_by_role("menuitem")).to_have_text(["Planning and Provisioning", "Customer Validation",
                                                            "Canceled"])
-        for _ in range(4):  # arrow keys down to the phase
+        for _ in range(8):  # arrow keys down to the phase (the menu moves its focus a frame later)
             if page.evaluate(ACTIVE_TEXT) == "Customer Validation":
                 break
             page.keyboard.press("ArrowDown")
-        assert page.evaluate(ACTIVE_TEXT) == "Customer Validation"
+            page.wait_for_timeout(150)
+        page.wait_for_function(f"() => ({ACTIVE_TEXT})() === 'Customer Validation'")
         page.keyboard.press("Enter")
         # the order's queue may hold it: the board asks to skip, exactly as after a drop
         skip = page.locator("#confirm-skip")
@@ -120,10 +121,11 @@ def test_a_move_from_the_menu_that_needs_a_comment_asks_for_it_and_cancel_keeps_
     page.keyboard.press("Enter")
     expect(page.get_by_role("menuitem").first).to_be_visible()
     page.keyboard.press("Home")
-    assert page.evaluate(ACTIVE_TEXT) == "Planning and Provisioning"
+    page.wait_for_function(f"() => ({ACTIVE_TEXT})() === 'Planning and Provisioning'")
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text("Comment (required)")).to_be_visible()
+    expect(dialog.get_by_role("textbox")).to_be_focused()  # the dialog holds the focus: Escape reaches it
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     page.wait_for_function(f"() => ({ACTIVE_MENU})() === {number!r}")

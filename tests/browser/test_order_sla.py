@@ -93,7 +93,9 @@ def test_each_threshold_recolours_the_open_page_and_is_mailed_once(page, server)
         nxt, due = _next_due(server, number)
         assert nxt == threshold, f"the clock waits for {threshold} %"
         server.advance_clock((due - _server_now(server)) / timedelta(hours=1) + 0.05)
-        expect(panel).to_have_attribute("data-colour", colour, timeout=15_000)  # pushed, no reload
+        # pushed, no reload; a jump of weeks makes every other timer of the demo data due at once,
+        # and the sweep works through that backlog before it reaches this warning
+        expect(panel).to_have_attribute("data-colour", colour, timeout=45_000)
         expect(page.locator("#sla-crossings")).to_contain_text(f"{threshold} % reached")
         note = "SLA breached" if threshold == 100 else f"SLA {threshold} % reached"
         expect(page.locator("#order-history")).to_contain_text(note)
