@@ -34,7 +34,8 @@ def _running_before_50(server) -> tuple[str, datetime]:
     now = _server_now(server)
     query = (select(Order.number, OrderSla.due_at).join(OrderSla, OrderSla.order_id == Order.id)
              .where(OrderSla.state == "running", OrderSla.next_threshold == 50,
-                    col(OrderSla.due_at) > now + timedelta(minutes=10)).order_by(col(OrderSla.due_at)))
+                    col(OrderSla.due_at) > now + timedelta(minutes=10))
+             .order_by(col(OrderSla.target_hours), col(OrderSla.due_at)))  # short clocks: jumps of hours, not weeks
     with Session(create_engine(server.db_url)) as s:
         row = s.exec(query).first()
         if row is None:
