@@ -34,13 +34,16 @@ TOO_MANY = N_("A bulk move takes at most {max} orders at once; {count} are selec
 def move_card(session: Session, *, principal: Principal, order_id: int, version: int, target: str, comment: str,
               now: datetime, calendar: BusinessCalendar, channel: str | None = None, base_url: str = "",
               support: str = "") -> order_views.OrderCard:
-    """One manual move as the board makes it (the caller commits): the process's check, the
-    guarded compare-and-set move (``order_moves.move_order``), then the process's follow-up."""
-    process_queue.before_order_move(session, order_id=order_id, target=target)
+    """One manual move as the board makes it (the caller commits): the order read once (with its
+    queue's status and its items), the process's check, the guarded compare-and-set move
+    (``order_moves.move_order``), then the process's follow-up."""
+    loaded = order_moves.load_for_move(session, principal=principal, order_id=order_id, target=target)
+    queue = process_queue.before_order_move(session, order_id=order_id, target=target, run_status=loaded.run_status)
     card = order_moves.move_order(session, principal=principal, order_id=order_id, target=target,
-                             expected_version=version, comment=comment, now=now, calendar=calendar, channel=channel)
+                                  expected_version=version, comment=comment, now=now, calendar=calendar,
+                                  channel=channel, loaded=loaded)
     process_queue.after_order_move(session, principal=principal, order_id=order_id, target=target, now=now,
-                               calendar=calendar, base_url=base_url, support=support)
+                               calendar=calendar, base_url=base_url, support=support, queue=queue)
     return card
 
 

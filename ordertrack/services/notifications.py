@@ -37,9 +37,10 @@ from babel.dates import format_datetime
 from jinja2 import TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
-from sqlalchemy import Engine, bindparam, func, or_, update
+from sqlalchemy import Engine, bindparam, func, insert, literal, or_, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from ordertrack import i18n
@@ -259,42 +260,84 @@ def reset_template(session: Session, *, event: str, language: str = i18n.DEFAULT
     session.flush()
 
 
-# Built once, the columns only (every customer e-mail of a move asks; indexes on lower(address)).
-_USER_BY_ADDRESS = (select(User.language, User.customer_id, User.reseller_id)
-                    .where(func.lower(User.email) == bindparam("addr"), col(User.active).is_(True))
-                    .order_by(User.id).limit(1))
-_CUSTOMER_BY_ADDRESS = (select(Customer.language, Customer.reseller_id)
-                        .where(func.lower(Customer.contact_email) == bindparam("addr"))
-                        .order_by(Customer.id).limit(1))
+def _first_by_address(*columns, address, order):
+    return (select(*columns).where(func.lower(address) == bindparam("addr")).order_by(order).limit(1))
+
+
+def _recipient_statement():
+    """Everything ``recipient_language`` may need about an address, in one statement built once
+    (every customer e-mail of a move asks; indexes on lower(address)): the first active user
+    with that address, its customer and their resellers; else the first customer contact and
+    its reseller; else the first reseller contact."""
+    user = _first_by_address(User.id, User.language, User.customer_id, User.reseller_id, address=User.email,
+                             order=User.id).where(col(User.active).is_(True)).subquery("u")
+    contact = _first_by_address(Customer.id, Customer.language, Customer.reseller_id, address=Customer.contact_email,
+                                order=Customer.id).subquery("c")
+    reseller = _first_by_address(Reseller.language, address=Reseller.contact_email, order=Reseller.id).subquery("r")
+    user_customer, user_customer_reseller = aliased(Customer), aliased(Reseller)
+    user_reseller, contact_reseller = aliased(Reseller), aliased(Reseller)
+    one = select(literal(1).label("one")).subquery("one")
+    return (select(user.c.id, user.c.language, user.c.customer_id, user_customer.id, user_customer.language,
+                   user_customer.reseller_id, user_customer_reseller.language, user.c.reseller_id,
+                   user_reseller.language, contact.c.id, contact.c.language, contact.c.reseller_id,
+                   contact_reseller.language, reseller.c.language)
+            .select_from(one)
+            .outerjoin(user, true())
+            .outerjoin(user_customer, user_customer.id == user.c.customer_id)
+            .outerjoin(user_customer_reseller, user_customer_reseller.id == user_customer.reseller_id)
+            .outerjoin(user_reseller, user_reseller.id == user.c.reseller_id)
+            .outerjoin(contact, true())
+            .outerjoin(contact_reseller, contact_reseller.id == contact.c.reseller_id)
+            .outerjoin(reseller, true()))
+
+
+_RECIPIENT = _recipient_statement()
+# ... and the event's saved template in every language (subject, body), for ``enqueue``.
+_RECIPIENT_AND_TEMPLATES = _RECIPIENT.add_columns(*(
+    select(column).where(NotificationTemplate.event == bindparam("event"), NotificationTemplate.language == code)
+    .scalar_subquery() for code in i18n.LANGUAGES for column in (NotificationTemplate.subject,
+                                                               NotificationTemplate.body)))
+
+
+def _language_of(row) -> str:
+    """The language of a ``_RECIPIENT`` row: a user's saved preference, else its customer's
+    language, else that customer's reseller's (a user of a customer goes no further), else the
+    user's reseller's; without a user, the customer contact's, else its reseller's, else a
+    reseller contact's; English for anyone else."""
+    (user_id, user_lang, user_customer_id, uc_id, uc_lang, uc_reseller_id, ucr_lang, user_reseller_id, ur_lang,
+     contact_id, contact_lang, contact_reseller_id, cr_lang, reseller_lang) = row[:14]
+    if user_id is not None and i18n.normalize(user_lang):
+        return i18n.normalize(user_lang)
+    customer = None
+    if user_id is not None and user_customer_id is not None and uc_id is not None:
+        customer = (uc_lang, uc_reseller_id, ucr_lang)
+    if customer is None and user_id is None and contact_id is not None:
+        customer = (contact_lang, contact_reseller_id, cr_lang)
+    if customer is not None:
+        language, reseller_id, its_reseller_lang = customer
+        if i18n.normalize(language):
+            return i18n.normalize(language)
+        return (i18n.normalize(its_reseller_lang) if reseller_id is not None else None) or i18n.DEFAULT
+    if user_id is not None:
+        return (i18n.normalize(ur_lang) if user_reseller_id is not None else None) or i18n.DEFAULT
+    return i18n.normalize(reseller_lang) or i18n.DEFAULT
 
 
 def recipient_language(session: Session, address: str) -> str:
-    """The language mail to ``address`` is written in: a user's saved preference, else a
-    customer contact's language, else its reseller's; English for anyone else."""
+    """The language mail to ``address`` is written in (see ``_language_of``)."""
     addr = (address or "").strip().lower()
     if not addr:
         return i18n.DEFAULT
-    user = session.exec(_USER_BY_ADDRESS, params={"addr": addr}).first()
-    if user is not None and i18n.normalize(user.language):
-        return i18n.normalize(user.language)
-    customer = None
-    if user is not None and user.customer_id is not None:
-        customer = session.get(Customer, user.customer_id)
-    if customer is None and user is None:
-        customer = session.exec(_CUSTOMER_BY_ADDRESS, params={"addr": addr}).first()
-    if customer is not None:
-        if i18n.normalize(customer.language):
-            return i18n.normalize(customer.language)
-        if customer.reseller_id is not None:
-            reseller = session.get(Reseller, customer.reseller_id)
-            return i18n.normalize(reseller.language if reseller else None) or i18n.DEFAULT
-        return i18n.DEFAULT
-    reseller = None
-    if user is not None and user.reseller_id is not None:
-        reseller = session.get(Reseller, user.reseller_id)
-    elif user is None:
-        reseller = session.exec(select(Reseller).where(func.lower(Reseller.contact_email) == addr)).first()
-    return i18n.normalize(reseller.language if reseller else None) or i18n.DEFAULT
+    return _language_of(session.exec(_RECIPIENT, params={"addr": addr}).one())
+
+
+def _recipient_and_template(session: Session, address: str, event: str) -> tuple[str, tuple[str, str] | None]:
+    """``recipient_language`` and the event's saved template in that language (None: not saved yet)."""
+    row = session.exec(_RECIPIENT_AND_TEMPLATES, params={"addr": address.strip().lower(), "event": event}).one()
+    language = _language_of(row)
+    index = 14 + 2 * list(i18n.LANGUAGES).index(language)
+    subject, body = row[index], row[index + 1]
+    return language, (None if subject is None else (subject, body))
 
 
 def may_receive(event: str, kind: str, variables: dict[str, str]) -> bool:
@@ -310,12 +353,16 @@ def may_receive(event: str, kind: str, variables: dict[str, str]) -> bool:
     return True
 
 
-def render_event(session: Session, event: str, variables: dict[str, str], language: str) -> tuple[str, str]:
-    """Subject and body of ``event`` in ``language`` from its saved template; a saved template
-    that fails to render is logged and the built-in text used, so the mail still goes out."""
-    row = template_for(session, event, language)
+def render_event(session: Session, event: str, variables: dict[str, str], language: str,
+                 saved: tuple[str, str] | None = None) -> tuple[str, str]:
+    """Subject and body of ``event`` in ``language`` from its saved template (``saved``: its
+    subject and body, already read); a saved template that fails to render is logged and the
+    built-in text used, so the mail still goes out."""
+    if saved is None:
+        row = template_for(session, event, language)
+        saved = row.subject, row.body
     try:
-        return render(row.subject, row.body, variables, language)
+        return render(*saved, variables, language)
     except BadInput as exc:
         log.error("template %s (%s) cannot be rendered, using the built-in text: %s", event, language, exc)
         _name, subject, body = default_text(event, language)
@@ -331,10 +378,10 @@ def enqueue(
     variables: dict[str, str],
     now: datetime,
     files: list[dict[str, str]] | None = None,
-) -> list[OutboxMessage]:
+) -> list[int]:
     """Write one outbox message per distinct recipient (in the caller's transaction), each in
     its recipient's language; recipients who may not get this event (a customer and an
-    internal event) are left out.
+    internal event) are left out. Returns the new messages' ids.
 
     ``files``: attachments as ``{"path", "name", "type"}``; the sender attaches them.
     """
@@ -347,17 +394,20 @@ def enqueue(
         if not addr or addr.lower() in seen or not may_receive(event, kind, variables):
             continue
         seen.add(addr.lower())
-        language = recipient_language(session, addr)
+        language, saved = _recipient_and_template(session, addr, event)
         if language not in rendered:
-            rendered[language] = render_event(session, event, variables, language)
+            rendered[language] = render_event(session, event, variables, language, saved)
         subject, body = rendered[language]
-        row = OutboxMessage(created_at=now, event=event, order_id=order_id, recipient_kind=kind, to_addr=addr,
-                            subject=subject, body=body, next_attempt_at=now, attachments=json.dumps(files or []),
-                            language=language)
-        session.add(row)
-        rows.append(row)
-    session.flush()
+        rows.append(session.execute(_OUTBOX_INSERT, {
+            "created_at": now, "event": event, "order_id": order_id, "recipient_kind": kind, "to_addr": addr,
+            "subject": subject, "body": body, "state": "pending", "attempts": 0, "next_attempt_at": now,
+            "last_error": "", "attachments": json.dumps(files or []), "language": language}).scalar_one())
     return rows
+
+
+# A Core insert (every move's customer e-mail): no unit-of-work flush; the row is in the
+# transaction at once, and its id comes back.
+_OUTBOX_INSERT = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -8,16 +8,19 @@ goes through ``_apply``. The read side (cards, pages, the order page) is ``order
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, exists, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from ordertrack.db.board_models import WipLimit
 from ordertrack.db.models import Customer, Order, OrderItem, StatusChange, User
+from ordertrack.db.process_models import ProcessRun
 from ordertrack.domain import engine
 from ordertrack.domain.access import SYSTEM, Principal
 from ordertrack.domain.calendar import BusinessCalendar
@@ -56,6 +59,54 @@ NOBODY = N_("nobody")
 _ORDER_AND_CUSTOMER = (select(Order, Customer).join(Customer, Customer.id == Order.customer_id)
                        .where(Order.id == bindparam("order_id")))
 _ITEM_STATES = select(OrderItem.kind, OrderItem.status).where(OrderItem.order_id == bindparam("order_id"))
+# A manual move reads all it needs of the order in one statement: the order and its customer,
+# the status of its newest process run (its queue), its items' "kind:status" (comma-joined:
+# both are keys) and whether the target column has a WIP limit at all.
+_ORDER_FOR_MOVE = _ORDER_AND_CUSTOMER.add_columns(
+    select(ProcessRun.status).where(ProcessRun.entity_kind == ENTITY, ProcessRun.entity_id == Order.id)
+    .order_by(col(ProcessRun.id).desc()).limit(1).scalar_subquery(),
+    select(func.aggregate_strings(OrderItem.kind + ":" + OrderItem.status, ",")).where(
+        OrderItem.order_id == Order.id).scalar_subquery(),
+    exists().where(WipLimit.column == bindparam("target")))
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedOrder:
+    """An order as a manual move reads it (``load_for_move``)."""
+
+    order: Order
+    customer: Customer
+    run_status: str | None  # its newest process run's status; None: it never had one
+    item_states: tuple[tuple[str, str], ...]  # (kind, status) of each item
+    target: str  # the column it is moved to
+    target_limited: bool  # whether that column has a WIP limit (for any scope)
+
+
+def load_for_move(session: Session, *, principal: Principal, order_id: int, target: str) -> LoadedOrder:
+    """The order ``principal`` moves to ``target``, with what the move checks (one statement).
+
+    Raises:
+        NotFound: no such order for this principal.
+    """
+    row = session.exec(_ORDER_FOR_MOVE, params={"order_id": order_id, "target": target}).first()
+    if row is None or not principal.can_see(customer_id=row[1].id, reseller_id=row[1].reseller_id):
+        raise NotFound("Order not found.")
+    order, customer, run_status, items, limited = row
+    states = tuple(tuple(pair.split(":", 1)) for pair in (items or "").split(",") if pair)
+    return LoadedOrder(order, customer, run_status, states, target, bool(limited))
+
+
+_HISTORY_INSERT = insert(StatusChange.__table__)
+
+
+@functools.lru_cache(maxsize=64)
+def _order_update(columns: frozenset[str]):
+    """The compare-and-set update of these columns of an order, built once per set of columns
+    (Core, on the table: nothing in the session is synchronised; ``_apply`` sets the row as
+    written)."""
+    table = Order.__table__
+    return (update(table).where(table.c.id == bindparam("_order_id"), table.c.version == bindparam("_expected"))
+            .values({name: bindparam(name) for name in sorted(columns)}))
 
 
 def _local_today(now: datetime, calendar: BusinessCalendar) -> date:
@@ -92,12 +143,14 @@ def _apply(
     changes: dict,
     internal: bool = False,
     applied_at: datetime | None = None,
+    item_states: tuple[tuple[str, str], ...] | None = None,
 ) -> OrderCard:
     """Write ``changes`` with compare-and-set, recompute status and timer, add the history row
     (``internal``: staff only).
 
     ``now`` is the change's effective time; ``applied_at`` (timers) when it was written, which
-    the note states when it is more than ``LATE_AFTER`` later.
+    the note states when it is more than ``LATE_AFTER`` later. ``item_states``: the order's
+    items as read in this transaction (read here when not given).
     """
     if order.version != expected_version:
         raise Conflict(CONFLICT_MESSAGE)
@@ -108,7 +161,7 @@ def _apply(
     phase = changes.get("phase", order.phase)
     phase_since = changes.get("phase_since", order.phase_since)
     planned = changes.get("planned_completion", order.planned_completion)
-    items = session.exec(_ITEM_STATES, params={"order_id": order.id}).all()
+    items = session.exec(_ITEM_STATES, params={"order_id": order.id}).all() if item_states is None else item_states
     status = tracking_status(
         phase=phase, planned_completion=planned, today=_local_today(now, calendar), item_states=items
     ).value
@@ -117,23 +170,18 @@ def _apply(
     values = {**changes, "status": status, "due_kind": due_kind, "due_at": due_at, "version": expected_version + 1}
     if status != order.status:
         values["status_since"] = now
-    result = session.exec(
-        update(Order)
-        .where(Order.id == order.id, Order.version == expected_version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_order_update(frozenset(values)),
+                             {**values, "_order_id": order.id, "_expected": expected_version})
     if result.rowcount != 1:
         raise Conflict(CONFLICT_MESSAGE)
     try:  # a Core insert: nothing reads the row back in this transaction (no unit-of-work flush)
-        session.execute(insert(StatusChange).values(
-            entity_kind=ENTITY, entity_id=order.id, from_version=expected_version,
-            from_state=order.phase, to_state=phase, from_tracking=order.status, to_tracking=status,
-            actor_id=principal.user_id, actor_name=principal.display_name, at=now, comment=comment,
-            internal=internal,
-            applied_at=applied_at,
-            owner_id=values.get("owner_id", order.owner_id), priority=values.get("priority", order.priority),
-        ))
+        session.execute(_HISTORY_INSERT, {
+            "entity_kind": ENTITY, "entity_id": order.id, "from_version": expected_version,
+            "from_state": order.phase, "to_state": phase, "from_tracking": order.status, "to_tracking": status,
+            "actor_id": principal.user_id, "actor_name": principal.display_name, "at": now, "comment": comment,
+            "internal": internal, "applied_at": applied_at,
+            "owner_id": values.get("owner_id", order.owner_id), "priority": values.get("priority", order.priority),
+        })
     except IntegrityError as exc:
         raise Conflict(CONFLICT_MESSAGE) from exc
     sla.on_order_changed(session, order_id=order.id, principal=principal, now=now, calendar=calendar,
@@ -207,6 +255,7 @@ def move_order(
     automatic: bool = False,
     channel: str | None = None,
     applied_at: datetime | None = None,
+    loaded: LoadedOrder | None = None,
 ) -> OrderCard:
     """Move an order to phase ``target`` (the caller commits).
 
@@ -223,6 +272,7 @@ def move_order(
             (``APPROVAL_CHANNELS``); required then.
         applied_at: for a timer's move, when the sweep applies it; ``now`` is then the
             deadline, the move's effective time (history, ``phase_since``, following timers).
+        loaded: the order as ``load_for_move`` read it in this transaction (read here when not given).
 
     Raises:
         NotFound: no such order for this principal.
@@ -232,7 +282,9 @@ def move_order(
     comment = (comment or "").strip()
     if len(comment) > 4000:
         raise BadInput("The comment is too long (4000 characters at most).")
-    order, customer = _load_for_write(session, principal=principal, order_id=order_id)
+    if loaded is None or loaded.target != target:
+        loaded = load_for_move(session, principal=principal, order_id=order_id, target=target)
+    order, customer = loaded.order, loaded.customer
     if order.version != expected_version:
         raise Conflict(CONFLICT_MESSAGE)
     transition = engine.decide(
@@ -243,7 +295,7 @@ def move_order(
         comment = transition.auto.note
     elif not automatic and is_approval(order.phase, target):
         comment = approval_comment(principal=principal, channel=channel, comment=comment)
-    if not automatic:  # WIP limits of the board's columns (services.wip): hard refuses, soft wants a reason
+    if not automatic and loaded.target_limited:  # WIP limits (services.wip): hard refuses, soft wants a reason
         from ordertrack.services import wip
 
         comment = wip.guard_move(session, reseller_id=customer.reseller_id, current=order.phase, target=target,
@@ -251,7 +303,7 @@ def move_order(
     return _apply(
         session, order=order, customer_name=customer.name, principal=principal,
         expected_version=expected_version, now=now, calendar=calendar, comment=comment,
-        changes={"phase": target, "phase_since": now}, applied_at=applied_at,
+        changes={"phase": target, "phase_since": now}, applied_at=applied_at, item_states=loaded.item_states,
     )
 
 

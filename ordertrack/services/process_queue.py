@@ -32,6 +32,7 @@ from ordertrack.services.errors import BadInput, Conflict, NotFound
 from ordertrack.services.process_design import _latest, ensure_default_queue, process_for_service
 from ordertrack.services.process_run import (
     ACTIVE_PHASES,
+    RUN_STATUSES,
     _apply,
     _domain_run,
     _running,
@@ -173,7 +174,11 @@ def _names(steps: tuple[str, ...]) -> str:
     return _("{items} and {last}").format(items=", ".join(quoted[:-1]), last=quoted[-1])
 
 
-def check_move(session: Session, *, order_id: int, target: str) -> None:
+UNREAD = object()
+"""``check_move`` did not read the queue (a move it never refuses)."""
+
+
+def check_move(session: Session, *, order_id: int, target: str, run_status: str | None | object = UNREAD) -> object:
     """Whether the order's queue allows moving the order to board phase ``target`` by hand.
 
     Forward (to Execution, to Customer Validation) only happens when the queue reaches a step
@@ -184,12 +189,21 @@ def check_move(session: Session, *, order_id: int, target: str) -> None:
     Raises:
         QueueNotReached: a forward move the queue has not reached.
         BadInput: a move back to a phase the queue has no step in.
+
+    ``run_status``: the status of the order's newest process run, when the caller read it
+    (``order_moves.load_for_move``): an order without a running or complete queue is not read again.
+
+    Returns:
+        The queue as read (``UNREAD`` when not read): ``after_order_move`` takes it, so that
+        one move reads its queue once.
     """
     if target in ("closed", "canceled") or target not in p.BOARD_PHASES:
-        return
+        return UNREAD
+    if run_status is not UNREAD and run_status not in RUN_STATUSES:
+        return None
     found = _running(session, order_id)
     if found is None or session.get(Order, order_id) is None:  # the order read only for a queue's order
-        return
+        return found
     run, definition, _proc = found
     here = p.board_phase(definition, _domain_run(session, run))
     label = ORDER_WORKFLOW.label(target)
@@ -210,23 +224,29 @@ def check_move(session: Session, *, order_id: int, target: str) -> None:
     if p.rank(target) < p.rank(here) and target not in p.board_phases(definition).values():
         raise BadInput(_("The order queue “{queue}” has no step in {phase} to go back to.").format(
             queue=definition.name, phase=label))
+    return found
 
 
-def before_order_move(session: Session, *, order_id: int, target: str) -> None:
+def before_order_move(session: Session, *, order_id: int, target: str,
+                      run_status: str | None | object = UNREAD) -> object:
     """Called before every move by hand (board, order page): see ``check_move``."""
-    check_move(session, order_id=order_id, target=target)
+    return check_move(session, order_id=order_id, target=target, run_status=run_status)
 
 
 def after_order_move(session: Session, *, principal: Principal, order_id: int, target: str, now: datetime,
-                     calendar: BusinessCalendar, base_url: str = "", support: str = "") -> None:
+                     calendar: BusinessCalendar, base_url: str = "", support: str = "",
+                     queue: object = UNREAD) -> None:
     """After a move by hand or by a timer: a closed or canceled order closes its open tasks
     (and tells the process's "Order completed"/"Order canceled" recipients once); a move back
-    sends the queue back to the last step of that phase, whose actions open again."""
+    sends the queue back to the last step of that phase, whose actions open again.
+
+    ``queue``: what ``before_order_move`` returned in this transaction (read again when ``UNREAD``).
+    """
     if target in ("closed", "canceled"):
         on_order_closed(session, principal=principal, order_id=order_id, canceled=target == "canceled", now=now,
                         calendar=calendar, base_url=base_url, support=support)
         return
-    found = _running(session, order_id)
+    found = _running(session, order_id) if queue is UNREAD else queue
     if found is None or target not in p.BOARD_PHASES:
         return
     run, definition, proc = found

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Engine, func, tuple_, update
+from sqlalchemy import Engine, bindparam, func, tuple_, update
 from sqlmodel import Session, col, select
 
 from ordertrack.db.engine import session_scope
@@ -297,9 +297,12 @@ def _notify(session: Session, definition: p.ProcessDef, effect: p.Effect, subjec
 
 def current_run(session: Session, *, entity_kind: str, entity_id: int) -> ProcessRun | None:
     """The newest running (or last) process run of a subject."""
-    return session.exec(select(ProcessRun).where(ProcessRun.entity_kind == entity_kind,
-                                                 ProcessRun.entity_id == entity_id)
-                        .order_by(col(ProcessRun.id).desc())).first()
+    return session.exec(_CURRENT_RUN, params={"kind": entity_kind, "entity": entity_id}).first()
+
+
+_CURRENT_RUN = (select(ProcessRun).where(ProcessRun.entity_kind == bindparam("kind"),
+                                         ProcessRun.entity_id == bindparam("entity"))
+                .order_by(col(ProcessRun.id).desc()).limit(1))
 
 
 def start_run(session: Session, *, principal: Principal, entity_kind: str, entity_id: int, process_id: int,
@@ -521,9 +524,13 @@ def blocking_tasks(session: Session, *, order_id: int) -> list[str]:
     return p.blocking_tasks(definition, _domain_run(session, run))
 
 
+RUN_STATUSES = ("running", "complete")
+"""A run in one of these is its order's queue (``_running``)."""
+
+
 def _running(session: Session, order_id: int) -> tuple[ProcessRun, p.ProcessDef, Process] | None:
     run = current_run(session, entity_kind="order", entity_id=order_id)
-    if run is None or run.status not in ("running", "complete"):
+    if run is None or run.status not in RUN_STATUSES:
         return None
     definition, _pv, proc = _definition(session, run)
     return run, definition, proc

@@ -23,14 +23,16 @@ update the order row before the hook locks the clock; the sweep never locks orde
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, bindparam, exists, insert
+from sqlalchemy import Engine, bindparam, exists, func, insert, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from ordertrack import i18n
@@ -145,10 +147,17 @@ class SlaSettings:
 def _policy(session: Session) -> Policy:
     row = session.exec(_POLICY).first()
     if row is None:
+        return _parsed_policy(None, None, 0)
+    return _parsed_policy(row.thresholds, row.pause_rules, row.version)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_policy(thresholds: str | None, pause_rules: str | None, version: int) -> Policy:
+    """The policy of a row's columns (None: no row, the defaults); parsed once per version."""
+    if thresholds is None:
         return Policy(clock.DEFAULT_THRESHOLDS, clock.DEFAULT_PAUSE_RULES, 0)
-    thresholds = tuple(int(t) for t in row.thresholds.split(",") if t.strip())
-    rules = frozenset(clock.PauseRule.parse(c) for c in row.pause_rules.split(",") if c.strip())
-    return Policy(thresholds, rules, row.version)
+    return Policy(tuple(int(t) for t in thresholds.split(",") if t.strip()),
+                  frozenset(clock.PauseRule.parse(c) for c in (pause_rules or "").split(",") if c.strip()), version)
 
 
 def policy(session: Session) -> Policy:
@@ -359,6 +368,8 @@ _LOCK = (select(OrderSla).where(OrderSla.order_id == bindparam("order_id")).with
          .execution_options(populate_existing=True))
 _PAUSES = (select(SlaPause).where(SlaPause.order_id == bindparam("order_id"))
            .order_by(SlaPause.started_at, SlaPause.id).execution_options(populate_existing=True))
+_PHASE_ONLY = (update(OrderSla.__table__).where(OrderSla.__table__.c.order_id == bindparam("b_order_id"))
+               .values(phase=bindparam("b_phase"), on_hold=False))
 _FIRED = select(SlaWarning.threshold).where(SlaWarning.order_id == bindparam("order_id"))
 _ORDER = select(Order.phase, Order.status, Order.priority).where(Order.id == bindparam("order_id"))
 _TICKETS = select(Ticket.status).where(Ticket.order_id == bindparam("order_id"), Ticket.status != "closed")
@@ -367,6 +378,31 @@ _POLICY = select(SlaPolicy).order_by(SlaPolicy.id).limit(1)
 
 def _lock(session: Session, order_id: int) -> OrderSla | None:
     return session.exec(_LOCK, params={"order_id": order_id}).first()
+
+
+def _policy_column(column):
+    return select(column).order_by(SlaPolicy.id).limit(1).scalar_subquery()
+
+
+# What a change of an order needs, in one statement: the locked clock, the policy in force and
+# the statuses of the order's unclosed tickets (comma-joined: ticket statuses are keys).
+_LOCK_WITH_CONTEXT = (
+    select(OrderSla, _policy_column(SlaPolicy.thresholds), _policy_column(SlaPolicy.pause_rules),
+           _policy_column(SlaPolicy.version),
+           select(func.aggregate_strings(Ticket.status, ",")).where(
+               Ticket.order_id == OrderSla.order_id, Ticket.status != "closed").scalar_subquery())
+    .where(OrderSla.order_id == bindparam("order_id")).with_for_update(of=OrderSla)
+    .execution_options(populate_existing=True))
+
+
+def _lock_with_context(session: Session, order_id: int) -> tuple[OrderSla, Policy, frozenset[str]] | None:
+    """The order's clock (locked), the policy in force and its unclosed tickets' statuses."""
+    found = session.exec(_LOCK_WITH_CONTEXT, params={"order_id": order_id}).first()
+    if found is None:
+        return None
+    row, thresholds, rules, version, tickets = found
+    policy = _parsed_policy(thresholds, rules, version or 0)
+    return row, policy, frozenset(t for t in (tickets or "").split(",") if t)
 
 
 def _pauses(session: Session, order_id: int) -> list[SlaPause]:
@@ -409,11 +445,23 @@ def _schedule(row: OrderSla, pauses: Iterable[SlaPause], fired: set[int], pol: P
 def _evaluate(session: Session, row: OrderSla, *, phase: str, status: str, priority: str,
               tickets: frozenset[str], principal: Principal, now: datetime, calendar: BusinessCalendar,
               pol: Policy, reschedule: bool = False) -> None:
-    """Bring a (locked) clock in line with its order: hold, target, pause, resume or stop."""
-    pauses = _pauses(session, row.order_id)
+    """Bring a (locked) clock in line with its order: hold, target, pause, resume or stop.
+
+    A running clock has no open pause (a pause opens as the clock turns paused and ends as it
+    runs again or stops), and its next threshold's time depends on its start, target and pauses
+    only: a move that neither pauses, resumes, stops nor retargets it changes its phase alone
+    (one update, without reading its pauses or warnings: most moves).
+    """
     changed = reschedule
+    if phase != row.phase and not (reschedule or priority != row.priority or row.state == PAUSED):
+        situation = clock.Situation(phase=phase, status=status, ticket_statuses=tickets, on_hold=False)
+        if not situation.stopped and clock.pause_rule(situation, pol.rules) is None:  # the phase alone changes
+            session.execute(_PHASE_ONLY, {"b_order_id": row.order_id, "b_phase": phase})
+            set_committed_value(row, "phase", phase)  # as written, no unit-of-work flush
+            set_committed_value(row, "on_hold", False)
+            return
     if phase != row.phase:
-        row.phase, row.on_hold, changed = phase, False, True  # moving the order on ends a hold
+        row.phase, row.on_hold = phase, False  # moving the order on ends a hold
     if priority != row.priority:
         new = target_for(session, service_type=row.service_type, priority=priority)
         if new != row.target_hours:
@@ -421,6 +469,8 @@ def _evaluate(session: Session, row: OrderSla, *, phase: str, status: str, prior
                 old=_fmt_hours(row.target_hours), new=_fmt_hours(new), priority=priority))
         row.priority, row.target_hours, changed = priority, new, True
     situation = clock.Situation(phase=phase, status=status, ticket_statuses=tickets, on_hold=row.on_hold)
+    rule = None if situation.stopped else clock.pause_rule(situation, pol.rules)
+    pauses = _pauses(session, row.order_id)
     open_pause = next((p for p in pauses if p.ended_at is None), None)
     if situation.stopped:
         if open_pause is not None:
@@ -436,7 +486,6 @@ def _evaluate(session: Session, row: OrderSla, *, phase: str, status: str, prior
         session.add(row)
         session.flush()
         return
-    rule = clock.pause_rule(situation, pol.rules)
     if rule is not None and open_pause is None:
         pause = SlaPause(order_id=row.order_id, started_at=max(now, row.started_at), reason=rule.code)
         session.add(pause)
@@ -498,12 +547,13 @@ def on_order_changed(session: Session, *, order_id: int, principal: Principal, n
     read from the order when not given. Orders without a clock (created before SLAs
     existed) are left alone.
     """
-    row = _lock(session, order_id)
-    if row is None or row.state == STOPPED:
+    found = _lock_with_context(session, order_id)
+    if found is None or found[0].state == STOPPED:
         return
-    phase, status, priority, tickets = _order_state(session, order_id, order_state)
+    row, pol, tickets = found
+    phase, status, priority = order_state or session.exec(_ORDER, params={"order_id": order_id}).one()
     _evaluate(session, row, phase=phase, status=status, priority=priority, tickets=tickets, principal=principal,
-              now=now, calendar=calendar, pol=_policy(session))
+              now=now, calendar=calendar, pol=pol)
 
 
 def set_hold(session: Session, *, principal: Principal, order_id: int, on: bool, now: datetime,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from ordertrack.db.board_models import WipLimit
@@ -201,10 +201,14 @@ def _target_limits(session: Session, scopes: tuple[int | None, ...], column: str
     move into the column waits here until the one before it commits (issue 15: two moves into
     the last free slot cannot both count it free; SQLite serialises writers anyway)."""
     keys = {scope_key(s): s for s in scopes}
-    query = select(WipLimit).where(col(WipLimit.scope_key).in_(list(keys)), WipLimit.column == column)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return {keys[r.scope_key]: r for r in session.exec(query).all()}
+    query = _LIMITS_LOCKED if lock else _LIMITS
+    return {keys[r.scope_key]: r for r in session.exec(query, params={"keys": list(keys), "column": column}).all()}
+
+
+# Built once (every manual move asks): the limit rows of some scopes in one column.
+_LIMITS = select(WipLimit).where(col(WipLimit.scope_key).in_(bindparam("keys", expanding=True)),
+                                 WipLimit.column == bindparam("column"))
+_LIMITS_LOCKED = _LIMITS.with_for_update().execution_options(populate_existing=True)
 
 
 def breaches(session: Session, *, reseller_id: int | None, current: str, target: str,

@@ -67,7 +67,7 @@ def _enqueue(session, *addresses: str) -> list[int]:
                           variables={"process": "Test", "event": "Hello", "detail": "", "subject_name": "x",
                                      "order_link": "http://ot.test"})
     session.commit()
-    return [r.id for r in rows]
+    return rows
 
 
 def _states(session) -> dict[int, str]:

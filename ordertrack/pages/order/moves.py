@@ -114,8 +114,9 @@ class MovesState(OrderState):
     def _move(self, *, comment: str, channel: str | None) -> None:
         now, principal, settings = get_clock().now(), current_principal(), get_settings()
         with session_scope() as session:
+            queue = process_queue.UNREAD
             if principal.is_staff:
-                process_queue.before_order_move(session, order_id=self._order_id, target=self.dialog_target)
+                queue = process_queue.before_order_move(session, order_id=self._order_id, target=self.dialog_target)
             order_moves.move_order(
                 session, principal=principal, order_id=self._order_id, target=self.dialog_target,
                 expected_version=self._version, comment=comment, now=now, calendar=business_calendar(),
@@ -123,7 +124,7 @@ class MovesState(OrderState):
             )
             process_queue.after_order_move(session, principal=principal, order_id=self._order_id,
                                        target=self.dialog_target, now=now, calendar=business_calendar(),
-                                       base_url=settings.public_url, support=settings.support_email)
+                                       base_url=settings.public_url, support=settings.support_email, queue=queue)
 
     @rx.event
     @guard()
