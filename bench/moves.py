@@ -44,9 +44,13 @@ def _prepare_with_orders(url: str) -> None:
                    check=True, capture_output=True)
 
 
-def run(url: str, moves: int, *, profile: bool = False, show_sql: bool = False) -> dict:
+def run(url: str, moves: int, *, threads: int = 1, profile: bool = False, show_sql: bool = False) -> dict:
+    """``moves`` guarded moves by ``threads`` threads at once (each on its own orders), as one
+    worker's handler pool makes them; the figures of the run."""
     import cProfile
     import pstats
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     from sqlalchemy import event
 
@@ -68,25 +72,20 @@ def run(url: str, moves: int, *, profile: bool = False, show_sql: bool = False) 
         pool = [(o.id, o.phase, o.version) for o in s.exec(  # no process holds these back (issue 18.1)
             select(Order).where(Order.phase.in_(("planning", "execution")), Order.id.not_in(running))
             .order_by(Order.id)).all()]
-    assert pool, "no orders in planning or execution"
+    assert len(pool) >= threads, "fewer orders in planning or execution than threads"
     state = {oid: (phase, version) for oid, phase, version in pool}
     ids = list(state)
     took: list[float] = []
     refused = 0
     statements: list[str] = []
+    counting = threading.Lock()
 
     @event.listens_for(engine, "before_cursor_execute")
     def _count(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
         statements.append(statement)
 
-    profiler = cProfile.Profile() if profile else None
-    if profiler:
-        profiler.enable()
-    start, cpu = time.perf_counter(), time.process_time()
-    marks = []  # statements before each move
-    for i in range(moves):
-        marks.append(len(statements))
-        oid = ids[i % len(ids)]
+    def move(oid: int) -> None:
+        nonlocal refused
         phase, version = state[oid]
         target, comment = ("execution", "") if phase == "planning" else ("planning", "back for re-planning")
         t0 = time.perf_counter()
@@ -96,19 +95,39 @@ def run(url: str, moves: int, *, profile: bool = False, show_sql: bool = False) 
                 card = board_moves.move_card(session, principal=operator, order_id=oid, version=version,
                                              target=target, comment=comment, now=now, calendar=calendar)
         except Exception as exc:  # a refused move still counts as work done; say how many
-            refused += 1
-            if refused <= 3:
-                print(f"  refused {oid} {phase}->{target}: {exc}", file=sys.stderr)
+            with counting:
+                refused += 1
+                if refused <= 3:
+                    print(f"  refused {oid} {phase}->{target}: {exc}", file=sys.stderr)
             with Session(engine) as s:
                 order = s.get(Order, oid)
                 state[oid] = (order.phase, order.version)
-            continue
-        took.append(time.perf_counter() - t0)
+            return
+        with counting:
+            took.append(time.perf_counter() - t0)
         state[oid] = (card.phase, card.version)
-    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-    if show_sql:  # the second move (the first also creates templates on first use)
+
+    def share(k: int) -> None:  # thread k moves the orders k, k + threads, ... in turn
+        mine = ids[k::threads]
+        for i in range(k, moves, threads):
+            move(mine[(i // threads) % len(mine)])
+
+    marks = []
+    if show_sql:  # the second move alone (the first also creates templates on first use)
+        for oid in ids[:2]:
+            marks.append(len(statements))
+            move(oid)
+        marks.append(len(statements))
         print("\n".join(f"  {n + 1:2d}. {' '.join(st.split())[:240]}" for n, st in
                         enumerate(statements[marks[1]:marks[2]])), file=sys.stderr)
+    first = len(statements)
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    start, cpu = time.perf_counter(), time.process_time()
+    with ThreadPoolExecutor(threads) as workers:
+        list(workers.map(share, range(threads)))
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     if profiler:
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
@@ -117,9 +136,9 @@ def run(url: str, moves: int, *, profile: bool = False, show_sql: bool = False) 
     if not took:
         raise SystemExit(f"every move was refused ({refused}): see the reasons above")
     took.sort()
-    return {"moves": moves, "per_s": moves / wall, "median_ms": statistics.median(took) * 1000,
+    return {"moves": moves, "threads": threads, "per_s": moves / wall, "median_ms": statistics.median(took) * 1000,
             "p95_ms": took[int(len(took) * 0.95) - 1] * 1000, "refused": refused,
-            "sql_per_move": (len(statements) - marks[1]) / (moves - 1), "cpu_ms": cpu / moves * 1000}
+            "sql_per_move": (len(statements) - first) / moves, "cpu_ms": cpu / moves * 1000}
 
 
 def through_reflex(clients: int, per_client: int) -> dict:
@@ -177,6 +196,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--moves", type=int, default=2000)
     parser.add_argument("--database-url", default=None, help="PostgreSQL server URL (a scratch database is used)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1],
+                        help="moves at once in one process (a worker's handler pool), one run each")
     parser.add_argument("--reflex", action="store_true", help="through the order page's handlers, 10 clients")
     parser.add_argument("--per-client", type=int, default=30)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions of each run")
@@ -199,15 +220,17 @@ def main() -> None:
             for name, url in targets:
                 print(f"preparing {name} ...", file=sys.stderr, flush=True)
                 _prepare_with_orders(url)
-                rows.append((name, run(url, args.moves, profile=args.profile, show_sql=args.show_sql)))
+                for threads in args.threads:
+                    rows.append((name, run(url, args.moves, threads=threads, profile=args.profile,
+                                           show_sql=args.show_sql)))
         finally:
             drop_databases(args.database_url, scratch)
-    print("\n| database | moves | moves/s | median ms | p95 ms | CPU ms per move (this process) | "
+    print("\n| database | threads | moves | moves/s | median ms | p95 ms | CPU ms per move (this process) | "
           "SQL statements per move | refused |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, r in rows:
-        print(f"| {name} | {r['moves']:,} | {r['per_s']:.0f} | {r['median_ms']:.2f} | {r['p95_ms']:.2f} | "
-              f"{r['cpu_ms']:.2f} | {r['sql_per_move']:.1f} | {r['refused']} |")
+        print(f"| {name} | {r['threads']} | {r['moves']:,} | {r['per_s']:.0f} | {r['median_ms']:.2f} | "
+              f"{r['p95_ms']:.2f} | {r['cpu_ms']:.2f} | {r['sql_per_move']:.1f} | {r['refused']} |")
 
 
 if __name__ == "__main__":

@@ -316,12 +316,15 @@ class AppState(LangState):
     nav: list[dict[str, str]] = []
     page_route: str = ""  # the route whose page load admitted this user: the frame shows that page
     refused_route: str = ""  # the route whose page load refused this user's role: the frame says so
+    session_ended: bool = False  # set by live pushes when this tab's session ends (live.fanout)
 
     def _secret(self) -> str:
         """The session secret of this tab's connection ("" when signed out)."""
         return sessions.secret_from_cookie_header(self.router.headers.cookie)
 
     def _show_user(self, principal: Principal) -> None:
+        if self.session_ended:  # signed in again
+            self.session_ended = False
         if self.user_name != principal.display_name:
             self.user_name = principal.display_name
         if self.user_role_label != principal.role.label:  # the role's name in the tab's language

@@ -8,7 +8,8 @@ vars. After every change (see ``bus``) and every ``IDLE_SECONDS`` one task per w
 1. drops tabs that disconnected or left the page (``left_page``, called by the guard on
    every event),
 2. re-checks every registered tab's session in ONE query (a signed-out, expired or
-   deactivated session, or a changed role or tenant, stops its pushes),
+   deactivated session, or a changed role or tenant, stops its pushes; a tab whose session
+   ended is told so: the shell's ``session_ended``),
 3. groups the tabs by (State, key), computes each view once, and emits the vars that changed
    since that key was last sent as one Socket.IO packet, encoded once and written to every
    tab of the group (a tab new to the group gets the whole view once).
@@ -63,6 +64,7 @@ class View:
     compute: Callable[[], dict[str, Any]]
     language: str = i18n.DEFAULT
     serial: int = 0  # set by ``show``: a tab that registers again is new to its group
+    frame: str = ""  # the State with ``session_ended`` (the shell's), told when the session ends
 
 
 _views: dict[str, dict[str, View]] = {}  # client token → state full name → view
@@ -94,7 +96,22 @@ def serve(state: Any, key: Hashable, compute: Callable[[], dict[str, Any]], *, c
     language = i18n.current()
     show(state.router.session.client_token, View(
         state=state.get_full_name(), key=(scope_of(principal), language, key), path=state.router.page.path,
-        secret=state._secret(), principal=principal, compute=compute, language=language))
+        secret=state._secret(), principal=principal, compute=compute, language=language,
+        frame=_frame_of(type(state))))
+
+
+def _frame_of(cls: Any) -> str:
+    """The full name of the State (``cls`` or a parent) that defines ``SESSION_ENDED``, or ""."""
+    while cls is not None:
+        if SESSION_ENDED in cls.base_vars:
+            return cls.get_full_name()
+        cls = cls.get_parent_state()
+    return ""
+
+
+SESSION_ENDED = "session_ended"
+"""The shell's var that says "you have been signed out": set in a tab whose pushes stop
+because its session ended (signed out elsewhere, expired or deactivated)."""
 
 
 def hide(token: str, state: str | None = None) -> None:
@@ -133,26 +150,29 @@ def _namespace():
     return get_and_validate_app().app.event_namespace
 
 
-def _live_views(token_to_sid: dict[str, str]) -> list[tuple[str, View]]:
-    """(sid, view) of every connected tab whose session still admits what it was shown."""
+def _live_views(token_to_sid: dict[str, str]) -> tuple[list[tuple[str, View]], dict[str, set[str]]]:
+    """(sid, view) of every connected tab whose session still admits what it was shown; and
+    the tabs whose session ended (frame State → sids): their pushes stop here, and they are told."""
     with _lock:
         for token in [t for t in _views if t not in token_to_sid]:
             _views.pop(token, None)
         snapshot = [(token, list(views.items())) for token, views in _views.items()]
     if not snapshot:
-        return []
+        return [], {}
     secrets = {v.secret for _, views in snapshot for _, v in views}
     with session_scope() as session:
         alive = accounts.resolve_many(session, secret_values=secrets, now=get_clock().now())
-    out = []
+    out, ended = [], defaultdict(set)
     for token, views in snapshot:
         for state, view in views:
             now_principal = alive.get(view.secret)
             if now_principal is None or scope_of(now_principal) != scope_of(view.principal):
                 hide(token, state)
+                if now_principal is None and view.frame:
+                    ended[view.frame].add(token_to_sid[token])
                 continue
             out.append((token_to_sid[token], view))
-    return out
+    return out, ended
 
 
 def _unaffected(principal: Principal, changed: set[int], resellers: set[int | None]) -> bool:
@@ -182,10 +202,11 @@ def _compute(token_to_sid: dict[str, str], changed: set[int] | None) -> list[tup
     whole view once.
     """
     groups: dict[tuple[str, Hashable], list[tuple[str, View]]] = defaultdict(list)
-    for sid, view in _live_views(token_to_sid):
+    live, ended = _live_views(token_to_sid)
+    for sid, view in live:
         groups[(view.state, view.key)].append((sid, view))
     resellers = _resellers_of(changed) if changed is not None else set()
-    out = []
+    out = [(frame, sorted(sids), {SESSION_ENDED: True}) for frame, sids in ended.items()]
     for group, members in groups.items():
         state, first = group[0], members[0][1]
         if changed is not None and _unaffected(first.principal, changed, resellers):

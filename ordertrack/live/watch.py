@@ -10,6 +10,7 @@ from typing import Any
 from ordertrack import i18n, offload, sessions
 from ordertrack.db.errors import DatabaseUnavailable
 from ordertrack.live import bus
+from ordertrack.live.fanout import SESSION_ENDED
 from ordertrack.principal import acting_as
 
 PROCESS_ID = f"{os.getpid()}-{id(bus)}"
@@ -17,7 +18,7 @@ PROCESS_ID = f"{os.getpid()}-{id(bus)}"
 
 async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float = 60.0) -> None:
     """Run in a background handler: refresh ``state`` after each change while the tab stays on
-    the page it started on and its session is valid.
+    the page it started on and its session is valid (when it ends, the shell says so).
 
     The state must have the backend vars ``_watch_path`` and ``_watcher`` (str).
     """
@@ -41,9 +42,12 @@ async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float 
             if state._watch_path != path or state.router.page.path != path:
                 return False
             try:
-                return await offload.run(blocking_step)
+                alive = await offload.run(blocking_step)
             except DatabaseUnavailable:
                 return True  # keep watching: the next change or tick tries again
+            if not alive:
+                _tell_session_ended(state)
+            return alive
 
     try:
         await bus.follow(token, step, idle_seconds=idle_seconds)
@@ -51,3 +55,12 @@ async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float 
         async with state:
             if state._watch_path == path:
                 state._watcher = ""
+
+
+def _tell_session_ended(state: Any) -> None:
+    """Set ``SESSION_ENDED`` on the State (``state`` or a parent) that defines it: the shell
+    says "signed out"."""
+    while state is not None and SESSION_ENDED not in state.__class__.base_vars:  # (a proxy's class: the State's)
+        state = state.parent_state
+    if state is not None:
+        setattr(state, SESSION_ENDED, True)

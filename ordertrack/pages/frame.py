@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import reflex as rx
 
+from ordertrack import routes
 from ordertrack.auth import AppState
 from ordertrack.components.layout import refusal, shell
 from ordertrack.components.tables import loading_state
@@ -37,7 +38,19 @@ def page(*children: rx.Component, title: str | rx.Var = "", intro: str | rx.Var 
     refused = (AppState.refused_route != "") & (AppState.refused_route == here)
     admitted = (AppState.page_route != "") & (AppState.page_route == here)
     return shell(
+        rx.cond(AppState.session_ended, session_ended_notice()),
         rx.cond(refused, refusal(AppState.nav), rx.cond(admitted, rx.fragment(*children), loading_state())),
         user_name=AppState.user_name, role_label=AppState.user_role_label, nav=AppState.nav, wide=wide,
         lang=AppState.lang, on_language=AppState.set_language,
+    )
+
+
+def session_ended_notice() -> rx.Component:
+    """Above a live page whose session ended (signed out in another tab, expired, deactivated):
+    what it shows has stopped updating, and where to sign in again."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("log-out")),
+        rx.callout.text(T("You have been signed out, so this page no longer updates."), " ",
+                        rx.link(T("Sign in again"), href=routes.LOGIN, weight="bold", id="session-ended-sign-in")),
+        color_scheme="amber", role="alert", id="session-ended", margin_bottom="1em",
     )

@@ -169,3 +169,45 @@ def test_tab_that_left_the_board_stops_getting_it(server):
         _move(staff, number, "planning")  # leave the demo data as other tests expect it
         for s in (customer, manager, staff):
             s.close()
+
+
+def test_open_pages_say_so_when_their_session_ends(browser, server):
+    """Signed out in another tab of the same browser: the open board and order page stop
+    updating and say so, with a way to sign in again; signing in again clears the notice."""
+    from playwright.sync_api import expect
+
+    from tests.browser.conftest import login
+
+    number = _orders_of(server, "customer2", "planning")[0]
+    context = browser.new_context(base_url=server.url)
+    staff = _socket(server, "operator")
+    try:
+        board = context.new_page()
+        login(board, "customer2")
+        board.goto("/board")
+        expect(board.locator(f"[data-number='{number}']").first).to_be_visible()
+        order = context.new_page()
+        order.goto(f"/orders/{number}")
+        expect(order.locator("#order-history")).to_be_visible()
+        for page in (board, order):
+            expect(page.locator("#session-ended")).to_have_count(0)
+        other = context.new_page()  # the same browser, another tab: sign out there
+        other.goto("/")
+        other.locator("#sign-out").click()
+        other.wait_for_url(lambda u: u.split("?")[0].rstrip("/").endswith("/login"))
+        _drop_forward(server, staff, number, "execution")  # a change: the open pages would update now
+        for page in (board, order):
+            notice = page.locator("#session-ended")
+            expect(notice).to_be_visible(timeout=5000)
+            expect(notice).to_have_attribute("role", "alert")
+            expect(notice).to_contain_text("You have been signed out, so this page no longer updates.")
+        board.locator("#session-ended-sign-in").click()
+        board.wait_for_url(lambda u: u.split("?")[0].rstrip("/").endswith("/login"))
+        login(board, "customer2")
+        board.goto("/board")
+        expect(board.locator(f"[data-number='{number}']").first).to_be_visible()
+        expect(board.locator("#session-ended")).to_have_count(0)
+    finally:
+        _move(staff, number, "planning")  # leave the demo data as other tests expect it
+        staff.close()
+        context.close()
