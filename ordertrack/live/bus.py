@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
 
@@ -37,17 +38,43 @@ def version() -> tuple[int, int]:
 
 
 _dirty: set[int] | None = set()  # customers whose data changed since ``take_dirty``; None: anything
+_recent: deque[tuple[int, frozenset[int] | None]] = deque(maxlen=256)  # (change number, its customers)
+
+
+def _customers(payload: str) -> frozenset[int] | None:
+    """The customers a change's payload names (None: possibly anything)."""
+    if payload == "*":
+        return None
+    try:
+        return frozenset(int(part) for part in payload.split(",") if part)
+    except ValueError:
+        return None
 
 
 def _mark(payload: str) -> None:
     global _dirty
-    if payload == "*" or _dirty is None:
+    customers = _customers(payload)
+    _recent.append((_seq + 1, customers))
+    if customers is None or _dirty is None:
         _dirty = None
         return
-    try:
-        _dirty |= {int(part) for part in payload.split(",") if part}
-    except ValueError:
-        _dirty = None
+    _dirty |= customers
+
+
+def changed_since(seen: int) -> frozenset[int] | None:
+    """The customers whose data changed after change number ``seen`` (None: possibly anything,
+    or too long ago to tell)."""
+    if seen >= _seq:
+        return frozenset()
+    if not _recent or _recent[0][0] > seen + 1:
+        return None
+    out: set[int] = set()
+    for number, customers in _recent:
+        if number > seen:
+            if customers is None:
+                return None
+            out |= customers
+    return frozenset(out)
 
 
 def take_dirty() -> set[int] | None:
@@ -122,17 +149,23 @@ async def follow(
     refresh: Callable[[], Awaitable[bool]],
     *,
     idle_seconds: float = 60.0,
+    concerns: Callable[[frozenset[int]], bool] | None = None,
 ) -> None:
     """Call ``refresh`` after every change until it returns False or the tab disconnects.
 
     ``refresh`` also runs every ``idle_seconds`` without a change, so words like
-    "in phase 2 days" keep up with the clock.
+    "in phase 2 days" keep up with the clock. ``concerns``: whether a change of these
+    customers' data concerns the tab (changes that name other customers only are skipped).
     """
     seen = current()
     while True:
-        seen = await wait_change(seen, idle_seconds)
+        before, seen = seen, await wait_change(seen, idle_seconds)
         if not is_connected(token):
             return
+        if concerns is not None and seen != before:
+            changed = changed_since(before)
+            if changed is not None and not concerns(changed):
+                continue
         if not await refresh():
             return
 

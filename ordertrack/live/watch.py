@@ -16,9 +16,13 @@ from ordertrack.principal import acting_as
 PROCESS_ID = f"{os.getpid()}-{id(bus)}"
 
 
-async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float = 60.0) -> None:
+async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float = 60.0,
+                customer: Callable[[], int] | None = None) -> None:
     """Run in a background handler: refresh ``state`` after each change while the tab stays on
     the page it started on and its session is valid (when it ends, the shell says so).
+
+    ``customer``: the one customer whose data the page shows (0: not known yet); changes of
+    other customers' data only are then skipped (one order's page among many staff tabs).
 
     The state must have the backend vars ``_watch_path`` and ``_watcher`` (str).
     """
@@ -50,7 +54,8 @@ async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float 
             return alive
 
     try:
-        await bus.follow(token, step, idle_seconds=idle_seconds)
+        concerns = None if customer is None else (lambda changed: not customer() or customer() in changed)
+        await bus.follow(token, step, idle_seconds=idle_seconds, concerns=concerns)
     finally:
         async with state:
             if state._watch_path == path:

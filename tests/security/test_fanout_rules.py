@@ -29,8 +29,8 @@ def registry(monkeypatch):
     monkeypatch.setattr(fanout.push, "send", send)
     monkeypatch.setattr(fanout, "_resellers_of", lambda customers: {10} if 2 in customers else set())  # Bob's
     monkeypatch.setattr(fanout, "_namespace", lambda: type("NS", (), {"token_to_sid": {}})())
-    monkeypatch.setattr(fanout, "_live_views", lambda _map: [
-        (f"sid-{token}", view) for token, views in fanout._views.items() for view in views.values()])
+    monkeypatch.setattr(fanout, "_live_views", lambda _map: ([
+        (f"sid-{token}", view) for token, views in fanout._views.items() for view in views.values()], {}))
     return sent
 
 
@@ -111,6 +111,51 @@ def test_changes_accumulate_until_taken_and_an_unknown_change_means_everything()
     realtime._mark("*")
     realtime._mark("5")
     assert realtime.take_dirty() is None
+
+
+def test_a_tab_showing_one_customers_data_is_refreshed_only_by_changes_that_concern_it(monkeypatch):
+    """An order page's watcher (``bus.follow`` with ``concerns``) skips changes of other
+    customers' data, refreshes for its own customer's and for "anything may have changed"."""
+    from ordertrack.live import bus
+
+    monkeypatch.setattr(bus, "is_connected", lambda token: True)
+    refreshed: list[int] = []
+
+    async def scenario() -> None:
+        monkeypatch.setattr(bus, "_loop", asyncio.get_running_loop())
+        monkeypatch.setattr(bus, "_recent", bus.deque(maxlen=256))
+
+        async def refresh() -> bool:
+            refreshed.append(bus.current())
+            return len(refreshed) < 2
+
+        task = asyncio.create_task(bus.follow("t", refresh, idle_seconds=30, concerns=lambda changed: 7 in changed))
+        for payload in ("3", "3,4", "7", "5", "*"):
+            await asyncio.sleep(0.01)
+            bus._wake(payload)
+        await asyncio.wait_for(task, 2)
+
+    start = bus.current()
+    asyncio.run(scenario())
+    assert refreshed == [start + 3, start + 5], "only the change of customer 7 and the unknown one"
+    assert bus.changed_since(start) is None, "an unknown change since: anything"
+    assert bus.changed_since(start + 3) is None
+    assert bus.changed_since(start + 1) is None
+
+
+def test_changed_since_names_the_customers_of_the_changes_it_still_knows(monkeypatch):
+    from ordertrack.live import bus
+
+    monkeypatch.setattr(bus, "_recent", bus.deque(maxlen=3))
+    start = bus.current()
+    for payload in ("3", "4,5", "6"):
+        bus._wake(payload)
+    assert bus.changed_since(start) == {3, 4, 5, 6}
+    assert bus.changed_since(start + 1) == {4, 5, 6}
+    assert bus.changed_since(start + 3) == frozenset()
+    bus._wake("8")  # the oldest falls out of the log: from before it, nobody can tell
+    assert bus.changed_since(start) is None
+    assert bus.changed_since(start + 1) == {4, 5, 6, 8}
 
 
 def test_tabs_get_only_the_vars_that_changed_and_a_new_tab_gets_the_whole_view(registry):

@@ -198,4 +198,4 @@ class OrderState(AppState):
     @guard(background=True)
     async def watch(self):
         """Keep this tab's order current while it is open (changes by others appear live)."""
-        await watch(self, refresh=self._refresh_if_idle)
+        await watch(self, refresh=self._refresh_if_idle, customer=lambda: self._customer_id)
