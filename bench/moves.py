@@ -19,6 +19,7 @@ and the SQL statements per move (counted on the engine: noise-free, unlike the t
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -164,6 +165,7 @@ def through_reflex(clients: int, per_client: int) -> dict:
         cookie = sign_in(url, "operator")
         shares = [numbers[i::clients] for i in range(clients)]
         socks = [ReflexSocket(url, cookie=cookie) for _ in range(clients)]
+        replies: dict[str, str] = {}
 
         def work(i: int) -> list[float]:
             sock, took = socks[i], []
@@ -173,9 +175,10 @@ def through_reflex(clients: int, per_client: int) -> dict:
                 sock.emit(f"{MovesState.get_full_name()}.open_move", {"target": "execution"}, path=path,
                           query=query, wait=20, quiet=0.001)
                 t0 = time.perf_counter()
-                sock.emit(f"{MovesState.get_full_name()}.confirm_move", {"form_data": {"comment": ""}}, path=path,
-                          query=query, wait=20, quiet=0.001)
+                reply = sock.emit(f"{MovesState.get_full_name()}.confirm_move", {"form_data": {"comment": ""}},
+                                  path=path, query=query, wait=20, quiet=0.001)
                 took.append(time.perf_counter() - t0)
+                replies[number] = json.dumps(reply, ensure_ascii=False)
             return took
 
         start = time.perf_counter()
@@ -185,7 +188,14 @@ def through_reflex(clients: int, per_client: int) -> dict:
         for sock in socks:
             sock.close()
         with Session(create_engine(db_url)) as s:
-            moved = len(s.exec(select(Order.id).where(Order.number.in_(numbers), Order.phase == "execution")).all())
+            moved_numbers = set(s.exec(select(Order.number).where(Order.number.in_(numbers),
+                                                                  Order.phase == "execution")).all())
+        moved = len(moved_numbers)
+        for number in [n for n in numbers if n not in moved_numbers][:3]:  # why (the reply's toast)
+            text = replies.get(number, "")
+            at = text.find("toast")
+            print(f"  not moved {number}: {text[max(at - 100, 0):at + 300] if at >= 0 else text[:300]}",
+                  file=sys.stderr)
     finally:
         stop(proc)
     return {"clients": clients, "moves": len(numbers), "moved": moved, "per_s": len(numbers) / wall,
