@@ -15,6 +15,7 @@ payload — a board window of 4 columns x 25 cards, ~30 KB — in four ways:
 For 1, 25 and 100 viewers one more client makes a trivial change (it sets a number) and we
 time how long until each viewer has it, next to the round trip of a trivial event (toggling a
 bool) in the same run. Clients are asyncio websockets in one process; only 127.0.0.1.
+`--viewers 100 --modes delta` runs one case.
 """
 
 from __future__ import annotations
@@ -153,6 +154,8 @@ async def run_mode(url: str, mode: str, viewers: int, changes: int, base: int) -
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--viewers", type=int, nargs="+", default=[1, 25, 100])
+    parser.add_argument("--modes", nargs="+", choices=list(MODES), default=list(MODES))
     args = parser.parse_args()
     changes = 10 if args.quick else 30
     tmp = Path(tempfile.mkdtemp(prefix="ordertrack-fanout-"))
@@ -160,8 +163,8 @@ def main() -> None:
     rows = []
     try:
         base = 1
-        for viewers in (1, 25, 100):
-            for mode in MODES:
+        for viewers in args.viewers:
+            for mode in args.modes:
                 print(f"{mode} x {viewers} ...", file=sys.stderr, flush=True)
                 try:
                     seen, trivial, own = asyncio.run(run_mode(url, mode, viewers, changes, base))
