@@ -16,7 +16,7 @@ from ordertrack.db.engine import make_engine
 from ordertrack.db.models import Order
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.services import board as svc
-from ordertrack.services import order_moves, time_travel
+from ordertrack.services import board_snapshots, order_moves, time_travel
 from ordertrack.services.errors import BadInput
 from tests import factories as f
 from tests.conftest import NOW
@@ -93,10 +93,12 @@ def _seen(cards) -> list[tuple]:
     return [(k.number, k.phase, k.status, k.in_phase, k.owner_name, k.priority) for k in cards]
 
 
-def _replay(session, calendar, steps, checkpoint):
+def _replay(session, calendar, steps, checkpoint, daily=False):
     """Orders of two customers (one a reseller's) moved, re-owned and re-prioritised by ``steps``
     (hours apart, some 2 days, so closed cards leave the board after 30); the live board is read
-    after ``checkpoint`` steps. Returns the people, the moment and the live boards then."""
+    after ``checkpoint`` steps. ``daily``: the sweep writes the day's board snapshot after each
+    step (so the moment's day is built from the day before and the others from history), else
+    the board as of the moment writes it. Returns the people, the moment and the live boards then."""
     r = f.reseller(session)
     mine, other = f.customer(session, now=NOW, reseller_id=r.id), f.customer(session, now=NOW)
     owners = [f.user(session, role="operator", display_name=f"Owner {i}") for i in range(3)]
@@ -132,6 +134,8 @@ def _replay(session, calendar, steps, checkpoint):
                               expected_version=order.version, now=t, calendar=calendar,
                               channel="email" if target == "closed" else None)
         session.commit()
+        if daily:
+            board_snapshots.take_due(session.get_bind(), now=t)
     return staff, reseller, owners, at, t + timedelta(hours=1), boards
 
 
@@ -146,13 +150,15 @@ def _filters(owners) -> dict[str, svc.BoardFilters]:
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps=st.lists(_STEP, max_size=24), checkpoint=st.integers(0, 24))
-def test_the_board_as_of_a_moment_is_the_live_board_read_then(steps, checkpoint):
+@given(steps=st.lists(_STEP, max_size=24), checkpoint=st.integers(0, 24), daily=st.booleans())
+def test_the_board_as_of_a_moment_is_the_live_board_read_then(steps, checkpoint, daily):
     """Random moves, owner and priority changes and new orders; the board as of a moment between
     them shows what the live board showed then: the same cards in each column (the same order,
     Customer Validation aside, which the live board sorts by deadline), totals, statuses, owners,
     priorities and time in phase, under each filter and for a reseller; and "Changes since"
-    marks exactly the cards whose column changed since."""
+    marks exactly the cards whose column changed since. The moment is read from its day's
+    snapshot (written by the sweep day after day, or on demand) and the orders changed since the
+    day began, which the steps (hours or days apart) often include."""
     calendar = BusinessCalendar(tz="Europe/London")
     checkpoint = min(checkpoint, len(steps))
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,7 +166,7 @@ def test_the_board_as_of_a_moment_is_the_live_board_read_then(steps, checkpoint)
         SQLModel.metadata.create_all(engine)
         try:
             with Session(engine, expire_on_commit=False) as session:
-                staff, reseller, owners, at, now, boards = _replay(session, calendar, steps, checkpoint)
+                staff, reseller, owners, at, now, boards = _replay(session, calendar, steps, checkpoint, daily)
                 for (who, key), live in boards.items():
                     principal = staff if who == "staff" else reseller
                     flt = svc.BoardFilters() if key == "small" else _filters(owners)[key]
