@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, literal, null, text
+from sqlalchemy import bindparam, case, func, null, text
 from sqlmodel import Session, col, select
 
 from ordertrack.db.board_models import BoardSnapshot
@@ -117,8 +117,9 @@ def board_as_of(session: Session, *, principal: Principal, at: datetime, now: da
         # then compiles it (JIT) for longer than it runs; for this transaction only
         session.execute(text("SET LOCAL jit = off"))
     rebuilt = {}
+    params = {"at": at, "day": day, "oldest_done": at - board_service.ON_BOARD_AFTER_DONE}
     for oid, phase, status, owner, priority, since, phase_now, key, total, n_moved, n_closed in session.exec(
-            _changed(principal, f, at, day, windows, changes)).all():
+            _changed(principal, f, day is not None, windows, changes), params=params).all():
         rebuilt[key] = total, n_moved or 0, n_closed or 0  # the same in each row of the column
         per_column[key].append((oid, phase, status, owner, priority, since, phase_now, True))
     for key, (total, n_moved, n_closed) in rebuilt.items():
@@ -200,23 +201,45 @@ def _column_key(phase):
     return case(*((col(phase).in_(c.phases), c.key) for c in board_service.COLUMNS), else_=None)
 
 
-def _changed(principal: Principal, f: board_service.BoardFilters, at: datetime, day: datetime | None,
-             windows: dict[str, int], changes: bool):
-    """SQL: the orders with a history row between ``day`` (None: ever) and ``at``, as they stood
-    then, each column's first cards only: (id, phase, status, owner, priority, since, phase now,
-    column, the column's total, moved, closed).
+_STATEMENTS: dict[tuple, object] = {}  # the rebuild by viewer scope, filters, windows and changes
+
+
+def _changed(principal: Principal, f: board_service.BoardFilters, from_day: bool, windows: dict[str, int],
+             changes: bool):
+    """SQL: the orders with a history row between ``:day`` (without ``from_day``: ever) and
+    ``:at``, as they stood then, each column's first cards only: (id, phase, status, owner,
+    priority, since, phase now, column, the column's total, moved, closed).
 
     Rebuilt by ``board_snapshots.rows_then``; owner and priority missing from old rows are
     today's. Search and customer filter today's values, status, owner and priority those of then;
-    an order created after ``at`` has no row then and is left out.
+    an order created after ``:at`` has no row then and is left out; a done card shows from
+    ``:oldest_done``. Built once per viewer scope, filters, windows and ``changes`` (the moment
+    is a parameter: moving through time reuses it, its construction costs as much as running it).
+    """
+    key = (principal.is_staff, principal.role, principal.customer_id, principal.reseller_id, f, from_day,
+           tuple(sorted(windows.items())), changes)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        if len(_STATEMENTS) > 256:
+            _STATEMENTS.clear()
+        statement = _STATEMENTS[key] = _build_changed(principal, f, from_day, windows, changes)
+    return statement
+
+
+def _build_changed(principal: Principal, f: board_service.BoardFilters, from_day: bool, windows: dict[str, int],
+                   changes: bool):
+    """The statement of ``_changed``.
 
     Long because: one statement in three layers (the row then, its column and filters, the
     per-column window), each a subquery of the next.
     """
-    then = board_snapshots.rows_then(board_snapshots.changed_between(day, at), at).join(
-        Customer, Customer.id == Order.customer_id)
-    then = board_service.filtered(then, principal, board_service.BoardFilters(
-        search=f.search, customer_id=f.customer_id)).subquery()
+    at = bindparam("at", type_=UtcDateTime())
+    day = bindparam("day", type_=UtcDateTime()) if from_day else None
+    then = board_snapshots.rows_then(board_snapshots.changed_between(day, at), at)
+    if not principal.is_staff or f.search or f.customer_id is not None:
+        then = board_service.filtered(then.join(Customer, Customer.id == Order.customer_id), principal,
+                                      board_service.BoardFilters(search=f.search, customer_id=f.customer_id))
+    then = then.subquery()
     rows = select(then.c.oid, then.c.phase, then.c.status,
                   case((then.c.recorded, then.c.owner), else_=then.c.owner_now).label("owner"),
                   case((then.c.recorded, then.c.priority), else_=then.c.priority_now).label("priority"),
@@ -224,7 +247,7 @@ def _changed(principal: Principal, f: board_service.BoardFilters, at: datetime, 
     key = _column_key(rows.c.phase).label("key")
     shown = select(rows, key).where(
         col(rows.c.phase).not_in(board_service.DONE_PHASES)
-        | (rows.c.since >= literal(at - board_service.ON_BOARD_AFTER_DONE, UtcDateTime())))
+        | (rows.c.since >= bindparam("oldest_done", type_=UtcDateTime())))
     if f.status:
         shown = shown.where(rows.c.status == f.status)
     if principal.is_staff and f.owner_id is not None:
