@@ -160,17 +160,25 @@ def _from_snapshot(session: Session, principal: Principal, f: board_service.Boar
                    totals: dict[str, int], moved: dict[str, int], closed: dict[str, int]) -> None:
     """The snapshot's orders without a history row between ``day`` and ``at``: they stood at
     ``at`` as at the start of the day. Adds their counts per column to ``totals`` (all of the
-    day's, less those changed since it began: both index only), each column's first cards to
+    day's, less those changed since it began: both from indexes), each column's first cards to
     ``per_column`` and, with ``changes``, those that moved or closed since to ``moved``/``closed``."""
     snap = BoardSnapshot
     oldest_done = at - board_service.ON_BOARD_AFTER_DONE
     changed = board_snapshots.changed_between(day, at)
     shown = (snap.day == day) & (col(snap.phase).not_in(board_service.DONE_PHASES)
                                  | (col(snap.phase_since) >= oldest_done))
-    counted = _scoped(select(snap.phase, func.count()), principal, f).where(shown).group_by(snap.phase)
-    for sign, query in ((1, counted), (-1, counted.where(col(snap.order_id).in_(changed)))):
-        for phase, n in session.exec(query).all():
-            totals[_column_of(phase)] += sign * n
+    for column in board_service.COLUMNS:  # a range of the index each, counted like the live board's
+        counted = _scoped(select(func.count()).select_from(snap), principal, f).where(
+            snap.day == day, col(snap.phase).in_(column.phases))
+        if column.key == "done":
+            counted = counted.where(col(snap.phase_since) >= oldest_done)
+        totals[column.key] += session.exec(counted).one()
+    # less those changed since the day began: looked up one by one in the snapshot's key
+    ids = changed.subquery()
+    gone = _scoped(select(snap.phase, func.count(snap.order_id.distinct())).select_from(ids).join(
+        snap, (snap.day == day) & (snap.order_id == ids.c.entity_id)), principal, f).where(shown)
+    for phase, n in session.exec(gone.group_by(snap.phase)).all():
+        totals[_column_of(phase)] -= n
     for column in board_service.COLUMNS:
         if not totals[column.key]:
             continue
