@@ -162,42 +162,57 @@ def _from_snapshot(session: Session, principal: Principal, f: board_service.Boar
     ``at`` as at the start of the day. Adds their counts per column to ``totals`` (all of the
     day's, less those changed since it began: both from indexes), each column's first cards to
     ``per_column`` and, with ``changes``, those that moved or closed since to ``moved``/``closed``."""
-    snap = BoardSnapshot
-    oldest_done = at - board_service.ON_BOARD_AFTER_DONE
-    changed = board_snapshots.changed_between(day, at)
-    shown = (snap.day == day) & (col(snap.phase).not_in(board_service.DONE_PHASES)
-                                 | (col(snap.phase_since) >= oldest_done))
-    for column in board_service.COLUMNS:  # a range of the index each, counted like the live board's
-        counted = _scoped(select(func.count()).select_from(snap), principal, f).where(
-            snap.day == day, col(snap.phase).in_(column.phases))
-        if column.key == "done":
-            counted = counted.where(col(snap.phase_since) >= oldest_done)
-        totals[column.key] += session.exec(counted).one()
-    # less those changed since the day began: looked up one by one in the snapshot's key
-    ids = changed.subquery()
-    gone = _scoped(select(snap.phase, func.count(snap.order_id.distinct())).select_from(ids).join(
-        snap, (snap.day == day) & (snap.order_id == ids.c.entity_id)), principal, f).where(shown)
-    for phase, n in session.exec(gone.group_by(snap.phase)).all():
+    counts, gone, windowed, flags = _cached(("snapshot", *_shape(principal, f, windows, changes)),
+                                            lambda: _snapshot_statements(principal, f, windows, changes))
+    params = {"day": day, "at": at, "oldest_done": at - board_service.ON_BOARD_AFTER_DONE}
+    for key, counted in counts.items():
+        totals[key] += session.exec(counted, params=params).one()
+    for phase, n in session.exec(gone, params=params).all():
         totals[_column_of(phase)] -= n
-    for column in board_service.COLUMNS:
-        if not totals[column.key]:
-            continue
-        query = _scoped(select(snap.order_id, snap.phase, snap.status, snap.owner_id, snap.priority, snap.phase_since,
-                               null(), snap.recorded), principal, f).where(
-            shown, col(snap.phase).in_(column.phases), col(snap.order_id).not_in(changed))
-        order = (col(snap.phase_since).desc(), col(snap.order_id).desc()) if column.key == "done" else (
-            col(snap.phase_since).asc(), col(snap.order_id).asc())
-        per_column[column.key].extend(tuple(r) for r in session.exec(query.order_by(*order).limit(windows[column.key])))
-    if changes:  # the orders of the snapshot in another phase today, by their phase then and now
-        query = _scoped(select(snap.phase, Order.phase, func.count()), principal, f, joined=True).where(
-            shown, col(snap.order_id).not_in(changed), snap.phase != Order.phase).group_by(snap.phase, Order.phase)
-        for phase, phase_now, n in session.exec(query).all():
+    for key, query in windowed.items():
+        if totals[key]:
+            per_column[key].extend(tuple(r) for r in session.exec(query, params=params))
+    if flags is not None:
+        for phase, phase_now, n in session.exec(flags, params=params).all():
             key = _column_of(phase)
             mark = _change(phase, key, phase_now)[0]
             if mark == "moved":
                 moved[key] += n
             elif mark == "closed":
                 closed[key] += n
+
+
+def _snapshot_statements(principal: Principal, f: board_service.BoardFilters, windows: dict[str, int],
+                         changes: bool):
+    """The statements of ``_from_snapshot`` (``:day``, ``:at`` and ``:oldest_done`` parameters):
+    each column's count (a range of the index, like the live board's), the count per phase of
+    those changed since the day began (looked up one by one in the snapshot's key), each
+    column's window and, with ``changes``, the count per phase then and now of those in
+    another phase today."""
+    snap = BoardSnapshot
+    day, oldest_done = bindparam("day", type_=UtcDateTime()), bindparam("oldest_done", type_=UtcDateTime())
+    changed = board_snapshots.changed_between(day, bindparam("at", type_=UtcDateTime()))
+    shown = (snap.day == day) & (col(snap.phase).not_in(board_service.DONE_PHASES)
+                                 | (col(snap.phase_since) >= oldest_done))
+    counts, windowed = {}, {}
+    for column in board_service.COLUMNS:
+        counted = _scoped(select(func.count()).select_from(snap), principal, f).where(
+            snap.day == day, col(snap.phase).in_(column.phases))
+        counts[column.key] = counted.where(col(snap.phase_since) >= oldest_done) if column.key == "done" else counted
+        order = (col(snap.phase_since).desc(), col(snap.order_id).desc()) if column.key == "done" else (
+            col(snap.phase_since).asc(), col(snap.order_id).asc())
+        windowed[column.key] = _scoped(select(
+            snap.order_id, snap.phase, snap.status, snap.owner_id, snap.priority, snap.phase_since, null(),
+            snap.recorded), principal, f).where(shown, col(snap.phase).in_(column.phases),
+                                                col(snap.order_id).not_in(changed)).order_by(*order).limit(
+            windows[column.key])
+    ids = changed.subquery()
+    gone = _scoped(select(snap.phase, func.count(snap.order_id.distinct())).select_from(ids).join(
+        snap, (snap.day == day) & (snap.order_id == ids.c.entity_id)), principal, f).where(shown).group_by(snap.phase)
+    flags = _scoped(select(snap.phase, Order.phase, func.count()), principal, f, joined=True).where(
+        shown, col(snap.order_id).not_in(changed), snap.phase != Order.phase).group_by(
+        snap.phase, Order.phase) if changes else None
+    return counts, gone, windowed, flags
 
 
 def _column_of(phase: str) -> str:
@@ -209,7 +224,7 @@ def _column_key(phase):
     return case(*((col(phase).in_(c.phases), c.key) for c in board_service.COLUMNS), else_=None)
 
 
-_STATEMENTS: dict[tuple, object] = {}  # the rebuild by viewer scope, filters, windows and changes
+_STATEMENTS: dict[tuple, object] = {}  # by viewer scope, filters, windows and changes: see _shape
 
 
 def _changed(principal: Principal, f: board_service.BoardFilters, from_day: bool, windows: dict[str, int],
@@ -224,13 +239,24 @@ def _changed(principal: Principal, f: board_service.BoardFilters, from_day: bool
     ``:oldest_done``. Built once per viewer scope, filters, windows and ``changes`` (the moment
     is a parameter: moving through time reuses it, its construction costs as much as running it).
     """
-    key = (principal.is_staff, principal.role, principal.customer_id, principal.reseller_id, f, from_day,
-           tuple(sorted(windows.items())), changes)
+    return _cached(("changed", from_day, *_shape(principal, f, windows, changes)),
+                   lambda: _build_changed(principal, f, from_day, windows, changes))
+
+
+def _shape(principal: Principal, f: board_service.BoardFilters, windows: dict[str, int], changes: bool) -> tuple:
+    """What the statements depend on besides the moment: the viewer's scope, the filters, the
+    windows and ``changes``."""
+    return principal.is_staff, principal.role, principal.customer_id, principal.reseller_id, f, \
+        tuple(sorted(windows.items())), changes
+
+
+def _cached(key: tuple, build):
+    """The statements under ``key``, built once (at most a few hundred kept)."""
     statement = _STATEMENTS.get(key)
     if statement is None:
         if len(_STATEMENTS) > 256:
             _STATEMENTS.clear()
-        statement = _STATEMENTS[key] = _build_changed(principal, f, from_day, windows, changes)
+        statement = _STATEMENTS[key] = build()
     return statement
 
 
