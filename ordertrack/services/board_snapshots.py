@@ -54,12 +54,13 @@ def changed_between(start: datetime | None, end: datetime):
     return query if start is None else query.where(StatusChange.at > start)
 
 
-def rows_then(ids, at: datetime):
-    """SQL: the orders among ``ids`` (a select of order ids) created by ``at``, as they stood then:
-    ``oid``, ``phase``, ``status``, ``owner`` and ``priority`` (those of the row then: NULL in rows
-    written before they were kept), ``recorded`` (they were kept), ``since`` (when it entered
-    its phase), and today's ``phase_now``, ``owner_now`` and ``priority_now`` (``Order`` is in
-    the FROM list: callers may join ``Customer`` and filter on it).
+def rows_then(ids, at: datetime, scope=None):
+    """SQL: the orders among ``ids`` (a select of order ids, or an expanding parameter) created by
+    ``at`` and within ``scope`` (a function narrowing a select of ``Order``: today's search,
+    customer and tenant), as they stood then: ``oid``, ``phase``, ``status``, ``owner`` and
+    ``priority`` (those of the row then: NULL in rows written before they were kept),
+    ``recorded`` (they were kept), ``since`` (when it entered its phase), and today's
+    ``phase_now``, ``owner_now`` and ``priority_now``.
 
     Each order's row then is its highest version at or before ``at`` (``ix_status_change_then``)
     and its time in phase starts at its last row up to then that entered a phase (the partial
@@ -72,21 +73,23 @@ def rows_then(ids, at: datetime):
     since = select(func.max(entered.at)).where(
         entered.entity_kind == "order", entered.entity_id == Order.id, entered.at <= at,
         col(entered.from_state).is_(None) | (entered.from_state != entered.to_state)).scalar_subquery()
-    # a fence (MATERIALIZED) so that both databases look these up once per order
-    changed = select(Order.id.label("oid"), version.label("v"), since.label("since")).where(
-        col(Order.id).in_(ids), Order.created_at <= at).cte("changed").prefix_with("MATERIALIZED")
+    # a fence (MATERIALIZED) so that both databases look these up once per order, with what the
+    # rest needs of the order today (it is not joined again)
+    changed = select(Order.id.label("oid"), version.label("v"), since.label("since"), Order.phase.label("phase_now"),
+                     Order.owner_id.label("owner_now"), Order.priority.label("priority_now")).where(
+        col(Order.id).in_(ids), Order.created_at <= at)
+    changed = (scope(changed) if scope is not None else changed).cte("changed").prefix_with("MATERIALIZED")
     return select(
-        Order.id.label("oid"), then.to_state.label("phase"),
+        changed.c.oid, then.to_state.label("phase"),
         func.coalesce(then.to_tracking, case((then.to_state == "closed", OrderStatus.CLOSED.value),
                                              (then.to_state == "canceled", OrderStatus.CANCELED.value),
                                              else_=OrderStatus.ON_TRACK.value)).label("status"),
         then.owner_id.label("owner"), then.priority.label("priority"),
         col(then.priority).is_not(None).label("recorded"),
         func.coalesce(changed.c.since, then.at, type_=UtcDateTime()).label("since"),
-        Order.phase.label("phase_now"), Order.owner_id.label("owner_now"), Order.priority.label("priority_now"),
-    ).select_from(changed).join(Order, Order.id == changed.c.oid) \
-        .join(then, (then.entity_kind == "order") & (then.entity_id == changed.c.oid)
-              & (then.from_version == changed.c.v))
+        changed.c.phase_now, changed.c.owner_now, changed.c.priority_now,
+    ).select_from(changed).join(then, (then.entity_kind == "order") & (then.entity_id == changed.c.oid)
+                                & (then.from_version == changed.c.v))
 
 
 def latest_day(session: Session, at: datetime) -> datetime | None:

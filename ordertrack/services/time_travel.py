@@ -107,19 +107,21 @@ def board_as_of(session: Session, *, principal: Principal, at: datetime, now: da
     windows = {c.key: max(1, min(int((limits or {}).get(c.key, 50)), board_service.WINDOW_MAX))
                for c in board_service.COLUMNS}
     day = board_snapshots.snapshot_day(session, at=at, now=now)
+    ids = _changed_orders(session, day, at) if day is not None else None
+    mode = "all" if day is None else "day" if ids is None else "listed"
     per_column: dict[str, list[tuple]] = {c.key: [] for c in board_service.COLUMNS}
     totals = {c.key: 0 for c in board_service.COLUMNS}
     moved, closed = dict(totals), dict(totals)
     if day is not None:
-        _from_snapshot(session, principal, f, at, day, windows, changes, per_column, totals, moved, closed)
+        _from_snapshot(session, principal, f, at, day, ids, windows, changes, per_column, totals, moved, closed)
     if session.get_bind().dialect.name == "postgresql":
         # the statement below looks expensive to the planner (a lookup per changed order), which
         # then compiles it (JIT) for longer than it runs; for this transaction only
         session.execute(text("SET LOCAL jit = off"))
     rebuilt = {}
-    params = {"at": at, "day": day, "oldest_done": at - board_service.ON_BOARD_AFTER_DONE}
+    params = {"at": at, "day": day, "oldest_done": at - board_service.ON_BOARD_AFTER_DONE, "ids": ids or []}
     for oid, phase, status, owner, priority, since, phase_now, key, total, n_moved, n_closed in session.exec(
-            _changed(principal, f, day is not None, windows, changes), params=params).all():
+            _changed(principal, f, mode, windows, changes), params=params).all():
         rebuilt[key] = total, n_moved or 0, n_closed or 0  # the same in each row of the column
         per_column[key].append((oid, phase, status, owner, priority, since, phase_now, True))
     for key, (total, n_moved, n_closed) in rebuilt.items():
@@ -156,15 +158,18 @@ def _scoped(query, principal: Principal, f: board_service.BoardFilters, *, joine
 
 
 def _from_snapshot(session: Session, principal: Principal, f: board_service.BoardFilters, at: datetime,
-                   day: datetime, windows: dict[str, int], changes: bool, per_column: dict[str, list[tuple]],
-                   totals: dict[str, int], moved: dict[str, int], closed: dict[str, int]) -> None:
+                   day: datetime, ids: list[int] | None, windows: dict[str, int], changes: bool,
+                   per_column: dict[str, list[tuple]], totals: dict[str, int], moved: dict[str, int],
+                   closed: dict[str, int]) -> None:
     """The snapshot's orders without a history row between ``day`` and ``at``: they stood at
     ``at`` as at the start of the day. Adds their counts per column to ``totals`` (all of the
     day's, less those changed since it began: both from indexes), each column's first cards to
-    ``per_column`` and, with ``changes``, those that moved or closed since to ``moved``/``closed``."""
-    counts, gone, windowed, flags = _cached(("snapshot", *_shape(principal, f, windows, changes)),
-                                            lambda: _snapshot_statements(principal, f, windows, changes))
-    params = {"day": day, "at": at, "oldest_done": at - board_service.ON_BOARD_AFTER_DONE}
+    ``per_column`` and, with ``changes``, those that moved or closed since to ``moved``/``closed``.
+    ``ids``: the orders changed since the day began (None: too many to list, read in SQL)."""
+    listed = ids is not None
+    counts, gone, windowed, flags = _cached(("snapshot", listed, *_shape(principal, f, windows, changes)),
+                                            lambda: _snapshot_statements(principal, f, windows, changes, listed))
+    params = {"day": day, "at": at, "oldest_done": at - board_service.ON_BOARD_AFTER_DONE, "ids": ids or []}
     for key, counted in counts.items():
         totals[key] += session.exec(counted, params=params).one()
     for phase, n in session.exec(gone, params=params).all():
@@ -183,15 +188,16 @@ def _from_snapshot(session: Session, principal: Principal, f: board_service.Boar
 
 
 def _snapshot_statements(principal: Principal, f: board_service.BoardFilters, windows: dict[str, int],
-                         changes: bool):
-    """The statements of ``_from_snapshot`` (``:day``, ``:at`` and ``:oldest_done`` parameters):
-    each column's count (a range of the index, like the live board's), the count per phase of
-    those changed since the day began (looked up one by one in the snapshot's key), each
-    column's window and, with ``changes``, the count per phase then and now of those in
-    another phase today."""
+                         changes: bool, listed: bool):
+    """The statements of ``_from_snapshot`` (``:day``, ``:at``, ``:oldest_done`` and, ``listed``,
+    ``:ids`` parameters): each column's count (a range of the index, like the live board's), the
+    count per phase of those changed since the day began (looked up one by one in the snapshot's
+    key), each column's window and, with ``changes``, the count per phase then and now of those
+    in another phase today."""
     snap = BoardSnapshot
     day, oldest_done = bindparam("day", type_=UtcDateTime()), bindparam("oldest_done", type_=UtcDateTime())
-    changed = board_snapshots.changed_between(day, bindparam("at", type_=UtcDateTime()))
+    changed = bindparam("ids", expanding=True) if listed else board_snapshots.changed_between(
+        day, bindparam("at", type_=UtcDateTime()))
     shown = (snap.day == day) & (col(snap.phase).not_in(board_service.DONE_PHASES)
                                  | (col(snap.phase_since) >= oldest_done))
     counts, windowed = {}, {}
@@ -206,13 +212,28 @@ def _snapshot_statements(principal: Principal, f: board_service.BoardFilters, wi
             snap.recorded), principal, f).where(shown, col(snap.phase).in_(column.phases),
                                                 col(snap.order_id).not_in(changed)).order_by(*order).limit(
             windows[column.key])
-    ids = changed.subquery()
-    gone = _scoped(select(snap.phase, func.count(snap.order_id.distinct())).select_from(ids).join(
-        snap, (snap.day == day) & (snap.order_id == ids.c.entity_id)), principal, f).where(shown).group_by(snap.phase)
+    if listed:
+        gone = _scoped(select(snap.phase, func.count()), principal, f).where(shown, col(snap.order_id).in_(changed))
+    else:
+        ids = changed.subquery()
+        gone = _scoped(select(snap.phase, func.count(snap.order_id.distinct())).select_from(ids).join(
+            snap, (snap.day == day) & (snap.order_id == ids.c.entity_id)), principal, f).where(shown)
+    gone = gone.group_by(snap.phase)
     flags = _scoped(select(snap.phase, Order.phase, func.count()), principal, f, joined=True).where(
         shown, col(snap.order_id).not_in(changed), snap.phase != Order.phase).group_by(
         snap.phase, Order.phase) if changes else None
     return counts, gone, windowed, flags
+
+
+LISTED_MAX = 5000  # more orders changed within the day than this: read from history in each statement
+
+
+def _changed_orders(session: Session, day: datetime, at: datetime) -> list[int] | None:
+    """The orders with a history row between ``day`` and ``at`` (``ix_status_change_asof``),
+    read once and passed to each statement as a list (each database then looks them up by key);
+    None when more than ``LISTED_MAX``."""
+    ids = sorted(set(session.exec(board_snapshots.changed_between(day, at)).all()))
+    return ids if len(ids) <= LISTED_MAX else None
 
 
 def _column_of(phase: str) -> str:
@@ -227,10 +248,10 @@ def _column_key(phase):
 _STATEMENTS: dict[tuple, object] = {}  # by viewer scope, filters, windows and changes: see _shape
 
 
-def _changed(principal: Principal, f: board_service.BoardFilters, from_day: bool, windows: dict[str, int],
+def _changed(principal: Principal, f: board_service.BoardFilters, mode: str, windows: dict[str, int],
              changes: bool):
-    """SQL: the orders with a history row between ``:day`` (without ``from_day``: ever) and
-    ``:at``, as they stood then, each column's first cards only: (id, phase, status, owner,
+    """SQL: the orders with a history row between ``:day`` and ``:at`` (``mode`` "listed": those
+    in ``:ids``; "all": every order with a row up to ``:at``), as they stood then, each column's first cards only: (id, phase, status, owner,
     priority, since, phase now, column, the column's total, moved, closed).
 
     Rebuilt by ``board_snapshots.rows_then``; owner and priority missing from old rows are
@@ -239,8 +260,8 @@ def _changed(principal: Principal, f: board_service.BoardFilters, from_day: bool
     ``:oldest_done``. Built once per viewer scope, filters, windows and ``changes`` (the moment
     is a parameter: moving through time reuses it, its construction costs as much as running it).
     """
-    return _cached(("changed", from_day, *_shape(principal, f, windows, changes)),
-                   lambda: _build_changed(principal, f, from_day, windows, changes))
+    return _cached(("changed", mode, *_shape(principal, f, windows, changes)),
+                   lambda: _build_changed(principal, f, mode, windows, changes))
 
 
 def _shape(principal: Principal, f: board_service.BoardFilters, windows: dict[str, int], changes: bool) -> tuple:
@@ -260,7 +281,7 @@ def _cached(key: tuple, build):
     return statement
 
 
-def _build_changed(principal: Principal, f: board_service.BoardFilters, from_day: bool, windows: dict[str, int],
+def _build_changed(principal: Principal, f: board_service.BoardFilters, mode: str, windows: dict[str, int],
                    changes: bool):
     """The statement of ``_changed``.
 
@@ -268,12 +289,16 @@ def _build_changed(principal: Principal, f: board_service.BoardFilters, from_day
     per-column window), each a subquery of the next.
     """
     at = bindparam("at", type_=UtcDateTime())
-    day = bindparam("day", type_=UtcDateTime()) if from_day else None
-    then = board_snapshots.rows_then(board_snapshots.changed_between(day, at), at)
-    if not principal.is_staff or f.search or f.customer_id is not None:
-        then = board_service.filtered(then.join(Customer, Customer.id == Order.customer_id), principal,
+    day = None if mode == "all" else bindparam("day", type_=UtcDateTime())
+    listed = mode == "listed"
+    def scope(query):
+        if principal.is_staff and not f.search and f.customer_id is None:
+            return query
+        return board_service.filtered(query.join(Customer, Customer.id == Order.customer_id), principal,
                                       board_service.BoardFilters(search=f.search, customer_id=f.customer_id))
-    then = then.subquery()
+
+    ids = bindparam("ids", expanding=True) if listed else board_snapshots.changed_between(day, at)
+    then = board_snapshots.rows_then(ids, at, scope).subquery()
     rows = select(then.c.oid, then.c.phase, then.c.status,
                   case((then.c.recorded, then.c.owner), else_=then.c.owner_now).label("owner"),
                   case((then.c.recorded, then.c.priority), else_=then.c.priority_now).label("priority"),

@@ -4,8 +4,10 @@ that moment, changes since, tenancy, the 90-day window."""
 from __future__ import annotations
 
 import tempfile
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -150,18 +152,24 @@ def _filters(owners) -> dict[str, svc.BoardFilters]:
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps=st.lists(_STEP, max_size=24), checkpoint=st.integers(0, 24), daily=st.booleans())
-def test_the_board_as_of_a_moment_is_the_live_board_read_then(steps, checkpoint, daily):
+@given(steps=st.lists(_STEP, max_size=24), checkpoint=st.integers(0, 24), daily=st.booleans(),
+       path=st.sampled_from(("listed", "in SQL", "no snapshot")))
+def test_the_board_as_of_a_moment_is_the_live_board_read_then(steps, checkpoint, daily, path):
     """Random moves, owner and priority changes and new orders; the board as of a moment between
     them shows what the live board showed then: the same cards in each column (the same order,
     Customer Validation aside, which the live board sorts by deadline), totals, statuses, owners,
     priorities and time in phase, under each filter and for a reseller; and "Changes since"
     marks exactly the cards whose column changed since. The moment is read from its day's
     snapshot (written by the sweep day after day, or on demand) and the orders changed since the
-    day began, which the steps (hours or days apart) often include."""
+    day began, which the steps (hours or days apart) often include; those are listed, or read in
+    SQL (too many to list), or without any snapshot every order is rebuilt (``path``)."""
     calendar = BusinessCalendar(tz="Europe/London")
     checkpoint = min(checkpoint, len(steps))
-    with tempfile.TemporaryDirectory() as tmp:
+    paths = {"listed": {}, "in SQL": {"LISTED_MAX": -1},
+             "no snapshot": {"snapshot_day": lambda session, at, now: None}}[path]
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as patches:
+        for name, value in paths.items():
+            patches.enter_context(patch.object(board_snapshots if name == "snapshot_day" else time_travel, name, value))
         engine = make_engine(f"sqlite:///{Path(tmp) / 't.db'}")
         SQLModel.metadata.create_all(engine)
         try:
