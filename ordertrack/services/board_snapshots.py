@@ -55,29 +55,29 @@ def changed_between(start: datetime | None, end: datetime):
 
 
 def rows_then(ids, at: datetime, scope=None):
-    """SQL: the orders among ``ids`` (a select of order ids, or an expanding parameter) created by
+    """SQL: the orders among ``ids`` (a select of order ids, or a condition on the id) created by
     ``at`` and within ``scope`` (a function narrowing a select of ``Order``: today's search,
     customer and tenant), as they stood then: ``oid``, ``phase``, ``status``, ``owner`` and
     ``priority`` (those of the row then: NULL in rows written before they were kept),
     ``recorded`` (they were kept), ``since`` (when it entered its phase), and today's
     ``phase_now``, ``owner_now`` and ``priority_now``.
 
-    Each order's row then is its highest version at or before ``at`` (``ix_status_change_then``)
-    and its time in phase starts at its last row up to then that entered a phase (the partial
+    Each order's row then is its highest version at or before ``at`` (``ix_status_change_then``,
+    read back by its key) and its time in phase starts at its last row up to then that entered a phase (the partial
     ``ix_status_change_entered``): both from the index. An order created after ``at`` has no row
     then and is left out.
     """
     then, prior, entered = aliased(StatusChange), aliased(StatusChange), aliased(StatusChange)
-    version = select(func.max(prior.from_version + 0)).where(
-        prior.entity_kind == "order", prior.entity_id == Order.id, prior.at <= at).scalar_subquery()
+    row = select(prior.id).where(prior.entity_kind == "order", prior.entity_id == Order.id, prior.at <= at).order_by(
+        col(prior.from_version).desc()).limit(1).scalar_subquery()
     since = select(func.max(entered.at)).where(
         entered.entity_kind == "order", entered.entity_id == Order.id, entered.at <= at,
         col(entered.from_state).is_(None) | (entered.from_state != entered.to_state)).scalar_subquery()
     # a fence (MATERIALIZED) so that both databases look these up once per order, with what the
     # rest needs of the order today (it is not joined again)
-    changed = select(Order.id.label("oid"), version.label("v"), since.label("since"), Order.phase.label("phase_now"),
+    changed = select(Order.id.label("oid"), row.label("row"), since.label("since"), Order.phase.label("phase_now"),
                      Order.owner_id.label("owner_now"), Order.priority.label("priority_now")).where(
-        col(Order.id).in_(ids), Order.created_at <= at)
+        ids(Order.id) if callable(ids) else col(Order.id).in_(ids), Order.created_at <= at)
     changed = (scope(changed) if scope is not None else changed).cte("changed").prefix_with("MATERIALIZED")
     return select(
         changed.c.oid, then.to_state.label("phase"),
@@ -88,8 +88,7 @@ def rows_then(ids, at: datetime, scope=None):
         col(then.priority).is_not(None).label("recorded"),
         func.coalesce(changed.c.since, then.at, type_=UtcDateTime()).label("since"),
         changed.c.phase_now, changed.c.owner_now, changed.c.priority_now,
-    ).select_from(changed).join(then, (then.entity_kind == "order") & (then.entity_id == changed.c.oid)
-                                & (then.from_version == changed.c.v))
+    ).select_from(changed).join(then, then.id == changed.c.row)
 
 
 def latest_day(session: Session, at: datetime) -> datetime | None:

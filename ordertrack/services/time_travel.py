@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, null, text
+from sqlalchemy import Integer, all_, any_, bindparam, case, func, null, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
 from ordertrack.db.board_models import BoardSnapshot
@@ -107,7 +108,8 @@ def board_as_of(session: Session, *, principal: Principal, at: datetime, now: da
     windows = {c.key: max(1, min(int((limits or {}).get(c.key, 50)), board_service.WINDOW_MAX))
                for c in board_service.COLUMNS}
     day = board_snapshots.snapshot_day(session, at=at, now=now)
-    ids = _changed_orders(session, day, at) if day is not None else None
+    listing = day is not None and session.get_bind().dialect.name == "postgresql"
+    ids = _changed_orders(session, day, at) if listing else None
     mode = "all" if day is None else "day" if ids is None else "listed"
     per_column: dict[str, list[tuple]] = {c.key: [] for c in board_service.COLUMNS}
     totals = {c.key: 0 for c in board_service.COLUMNS}
@@ -174,8 +176,8 @@ def _from_snapshot(session: Session, principal: Principal, f: board_service.Boar
         totals[key] += session.exec(counted, params=params).one()
     for phase, n in session.exec(gone, params=params).all():
         totals[_column_of(phase)] -= n
-    for key, query in windowed.items():
-        if totals[key]:
+    for key, queries in windowed.items():
+        for query in queries if totals[key] else ():
             per_column[key].extend(tuple(r) for r in session.exec(query, params=params))
     if flags is not None:
         for phase, phase_now, n in session.exec(flags, params=params).all():
@@ -192,12 +194,15 @@ def _snapshot_statements(principal: Principal, f: board_service.BoardFilters, wi
     """The statements of ``_from_snapshot`` (``:day``, ``:at``, ``:oldest_done`` and, ``listed``,
     ``:ids`` parameters): each column's count (a range of the index, like the live board's), the
     count per phase of those changed since the day began (looked up one by one in the snapshot's
-    key), each column's window and, with ``changes``, the count per phase then and now of those
+    key), each column's window (one per phase, merged by the caller) and, with ``changes``, the count per phase then and now of those
     in another phase today."""
     snap = BoardSnapshot
     day, oldest_done = bindparam("day", type_=UtcDateTime()), bindparam("oldest_done", type_=UtcDateTime())
-    changed = bindparam("ids", expanding=True) if listed else board_snapshots.changed_between(
-        day, bindparam("at", type_=UtcDateTime()))
+    changed = None if listed else board_snapshots.changed_between(day, bindparam("at", type_=UtcDateTime()))
+
+    def unchanged(column):
+        return column != all_(_IDS) if listed else col(column).not_in(changed)
+
     shown = (snap.day == day) & (col(snap.phase).not_in(board_service.DONE_PHASES)
                                  | (col(snap.phase_since) >= oldest_done))
     counts, windowed = {}, {}
@@ -207,31 +212,32 @@ def _snapshot_statements(principal: Principal, f: board_service.BoardFilters, wi
         counts[column.key] = counted.where(col(snap.phase_since) >= oldest_done) if column.key == "done" else counted
         order = (col(snap.phase_since).desc(), col(snap.order_id).desc()) if column.key == "done" else (
             col(snap.phase_since).asc(), col(snap.order_id).asc())
-        windowed[column.key] = _scoped(select(
+        windowed[column.key] = [_scoped(select(  # a window per phase: each in the index's order
             snap.order_id, snap.phase, snap.status, snap.owner_id, snap.priority, snap.phase_since, null(),
-            snap.recorded), principal, f).where(shown, col(snap.phase).in_(column.phases),
-                                                col(snap.order_id).not_in(changed)).order_by(*order).limit(
-            windows[column.key])
+            snap.recorded), principal, f).where(shown, snap.phase == phase, unchanged(snap.order_id))
+            .order_by(*order).limit(windows[column.key]) for phase in column.phases]
     if listed:
-        gone = _scoped(select(snap.phase, func.count()), principal, f).where(shown, col(snap.order_id).in_(changed))
+        gone = _scoped(select(snap.phase, func.count()), principal, f).where(shown, snap.order_id == any_(_IDS))
     else:
         ids = changed.subquery()
         gone = _scoped(select(snap.phase, func.count(snap.order_id.distinct())).select_from(ids).join(
             snap, (snap.day == day) & (snap.order_id == ids.c.entity_id)), principal, f).where(shown)
     gone = gone.group_by(snap.phase)
     flags = _scoped(select(snap.phase, Order.phase, func.count()), principal, f, joined=True).where(
-        shown, col(snap.order_id).not_in(changed), snap.phase != Order.phase).group_by(
+        shown, unchanged(snap.order_id), snap.phase != Order.phase).group_by(
         snap.phase, Order.phase) if changes else None
     return counts, gone, windowed, flags
 
 
-LISTED_MAX = 5000  # more orders changed within the day than this: read from history in each statement
+LISTED_MAX = 50_000  # more orders changed within the day than this: read from history in each statement
+_IDS = bindparam("ids", type_=ARRAY(Integer))  # PostgreSQL: the list as one array parameter
 
 
 def _changed_orders(session: Session, day: datetime, at: datetime) -> list[int] | None:
     """The orders with a history row between ``day`` and ``at`` (``ix_status_change_asof``),
-    read once and passed to each statement as a list (each database then looks them up by key);
-    None when more than ``LISTED_MAX``."""
+    read once and passed to each statement as a list (PostgreSQL then looks them up by key
+    instead of hashing every order; SQLite's plans for the subqueries are as good); None when
+    more than ``LISTED_MAX``."""
     ids = sorted(set(session.exec(board_snapshots.changed_between(day, at)).all()))
     return ids if len(ids) <= LISTED_MAX else None
 
@@ -297,7 +303,7 @@ def _build_changed(principal: Principal, f: board_service.BoardFilters, mode: st
         return board_service.filtered(query.join(Customer, Customer.id == Order.customer_id), principal,
                                       board_service.BoardFilters(search=f.search, customer_id=f.customer_id))
 
-    ids = bindparam("ids", expanding=True) if listed else board_snapshots.changed_between(day, at)
+    ids = (lambda column: column == any_(_IDS)) if listed else board_snapshots.changed_between(day, at)
     then = board_snapshots.rows_then(ids, at, scope).subquery()
     rows = select(then.c.oid, then.c.phase, then.c.status,
                   case((then.c.recorded, then.c.owner), else_=then.c.owner_now).label("owner"),
