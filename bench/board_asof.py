@@ -1,8 +1,9 @@
 """Time travel benchmark (issue 15.1), printed as a table — run by hand:
 `.venv/bin/python bench/board_asof.py [--orders 10000] [--runs 7] [--pg] [--database-url URL]`.
 
-The board as of a moment 1, 7, 30 and 90 days back (``services.time_travel.board_as_of``,
-rebuilt from history rows) against the live board's first load (``services.board.load_board``,
+The board as of a moment 1, 7, 30 and 90 days back (``services.time_travel.board_as_of``:
+the daily board snapshot of the moment's day, written first as the sweep does, and the orders
+changed since that day began rebuilt from history rows) against the live board's first load (``services.board.load_board``,
 the same 25-card windows) for the same staff viewer, with 10,000 active orders and their history
 (4-5 rows each) plus closed ones, on SQLite (and PostgreSQL with ``--pg``: a uniquely named
 scratch schema in the database of ``--database-url``, default the local ``test`` database,
@@ -111,10 +112,15 @@ def measure(engine, runs: int) -> dict[str, float]:
         calls[f"as of {label} ago"] = lambda s, m=moment: time_travel.board_as_of(
             s, principal=staff, at=m, now=NOW, limits=LIMITS)
         with Session(engine) as s:
-            n = s.exec(text("SELECT COUNT(DISTINCT entity_id) FROM status_change WHERE entity_kind = 'order' "
-                            "AND at > :at").bindparams(at=moment if engine.dialect.name != "sqlite"
-                                                       else moment.replace(tzinfo=None))).one()[0]
-        print(f"{engine.dialect.name}: orders changed in the last {label}: {n:,}")
+            def changed(start, end=NOW):
+                naive = engine.dialect.name == "sqlite"
+                return s.exec(text("SELECT COUNT(DISTINCT entity_id) FROM status_change WHERE entity_kind = 'order' "
+                                   "AND at > :start AND at <= :end").bindparams(
+                    start=start.replace(tzinfo=None) if naive else start,
+                    end=end.replace(tzinfo=None) if naive else end)).one()[0]
+            n, rebuilt = changed(moment), changed(board_snapshots.day_of(moment), moment)
+        print(f"{engine.dialect.name}: orders changed in the last {label}: {n:,}; "
+              f"rebuilt (changed between the start of its day and the moment): {rebuilt:,}")
     calls["as of 7 days + changes since"] = lambda s: time_travel.board_as_of(
         s, principal=staff, at=NOW - timedelta(days=7), now=NOW, limits=LIMITS, changes=True)
     samples: dict[str, list[float]] = {name: [] for name in calls}

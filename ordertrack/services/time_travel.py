@@ -1,18 +1,27 @@
 """Time travel on the board (issue 15.1): the board as it stood at a past moment, rebuilt from
-the history rows, and what changed since.
+the daily board snapshots and the history rows, and what changed since.
 
 Every move and change of an order writes a ``status_change`` row (``order_moves._apply``) with the
-phase, tracking status, owner and priority from that version on. The board as of ``at`` takes,
-for each order in the viewer's scope, its last row up to ``at`` and the moment its phase was
-entered; orders created later are not there. Orders without a row after ``at`` are read as they
-stand (the live board's indexes); the others are rebuilt, counted and windowed in one statement
-(``ix_status_change_asof`` finds them, ``ix_status_change_then`` and ``ix_status_change_entered``
-give each one's version then and time in phase from the index). Rows written before owner and
-priority were kept fall back to the order's present values.
+phase, tracking status, owner and priority from that version on; ``board_snapshots`` keeps each
+order as it stood at the start of each UTC day of the last 90 (written by the sweep, or here when
+missing). The board as of ``at`` starts from the snapshot of ``at``'s day: its orders without a
+history row between the day's start and ``at`` stood then as at the start of the day, and are
+counted and windowed from the snapshot's index (``ix_board_snapshot_window``) like the live
+board; the others, at most a day's changes, are rebuilt from their rows, counted and windowed in
+one statement (``board_snapshots.rows_then``: each one's row then and phase entry from
+``ix_status_change_then`` and ``ix_status_change_entered``). So the cost no longer grows with the
+time since the moment. Without any snapshot (none settled yet) every order is rebuilt. Rows
+written before owner and priority were kept fall back to the order's present values; orders
+created later are not there.
+
+The statements are built once per viewer scope, filters and windows, the moment a parameter (their
+construction cost as much as running them). On PostgreSQL the orders changed within the day are
+read once and passed as an array (its planner otherwise hashes every order); SQLite's plans for
+the subqueries are as good.
 
 "Changes since" compares each card with the order today: it moved to another column or closed
-since; and counts per column the orders that appeared there after ``at``. The result is
-read-only by nature: nothing here writes.
+since; and counts per column the orders that appeared there after ``at``. Reading the past writes
+at most a missing day's snapshot.
 """
 
 from __future__ import annotations
