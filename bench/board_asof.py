@@ -3,8 +3,9 @@
 
 The board as of a moment 1, 7, 30 and 90 days back (``services.time_travel.board_as_of``:
 the daily board snapshot of the moment's day, written first as the sweep does, and the orders
-changed since that day began rebuilt from history rows) against the live board's first load (``services.board.load_board``,
-the same 25-card windows) for the same staff viewer, with 10,000 active orders and their history
+changed since that day began rebuilt from history rows) against the live board's first load
+(``services.board.load_board``, the same 25-card windows) for the same staff viewer, with 10,000
+active orders and their history
 (4-5 rows each) plus closed ones, on SQLite (and PostgreSQL with ``--pg``: a uniquely named
 scratch schema in the database of ``--database-url``, default the local ``test`` database,
 dropped afterwards). Each round calls the live board and every as-of moment once, in turn, in
