@@ -32,7 +32,8 @@ def upgrade() -> None:
     sa.Column('priority', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('recorded', sa.Boolean(), nullable=False),
     sa.Column('phase_since', ordertrack.db.types.UtcDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('day', 'order_id')
+    sa.PrimaryKeyConstraint('day', 'order_id'),
+    sqlite_with_rowid=False
     )
     op.create_index('ix_board_snapshot_window', 'board_snapshot', ['day', 'phase', 'phase_since', 'order_id'],
                     unique=False)

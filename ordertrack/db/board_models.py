@@ -38,6 +38,8 @@ class BoardSnapshot(SQLModel, table=True):
     __table_args__ = (
         # a day's column counted and windowed in the column's order from the index alone
         Index("ix_board_snapshot_window", "day", "phase", "phase_since", "order_id"),
+        # SQLite: the rows stored in their key's order (no rowid and separate key index to keep)
+        {"sqlite_with_rowid": False},
     )
 
     day: datetime = Field(sa_column=Column(UtcDateTime(), primary_key=True))
