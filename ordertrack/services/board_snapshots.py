@@ -38,13 +38,9 @@ DONE_PHASES = ("closed", "canceled")
 DONE_KEPT = timedelta(days=30)  # closed cards stay on the board this long (board.ON_BOARD_AFTER_DONE)
 
 
-STEP = timedelta(hours=24)
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
 def day_of(at: datetime) -> datetime:
     """The start of ``at``'s UTC day."""
-    return _EPOCH + ((at.astimezone(UTC) - _EPOCH) // STEP) * STEP
+    return at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def changed_between(start: datetime | None, end: datetime):
@@ -153,7 +149,7 @@ def due_days(session: Session, *, now: datetime) -> list[datetime]:
     while day <= last:
         if day not in have:
             days.append(day)
-        day += STEP
+        day += timedelta(days=1)
     return days
 
 
