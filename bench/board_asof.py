@@ -1,9 +1,11 @@
 """Time travel benchmark (issue 15.1), printed as a table — run by hand:
 `.venv/bin/python bench/board_asof.py [--orders 10000] [--runs 7] [--pg] [--database-url URL]`.
 
-The board as of a moment 1, 7, 30 and 90 days back (``services.time_travel.board_as_of``,
-rebuilt from history rows) against the live board's first load (``services.board.load_board``,
-the same 25-card windows) for the same staff viewer, with 10,000 active orders and their history
+The board as of a moment 1, 7, 30 and 90 days back (``services.time_travel.board_as_of``:
+the daily board snapshot of the moment's day, written first as the sweep does, and the orders
+changed since that day began rebuilt from history rows) against the live board's first load
+(``services.board.load_board``, the same 25-card windows) for the same staff viewer, with 10,000
+active orders and their history
 (4-5 rows each) plus closed ones, on SQLite (and PostgreSQL with ``--pg``: a uniquely named
 scratch schema in the database of ``--database-url``, default the local ``test`` database,
 dropped afterwards). Each round calls the live board and every as-of moment once, in turn, in
@@ -35,7 +37,7 @@ from ordertrack.db.models import Customer, Order, StatusChange, User  # noqa: E4
 from ordertrack.domain.access import Principal  # noqa: E402
 from ordertrack.domain.calendar import BusinessCalendar  # noqa: E402
 from ordertrack.domain.roles import Role  # noqa: E402
-from ordertrack.services import board, time_travel  # noqa: E402
+from ordertrack.services import board, board_snapshots, time_travel  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 LIMITS = {"planning": 25, "execution": 25, "validation": 25, "done": 25}
@@ -81,6 +83,25 @@ def fill(engine, active: int, closed: int, seed: int = 7) -> int:
 MOMENTS = {"1 day": 1, "7 days": 7, "30 days": 30, "90 days": 89.9}  # 90 days: the oldest moment allowed
 
 
+def snapshots(engine) -> dict[str, float]:
+    """Build the daily board snapshots as the sweep does (``board_snapshots.take_due``): the
+    backfill of the last 90 days (the first from history alone, each next from the day before),
+    then today's again from yesterday's, as the sweep writes it each night (ms)."""
+    t, days = time.perf_counter(), 0
+    while written := board_snapshots.take_due(engine, now=NOW):  # as many sweeps as it takes
+        days += written
+    backfill = (time.perf_counter() - t) * 1000
+    with Session(engine) as s:
+        board_snapshots.forget(s, since=board_snapshots.day_of(NOW))
+        s.commit()
+    t = time.perf_counter()
+    board_snapshots.take_due(engine, now=NOW)
+    night = (time.perf_counter() - t) * 1000
+    print(f"{engine.dialect.name}: snapshots of {days} days written in {backfill:,.0f} ms; "
+          f"a night's (today's from yesterday's) in {night:,.0f} ms")
+    return {"snapshot backfill (all days)": backfill, "snapshot of a day (nightly)": night}
+
+
 def measure(engine, runs: int) -> dict[str, float]:
     """Medians (ms) of the live board and of the board as of each moment, and of each ratio to the
     live board within a round."""
@@ -92,10 +113,15 @@ def measure(engine, runs: int) -> dict[str, float]:
         calls[f"as of {label} ago"] = lambda s, m=moment: time_travel.board_as_of(
             s, principal=staff, at=m, now=NOW, limits=LIMITS)
         with Session(engine) as s:
-            n = s.exec(text("SELECT COUNT(DISTINCT entity_id) FROM status_change WHERE entity_kind = 'order' "
-                            "AND at > :at").bindparams(at=moment if engine.dialect.name != "sqlite"
-                                                       else moment.replace(tzinfo=None))).one()[0]
-        print(f"{engine.dialect.name}: orders changed in the last {label}: {n:,}")
+            def changed(start, end=NOW):
+                naive = engine.dialect.name == "sqlite"
+                return s.exec(text("SELECT COUNT(DISTINCT entity_id) FROM status_change WHERE entity_kind = 'order' "
+                                   "AND at > :start AND at <= :end").bindparams(
+                    start=start.replace(tzinfo=None) if naive else start,
+                    end=end.replace(tzinfo=None) if naive else end)).one()[0]
+            n, rebuilt = changed(moment), changed(board_snapshots.day_of(moment), moment)
+        print(f"{engine.dialect.name}: orders changed in the last {label}: {n:,}; "
+              f"rebuilt (changed between the start of its day and the moment): {rebuilt:,}")
     calls["as of 7 days + changes since"] = lambda s: time_travel.board_as_of(
         s, principal=staff, at=NOW - timedelta(days=7), now=NOW, limits=LIMITS, changes=True)
     samples: dict[str, list[float]] = {name: [] for name in calls}
@@ -127,7 +153,8 @@ def main() -> None:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'asof.db'}")
         SQLModel.metadata.create_all(engine)
         rows = fill(engine, args.orders, args.closed)
-        results["SQLite"] = measure(engine, args.runs)
+        built = snapshots(engine)
+        results["SQLite"] = measure(engine, args.runs) | built
         engine.dispose()
     if args.pg:
         schema = f"bench_asof_{uuid.uuid4().hex[:12]}"
@@ -150,7 +177,12 @@ def main() -> None:
             fill(engine, args.orders, args.closed)
             with engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
-            results["PostgreSQL"] = measure(engine, args.runs)
+            built = snapshots(engine)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                # what autovacuum does to tables just written (inserts alone trigger it since
+                # PostgreSQL 13): statistics, and a visibility map for index-only scans
+                conn.execute(text("VACUUM ANALYZE orders, status_change, board_snapshot, board_snapshot_day"))
+            results["PostgreSQL"] = measure(engine, args.runs) | built
         finally:
             engine.dispose()
             with admin.begin() as conn:

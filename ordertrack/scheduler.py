@@ -29,6 +29,7 @@ from ordertrack.db.engine import get_engine, session_scope, unreported
 from ordertrack.db.errors import DatabaseUnavailable
 from ordertrack.live import publish
 from ordertrack.services import (
+    board_snapshots,
     notifications,
     process_queue,
     process_run,
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 _last_sweep = None
 FIRST_DELAY = 1.0  # seconds before the first retry of a failed sweep; doubles per failure
 MAX_DELAY = 30.0
+SNAPSHOTS_PER_SWEEP = 7  # board snapshot days written per sweep at most (a backfill spreads over sweeps)
 DATABASE_DOWN = "sweep: the database is not answering ({error}); retrying with back-off up to {cap:g} s"
 SWEEP_FAILED = "sweep failed ({kind}); retrying with back-off up to {cap:g} s"
 RECOVERED = "sweep: working again after {failures} failed attempts in {seconds:.0f} s"
@@ -82,7 +84,8 @@ def mail_route() -> str:
 
 def sweep_once(engine: Engine | None = None, now: datetime | None = None) -> timers.SweepResult:
     """One sweep (blocking; run in a thread): due order timers, failure escalations, process
-    tasks, SLA warnings, wall colours, then the outbox.
+    tasks, SLA warnings, wall colours, the outbox, then the board snapshots due (time travel:
+    the day just begun, and any missing day of the last 90).
 
     Raises:
         Whatever the database raises when it cannot be reached: ``Sweeper`` backs off.
@@ -103,6 +106,7 @@ def sweep_once(engine: Engine | None = None, now: datetime | None = None) -> tim
             result.applied.append(0)  # an object changed colour by itself: push the walls
     _last_sweep = now
     notifications.deliver_due(engine, now=now, send=mail_sender())
+    board_snapshots.take_due(engine, now=now, batch=SNAPSHOTS_PER_SWEEP)
     return result
 
 

@@ -114,3 +114,26 @@ def test_a_postgresql_that_refuses_connections_gives_one_line_for_the_whole_outa
     [line] = [r for r in caplog.records if r.levelno >= logging.INFO]
     assert line.name == "ordertrack.scheduler" and line.exc_info is None
     assert "database is not answering (OperationalError: connection failed" in line.getMessage()
+
+
+def test_each_sweep_writes_a_few_missing_board_snapshot_days_until_the_last_90_are_there(engine):
+    """Time travel's daily snapshots come from the sweep, at the sweep's (injected) time: a fresh
+    database's 91 days over 13 sweeps, then nothing until the next day has begun."""
+    from datetime import timedelta
+
+    from sqlmodel import Session, func, select
+
+    from ordertrack.db.board_models import BoardSnapshotDay
+    from ordertrack.services import board_snapshots
+
+    def days() -> int:
+        with Session(engine) as s:
+            return s.exec(select(func.count()).select_from(BoardSnapshotDay)).one()
+
+    for sweeps in range(1, 14):
+        scheduler.sweep_once(engine, NOW)
+        assert days() == min(91, sweeps * scheduler.SNAPSHOTS_PER_SWEEP)
+    scheduler.sweep_once(engine, NOW + timedelta(hours=1))
+    assert days() == 91
+    scheduler.sweep_once(engine, board_snapshots.day_of(NOW) + timedelta(days=1, minutes=6))
+    assert days() == 91  # the new day in, the oldest out

@@ -26,6 +26,7 @@ from ordertrack.domain.roles import Role
 from ordertrack.domain.tracking import ETI_WAITING, tracking_status
 from ordertrack.i18n import N_
 from ordertrack.services import (
+    board_snapshots,
     intake,
     notifications,
     process_design,
@@ -120,6 +121,7 @@ def load(session: Session, *, now: datetime, calendar: BusinessCalendar, orders:
     for reseller, (key, _) in zip(resellers, DEMO_API_KEYS, strict=False):
         intake.create_api_key(session, name=reseller.name, reseller_id=reseller.id, scope="reseller", now=now,
                               secret=key)
+    board_snapshots.forget(session)  # history written in the past: any snapshot is built again from it
 
 
 def _load_accounts(session: Session, *, now: datetime, rng: random.Random

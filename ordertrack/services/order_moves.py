@@ -30,7 +30,7 @@ from ordertrack.domain.tracking import ETI_WAITING, tracking_status
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.i18n import N_, _
 from ordertrack.i18n.notes import note_template
-from ordertrack.services import service_types, sla
+from ordertrack.services import board_snapshots, service_types, sla
 from ordertrack.services.errors import BadInput, Conflict, Forbidden, NotFound
 from ordertrack.services.order_views import ENTITY, OPEN_PHASES, PRIORITIES, OrderCard, card_view
 
@@ -184,6 +184,8 @@ def _apply(
         })
     except IntegrityError as exc:
         raise Conflict(CONFLICT_MESSAGE) from exc
+    if applied_at is not None and applied_at > now:  # a late timer: snapshots taken since then missed it
+        board_snapshots.forget(session, since=now)
     sla.on_order_changed(session, order_id=order.id, principal=principal, now=now, calendar=calendar,
                          order_state=(phase, status, values.get("priority", order.priority)))
     if phase != order.phase:

@@ -1,39 +1,50 @@
 """Time travel on the board (issue 15.1): the board as it stood at a past moment, rebuilt from
-the history rows, and what changed since.
+the daily board snapshots and the history rows, and what changed since.
 
 Every move and change of an order writes a ``status_change`` row (``order_moves._apply``) with the
-phase, tracking status, owner and priority from that version on. The board as of ``at`` takes,
-for each order in the viewer's scope, its last row up to ``at`` and the moment its phase was
-entered; orders created later are not there. Orders without a row after ``at`` are read as they
-stand (the live board's indexes); the others are rebuilt, counted and windowed in one statement
-(``ix_status_change_asof`` finds them, ``ix_status_change_then`` and ``ix_status_change_entered``
-give each one's version then and time in phase from the index). Rows written before owner and
-priority were kept fall back to the order's present values.
+phase, tracking status, owner and priority from that version on; ``board_snapshots`` keeps each
+order as it stood at the start of each UTC day of the last 90 (written by the sweep, or here when
+missing). The board as of ``at`` starts from the snapshot of ``at``'s day: its orders without a
+history row between the day's start and ``at`` stood then as at the start of the day, and are
+counted and windowed from the snapshot's index (``ix_board_snapshot_window``) like the live
+board; the others, at most a day's changes, are rebuilt from their rows, counted and windowed in
+one statement (``board_snapshots.rows_then``: each one's row then and phase entry from
+``ix_status_change_then`` and ``ix_status_change_entered``). So the cost no longer grows with the
+time since the moment. Without any snapshot (none settled yet) every order is rebuilt. Rows
+written before owner and priority were kept fall back to the order's present values; orders
+created later are not there.
+
+The statements are built once per viewer scope, filters and windows, the moment a parameter (their
+construction cost as much as running them). On PostgreSQL the orders changed within the day are
+read once and passed as an array (its planner otherwise hashes every order); SQLite's plans for
+the subqueries are as good.
 
 "Changes since" compares each card with the order today: it moved to another column or closed
-since; and counts per column the orders that appeared there after ``at``. The result is
-read-only by nature: nothing here writes.
+since; and counts per column the orders that appeared there after ``at``. Reading the past writes
+at most a missing day's snapshot.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import case, exists, func, literal, null, text
-from sqlalchemy.orm import aliased
+from sqlalchemy import Integer, all_, any_, bindparam, case, func, null, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
-from ordertrack.db.models import Customer, Order, StatusChange, User
+from ordertrack.db.board_models import BoardSnapshot
+from ordertrack.db.models import Customer, Order, User
 from ordertrack.db.types import UtcDateTime
 from ordertrack.domain.access import Principal
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.domain.workflows import ORDER_WORKFLOW, OrderStatus
 from ordertrack.i18n import N_, _
 from ordertrack.services import board as board_service
+from ordertrack.services import board_snapshots
 from ordertrack.services.errors import BadInput
 
-HORIZON = timedelta(days=90)
+HORIZON = board_snapshots.HORIZON
 OUT_OF_RANGE = N_("Pick a moment within the last 90 days.")
 
 
@@ -85,15 +96,6 @@ def check_moment(at: datetime, *, now: datetime) -> datetime:
     return at
 
 
-def _column_of(phase: str, since: datetime, at: datetime) -> str | None:
-    for column in board_service.COLUMNS:
-        if phase in column.phases:
-            if column.key == "done" and since < at - board_service.ON_BOARD_AFTER_DONE:
-                return None
-            return column.key
-    return None
-
-
 def board_as_of(session: Session, *, principal: Principal, at: datetime, now: datetime,
                 filters: board_service.BoardFilters = board_service.BoardFilters(),
                 limits: dict[str, int] | None = None, changes: bool = False) -> Snapshot:
@@ -101,10 +103,11 @@ def board_as_of(session: Session, *, principal: Principal, at: datetime, now: da
     priority as they were then; search and customer as they are), each column's total and its
     first cards; with ``changes``, what happened to them since and what appeared after.
 
-    Orders without a history row after ``at`` stood then as they stand now: they are counted and
-    windowed in SQL like the live board. The orders changed since are rebuilt from their rows in
-    one statement that also counts and windows them per column, so only the cards shown leave
-    the database, whatever the moment.
+    Starts from the snapshot of ``at``'s UTC day (written now if missing): its orders without a
+    history row between the day's start and ``at`` are counted and windowed from its index, like
+    the live board; the others (at most a day's changes) are rebuilt from their rows in one
+    statement that also counts and windows them per column, so only the cards shown leave the
+    database, whatever the moment. Without any snapshot every order is rebuilt.
 
     Raises:
         BadInput: ``at`` outside the last 90 days, or a bad filter.
@@ -113,68 +116,143 @@ def board_as_of(session: Session, *, principal: Principal, at: datetime, now: da
     f = filters.validated()
     windows = {c.key: max(1, min(int((limits or {}).get(c.key, 50)), board_service.WINDOW_MAX))
                for c in board_service.COLUMNS}
+    day = board_snapshots.snapshot_day(session, at=at, now=now)
+    listing = day is not None and session.get_bind().dialect.name == "postgresql"
+    ids = _changed_orders(session, day, at) if listing else None
+    mode = "all" if day is None else "day" if ids is None else "listed"
     per_column: dict[str, list[tuple]] = {c.key: [] for c in board_service.COLUMNS}
-    totals, moved, closed = _unchanged(session, principal, f, at, windows, per_column)
-    rebuilt = {c.key: 0 for c in board_service.COLUMNS}
+    totals = {c.key: 0 for c in board_service.COLUMNS}
+    moved, closed = dict(totals), dict(totals)
+    if day is not None:
+        _from_snapshot(session, principal, f, at, day, ids, windows, changes, per_column, totals, moved, closed)
     if session.get_bind().dialect.name == "postgresql":
         # the statement below looks expensive to the planner (a lookup per changed order), which
         # then compiles it (JIT) for longer than it runs; for this transaction only
         session.execute(text("SET LOCAL jit = off"))
+    rebuilt = {}
+    params = {"at": at, "day": day, "oldest_done": at - board_service.ON_BOARD_AFTER_DONE, "ids": ids or []}
     for oid, phase, status, owner, priority, since, phase_now, key, total, n_moved, n_closed in session.exec(
-            _changed(principal, f, at, windows, changes)).all():
-        rebuilt[key], moved[key], closed[key] = total, n_moved or 0, n_closed or 0  # the same in each row
-        change, change_label = _change(phase, key, phase_now) if changes else ("", "")
-        per_column[key].append((oid, phase, status, owner, priority, since, change, change_label))
+            _changed(principal, f, mode, windows, changes), params=params).all():
+        rebuilt[key] = total, n_moved or 0, n_closed or 0  # the same in each row of the column
+        per_column[key].append((oid, phase, status, owner, priority, since, phase_now, True))
+    for key, (total, n_moved, n_closed) in rebuilt.items():
+        totals[key], moved[key], closed[key] = totals[key] + total, moved[key] + n_moved, closed[key] + n_closed
     appeared = _appeared(session, principal=principal, at=at, now=now, f=f) if changes else {}
     windowed = {c.key: sorted(per_column[c.key], key=lambda r: (r[5], r[0]), reverse=c.key == "done")[
         :windows[c.key]] for c in board_service.COLUMNS}
-    details, owners = _details(session, [r for rows in windowed.values() for r in rows])
+    details, owners = _details(session, windowed)
     return Snapshot(at=at, changes=changes, columns=tuple(
-        PastColumn(key=c.key, title=_(c.title), total=totals[c.key] + rebuilt[c.key],
-                   cards=tuple(_card(r, details, owners, at) for r in windowed[c.key]),
+        PastColumn(key=c.key, title=_(c.title), total=totals[c.key],
+                   cards=tuple(_card(r, c.key, details, owners, at, changes) for r in windowed[c.key]),
                    moved=moved[c.key], closed=closed[c.key], appeared=appeared.get(c.key, 0))
         for c in board_service.COLUMNS))
 
 
-def _changed_ids(at: datetime):
-    """SQL: the orders with a history row after ``at``, read from ``ix_status_change_asof``
-    (as ``Order.id IN (...)``: both databases build the set once per statement)."""
-    return select(StatusChange.entity_id).where(StatusChange.entity_kind == "order", StatusChange.at > at)
+def _scoped(query, principal: Principal, f: board_service.BoardFilters, *, joined: bool = False):
+    """``query`` (over ``BoardSnapshot``) in the viewer's scope under the filters: status, owner
+    and priority those of the snapshot (a row that kept no owner or priority: today's), search and
+    customer today's. Joins the order and its customer only when a filter, the scope or
+    ``joined`` needs them: a staff viewer's unfiltered board reads the snapshot's index alone."""
+    snap = BoardSnapshot
+    staff = principal.is_staff
+    if joined or not staff or f.search or f.customer_id is not None or (staff and (f.owner_id or f.priority)):
+        query = query.join(Order, Order.id == snap.order_id).join(Customer, Customer.id == Order.customer_id)
+        query = board_service.filtered(query, principal, board_service.BoardFilters(
+            search=f.search, customer_id=f.customer_id))
+    if f.status:
+        query = query.where(snap.status == f.status)
+    if staff and f.owner_id is not None:
+        query = query.where(case((col(snap.recorded), snap.owner_id), else_=Order.owner_id) == f.owner_id)
+    if staff and f.priority:
+        query = query.where(case((col(snap.recorded), snap.priority), else_=Order.priority) == f.priority)
+    return query
 
 
-def _unchanged(session: Session, principal: Principal, f: board_service.BoardFilters, at: datetime,
-               windows: dict[str, int], per_column: dict[str, list[tuple]]):
-    """Orders without a row after ``at``: today's values are those of then. Counts them per
-    column and adds each column's first cards to ``per_column``; returns the totals and zero
-    moved/closed counts (an unchanged order neither moved nor closed)."""
-    oldest_done = at - board_service.ON_BOARD_AFTER_DONE
-    changed = col(Order.id).in_(_changed_ids(at))
-    later = aliased(StatusChange)  # the windows stop at their first cards: a seek for each they pass
-    unchanged = ~exists().where(later.entity_kind == "order", later.entity_id == Order.id, later.at > at)
-    totals = {c.key: 0 for c in board_service.COLUMNS}
-    on_board = col(Order.phase).not_in(board_service.DONE_PHASES) | (col(Order.phase_since) >= oldest_done)
-    counted = select(Order.phase, func.count()).join(Customer, Customer.id == Order.customer_id)
-    counted = board_service.filtered(counted, principal, f).where(on_board).group_by(Order.phase)
-    # every order as it stands now, less those changed since: both counts read indexes only
-    for sign, query in ((1, counted), (-1, counted.where(changed))):
-        for phase, n in session.exec(query).all():
-            key = _column_of(phase, at, at)
-            if key is not None:
-                totals[key] += sign * n
+def _from_snapshot(session: Session, principal: Principal, f: board_service.BoardFilters, at: datetime,
+                   day: datetime, ids: list[int] | None, windows: dict[str, int], changes: bool,
+                   per_column: dict[str, list[tuple]], totals: dict[str, int], moved: dict[str, int],
+                   closed: dict[str, int]) -> None:
+    """The snapshot's orders without a history row between ``day`` and ``at``: they stood at
+    ``at`` as at the start of the day. Adds their counts per column to ``totals`` (all of the
+    day's, less those changed since it began: both from indexes), each column's first cards to
+    ``per_column`` and, with ``changes``, those that moved or closed since to ``moved``/``closed``.
+    ``ids``: the orders changed since the day began (None: too many to list, read in SQL)."""
+    listed = ids is not None
+    counts, gone, windowed, flags = _cached(("snapshot", listed, *_shape(principal, f, windows, changes)),
+                                            lambda: _snapshot_statements(principal, f, windows, changes, listed))
+    params = {"day": day, "at": at, "oldest_done": at - board_service.ON_BOARD_AFTER_DONE, "ids": ids or []}
+    for key, counted in counts.items():
+        totals[key] += session.exec(counted, params=params).one()
+    for phase, n in session.exec(gone, params=params).all():
+        totals[_column_of(phase)] -= n
+    for key, queries in windowed.items():
+        for query in queries if totals[key] else ():
+            per_column[key].extend(tuple(r) for r in session.exec(query, params=params))
+    if flags is not None:
+        for phase, phase_now, n in session.exec(flags, params=params).all():
+            key = _column_of(phase)
+            mark = _change(phase, key, phase_now)[0]
+            if mark == "moved":
+                moved[key] += n
+            elif mark == "closed":
+                closed[key] += n
+
+
+def _snapshot_statements(principal: Principal, f: board_service.BoardFilters, windows: dict[str, int],
+                         changes: bool, listed: bool):
+    """The statements of ``_from_snapshot`` (``:day``, ``:at``, ``:oldest_done`` and, ``listed``,
+    ``:ids`` parameters): each column's count (a range of the index, like the live board's), the
+    count per phase of those changed since the day began (looked up one by one in the snapshot's
+    key), each column's window (one per phase, merged by the caller) and, with ``changes``, the count per phase then and now of those
+    in another phase today."""
+    snap = BoardSnapshot
+    day, oldest_done = bindparam("day", type_=UtcDateTime()), bindparam("oldest_done", type_=UtcDateTime())
+    changed = None if listed else board_snapshots.changed_between(day, bindparam("at", type_=UtcDateTime()))
+
+    def unchanged(column):
+        return column != all_(_IDS) if listed else col(column).not_in(changed)
+
+    shown = (snap.day == day) & (col(snap.phase).not_in(board_service.DONE_PHASES)
+                                 | (col(snap.phase_since) >= oldest_done))
+    counts, windowed = {}, {}
     for column in board_service.COLUMNS:
-        if not totals[column.key]:
-            continue
-        query = select(Order.id, Order.phase, Order.status, Order.owner_id, Order.priority, Order.phase_since).join(
-            Customer, Customer.id == Order.customer_id)
-        query = board_service.filtered(query, principal, f).where(unchanged, col(Order.phase).in_(column.phases))
-        if column.key == "done":
-            query = query.where(col(Order.phase_since) >= oldest_done).order_by(
-                col(Order.phase_since).desc(), col(Order.id).desc())
-        else:
-            query = query.order_by(col(Order.phase_since).asc(), col(Order.id))
-        for oid, phase, status, owner, priority, since in session.exec(query.limit(windows[column.key])).all():
-            per_column[column.key].append((oid, phase, status, owner, priority, since, "", ""))
-    return totals, {c.key: 0 for c in board_service.COLUMNS}, {c.key: 0 for c in board_service.COLUMNS}
+        counted = _scoped(select(func.count()).select_from(snap), principal, f).where(
+            snap.day == day, col(snap.phase).in_(column.phases))
+        counts[column.key] = counted.where(col(snap.phase_since) >= oldest_done) if column.key == "done" else counted
+        order = (col(snap.phase_since).desc(), col(snap.order_id).desc()) if column.key == "done" else (
+            col(snap.phase_since).asc(), col(snap.order_id).asc())
+        windowed[column.key] = [_scoped(select(  # a window per phase: each in the index's order
+            snap.order_id, snap.phase, snap.status, snap.owner_id, snap.priority, snap.phase_since, null(),
+            snap.recorded), principal, f).where(shown, snap.phase == phase, unchanged(snap.order_id))
+            .order_by(*order).limit(windows[column.key]) for phase in column.phases]
+    if listed:
+        gone = _scoped(select(snap.phase, func.count()), principal, f).where(shown, snap.order_id == any_(_IDS))
+    else:
+        ids = changed.subquery()
+        gone = _scoped(select(snap.phase, func.count(snap.order_id.distinct())).select_from(ids).join(
+            snap, (snap.day == day) & (snap.order_id == ids.c.entity_id)), principal, f).where(shown)
+    gone = gone.group_by(snap.phase)
+    flags = _scoped(select(snap.phase, Order.phase, func.count()), principal, f, joined=True).where(
+        shown, unchanged(snap.order_id), snap.phase != Order.phase).group_by(
+        snap.phase, Order.phase) if changes else None
+    return counts, gone, windowed, flags
+
+
+LISTED_MAX = 50_000  # more orders changed within the day than this: read from history in each statement
+_IDS = bindparam("ids", type_=ARRAY(Integer))  # PostgreSQL: the list as one array parameter
+
+
+def _changed_orders(session: Session, day: datetime, at: datetime) -> list[int] | None:
+    """The orders with a history row between ``day`` and ``at`` (``ix_status_change_asof``),
+    read once and passed to each statement as a list (PostgreSQL then looks them up by key
+    instead of hashing every order; SQLite's plans for the subqueries are as good); None when
+    more than ``LISTED_MAX``."""
+    ids = sorted(set(session.exec(board_snapshots.changed_between(day, at)).all()))
+    return ids if len(ids) <= LISTED_MAX else None
+
+
+def _column_of(phase: str) -> str:
+    return next(c.key for c in board_service.COLUMNS if phase in c.phases)
 
 
 def _column_key(phase):
@@ -182,50 +260,68 @@ def _column_key(phase):
     return case(*((col(phase).in_(c.phases), c.key) for c in board_service.COLUMNS), else_=None)
 
 
-def _changed(principal: Principal, f: board_service.BoardFilters, at: datetime, windows: dict[str, int],
-             changes: bool):
-    """SQL: the orders changed since ``at`` as they stood then, each column's first cards only:
-    (id, phase, status, owner, priority, since, phase now, column, the column's total, moved, closed).
+_STATEMENTS: dict[tuple, object] = {}  # by viewer scope, filters, windows and changes: see _shape
 
-    Each order's row then is its highest version at or before ``at`` and its time in phase starts
-    at its last row up to then that entered a phase (``ix_status_change_then`` and the partial
-    ``ix_status_change_entered`` answer both from the index); owner and priority missing from old
-    rows are today's. Search and customer filter today's values, status, owner and priority those
-    of then; an order created after ``at`` has no row then and is left out.
+
+def _changed(principal: Principal, f: board_service.BoardFilters, mode: str, windows: dict[str, int],
+             changes: bool):
+    """SQL: the orders with a history row between ``:day`` and ``:at`` (``mode`` "listed": those
+    in ``:ids``; "all": every order with a row up to ``:at``), as they stood then, each column's first cards only: (id, phase, status, owner,
+    priority, since, phase now, column, the column's total, moved, closed).
+
+    Rebuilt by ``board_snapshots.rows_then``; owner and priority missing from old rows are
+    today's. Search and customer filter today's values, status, owner and priority those of then;
+    an order created after ``:at`` has no row then and is left out; a done card shows from
+    ``:oldest_done``. Built once per viewer scope, filters, windows and ``changes`` (the moment
+    is a parameter: moving through time reuses it, its construction costs as much as running it).
+    """
+    return _cached(("changed", mode, *_shape(principal, f, windows, changes)),
+                   lambda: _build_changed(principal, f, mode, windows, changes))
+
+
+def _shape(principal: Principal, f: board_service.BoardFilters, windows: dict[str, int], changes: bool) -> tuple:
+    """What the statements depend on besides the moment: the viewer's scope, the filters, the
+    windows and ``changes``."""
+    return principal.is_staff, principal.role, principal.customer_id, principal.reseller_id, f, \
+        tuple(sorted(windows.items())), changes
+
+
+def _cached(key: tuple, build):
+    """The statements under ``key``, built once (at most a few hundred kept)."""
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        if len(_STATEMENTS) > 256:
+            _STATEMENTS.clear()
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
+def _build_changed(principal: Principal, f: board_service.BoardFilters, mode: str, windows: dict[str, int],
+                   changes: bool):
+    """The statement of ``_changed``.
 
     Long because: one statement in three layers (the row then, its column and filters, the
     per-column window), each a subquery of the next.
     """
-    then, prior, entered = aliased(StatusChange), aliased(StatusChange), aliased(StatusChange)
-    version = select(func.max(prior.from_version + 0)).where(
-        prior.entity_kind == "order", prior.entity_id == Order.id, prior.at <= at).scalar_subquery()
-    since = select(func.max(entered.at)).where(
-        entered.entity_kind == "order", entered.entity_id == Order.id, entered.at <= at,
-        col(entered.from_state).is_(None) | (entered.from_state != entered.to_state)).scalar_subquery()
-    # the changed orders, each with its version then and the moment it entered its phase: a fence
-    # (MATERIALIZED) so that both databases look these up once per changed order, and first
-    # (an order's first row is written when it is created: one created after ``at`` has none then)
-    changed = select(Order.id.label("oid"), version.label("v"), since.label("since")).where(
-        col(Order.id).in_(_changed_ids(at)), Order.created_at <= at).cte("changed").prefix_with("MATERIALIZED")
-    recorded = col(then.priority).is_not(None)
-    rows = select(
-        Order.id.label("oid"), then.to_state.label("phase"),
-        func.coalesce(then.to_tracking, case((then.to_state == "closed", OrderStatus.CLOSED.value),
-                                             (then.to_state == "canceled", OrderStatus.CANCELED.value),
-                                             else_=OrderStatus.ON_TRACK.value)).label("status"),
-        case((recorded, then.owner_id), else_=Order.owner_id).label("owner"),
-        case((recorded, then.priority), else_=Order.priority).label("priority"),
-        func.coalesce(changed.c.since, then.at, type_=UtcDateTime()).label("since"),
-        Order.phase.label("phase_now"),
-    ).select_from(changed).join(Order, Order.id == changed.c.oid).join(Customer, Customer.id == Order.customer_id) \
-        .join(then, (then.entity_kind == "order") & (then.entity_id == changed.c.oid)
-              & (then.from_version == changed.c.v))
-    rows = board_service.filtered(rows, principal, board_service.BoardFilters(
-        search=f.search, customer_id=f.customer_id)).subquery()
+    at = bindparam("at", type_=UtcDateTime())
+    day = None if mode == "all" else bindparam("day", type_=UtcDateTime())
+    listed = mode == "listed"
+    def scope(query):
+        if principal.is_staff and not f.search and f.customer_id is None:
+            return query
+        return board_service.filtered(query.join(Customer, Customer.id == Order.customer_id), principal,
+                                      board_service.BoardFilters(search=f.search, customer_id=f.customer_id))
+
+    ids = (lambda column: column == any_(_IDS)) if listed else board_snapshots.changed_between(day, at)
+    then = board_snapshots.rows_then(ids, at, scope).subquery()
+    rows = select(then.c.oid, then.c.phase, then.c.status,
+                  case((then.c.recorded, then.c.owner), else_=then.c.owner_now).label("owner"),
+                  case((then.c.recorded, then.c.priority), else_=then.c.priority_now).label("priority"),
+                  then.c.since, then.c.phase_now).subquery()
     key = _column_key(rows.c.phase).label("key")
     shown = select(rows, key).where(
         col(rows.c.phase).not_in(board_service.DONE_PHASES)
-        | (rows.c.since >= literal(at - board_service.ON_BOARD_AFTER_DONE, UtcDateTime())))
+        | (rows.c.since >= bindparam("oldest_done", type_=UtcDateTime())))
     if f.status:
         shown = shown.where(rows.c.status == f.status)
     if principal.is_staff and f.owner_id is not None:
@@ -259,21 +355,25 @@ def _change(phase: str, key: str, phase_now: str) -> tuple[str, str]:
     return "", ""
 
 
-def _details(session: Session, rows: list[tuple]):
-    """Number, name and customer of the cards shown, and their owners' names (two statements)."""
-    ids = [r[0] for r in rows]
-    details = {oid: (number, name, customer) for oid, number, name, customer in session.exec(
-        select(Order.id, Order.number, Order.name, Customer.name).join(Customer, Customer.id == Order.customer_id)
-        .where(col(Order.id).in_(ids))).all()} if ids else {}
-    owner_ids = {r[3] for r in rows if r[3] is not None}
+def _details(session: Session, windowed: dict[str, list[tuple]]):
+    """Number, name, customer, phase, owner and priority today of the cards shown, and the names
+    of their owners then (two statements)."""
+    ids = [r[0] for rows in windowed.values() for r in rows]
+    details = {oid: rest for oid, *rest in session.exec(
+        select(Order.id, Order.number, Order.name, Customer.name, Order.phase, Order.owner_id, Order.priority)
+        .join(Customer, Customer.id == Order.customer_id).where(col(Order.id).in_(ids))).all()} if ids else {}
+    owner_ids = {r[3] if r[7] else details[r[0]][4] for rows in windowed.values() for r in rows} - {None}
     owners = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(owner_ids))).all()) \
         if owner_ids else {}
     return details, owners
 
 
-def _card(row: tuple, details: dict, owners: dict, at: datetime) -> PastCard:
-    oid, phase, status, owner, priority, since, change, change_label = row
-    number, name, customer = details[oid]
+def _card(row: tuple, key: str, details: dict, owners: dict, at: datetime, changes: bool) -> PastCard:
+    oid, phase, status, owner, priority, since, phase_now, recorded = row
+    number, name, customer, today_phase, today_owner, today_priority = details[oid]
+    if not recorded:  # a row from before owners and priorities were kept: today's
+        owner, priority = today_owner, today_priority
+    change, change_label = _change(phase, key, phase_now or today_phase) if changes else ("", "")
     return PastCard(
         number=number, name=name, customer_name=customer, phase=phase, phase_label=ORDER_WORKFLOW.label(phase),
         status=status, status_label=OrderStatus(status).label, in_phase=duration_words(at - since),

@@ -4,22 +4,26 @@ that moment, changes since, tenancy, the 90-day window."""
 from __future__ import annotations
 
 import tempfile
+import uuid
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event, text
 from sqlmodel import Session, SQLModel, select
 
 from ordertrack.db.engine import make_engine
 from ordertrack.db.models import Order
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.services import board as svc
-from ordertrack.services import order_moves, time_travel
+from ordertrack.services import board_snapshots, order_moves, time_travel
 from ordertrack.services.errors import BadInput
 from tests import factories as f
-from tests.conftest import NOW
+from tests.conftest import _PG_SKIP, NOW, PG_URL
 
 
 def _cols(snapshot):
@@ -93,10 +97,12 @@ def _seen(cards) -> list[tuple]:
     return [(k.number, k.phase, k.status, k.in_phase, k.owner_name, k.priority) for k in cards]
 
 
-def _replay(session, calendar, steps, checkpoint):
+def _replay(session, calendar, steps, checkpoint, daily=False):
     """Orders of two customers (one a reseller's) moved, re-owned and re-prioritised by ``steps``
     (hours apart, some 2 days, so closed cards leave the board after 30); the live board is read
-    after ``checkpoint`` steps. Returns the people, the moment and the live boards then."""
+    after ``checkpoint`` steps. ``daily``: the sweep writes the day's board snapshot after each
+    step (so the moment's day is built from the day before and the others from history), else
+    the board as of the moment writes it. Returns the people, the moment and the live boards then."""
     r = f.reseller(session)
     mine, other = f.customer(session, now=NOW, reseller_id=r.id), f.customer(session, now=NOW)
     owners = [f.user(session, role="operator", display_name=f"Owner {i}") for i in range(3)]
@@ -132,6 +138,8 @@ def _replay(session, calendar, steps, checkpoint):
                               expected_version=order.version, now=t, calendar=calendar,
                               channel="email" if target == "closed" else None)
         session.commit()
+        if daily:
+            board_snapshots.take_due(session.get_bind(), now=t)
     return staff, reseller, owners, at, t + timedelta(hours=1), boards
 
 
@@ -145,38 +153,84 @@ def _filters(owners) -> dict[str, svc.BoardFilters]:
             "on track": svc.BoardFilters(status="on_track"), "search": svc.BoardFilters(search="1")}
 
 
+_MOMENTS = given(steps=st.lists(_STEP, max_size=24), checkpoint=st.integers(0, 24), daily=st.booleans(),
+                 path=st.sampled_from(("listed", "in SQL", "no snapshot")))
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps=st.lists(_STEP, max_size=24), checkpoint=st.integers(0, 24))
-def test_the_board_as_of_a_moment_is_the_live_board_read_then(steps, checkpoint):
+@_MOMENTS
+def test_the_board_as_of_a_moment_is_the_live_board_read_then(steps, checkpoint, daily, path):
     """Random moves, owner and priority changes and new orders; the board as of a moment between
     them shows what the live board showed then: the same cards in each column (the same order,
     Customer Validation aside, which the live board sorts by deadline), totals, statuses, owners,
     priorities and time in phase, under each filter and for a reseller; and "Changes since"
-    marks exactly the cards whose column changed since."""
-    calendar = BusinessCalendar(tz="Europe/London")
-    checkpoint = min(checkpoint, len(steps))
+    marks exactly the cards whose column changed since. The moment is read from its day's
+    snapshot (written by the sweep day after day, or on demand) and the orders changed since the
+    day began, which the steps (hours or days apart) often include; without any snapshot every
+    order is rebuilt (``path``)."""
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 't.db'}")
         SQLModel.metadata.create_all(engine)
         try:
-            with Session(engine, expire_on_commit=False) as session:
-                staff, reseller, owners, at, now, boards = _replay(session, calendar, steps, checkpoint)
-                for (who, key), live in boards.items():
-                    principal = staff if who == "staff" else reseller
-                    flt = svc.BoardFilters() if key == "small" else _filters(owners)[key]
-                    past = _cols(time_travel.board_as_of(session, principal=principal, at=at, now=now,
-                                                         filters=flt, limits=_SMALL if key == "small" else _ALL,
-                                                         changes=True))
-                    for column in live:
-                        then = past[column].cards
-                        assert past[column].total == live[column].total, (who, key, column)
-                        if column == "validation":
-                            assert sorted(_seen(then)) == sorted(_seen(live[column].cards)), (who, key, column)
-                        else:
-                            assert _seen(then) == _seen(live[column].cards), (who, key, column)
-                    _check_changes(session, past)
+            _check_moment(engine, steps, checkpoint, daily, path)
         finally:
             engine.dispose()
+
+
+@pytest.mark.postgres
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@_MOMENTS
+def test_the_board_as_of_a_moment_is_the_live_board_read_then_on_postgresql(steps, checkpoint, daily, path):
+    """The same on PostgreSQL, where the orders changed since the day began are passed as a list
+    ("listed"), or read in SQL when there are too many."""
+    if _PG_SKIP:
+        pytest.skip(_PG_SKIP)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(PG_URL)
+
+    @event.listens_for(engine, "connect")
+    def _search_path(dbapi_connection, _record):
+        cur = dbapi_connection.cursor()
+        cur.execute(f'SET search_path TO "{schema}"')
+        cur.close()
+        dbapi_connection.commit()
+
+    try:
+        SQLModel.metadata.create_all(engine)
+        _check_moment(engine, steps, checkpoint, daily, path)
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _check_moment(engine, steps, checkpoint, daily, path) -> None:
+    calendar = BusinessCalendar(tz="Europe/London")
+    checkpoint = min(checkpoint, len(steps))
+    paths = {"listed": {}, "in SQL": {"LISTED_MAX": -1},
+             "no snapshot": {"snapshot_day": lambda session, at, now: None}}[path]
+    with ExitStack() as patches, Session(engine, expire_on_commit=False) as session:
+        for name, value in paths.items():
+            patches.enter_context(patch.object(board_snapshots if name == "snapshot_day" else time_travel, name, value))
+        staff, reseller, owners, at, now, boards = _replay(session, calendar, steps, checkpoint, daily)
+        for (who, key), live in boards.items():
+            principal = staff if who == "staff" else reseller
+            flt = svc.BoardFilters() if key == "small" else _filters(owners)[key]
+            past = _cols(time_travel.board_as_of(session, principal=principal, at=at, now=now,
+                                                 filters=flt, limits=_SMALL if key == "small" else _ALL,
+                                                 changes=True))
+            for column in live:
+                then = past[column].cards
+                assert past[column].total == live[column].total, (who, key, column)
+                if column == "validation":
+                    assert sorted(_seen(then)) == sorted(_seen(live[column].cards)), (who, key, column)
+                else:
+                    assert _seen(then) == _seen(live[column].cards), (who, key, column)
+            _check_changes(session, past)
 
 
 def _check_changes(session, past) -> None:
