@@ -12,7 +12,7 @@ line, drawn on a white box at the path's middle (direct) or on the lane at ``dat
 label is part of the edge, so clicking it is clicking the edge. ``OtControls`` are the zoom
 buttons with translated names; ``OtFitBounds`` fits the given bounds (labels included, which
 React Flow's own fitView leaves out) on open, never below a readable zoom, and keeps the view when
-the graph is redrawn after an edit.
+the graph is redrawn after an edit; ``OtKeyMoves`` saves nodes moved with the arrow keys.
 """
 
 from __future__ import annotations
@@ -82,6 +82,36 @@ function OtControls({labels}) {
     <ControlButton onClick={() => zoomOut()} title={l.zoomOut} aria-label={l.zoomOut}>−</ControlButton>
     <ControlButton onClick={() => fitView({padding: 0.1})} title={l.fit} aria-label={l.fit}>⤢</ControlButton>
   </Controls>;
+}
+let otRefocus = null;
+function OtKeyMoves({onMoved}) {
+  const {getNodes, setNodes} = useReactFlow();
+  const domNode = useStore((st) => st.domNode);
+  const ready = useNodesInitialized();
+  const timer = useRef(null);
+  useEffect(() => {  // after a redraw, the node moved with the keys is selected and focused again
+    if (!domNode || !ready || !otRefocus) return;
+    const id = otRefocus;
+    otRefocus = null;
+    setNodes((nodes) => nodes.map((n) => (n.id === id ? {...n, selected: true} : n)));
+    const node = domNode.querySelector(`.react-flow__node[data-id="${CSS.escape(id)}"]`);
+    if (node) node.focus();
+  }, [domNode, ready]);
+  useEffect(() => {
+    if (!domNode || !onMoved) return;
+    const keyUp = (event) => {
+      if (!event.key.startsWith("Arrow") || !event.target.closest(".react-flow__node")) return;
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => {
+        const moved = getNodes().filter((n) => n.selected);
+        if (moved.length) otRefocus = moved[0].id;
+        moved.forEach((n) => onMoved(n.id, n.position.x, n.position.y));
+      }, 700);
+    };
+    domNode.addEventListener("keyup", keyUp);
+    return () => { domNode.removeEventListener("keyup", keyUp); clearTimeout(timer.current); };
+  }, [domNode, onMoved]);
+  return null;
 }
 const otViews = {};
 function OtFitBounds({bounds, minZoom, maxZoom, viewKey}) {
@@ -184,6 +214,21 @@ class OtFitBounds(rx.Component):
     max_zoom: rx.Var[float]
 
 
+def _key_move(node_id: Var[str], x: Var[float], y: Var[float]) -> tuple[Var[str], Var[float], Var[float]]:
+    """OtKeyMoves' onMoved(id, x, y): the node id and where the arrow keys left it."""
+    return (node_id.to(str), x.to(float), y.to(float))
+
+
+class OtKeyMoves(rx.Component):
+    """Saves a node moved with the arrow keys as a drag is saved: ``on_moved`` (node id, x, y) once
+    the keys have rested for 0.7 s (React Flow moves a selected node with the arrow keys, Enter
+    selects the focused one, but it tells only drags); after the redraw that follows, that node is
+    selected and has the focus again, so the keys go on moving it."""
+
+    tag = "OtKeyMoves"
+    on_moved: rx.EventHandler[_key_move]
+
+
 class MiniMap(rx.Component):
     """The overview map (pannable, zoomable)."""
 
@@ -215,4 +260,5 @@ background = Background.create
 controls = Controls.create
 ot_controls = OtControls.create
 ot_fit_bounds = OtFitBounds.create
+ot_key_moves = OtKeyMoves.create
 minimap = MiniMap.create

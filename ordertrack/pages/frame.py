@@ -40,7 +40,8 @@ def page(*children: rx.Component, title: str | rx.Var = "", intro: str | rx.Var 
     return shell(
         rx.cond(AppState.session_ended, session_ended_notice()),
         rx.cond(refused, refusal(AppState.nav), rx.cond(admitted, rx.fragment(*children), loading_state())),
-        user_name=AppState.user_name, role_label=AppState.user_role_label, nav=AppState.nav, wide=wide,
+        user_name=rx.cond(AppState.session_ended, "", AppState.user_name),  # signed out: nobody's name
+        role_label=AppState.user_role_label, nav=AppState.nav, wide=wide,
         lang=AppState.lang, on_language=AppState.set_language,
     )
 

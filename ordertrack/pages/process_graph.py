@@ -179,6 +179,7 @@ def graph_section(s) -> rx.Component:
                                                   "style": {"width": 140, "height": 90}}),
                        display=["none", "none", "block"]),
                 flow.ot_fit_bounds(bounds=s.flow_bounds, min_zoom=0.6, max_zoom=1, view_key=s.pid.to(str)),
+                flow.ot_key_moves(on_moved=s.graph_node_moved),
                 key=s.flow_key,
                 default_nodes=s.flow_nodes,
                 default_edges=s.flow_edges,

@@ -192,6 +192,36 @@ def test_back_routes_loop_around_and_placed_nodes_stay(page, server):
         assert (x - before[key][0]) * dx > 900 and (y - before[key][1]) * dy > 900, (key, before[key], (x, y))
 
 
+def test_a_node_moved_with_the_arrow_keys_stays_there(page, server):
+    """Keyboard only: focus a node, Enter, move it with the arrow keys; once the keys rest it is saved
+    (as a drag is), keeps the focus through the redraw and is still there after a reload."""
+    pid, _voice_id = _seed(server)
+    login(page, "admin")
+    page.set_viewport_size({"width": 1440, "height": 1400})
+    page.goto(f"/settings/processes/{pid}")
+    graph = page.locator("#process-graph")
+    expect(graph.locator(".react-flow__node")).to_have_count(6)
+    page.wait_for_timeout(500)  # the fit on open
+    before = _place(graph, "end")
+    node = graph.locator(".react-flow__node[data-id='end']")
+    node.focus()
+    page.keyboard.press("Enter")  # select it: the arrow keys move the selected nodes
+    for _ in range(12):
+        page.keyboard.press("ArrowRight")
+    for _ in range(8):
+        page.keyboard.press("ArrowDown")
+    moved = _place(graph, "end")
+    assert moved[0] > before[0] + 40 and moved[1] > before[1] + 25, (before, moved)
+    page.wait_for_timeout(2000)  # the keys rest, the draft is saved and the graph redrawn
+    expect(node).to_be_focused()
+    page.keyboard.press("ArrowLeft")  # still movable from the keyboard after the redraw
+    page.wait_for_timeout(2000)
+    page.reload()
+    expect(graph.locator(".react-flow__node")).to_have_count(6)
+    x, y = _place(graph, "end")
+    assert abs(x - (moved[0] - (moved[0] - before[0]) / 12)) < 2 and abs(y - moved[1]) < 2, (before, moved, (x, y))
+
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_graph_screenshots(browser, server, lang):
     """The laid-out graph at 1440 and 390 px: labels clear of nodes and of each other."""

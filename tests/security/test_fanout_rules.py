@@ -136,7 +136,9 @@ def test_a_tab_showing_one_customers_data_is_refreshed_only_by_changes_that_conc
         await asyncio.wait_for(task, 2)
 
     start = bus.current()
-    asyncio.run(scenario())
+    worker = threading.Thread(target=lambda: asyncio.run(scenario()))  # as _push_all: a loop of its own
+    worker.start()
+    worker.join(10)
     assert refreshed == [start + 3, start + 5], "only the change of customer 7 and the unknown one"
     assert bus.changed_since(start) is None, "an unknown change since: anything"
     assert bus.changed_since(start + 3) is None
