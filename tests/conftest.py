@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlmodel import Session, SQLModel
 
 from ordertrack.db import models  # noqa: F401  (registers the tables)
@@ -44,6 +45,14 @@ def engine(request, tmp_path) -> Iterator[Engine]:
         yield eng
         eng.dispose()
         return
+    with scratch_pg() as eng:
+        yield eng
+
+
+@contextmanager
+def scratch_pg() -> Iterator[Engine]:
+    """An engine on a fresh PostgreSQL schema with every table, dropped afterwards (skips the test
+    without PostgreSQL; fails it under CI, which must run them)."""
     if _PG_SKIP:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the PostgreSQL tests: {_PG_SKIP}")
@@ -53,9 +62,6 @@ def engine(request, tmp_path) -> Iterator[Engine]:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     eng = make_engine(PG_URL)
-    eng = eng.execution_options(schema_translate_map=None)
-
-    from sqlalchemy import event
 
     @event.listens_for(eng, "connect")
     def _search_path(dbapi_connection, _record):
@@ -64,12 +70,14 @@ def engine(request, tmp_path) -> Iterator[Engine]:
         cur.close()
         dbapi_connection.commit()
 
-    SQLModel.metadata.create_all(eng)
-    yield eng
-    eng.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        SQLModel.metadata.create_all(eng)
+        yield eng
+    finally:
+        eng.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture

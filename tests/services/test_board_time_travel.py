@@ -4,7 +4,6 @@ that moment, changes since, tenancy, the 90-day window."""
 from __future__ import annotations
 
 import tempfile
-import uuid
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +12,6 @@ from unittest.mock import patch
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, text
 from sqlmodel import Session, SQLModel, select
 
 from ordertrack.db.engine import make_engine
@@ -23,7 +21,7 @@ from ordertrack.services import board as svc
 from ordertrack.services import board_snapshots, order_moves, time_travel
 from ordertrack.services.errors import BadInput
 from tests import factories as f
-from tests.conftest import _PG_SKIP, NOW, PG_URL
+from tests.conftest import NOW, scratch_pg
 
 
 def _cols(snapshot):
@@ -183,29 +181,8 @@ def test_the_board_as_of_a_moment_is_the_live_board_read_then(steps, checkpoint,
 def test_the_board_as_of_a_moment_is_the_live_board_read_then_on_postgresql(steps, checkpoint, daily, path):
     """The same on PostgreSQL, where the orders changed since the day began are passed as a list
     ("listed"), or read in SQL when there are too many."""
-    if _PG_SKIP:
-        pytest.skip(_PG_SKIP)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(PG_URL)
-
-    @event.listens_for(engine, "connect")
-    def _search_path(dbapi_connection, _record):
-        cur = dbapi_connection.cursor()
-        cur.execute(f'SET search_path TO "{schema}"')
-        cur.close()
-        dbapi_connection.commit()
-
-    try:
-        SQLModel.metadata.create_all(engine)
+    with scratch_pg() as engine:
         _check_moment(engine, steps, checkpoint, daily, path)
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _check_moment(engine, steps, checkpoint, daily, path) -> None:
