@@ -84,15 +84,25 @@ def _dump(server, name: str, problems: dict) -> None:
     (server.log.parent / f"walk-{name}.json").write_text(json.dumps(problems, ensure_ascii=False, indent=1))
 
 
-@pytest.mark.parametrize("username", list(WALK))
-def test_pages_in_russian_with_no_serious_axe_violation(browser, server, axe_script, username):
-    set_language(server, username, "ru")
+def _signed_in(browser, server, username: str):
+    """A desktop-sized browser context signed in as ``username``, and its page (close the context)."""
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
-    problems: dict[str, object] = {}
     try:
         page = context.new_page()
         login(page, username)
+    except BaseException:
+        context.close()
+        raise
+    return context, page
+
+
+@pytest.mark.parametrize("username", list(WALK))
+def test_pages_in_russian_with_no_serious_axe_violation(browser, server, axe_script, username):
+    set_language(server, username, "ru")
+    context, page = _signed_in(browser, server, username)
+    problems: dict[str, object] = {}
+    try:
         for url in WALK[username]:
             page.goto(url)
             expect(page.locator("main h1, main h2").first).to_be_visible()
@@ -254,12 +264,9 @@ def test_every_page_has_no_serious_axe_violation(browser, server, axe_script, us
     if axe_script is None:
         pytest.skip("axe-core not available: npm is missing")
     ids = _demo_ids(server)
-    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context, page = _signed_in(browser, server, username)
     problems: dict[str, object] = {}
     try:
-        page = context.new_page()
-        login(page, username)
         for name, url, action in _steps(username, ids):
             page.goto(url)
             expect(page.locator("h1, h2").first).to_be_visible(timeout=20_000)
