@@ -10,6 +10,9 @@ process tree after a warm-up viewer, after N viewers and after they all disconne
 (RSS with N − RSS warm) / N. Then we wait for Reflex's state expiry (`redis_token_expiration`,
 shortened to --expiry seconds for the run; production uses 600 s, rxconfig.py) and count the
 state files and in-memory states left: an idle tab's state must be gone once it expires.
+
+`--floor` measures what a connection costs before ordertrack: a bare websocket under granian and
+a tab of a minimal Reflex app, the same way.
 """
 
 from __future__ import annotations
@@ -110,11 +113,75 @@ def state_files(states_dir: Path) -> int:
     return sum(1 for p in states_dir.rglob("*.pkl")) if states_dir.exists() else 0
 
 
+def _per_socket(pid: int, counts: list[int], open_one) -> list[tuple[int, int, int]]:
+    """(n, RSS before, RSS with n sockets open) for each n; sockets opened by ``open_one``."""
+    rows = []
+    for n in counts:
+        base = rss_kb(pid)
+        socks = [open_one() for _ in range(n)]
+        time.sleep(3)
+        rows.append((n, base, rss_kb(pid)))
+        for sock in socks:
+            try:
+                sock.close()
+            except Exception:
+                pass
+        time.sleep(2)
+    return rows
+
+
+def floors(counts: list[int]) -> None:
+    """What a connection costs before ordertrack: a bare websocket under granian (the production
+    server, ``bench.fanout_floor``'s ASGI app) and a tab of a minimal Reflex app
+    (``bench/fanout_app``: one small state per tab)."""
+    import signal
+
+    from websockets.sync.client import connect
+
+    from bench import fanout, fanout_floor
+
+    def bare(url: str):
+        sock = connect(url)
+        sock.send("ping")
+        sock.recv()
+        return sock
+
+    def reflex_tab(url: str):
+        sock = ReflexSocket(url)
+        sock.emit(f"{fanout.TAB}.ping", {}, wait=10, quiet=0.02)
+        return sock
+
+    results = {}
+    for name, start, open_one in (("bare websocket, granian", fanout_floor.start_server, bare),
+                                  ("minimal Reflex app", fanout.start_server, reflex_tab)):
+        proc, url = start(Path(tempfile.mkdtemp(prefix="ordertrack-mem-floor-")))
+        try:
+            warm = [open_one(url) for _ in range(3)]
+            time.sleep(1)
+            results[name] = _per_socket(proc.pid, counts, lambda url=url, open_one=open_one: open_one(url))
+            for sock in warm:
+                sock.close()
+        finally:
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.wait(20)
+    print("\nThe floor: server memory per connection before ordertrack (one worker)")
+    print("| server | connections | RSS before (MB) | RSS with them (MB) | per connection (KB) |")
+    print("|---|---|---|---|---|")
+    for name, rows in results.items():
+        for n, base, loaded in rows:
+            print(f"| {name} | {n:,} | {base / 1024:.0f} | {loaded / 1024:.0f} | {(loaded - base) / n:.0f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--viewers", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--expiry", type=int, default=60, help="state expiry for this run, seconds")
+    parser.add_argument("--floor", action="store_true",
+                        help="instead: a bare granian websocket and a minimal Reflex app's tab, per connection")
     args = parser.parse_args()
+    if args.floor:
+        floors(args.viewers)
+        return
     os.environ["REFLEX_REDIS_TOKEN_EXPIRATION"] = str(args.expiry)
     tmp = Path(tempfile.mkdtemp(prefix="ordertrack-mem-"))
     proc, url, _ = start_server(tmp, 300)
