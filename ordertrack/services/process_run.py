@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Engine, bindparam, func, tuple_, update
+from sqlalchemy import Engine, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from ordertrack.db.engine import session_scope
@@ -586,30 +586,20 @@ def sweep_tasks(engine: Engine, *, now: datetime, calendar: BusinessCalendar, ba
             query = (select(TaskInstance.id, TaskInstance.due_kind, TaskInstance.version)
                      .where(col(TaskInstance.due_at) <= now, col(TaskInstance.due_kind).is_not(None))
                      .order_by(col(TaskInstance.due_at)).limit(batch).with_for_update(skip_locked=True))
-            if tried:
-                query = query.where(col(TaskInstance.id).not_in(tried))
-            if waiting := broken.waiting(now):
-                query = query.where(tuple_(TaskInstance.id, TaskInstance.version).not_in(waiting))
-            due = session.exec(query).all()
+            due = session.exec(sweeping.unclaimed(query, col(TaskInstance.id), col(TaskInstance.version),
+                                                  tried=tried, waiting=broken.waiting(now))).all()
             if not due:
                 return applied
             for task_id, kind, version in due:
-                session.expire_all()  # every task starts from what the database holds now
-                try:
-                    with session.begin_nested():
-                        if _apply_task_timer(session, task_id=task_id, kind=kind, version=version, now=now,
-                                             calendar=calendar, base_url=base_url, support=support):
-                            done.append(task_id)
-                        else:
-                            tried.add(task_id)
-                except Conflict:
+                outcome = sweeping.apply_row(
+                    session, lambda task_id=task_id, kind=kind, version=version: _apply_task_timer(
+                        session, task_id=task_id, kind=kind, version=version, now=now, calendar=calendar,
+                        base_url=base_url, support=support),
+                    broken=broken, row_id=task_id, version=version, now=now, what=f"timer {kind} of task {task_id}")
+                if outcome is sweeping.Outcome.APPLIED:
+                    done.append(task_id)
+                else:
                     tried.add(task_id)
-                except Exception as exc:
-                    if sweeping.is_database_unavailable(exc):
-                        raise
-                    tried.add(task_id)
-                    if not sweeping.is_row_conflict(exc):
-                        broken.failed(task_id, version, now, exc, f"timer {kind} of task {task_id}")
         for task_id in done:
             broken.succeeded(task_id)
         applied.extend(done)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, case, exists, tuple_, update
+from sqlalchemy import Engine, case, exists, update
 from sqlmodel import Session, col, select
 
 from ordertrack.db.engine import session_scope
@@ -363,27 +363,20 @@ def escalate_due(engine: Engine, *, now: datetime, recipients: Recipients, batch
                      .where(col(OrderFailure.state).in_(OPEN_STATES), col(OrderFailure.escalated_at).is_(None),
                             col(OrderFailure.due_at) <= now)
                      .order_by(col(OrderFailure.due_at)).limit(batch).with_for_update(skip_locked=True))
-            if tried:
-                query = query.where(col(OrderFailure.id).not_in(tried))
-            if waiting := broken.waiting(now):
-                query = query.where(tuple_(OrderFailure.id, OrderFailure.version).not_in(waiting))
-            due = session.exec(query).all()
+            due = session.exec(sweeping.unclaimed(query, col(OrderFailure.id), col(OrderFailure.version),
+                                                  tried=tried, waiting=broken.waiting(now))).all()
             if not due:
                 return escalated
             for failure_id, version in due:
-                session.expire_all()
-                try:
-                    with session.begin_nested():
-                        _escalate(session, failure_id=failure_id, version=version, now=now, recipients=recipients)
+                outcome = sweeping.apply_row(
+                    session, lambda failure_id=failure_id, version=version: _escalate(
+                        session, failure_id=failure_id, version=version, now=now, recipients=recipients),
+                    broken=broken, row_id=failure_id, version=version, now=now,
+                    what=f"escalation of failure {failure_id}")
+                if outcome is sweeping.Outcome.APPLIED:
                     done.append(failure_id)
-                except Conflict:
+                else:
                     tried.add(failure_id)
-                except Exception as exc:
-                    if sweeping.is_database_unavailable(exc):
-                        raise
-                    tried.add(failure_id)
-                    if not sweeping.is_row_conflict(exc):
-                        broken.failed(failure_id, version, now, exc, f"escalation of failure {failure_id}")
         for failure_id in done:
             broken.succeeded(failure_id)
         escalated.extend(done)

@@ -14,18 +14,20 @@ scheduler backs off (``ordertrack.scheduler``).
 
 from __future__ import annotations
 
+import enum
 import logging
 import weakref
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, tuple_
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ordertrack.db.errors import DatabaseUnavailable
 from ordertrack.domain.engine import TransitionRefused
-from ordertrack.services.errors import ServiceError
+from ordertrack.services.errors import Conflict, ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -102,3 +104,48 @@ class BrokenRows:
     def succeeded(self, row_id: int) -> None:
         """Forget a row that went through."""
         self._rows.pop((self._table, row_id), None)
+
+
+class Outcome(enum.Enum):
+    """What applying one claimed row came to."""
+
+    APPLIED = "applied"
+    SKIPPED = "skipped"  # someone changed it first, it no longer has the timer, or its lock is taken
+    FAILED = "failed"  # it raised: set aside in ``BrokenRows``
+
+
+def apply_row(session, apply: Callable[[], bool | None], *, broken: BrokenRows, row_id: int, version: int,
+              now: datetime, what: str) -> Outcome:
+    """Apply one claimed row in a savepoint, starting from what the database holds now.
+
+    ``apply`` returns False when the row no longer needs it (nothing done). A ``Conflict`` or a
+    lock conflict skips the row (the next sweep sees it again); any other error rolls back the
+    savepoint and sets the row aside (``broken``).
+
+    Raises:
+        the database error, when the database does not answer (the whole batch is rolled back).
+    """
+    session.expire_all()
+    try:
+        with session.begin_nested():
+            done = apply()
+    except Conflict:
+        return Outcome.SKIPPED
+    except Exception as exc:
+        if is_database_unavailable(exc):
+            raise
+        if is_row_conflict(exc):
+            log.info("%s: lock conflict, retried next sweep", what)
+            return Outcome.SKIPPED
+        broken.failed(row_id, version, now, exc, what)
+        return Outcome.FAILED
+    return Outcome.SKIPPED if done is False else Outcome.APPLIED
+
+
+def unclaimed(query, id_column, version_column, *, tried: Collection[int], waiting: Iterable[tuple[int, int]]):
+    """``query`` without the rows this sweep has tried and the broken rows still waiting."""
+    if tried:
+        query = query.where(id_column.not_in(tried))
+    if waiting := list(waiting):
+        query = query.where(tuple_(id_column, version_column).not_in(waiting))
+    return query

@@ -27,10 +27,10 @@ from ordertrack.db.models import Order
 from ordertrack.domain.access import SYSTEM
 from ordertrack.domain.calendar import BusinessCalendar
 from ordertrack.services import process_queue
-from ordertrack.services.errors import BadInput, Conflict
+from ordertrack.services.errors import BadInput
 from ordertrack.services.order_moves import move_order, refresh_status
 from ordertrack.services.order_views import ENTITY
-from ordertrack.services.sweeping import BATCH, BrokenRows, is_database_unavailable, is_row_conflict
+from ordertrack.services.sweeping import BATCH, BrokenRows, Outcome, apply_row
 
 log = logging.getLogger(__name__)
 UNKNOWN_TIMER = "unknown timer {kind!r}"
@@ -127,24 +127,15 @@ def sweep(engine: Engine, *, now: datetime, calendar: BusinessCalendar, batch: i
                 return result
             after = (due[-1].due_at, due[-1].order_id)
             for timer in due:
-                what = f"timer {timer.due_kind} of order {timer.order_id}"
-                session.expire_all()  # every row starts from what the database holds now
-                try:
-                    with session.begin_nested():
-                        _apply(session, timer, now=now, calendar=calendar)
-                except Conflict:  # someone else moved it first: nothing is due any more
-                    result.skipped += 1
-                except Exception as exc:
-                    if is_database_unavailable(exc):
-                        raise
-                    if is_row_conflict(exc):
-                        log.info("%s: lock conflict, retried next sweep", what)
-                        result.skipped += 1
-                        continue
-                    broken.failed(timer.order_id, timer.version, now, exc, what)
-                    result.failed += 1
-                else:
+                outcome = apply_row(session, lambda timer=timer: _apply(session, timer, now=now, calendar=calendar),
+                                    broken=broken, row_id=timer.order_id, version=timer.version, now=now,
+                                    what=f"timer {timer.due_kind} of order {timer.order_id}")
+                if outcome is Outcome.APPLIED:
                     applied.append(timer.order_id)
+                elif outcome is Outcome.FAILED:
+                    result.failed += 1
+                else:  # someone else moved it first, or its lock is taken: retried next sweep
+                    result.skipped += 1
         for order_id in applied:
             broken.succeeded(order_id)
         result.applied.extend(applied)
