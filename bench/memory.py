@@ -176,6 +176,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--viewers", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--expiry", type=int, default=60, help="state expiry for this run, seconds")
+    parser.add_argument("--redis", metavar="URL",
+                        help="Reflex's Redis state manager (as in cluster mode) on this Redis database, which is "
+                             "flushed: the worker's memory and Redis's used_memory per viewer")
     parser.add_argument("--floor", action="store_true",
                         help="instead: a bare granian websocket and a minimal Reflex app's tab, per connection")
     args = parser.parse_args()
@@ -183,9 +186,23 @@ def main() -> None:
         floors(args.viewers)
         return
     os.environ["REFLEX_REDIS_TOKEN_EXPIRATION"] = str(args.expiry)
+    redis = None
+    if args.redis:
+        import redis as redis_lib
+
+        redis = redis_lib.Redis.from_url(args.redis)
+        redis.flushdb()
+        os.environ["REFLEX_REDIS_URL"] = args.redis
     tmp = Path(tempfile.mkdtemp(prefix="ordertrack-mem-"))
     proc, url, _ = start_server(tmp, 300)
     states_dir = ROOT / ".states-bench"
+
+    def redis_kb() -> int:
+        return redis.info("memory")["used_memory"] // 1024 if redis is not None else 0
+
+    def stored() -> int:  # state files, or state keys in Redis
+        return redis.dbsize() if redis is not None else state_files(states_dir)
+
     rows = []
     try:
         cookie = sign_in(url, "operator")
@@ -193,34 +210,37 @@ def main() -> None:
         warm.open(3)
         time.sleep(2)
         for n in args.viewers:
-            base = rss_kb(proc.pid)
+            base, redis_base = rss_kb(proc.pid), redis_kb()
             viewers = Viewers(url, cookie)
             t0 = time.perf_counter()
             viewers.open(n)
             opened = time.perf_counter() - t0
             time.sleep(3)
-            loaded = rss_kb(proc.pid)
+            loaded, redis_loaded = rss_kb(proc.pid), redis_kb()
             viewers.close()
             time.sleep(3)
             after_close = rss_kb(proc.pid)
-            rows.append((n, base, loaded, after_close, opened))
+            rows.append((n, base, loaded, after_close, opened, redis_loaded - redis_base))
         warm.close()
-        files_before = state_files(states_dir)
+        files_before = stored()
         t_wait = args.expiry + 45
         print(f"waiting {t_wait} s for idle states to expire ...", file=sys.stderr, flush=True)
         time.sleep(t_wait)
-        files_after = state_files(states_dir)
+        files_after = stored()
         idle_rss = rss_kb(proc.pid)
     finally:
         stop(proc)
-    print("\nServer memory per connected board viewer (production build, 1 worker, 300 active orders)")
-    print("| viewers | RSS before (MB) | RSS with viewers (MB) | per viewer (KB) | after disconnect (MB) | open s |")
-    print("|---|---|---|---|---|---|")
-    for n, base, loaded, after, opened in rows:
+    manager = "Redis state manager" if redis is not None else "disk state manager"
+    print(f"\nServer memory per connected board viewer (production build, 1 worker, {manager}, 300 active orders)")
+    print("| viewers | RSS before (MB) | RSS with viewers (MB) | per viewer (KB) | after disconnect (MB) | open s "
+          "| Redis per viewer (KB) |")
+    print("|---|---|---|---|---|---|---|")
+    for n, base, loaded, after, opened, in_redis in rows:
         print(f"| {n:,} | {base / 1024:.0f} | {loaded / 1024:.0f} | {(loaded - base) / n:.0f} | {after / 1024:.0f} "
-              f"| {opened:.1f} |")
+              f"| {opened:.1f} | {in_redis / n:.0f} |")
+    where = "state keys in Redis" if redis is not None else "state files"
     print(f"\nIdle-state expiry (set to {args.expiry} s for this run; production: 600 s):")
-    print(f"  state files after the viewers left: {files_before}; {t_wait} s later: {files_after}; "
+    print(f"  {where} after the viewers left: {files_before}; {t_wait} s later: {files_after}; "
           f"RSS then {idle_rss / 1024:.0f} MB")
 
 
