@@ -14,14 +14,16 @@ The sweep (``take_due``) writes the day just begun once it has settled (``SETTLE
 committed a moment after midnight with an earlier time are in it), backfills missing days of the
 last 90 and drops older ones; time travel builds a missing day on demand. A history row written
 later with an earlier time (a timer applied late, after downtime) makes the snapshots from its
-time on wrong: ``forget`` drops them and they are built again.
+time on wrong: ``forget`` drops them and they are built again. On PostgreSQL a build and a
+``forget`` take the same transaction lock (``_serialize``), so a day cannot be built from history
+read before a late timer's row and committed after that timer dropped it (SQLite has one writer).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, case, delete, func, insert, literal, union_all
+from sqlalchemy import Engine, case, delete, func, insert, literal, text, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -87,6 +89,17 @@ def rows_then(ids, at: datetime, scope=None):
     ).select_from(changed).join(then, then.id == changed.c.row)
 
 
+_LOCK_KEY = 0x6F74_736E  # pg_advisory_xact_lock key of snapshot writes ("otsn")
+
+
+def _serialize(session: Session) -> None:
+    """Wait for any other transaction building or dropping snapshots (PostgreSQL; held until this
+    transaction ends). A build waiting here then reads the history committed meanwhile; a
+    ``forget`` waiting here then sees, and drops, the days built meanwhile."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+
+
 def latest_day(session: Session, at: datetime) -> datetime | None:
     """The latest day with a complete snapshot whose start is at or before ``at``."""
     return session.exec(select(func.max(BoardSnapshotDay.day)).where(BoardSnapshotDay.day <= at)).one()
@@ -102,6 +115,9 @@ def build(session: Session, *, day: datetime, now: datetime) -> int | None:
     day = day_of(day)
     if session.get(BoardSnapshotDay, day) is not None:
         return None
+    _serialize(session)
+    if session.exec(select(BoardSnapshotDay.day).where(BoardSnapshotDay.day == day)).first() is not None:
+        return None  # built by another transaction while this one waited
     base = session.exec(select(func.max(BoardSnapshotDay.day)).where(BoardSnapshotDay.day < day)).one()
     oldest_done = day - DONE_KEPT
     changed = changed_between(base, day)
@@ -121,7 +137,7 @@ def build(session: Session, *, day: datetime, now: datetime) -> int | None:
             session.flush()
             n = session.exec(insert(BoardSnapshot).from_select(  # type: ignore[call-overload]
                 ["day", "order_id", "phase", "status", "owner_id", "priority", "recorded", "phase_since"],
-                union_all(*parts))).rowcount
+                union_all(*parts)).execution_options(preserve_rowcount=True)).rowcount  # else -1 (PostgreSQL)
             session.get(BoardSnapshotDay, day).orders = n
             session.flush()
     except IntegrityError:  # another worker wrote this day meanwhile
@@ -132,6 +148,7 @@ def build(session: Session, *, day: datetime, now: datetime) -> int | None:
 def forget(session: Session, *, since: datetime | None = None) -> None:
     """Drop the snapshots of the days that start at or after ``since`` (None: all), after a
     history row was written with an earlier time than when it was written (they are built again)."""
+    _serialize(session)
     for table in (BoardSnapshotDay, BoardSnapshot):
         query = delete(table)
         if since is not None:

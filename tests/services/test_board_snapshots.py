@@ -100,3 +100,37 @@ def test_a_timer_applied_late_drops_the_days_it_changed_and_they_are_written_aga
     session.commit()
     board_snapshots.take_due(engine, now=down_until)  # ... and written again with the move
     assert _held(session, board_snapshots.day_of(due) + timedelta(days=1))[a.id][:2] == ("closed", due)
+
+
+def test_a_day_built_while_a_late_timer_drops_it_is_dropped_too():
+    """PostgreSQL: a build still open when a late timer's ``forget`` runs must not survive it
+    (it read history from before the timer's row)."""
+    import threading
+
+    from sqlmodel import Session
+
+    from tests.conftest import scratch_pg
+
+    day = board_snapshots.day_of(NOW - timedelta(days=2))
+    with scratch_pg() as eng:
+        building = Session(eng)
+        finished = threading.Event()
+
+        def late_timer() -> None:
+            with Session(eng) as session:
+                board_snapshots.forget(session, since=day - timedelta(hours=1))
+                session.commit()
+            finished.set()
+
+        thread = threading.Thread(target=late_timer)
+        try:
+            assert board_snapshots.build(building, day=day, now=NOW) == 0  # written, not yet committed
+            thread.start()
+            assert not finished.wait(0.5)  # it waits for the build ...
+            building.commit()
+        finally:
+            building.close()
+        assert finished.wait(10)  # ... and then drops the day just built
+        thread.join()
+        with Session(eng) as session:
+            assert session.exec(select(BoardSnapshotDay)).all() == []
