@@ -88,11 +88,11 @@ def shell(
                 rx.hstack(
                     language_switch(lang, on_language),
                     rx.color_mode.button(variant="ghost", aria_label=T("Toggle light/dark mode")),
-                    native_form(  # a native post: the server revokes the session and clears the cookie
+                    rx.cond(user_name != "", native_form(  # a native post: the server revokes the session
                         rx.button(rx.icon("log-out", size=16), rx.text(T("Sign out"), display=_WIDE),
                                   variant="soft", type="submit", aria_label=T("Sign out"), id="sign-out"),
                         action=routes.SIGN_OUT, method="post", margin="0",
-                    ),
+                    )),
                     align="center",
                     spacing="3",
                 ),

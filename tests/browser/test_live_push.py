@@ -202,6 +202,7 @@ def test_open_pages_say_so_when_their_session_ends(browser, server):
             expect(notice).to_have_attribute("role", "alert")
             expect(notice).to_contain_text("You have been signed out, so this page no longer updates.")
             expect(page.locator("#shell-user")).to_have_count(0)  # nobody is signed in here any more
+            expect(page.locator("#sign-out")).to_have_count(0)  # nor anyone to sign out
         board.locator("#session-ended-sign-in").click()
         board.wait_for_url(lambda u: u.split("?")[0].rstrip("/").endswith("/login"))
         login(board, "customer2")
