@@ -69,7 +69,7 @@ test: install-test catalogs
 	$(PY) -m pytest
 
 lint: install-test
-	$(VENV)/bin/ruff check ordertrack tests bench
+	$(VENV)/bin/ruff check ordertrack tests bench alembic
 	$(VENV)/bin/lint-imports
 
 bench: install-test
