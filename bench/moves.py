@@ -155,7 +155,8 @@ def run(url: str, moves: int, *, threads: int = 1, profile: bool = False, show_s
 def through_reflex(clients: int, per_client: int) -> dict:
     """Moves through the order page's handlers of the production build: ``clients`` tabs at once
     (one thread each, the operator's session), each opening its own orders and moving them
-    Planning → Execution (load, open_move, confirm_move: the three events a person sends)."""
+    Planning → Execution (load, open_move, confirm_move: the three events a person sends; and
+    the page's live watcher, which re-reads the page after other tabs' moves of the customer)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from sqlmodel import create_engine
@@ -177,18 +178,40 @@ def through_reflex(clients: int, per_client: int) -> dict:
         socks = [ReflexSocket(url, cookie=cookie) for _ in range(clients)]
         replies: dict[str, str] = {}
 
+        def send_until(sock, handler: str, path: str, query: dict, done) -> str:
+            """Send one event; read frames until ``done(frame)`` (the exchange this event starts:
+            Reflex handles a tab's events concurrently, so the next one waits for this one)."""
+            event = {"name": handler, "payload": {}, "router_data": {"pathname": path, "asPath": path,
+                                                                      "query": query}}
+            if handler.endswith("confirm_move"):
+                event["payload"] = {"form_data": {"comment": ""}}
+            elif handler.endswith("open_move"):
+                event["payload"] = {"target": "execution"}
+            sock.ws.send("42/_event," + json.dumps(["event", event]))
+            deadline = time.monotonic() + 20
+            while True:
+                frame = sock._recv(max(0.01, deadline - time.monotonic()))
+                if done(frame):
+                    return frame
+
         def work(i: int) -> list[float]:
             sock, took = socks[i], []
             for number in shares[i]:
                 path, query = f"/orders/{number}", {"number": number}
-                sock.emit(f"{OrderState.get_full_name()}.load", {}, path=path, query=query, wait=20, quiet=0.001)
-                sock.emit(f"{MovesState.get_full_name()}.open_move", {"target": "execution"}, path=path,
-                          query=query, wait=20, quiet=0.001)
-                t0 = time.perf_counter()
-                reply = sock.emit(f"{MovesState.get_full_name()}.confirm_move", {"form_data": {"comment": ""}},
-                                  path=path, query=query, wait=20, quiet=0.001)
+                send_until(sock, f"{OrderState.get_full_name()}.load", path, query,
+                           lambda frame, number=number: f'"{number}"' in frame and "history_rx_state_" in frame)
+                # the page's live watcher, as a browser starts it (a background event: no reply)
+                sock.ws.send("42/_event," + json.dumps(["event", {
+                    "name": f"{OrderState.get_full_name()}.watch", "payload": {},
+                    "router_data": {"pathname": path, "asPath": path, "query": query}}]))
+                send_until(sock, f"{MovesState.get_full_name()}.open_move", path, query,
+                           lambda frame: '"dialog_open_rx_state_":true' in frame.replace(" ", ""))
+                t0 = time.perf_counter()  # until the page shows the move (or says why not)
+                reply = send_until(sock, f"{MovesState.get_full_name()}.confirm_move", path, query,
+                                   lambda frame, number=number: "__toast" in frame and (
+                                       f"{number}:" in frame or "error" in frame))
                 took.append(time.perf_counter() - t0)
-                replies[number] = json.dumps(reply, ensure_ascii=False)
+                replies[number] = reply
             return took
 
         start = time.perf_counter()

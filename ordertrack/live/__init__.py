@@ -11,12 +11,13 @@ import asyncio
 from contextlib import asynccontextmanager
 
 from ordertrack.live import bus, fanout
+from ordertrack.live.bus import current as change_number
 from ordertrack.live.bus import publish
 from ordertrack.live.cache import shared
 from ordertrack.live.fanout import scope_of, serve
 from ordertrack.live.watch import watch
 
-__all__ = ["lifespan", "publish", "scope_of", "serve", "shared", "watch"]
+__all__ = ["change_number", "lifespan", "publish", "scope_of", "serve", "shared", "watch"]
 
 
 @asynccontextmanager

@@ -146,14 +146,15 @@ def is_connected(token: str) -> bool:
 
 async def follow(
     token: str,
-    refresh: Callable[[], Awaitable[bool]],
+    refresh: Callable[[int | None], Awaitable[bool]],
     *,
     idle_seconds: float = 60.0,
     concerns: Callable[[frozenset[int]], bool] | None = None,
 ) -> None:
-    """Call ``refresh`` after every change until it returns False or the tab disconnects.
+    """Call ``refresh(n)`` after every change (``n``: the latest change's number) until it
+    returns False or the tab disconnects.
 
-    ``refresh`` also runs every ``idle_seconds`` without a change, so words like
+    ``refresh(None)`` also runs every ``idle_seconds`` without a change, so words like
     "in phase 2 days" keep up with the clock. ``concerns``: whether a change of these
     customers' data concerns the tab (changes that name other customers only are skipped).
     """
@@ -166,7 +167,7 @@ async def follow(
             changed = changed_since(before)
             if changed is not None and not concerns(changed):
                 continue
-        if not await refresh():
+        if not await refresh(None if seen == before else seen):
             return
 
 

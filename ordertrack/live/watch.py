@@ -17,12 +17,15 @@ PROCESS_ID = f"{os.getpid()}-{id(bus)}"
 
 
 async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float = 60.0,
-                customer: Callable[[], int] | None = None) -> None:
+                customer: Callable[[], int] | None = None, read_at: Callable[[], int] | None = None) -> None:
     """Run in a background handler: refresh ``state`` after each change while the tab stays on
     the page it started on and its session is valid (when it ends, the shell says so).
 
     ``customer``: the one customer whose data the page shows (0: not known yet); changes of
     other customers' data only are then skipped (one order's page among many staff tabs).
+    ``read_at``: the change number (``live.change_number()``) when the tab last began reading
+    its data; a change it has read since is skipped (the tab that made it has just re-read
+    the page).
 
     The state must have the backend vars ``_watch_path`` and ``_watcher`` (str).
     """
@@ -41,10 +44,12 @@ async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float 
             refresh()
         return True
 
-    async def step() -> bool:
+    async def step(change: int | None) -> bool:
         async with state:
             if state._watch_path != path or state.router.page.path != path:
                 return False
+            if change is not None and read_at is not None and read_at() >= change:
+                return True  # read after this change: nothing new to show
             try:
                 alive = await offload.run(blocking_step)
             except DatabaseUnavailable:

@@ -125,8 +125,9 @@ def test_a_tab_showing_one_customers_data_is_refreshed_only_by_changes_that_conc
         monkeypatch.setattr(bus, "_loop", asyncio.get_running_loop())
         monkeypatch.setattr(bus, "_recent", bus.deque(maxlen=256))
 
-        async def refresh() -> bool:
-            refreshed.append(bus.current())
+        async def refresh(change: int | None) -> bool:
+            assert change == bus.current()
+            refreshed.append(change)
             return len(refreshed) < 2
 
         task = asyncio.create_task(bus.follow("t", refresh, idle_seconds=30, concerns=lambda changed: 7 in changed))
@@ -182,3 +183,69 @@ def test_tabs_get_only_the_vars_that_changed_and_a_new_tab_gets_the_whole_view(r
     assert _push_all() == 2
     assert sorted(registry, key=lambda r: r[2]) == [
         ("board_state", board, ["sid-t1"]), ("board_state", {"planning": []}, ["sid-t2"])]
+
+
+class _Tab:
+    """What ``live.watch`` uses of a page's State: its lock, route, token, session and vars."""
+
+    def __init__(self) -> None:
+        from types import SimpleNamespace
+
+        self.router = SimpleNamespace(page=SimpleNamespace(path="/orders/[number]"),
+                                      session=SimpleNamespace(client_token="tab-1"))
+        self._watcher = self._watch_path = ""
+        self.lang = "en"
+        self.read_at = -1
+        self.refreshed: list[int] = []
+        self._lock = asyncio.Lock()
+
+    async def __aenter__(self):
+        await self._lock.acquire()
+        return self
+
+    async def __aexit__(self, *exc):
+        self._lock.release()
+
+    def _secret(self) -> str:
+        return "secret"
+
+
+def test_a_tab_skips_the_changes_it_has_already_read_but_not_the_later_ones(monkeypatch):
+    """The tab that made a change re-reads its page at once; its watcher then skips that change
+    (one read, not two) and still refreshes for the next one and on the idle tick."""
+    from ordertrack import sessions
+    from ordertrack.domain.access import SYSTEM
+    from ordertrack.live import bus, watch
+
+    monkeypatch.setattr(bus, "is_connected", lambda token: True)
+    monkeypatch.setattr(sessions, "resolve", lambda secret: SYSTEM)
+    tab = _Tab()
+
+    def refresh() -> None:  # the page's read: it has seen every change so far
+        tab.read_at = bus.current()
+        tab.refreshed.append(tab.read_at)
+
+    async def scenario() -> None:
+        monkeypatch.setattr(bus, "_loop", asyncio.get_running_loop())
+        task = asyncio.create_task(watch(tab, refresh=refresh, idle_seconds=0.5, read_at=lambda: tab.read_at))
+        await asyncio.sleep(0.05)
+        bus._wake("7")
+        tab.read_at = bus.current()  # this tab's own move: it re-read the page itself
+        await asyncio.sleep(0.1)
+        skipped = list(tab.refreshed)
+        bus._wake("7")  # someone else's change
+        await asyncio.sleep(0.1)
+        after_other = list(tab.refreshed)
+        await asyncio.sleep(0.6)  # the idle tick refreshes though nothing changed
+        task.cancel()
+        return skipped, after_other, list(tab.refreshed)
+
+    start = bus.current()
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(asyncio.run(scenario())))  # a loop of its own
+    worker.start()
+    worker.join(10)
+    skipped, after_other, final = result[0]
+    assert skipped == [], "the change the tab had already read"
+    assert after_other == [start + 2], "another change after it"
+    assert len(final) == 2 and final[-1] == start + 2, "the idle tick"

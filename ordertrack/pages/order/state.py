@@ -26,7 +26,7 @@ from ordertrack.db.engine import session_scope
 from ordertrack.db.models import Order
 from ordertrack.domain.timefmt import duration_words
 from ordertrack.i18n.notes import localize
-from ordertrack.live import publish, watch
+from ordertrack.live import change_number, publish, watch
 from ordertrack.pages.order.common import Snapshot, fmt
 from ordertrack.services import customer_view, order_views
 from ordertrack.services.errors import BadInput, NotFound
@@ -100,6 +100,7 @@ class OrderState(AppState):
     _customer_id: int = 0
     _watcher: str = ""
     _watch_path: str = ""
+    _read_at: int = -1  # live.change_number() when the page was last read (the watcher skips older changes)
 
     # What a section substate overrides (the page itself has none of its own).
     def _read(self, session: Session, snap: Snapshot) -> dict[str, Any]:
@@ -132,6 +133,7 @@ class OrderState(AppState):
         """The header and every section, read in one transaction (one consistent snapshot)."""
         sections = self._sections()
         now, principal = get_clock().now(), current_principal()
+        read_at = change_number()  # every change up to this one is committed: this read sees it
         with session_scope() as session:
             detail = order_views.get_order(session, principal=principal, number=number, now=now)
             customer_id = session.get(Order, detail.card.id).customer_id
@@ -148,6 +150,7 @@ class OrderState(AppState):
             else:
                 section._show(values)
         self.state = "found"
+        self._read_at = read_at
 
     def _clear(self) -> None:
         self._order_id = self._version = self._customer_id = 0
@@ -198,4 +201,5 @@ class OrderState(AppState):
     @guard(background=True)
     async def watch(self):
         """Keep this tab's order current while it is open (changes by others appear live)."""
-        await watch(self, refresh=self._refresh_if_idle, customer=lambda: self._customer_id)
+        await watch(self, refresh=self._refresh_if_idle, customer=lambda: self._customer_id,
+                    read_at=lambda: self._read_at)
