@@ -38,23 +38,33 @@ def version() -> tuple[int, int]:
 
 
 _dirty: set[int] | None = set()  # customers whose data changed since ``take_dirty``; None: anything
-_recent: deque[tuple[int, frozenset[int] | None]] = deque(maxlen=256)  # (change number, its customers)
+# (change number, its customers, its orders); None: possibly anything
+_recent: deque[tuple[int, frozenset[int] | None, frozenset[int] | None]] = deque(maxlen=256)
+
+
+def _ids(part: str) -> frozenset[int] | None:
+    try:
+        return frozenset(int(number) for number in part.split(",") if number)
+    except ValueError:
+        return None
 
 
 def _customers(payload: str) -> frozenset[int] | None:
-    """The customers a change's payload names (None: possibly anything)."""
-    if payload == "*":
-        return None
-    try:
-        return frozenset(int(part) for part in payload.split(",") if part)
-    except ValueError:
-        return None
+    """The customers a change's payload ("3,4" or "3,4;17": customers; orders) names (None:
+    possibly anything)."""
+    return None if payload == "*" else _ids(payload.partition(";")[0])
+
+
+def _orders(payload: str) -> frozenset[int] | None:
+    """The orders a change's payload names (None: not named, possibly any of its customers')."""
+    customers, named, orders = payload.partition(";")
+    return _ids(orders) if named and customers != "*" else None
 
 
 def _mark(payload: str) -> None:
     global _dirty
     customers = _customers(payload)
-    _recent.append((_seq + 1, customers))
+    _recent.append((_seq + 1, customers, None if customers is None else _orders(payload)))
     if customers is None or _dirty is None:
         _dirty = None
         return
@@ -69,11 +79,27 @@ def changed_since(seen: int) -> frozenset[int] | None:
     if not _recent or _recent[0][0] > seen + 1:
         return None
     out: set[int] = set()
-    for number, customers in _recent:
+    for number, customers, _ in _recent:
         if number > seen:
             if customers is None:
                 return None
             out |= customers
+    return frozenset(out)
+
+
+def orders_changed_since(seen: int) -> frozenset[int] | None:
+    """The orders changed after change number ``seen`` when every change since named its orders
+    (None: some did not, or too long ago to tell)."""
+    if seen >= _seq:
+        return frozenset()
+    if not _recent or _recent[0][0] > seen + 1:
+        return None
+    out: set[int] = set()
+    for number, _, orders in _recent:
+        if number > seen:
+            if orders is None:
+                return None
+            out |= orders
     return frozenset(out)
 
 
@@ -94,7 +120,7 @@ def _wake(payload: str = "*") -> None:
     _waiters.clear()
 
 
-def publish(customers: Iterable[int] | None = None) -> None:
+def publish(customers: Iterable[int] | None = None, orders: Iterable[int] | None = None) -> None:
     """Tell every watcher (this worker at once and, through Redis, the others) that data changed.
 
     Callable from any thread; never blocks and never fails the change that calls it.
@@ -102,10 +128,14 @@ def publish(customers: Iterable[int] | None = None) -> None:
     Args:
         customers: the customers whose data changed, when the caller knows (live views of
             other tenants are then not recomputed); None: anything may have changed.
+        orders: with ``customers``, when the change is only to these orders of theirs (an
+            order's page then skips other orders' changes); None: anything of theirs.
     """
     global _published
     _published += 1
     payload = "*" if customers is None else ",".join(str(int(c)) for c in customers) or "*"
+    if payload != "*" and orders is not None:
+        payload += ";" + ",".join(str(int(o)) for o in orders)
     loop = _loop
     if loop is not None and not loop.is_closed():
         loop.call_soon_threadsafe(_publish_here, payload)
@@ -150,6 +180,7 @@ async def follow(
     *,
     idle_seconds: float = 60.0,
     concerns: Callable[[frozenset[int]], bool] | None = None,
+    order: Callable[[], int] | None = None,
 ) -> None:
     """Call ``refresh(n)`` after every change (``n``: the latest change's number) until it
     returns False or the tab disconnects.
@@ -157,6 +188,8 @@ async def follow(
     ``refresh(None)`` also runs every ``idle_seconds`` without a change, so words like
     "in phase 2 days" keep up with the clock. ``concerns``: whether a change of these
     customers' data concerns the tab (changes that name other customers only are skipped).
+    ``order``: the one order the tab shows (0: not known yet); changes that name only other
+    orders are skipped.
     """
     seen = current()
     while True:
@@ -166,6 +199,10 @@ async def follow(
         if concerns is not None and seen != before:
             changed = changed_since(before)
             if changed is not None and not concerns(changed):
+                continue
+        if order is not None and seen != before and order():
+            orders = orders_changed_since(before)
+            if orders is not None and order() not in orders:
                 continue
         if not await refresh(None if seen == before else seen):
             return

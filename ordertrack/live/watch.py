@@ -17,12 +17,15 @@ PROCESS_ID = f"{os.getpid()}-{id(bus)}"
 
 
 async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float = 60.0,
-                customer: Callable[[], int] | None = None, read_at: Callable[[], int] | None = None) -> None:
+                customer: Callable[[], int] | None = None, order: Callable[[], int] | None = None,
+                read_at: Callable[[], int] | None = None) -> None:
     """Run in a background handler: refresh ``state`` after each change while the tab stays on
     the page it started on and its session is valid (when it ends, the shell says so).
 
     ``customer``: the one customer whose data the page shows (0: not known yet); changes of
     other customers' data only are then skipped (one order's page among many staff tabs).
+    ``order``: the one order the page shows (0: not known yet); changes that name only other
+    orders (``publish(orders=...)``) are skipped.
     ``read_at``: the change number (``live.change_number()``) when the tab last began reading
     its data; a change it has read since is skipped (the tab that made it has just re-read
     the page).
@@ -60,7 +63,7 @@ async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float 
 
     try:
         concerns = None if customer is None else (lambda changed: not customer() or customer() in changed)
-        await bus.follow(token, step, idle_seconds=idle_seconds, concerns=concerns)
+        await bus.follow(token, step, idle_seconds=idle_seconds, concerns=concerns, order=order)
     finally:
         async with state:
             if state._watch_path == path:

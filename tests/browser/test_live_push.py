@@ -213,3 +213,35 @@ def test_open_pages_say_so_when_their_session_ends(browser, server):
         _move(staff, number, "planning")  # leave the demo data as other tests expect it
         staff.close()
         context.close()
+
+
+def test_an_open_order_page_shows_a_change_staff_make_to_that_order(browser, server):
+    """The customer has their order open; staff run its queue forward and then move it back on
+    their own order page. Both changes name the order (``publish(orders=...)``), and the
+    customer's page shows each without a reload."""
+    from playwright.sync_api import expect
+
+    from tests.browser.conftest import login
+
+    number, other = _orders_of(server, "customer2", "planning")[:2]
+    context = browser.new_context(base_url=server.url)
+    staff = _socket(server, "operator")
+    try:
+        page = context.new_page()
+        login(page, "customer2")
+        page.goto(f"/orders/{number}")
+        phase = page.locator("#order-phase")
+        expect(phase).to_contain_text("Planning")  # the process's name of the phase
+        planning = phase.inner_text()
+        _move(staff, other, "execution")  # another order of the same customer: this page has nothing new
+        expect(phase).to_have_text(planning)
+        _move(staff, number, "execution")
+        expect(phase).to_contain_text("Execution", timeout=5000)
+        _move(staff, number, "planning")
+        expect(phase).to_have_text(planning, timeout=5000)
+    finally:
+        for n in (number, other):
+            if _phase(server, n) != "planning":
+                _move(staff, n, "planning")  # leave the demo data as other tests expect it
+        staff.close()
+        context.close()

@@ -249,3 +249,36 @@ def test_a_tab_skips_the_changes_it_has_already_read_but_not_the_later_ones(monk
     assert skipped == [], "the change the tab had already read"
     assert after_other == [start + 2], "another change after it"
     assert len(final) == 2 and final[-1] == start + 2, "the idle tick"
+
+
+def test_an_order_page_skips_changes_that_name_only_other_orders(monkeypatch):
+    """A move or note on one order (``publish(customers=..., orders=...)``) refreshes that order's
+    open pages, not the pages of the customer's other orders; a change that does not name its
+    orders (or names none of its customers) still refreshes them all."""
+    from ordertrack.live import bus
+
+    monkeypatch.setattr(bus, "is_connected", lambda token: True)
+    refreshed: list[int] = []
+
+    async def scenario() -> None:
+        monkeypatch.setattr(bus, "_loop", asyncio.get_running_loop())
+        monkeypatch.setattr(bus, "_recent", bus.deque(maxlen=256))
+
+        async def refresh(change: int | None) -> bool:
+            refreshed.append(change)
+            return len(refreshed) < 3
+
+        task = asyncio.create_task(bus.follow("t", refresh, idle_seconds=30, concerns=lambda changed: 3 in changed,
+                                              order=lambda: 17))
+        for payload in ("3;18", "3;18,19", "3;17", "4;17", "3", "*"):
+            await asyncio.sleep(0.01)
+            bus._wake(payload)
+        await asyncio.wait_for(task, 2)
+
+    start = bus.current()
+    worker = threading.Thread(target=lambda: asyncio.run(scenario()))  # a loop of its own
+    worker.start()
+    worker.join(10)
+    assert refreshed == [start + 3, start + 5, start + 6], "its own order's, its customer's unnamed, anything"
+    assert bus._customers("3,4;17") == {3, 4} and bus._orders("3,4;17") == {17}
+    assert bus._orders("3,4") is None and bus._orders("*;17") is None

@@ -108,7 +108,7 @@ class MovesState(OrderState):
             return [OrderState.refresh, rx.toast.error(refused.reason)]
         except ServiceError as refused:  # a conflict, a vanished order: show it as it now is
             return [OrderState.refresh, rx.toast.error(refused.message)]
-        publish(customers=[self._customer_id])
+        publish(customers=[self._customer_id], orders=[self._order_id])
         return [OrderState.refresh, MovesState.announce_move]
 
     def _move(self, *, comment: str, channel: str | None) -> None:

@@ -122,7 +122,7 @@ class OrderState(AppState):
     def _changed(self, notice: str) -> list:
         """After a change to the order: tell every open view of it, then read this page again and
         say ``notice``."""
-        publish(customers=[self._customer_id])
+        publish(customers=[self._customer_id], orders=[self._order_id])
         return [OrderState.refresh, rx.toast.success(notice)]
 
     def _sections(self) -> list[OrderState]:
@@ -202,4 +202,4 @@ class OrderState(AppState):
     async def watch(self):
         """Keep this tab's order current while it is open (changes by others appear live)."""
         await watch(self, refresh=self._refresh_if_idle, customer=lambda: self._customer_id,
-                    read_at=lambda: self._read_at)
+                    order=lambda: self._order_id, read_at=lambda: self._read_at)
