@@ -17,3 +17,20 @@ def cpu_yardstick() -> float:
     for i in range(10_000_000):
         total += i
     return time.process_time() - start
+
+
+def wait_up(proc, log, ready, *, seconds: float) -> None:
+    """Wait until ``ready()`` (it raises OSError until the server answers); RuntimeError with the
+    server's log when it exits or ``seconds`` pass."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text()[-3000:])
+        try:
+            ready()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("server not up:\n" + log.read_text()[-3000:])

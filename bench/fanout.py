@@ -38,7 +38,7 @@ from pathlib import Path
 
 from websockets.asyncio.client import connect
 
-from bench import pct
+from bench import pct, wait_up
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "bench" / "fanout_app"
@@ -65,16 +65,8 @@ def start_server(tmp: Path) -> tuple[subprocess.Popen, str]:
                              "--backend-port", str(port), "--loglevel", "warning"], cwd=APP, env=env,
                             stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(log.read_text()[-3000:])
-        try:
-            with urllib.request.urlopen(f"{url}/ping", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("server not up:\n" + log.read_text()[-3000:])
+    wait_up(proc, log, lambda: urllib.request.urlopen(f"{url}/ping", timeout=2).close(), seconds=300)
+    return proc, url
 
 
 class Client:

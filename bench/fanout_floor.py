@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import pct
+from bench import pct, wait_up
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,17 +75,8 @@ def start_server(tmp: Path) -> tuple[subprocess.Popen, str]:
                              "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning",
                              "bench.fanout_floor:app"], cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
                             start_new_session=True)
-    url = f"ws://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(log.read_text()[-3000:])
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("granian did not start")
+    wait_up(proc, log, lambda: socket.create_connection(("127.0.0.1", port), timeout=1).close(), seconds=60)
+    return proc, f"ws://127.0.0.1:{port}/"
 
 
 async def run(url: str, viewers: int, changes: int) -> tuple[list[float], list[float], list[float]]:

@@ -71,36 +71,32 @@ def _mark(payload: str) -> None:
     _dirty |= customers
 
 
-def changed_since(seen: int) -> frozenset[int] | None:
-    """The customers whose data changed after change number ``seen`` (None: possibly anything,
-    or too long ago to tell)."""
+def _named_since(seen: int, field: int) -> frozenset[int] | None:
+    """The union of ``_recent``'s ``field`` (1: customers, 2: orders) over the changes after
+    ``seen``; None when one of them did not name them or ``seen`` is too long ago to tell."""
     if seen >= _seq:
         return frozenset()
     if not _recent or _recent[0][0] > seen + 1:
         return None
     out: set[int] = set()
-    for number, customers, _ in _recent:
-        if number > seen:
-            if customers is None:
+    for change in _recent:
+        if change[0] > seen:
+            if change[field] is None:
                 return None
-            out |= customers
+            out |= change[field]
     return frozenset(out)
+
+
+def changed_since(seen: int) -> frozenset[int] | None:
+    """The customers whose data changed after change number ``seen`` (None: possibly anything,
+    or too long ago to tell)."""
+    return _named_since(seen, 1)
 
 
 def orders_changed_since(seen: int) -> frozenset[int] | None:
     """The orders changed after change number ``seen`` when every change since named its orders
     (None: some did not, or too long ago to tell)."""
-    if seen >= _seq:
-        return frozenset()
-    if not _recent or _recent[0][0] > seen + 1:
-        return None
-    out: set[int] = set()
-    for number, _, orders in _recent:
-        if number > seen:
-            if orders is None:
-                return None
-            out |= orders
-    return frozenset(out)
+    return _named_since(seen, 2)
 
 
 def take_dirty() -> set[int] | None:

@@ -118,28 +118,9 @@ def test_a_tab_showing_one_customers_data_is_refreshed_only_by_changes_that_conc
     customers' data, refreshes for its own customer's and for "anything may have changed"."""
     from ordertrack.live import bus
 
-    monkeypatch.setattr(bus, "is_connected", lambda token: True)
-    refreshed: list[int] = []
-
-    async def scenario() -> None:
-        monkeypatch.setattr(bus, "_loop", asyncio.get_running_loop())
-        monkeypatch.setattr(bus, "_recent", bus.deque(maxlen=256))
-
-        async def refresh(change: int | None) -> bool:
-            assert change == bus.current()
-            refreshed.append(change)
-            return len(refreshed) < 2
-
-        task = asyncio.create_task(bus.follow("t", refresh, idle_seconds=30, concerns=lambda changed: 7 in changed))
-        for payload in ("3", "3,4", "7", "5", "*"):
-            await asyncio.sleep(0.01)
-            bus._wake(payload)
-        await asyncio.wait_for(task, 2)
-
     start = bus.current()
-    worker = threading.Thread(target=lambda: asyncio.run(scenario()))  # as _push_all: a loop of its own
-    worker.start()
-    worker.join(10)
+    refreshed = _followed(monkeypatch, ("3", "3,4", "7", "5", "*"), stop_after=2,
+                          concerns=lambda changed: 7 in changed)
     assert refreshed == [start + 3, start + 5], "only the change of customer 7 and the unknown one"
     assert bus.changed_since(start) is None, "an unknown change since: anything"
     assert bus.changed_since(start + 3) is None
@@ -257,28 +238,38 @@ def test_an_order_page_skips_changes_that_name_only_other_orders(monkeypatch):
     orders (or names none of its customers) still refreshes them all."""
     from ordertrack.live import bus
 
+    start = bus.current()
+    refreshed = _followed(monkeypatch, ("3;18", "3;18,19", "3;17", "4;17", "3", "*"), stop_after=3,
+                          concerns=lambda changed: 3 in changed, order=lambda: 17)
+    assert refreshed == [start + 3, start + 5, start + 6], "its own order's, its customer's unnamed, anything"
+    assert bus._customers("3,4;17") == {3, 4} and bus._orders("3,4;17") == {17}
+    assert bus._orders("3,4") is None and bus._orders("*;17") is None
+
+
+def _followed(monkeypatch, payloads: tuple[str, ...], *, stop_after: int, **follow) -> list[int | None]:
+    """Run ``bus.follow`` in a loop of its own (as _push_all: Playwright's loop runs in the main
+    thread) while changes with ``payloads`` arrive; the change numbers it refreshed for."""
+    from ordertrack.live import bus
+
     monkeypatch.setattr(bus, "is_connected", lambda token: True)
-    refreshed: list[int] = []
+    refreshed: list[int | None] = []
 
     async def scenario() -> None:
         monkeypatch.setattr(bus, "_loop", asyncio.get_running_loop())
         monkeypatch.setattr(bus, "_recent", bus.deque(maxlen=256))
 
         async def refresh(change: int | None) -> bool:
+            assert change == bus.current()
             refreshed.append(change)
-            return len(refreshed) < 3
+            return len(refreshed) < stop_after
 
-        task = asyncio.create_task(bus.follow("t", refresh, idle_seconds=30, concerns=lambda changed: 3 in changed,
-                                              order=lambda: 17))
-        for payload in ("3;18", "3;18,19", "3;17", "4;17", "3", "*"):
+        task = asyncio.create_task(bus.follow("t", refresh, idle_seconds=30, **follow))
+        for payload in payloads:
             await asyncio.sleep(0.01)
             bus._wake(payload)
         await asyncio.wait_for(task, 2)
 
-    start = bus.current()
-    worker = threading.Thread(target=lambda: asyncio.run(scenario()))  # a loop of its own
+    worker = threading.Thread(target=lambda: asyncio.run(scenario()))
     worker.start()
     worker.join(10)
-    assert refreshed == [start + 3, start + 5, start + 6], "its own order's, its customer's unnamed, anything"
-    assert bus._customers("3,4;17") == {3, 4} and bus._orders("3,4;17") == {17}
-    assert bus._orders("3,4") is None and bus._orders("*;17") is None
+    return refreshed
