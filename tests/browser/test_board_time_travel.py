@@ -23,7 +23,10 @@ def test_as_of_before_a_move_with_changes_since(page, server):
     before = datetime.now(UTC).replace(second=0, microsecond=0)
     engine = create_engine(server.db_url)
     with Session(engine) as s:
-        order = s.exec(select(Order).where(Order.phase == "execution").order_by(Order.number)).first()
+        # one in Execution since before the moment (an earlier test may have moved one there in
+        # this very minute, after the moment, which is the start of the minute)
+        order = s.exec(select(Order).where(Order.phase == "execution", Order.phase_since < before)
+                       .order_by(Order.number)).first()
         number = order.number
         operator = accounts.principal_of(s.exec(select(User).where(User.username == "operator")).one())
         order_moves.move_order(s, principal=operator, order_id=order.id, target="planning", expected_version=order.version,
