@@ -170,37 +170,21 @@ def is_connected(token: str) -> bool:
     return namespace is None or token in namespace.token_to_sid
 
 
-async def follow(
-    token: str,
-    refresh: Callable[[int | None], Awaitable[bool]],
-    *,
-    idle_seconds: float = 60.0,
-    concerns: Callable[[frozenset[int]], bool] | None = None,
-    order: Callable[[], int] | None = None,
-) -> None:
-    """Call ``refresh(n)`` after every change (``n``: the latest change's number) until it
-    returns False or the tab disconnects.
+async def follow(token: str, refresh: Callable[[int | None], Awaitable[bool]], *, idle_seconds: float = 60.0) -> None:
+    """Call ``refresh(since)`` after every change (``since``: the change number seen before it,
+    for ``changed_since``/``orders_changed_since``) until it returns False or the tab disconnects.
 
     ``refresh(None)`` also runs every ``idle_seconds`` without a change, so words like
-    "in phase 2 days" keep up with the clock. ``concerns``: whether a change of these
-    customers' data concerns the tab (changes that name other customers only are skipped).
-    ``order``: the one order the tab shows (0: not known yet); changes that name only other
-    orders are skipped.
+    "in phase 2 days" keep up with the clock. Whether a change concerns the tab is for
+    ``refresh`` to decide, under the tab's state lock (``watch``): only there does it read the
+    ids the tab shows now.
     """
     seen = current()
     while True:
         before, seen = seen, await wait_change(seen, idle_seconds)
         if not is_connected(token):
             return
-        if concerns is not None and seen != before:
-            changed = changed_since(before)
-            if changed is not None and not concerns(changed):
-                continue
-        if order is not None and seen != before and order():
-            orders = orders_changed_since(before)
-            if orders is not None and order() not in orders:
-                continue
-        if not await refresh(None if seen == before else seen):
+        if not await refresh(None if seen == before else before):
             return
 
 

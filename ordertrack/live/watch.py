@@ -47,12 +47,23 @@ async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float 
             refresh()
         return True
 
-    async def step(change: int | None) -> bool:
+    def concerns(since: int) -> bool:  # under the state lock: the ids the tab shows now
+        if customer is not None and customer():
+            changed = bus.changed_since(since)
+            if changed is not None and customer() not in changed:
+                return False  # other customers' data only
+        if order is not None and order():
+            orders = bus.orders_changed_since(since)
+            if orders is not None and order() not in orders:
+                return False  # other orders only
+        return read_at is None or read_at() < bus.current()  # else read after these changes
+
+    async def step(since: int | None) -> bool:
         async with state:
             if state._watch_path != path or state.router.page.path != path:
                 return False
-            if change is not None and read_at is not None and read_at() >= change:
-                return True  # read after this change: nothing new to show
+            if since is not None and not concerns(since):
+                return True
             try:
                 alive = await offload.run(blocking_step)
             except DatabaseUnavailable:
@@ -62,8 +73,7 @@ async def watch(state: Any, *, refresh: Callable[[], None], idle_seconds: float 
             return alive
 
     try:
-        concerns = None if customer is None else (lambda changed: not customer() or customer() in changed)
-        await bus.follow(token, step, idle_seconds=idle_seconds, concerns=concerns, order=order)
+        await bus.follow(token, step, idle_seconds=idle_seconds)
     finally:
         async with state:
             if state._watch_path == path:

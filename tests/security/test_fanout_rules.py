@@ -114,13 +114,12 @@ def test_changes_accumulate_until_taken_and_an_unknown_change_means_everything()
 
 
 def test_a_tab_showing_one_customers_data_is_refreshed_only_by_changes_that_concern_it(monkeypatch):
-    """An order page's watcher (``bus.follow`` with ``concerns``) skips changes of other
+    """An order page's watcher (``live.watch`` with ``customer``) skips changes of other
     customers' data, refreshes for its own customer's and for "anything may have changed"."""
     from ordertrack.live import bus
 
     start = bus.current()
-    refreshed = _followed(monkeypatch, ("3", "3,4", "7", "5", "*"), stop_after=2,
-                          concerns=lambda changed: 7 in changed)
+    refreshed = _followed(monkeypatch, ("3", "3,4", "7", "5", "*"), customer=7)
     assert refreshed == [start + 3, start + 5], "only the change of customer 7 and the unknown one"
     assert bus.changed_since(start) is None, "an unknown change since: anything"
     assert bus.changed_since(start + 3) is None
@@ -239,37 +238,36 @@ def test_an_order_page_skips_changes_that_name_only_other_orders(monkeypatch):
     from ordertrack.live import bus
 
     start = bus.current()
-    refreshed = _followed(monkeypatch, ("3;18", "3;18,19", "3;17", "4;17", "3", "*"), stop_after=3,
-                          concerns=lambda changed: 3 in changed, order=lambda: 17)
+    refreshed = _followed(monkeypatch, ("3;18", "3;18,19", "3;17", "4;17", "3", "*"), customer=3, order=17)
     assert refreshed == [start + 3, start + 5, start + 6], "its own order's, its customer's unnamed, anything"
     assert bus._customers("3,4;17") == {3, 4} and bus._orders("3,4;17") == {17}
     assert bus._orders("3,4") is None and bus._orders("*;17") is None
 
 
-def _followed(monkeypatch, payloads: tuple[str, ...], *, stop_after: int, **follow) -> list[int | None]:
-    """Run ``bus.follow`` in a loop of its own (as _push_all: Playwright's loop runs in the main
-    thread) while changes with ``payloads`` arrive; the change numbers it refreshed for."""
-    from ordertrack.live import bus
+def _followed(monkeypatch, payloads: tuple[str, ...], *, customer: int = 0, order: int = 0) -> list[int]:
+    """Run an order page's watcher (``live.watch`` on a stand-in tab showing ``customer`` and
+    ``order``) in a loop of its own (as _push_all: Playwright's loop runs in the main thread)
+    while changes with ``payloads`` arrive; the change numbers it refreshed at."""
+    from ordertrack import sessions
+    from ordertrack.domain.access import SYSTEM
+    from ordertrack.live import bus, watch
 
     monkeypatch.setattr(bus, "is_connected", lambda token: True)
-    refreshed: list[int | None] = []
+    monkeypatch.setattr(sessions, "resolve", lambda secret: SYSTEM)
+    tab = _Tab()
 
     async def scenario() -> None:
         monkeypatch.setattr(bus, "_loop", asyncio.get_running_loop())
         monkeypatch.setattr(bus, "_recent", bus.deque(maxlen=256))
-
-        async def refresh(change: int | None) -> bool:
-            assert change == bus.current()
-            refreshed.append(change)
-            return len(refreshed) < stop_after
-
-        task = asyncio.create_task(bus.follow("t", refresh, idle_seconds=30, **follow))
+        task = asyncio.create_task(watch(tab, refresh=lambda: tab.refreshed.append(bus.current()), idle_seconds=30,
+                                         customer=lambda: customer, order=lambda: order))
         for payload in payloads:
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.02)
             bus._wake(payload)
-        await asyncio.wait_for(task, 2)
+        await asyncio.sleep(0.1)
+        task.cancel()
 
     worker = threading.Thread(target=lambda: asyncio.run(scenario()))
     worker.start()
     worker.join(10)
-    return refreshed
+    return tab.refreshed
